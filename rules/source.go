@@ -1,0 +1,83 @@
+package rules
+
+import "log/slog"
+
+// Source is one inbound endpoint, POST /hooks/{name}, declared in the
+// rules file under `sources`. The rules package validates it; the
+// handlers package builds the parser and verifier from it.
+type Source struct {
+	Name string `yaml:"-" json:"name"`
+	// Format names the parser: see Formats.
+	Format string `yaml:"format" json:"format"`
+	// Auth says how a request proves it came from the sender.
+	Auth Auth `yaml:"auth" json:"auth"`
+	// AllowIPs, when set, restricts senders to these CIDRs (in addition to Auth).
+	AllowIPs []string `yaml:"allow_ips,omitempty" json:"allow_ips,omitempty"`
+	// IDField names the payload field whose value is the delivery id, when
+	// neither the format nor a header provides one.
+	IDField string `yaml:"id_field,omitempty" json:"id_field,omitempty"`
+	// Line is the line of the source in the rules file, for messages.
+	Line int `yaml:"-" json:"-"`
+}
+
+// Auth configures request authentication for a Source. Which keys apply
+// depends on Type; secrets come from ${VAR} interpolation.
+type Auth struct {
+	// Type: see AuthTypes.
+	Type string `yaml:"type" json:"type"`
+	// Header carrying the signature or token (hmac-sha256, token).
+	Header string `yaml:"header,omitempty" json:"header,omitempty"`
+	// Secret is the signing secret or signing key.
+	Secret Secret `yaml:"secret,omitempty" json:"-"`
+	// Encoding of the signature: "hex" (default) or "base64" (hmac-sha256).
+	Encoding string `yaml:"encoding,omitempty" json:"encoding,omitempty"`
+	// Prefix before the signature value, e.g. "sha256=" (hmac-sha256).
+	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty"`
+	// Token is the shared token (token: Authorization: Bearer or Header).
+	Token Secret `yaml:"token,omitempty" json:"-"`
+	// Username and Password for HTTP Basic (basic, postmark).
+	Username string `yaml:"username,omitempty" json:"username,omitempty"`
+	Password Secret `yaml:"password,omitempty" json:"-"`
+	// Tolerance for timestamped schemes, e.g. "5m" (default 5m).
+	Tolerance string `yaml:"tolerance,omitempty" json:"tolerance,omitempty"`
+	// TopicARNs allowed for SNS deliveries (sns).
+	TopicARNs []string `yaml:"topic_arns,omitempty" json:"topic_arns,omitempty"`
+}
+
+// Secret is a string that never prints: String, GoString, LogValue and
+// MarshalJSON all redact it. Use Reveal to get the value.
+type Secret string
+
+// Reveal returns the secret's value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String redacts the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[REDACTED]"
+}
+
+// GoString redacts the secret in %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// LogValue redacts the secret in slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON redacts the secret.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// Formats are the known inbound formats (Source.Format).
+var Formats = []string{
+	"json", "form", // generic: JSON object, urlencoded or multipart HTML form
+	"typeform", "webflow", "tally", "jotform", // form providers
+	"mailgun", "sendgrid", "postmark", "ses", // inbound email (ses = SES via SNS over HTTP)
+	"cloudevents", "deskera", // envelopes
+}
+
+// AuthTypes are the known authentication schemes (Auth.Type).
+var AuthTypes = []string{
+	"none", "hmac-sha256", "standard-webhooks", "token", "basic",
+	"typeform", "webflow", "tally", "stripe", "github", "mailgun", "sns",
+}
