@@ -1,0 +1,235 @@
+package deskera
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// DefaultBaseURL is Deskera's production API.
+const DefaultBaseURL = "https://bifrost.deskera.com"
+
+// Defaults of a new Client.
+const (
+	DefaultTimeout     = 15 * time.Second // per attempt
+	DefaultMaxAttempts = 4
+	DefaultMaxElapsed  = 30 * time.Second
+	DefaultRate        = 10.0 // requests per second; Deskera publishes no limit
+	DefaultBurst       = 20
+)
+
+// Client calls the Deskera CRM contacts API. It is safe for concurrent use.
+// Create it with NewClient.
+type Client struct {
+	baseURL     string
+	http        *http.Client
+	auth        *tokenSource
+	timeout     time.Duration
+	maxAttempts uint
+	maxElapsed  time.Duration
+	backoffMin  time.Duration
+	backoffMax  time.Duration
+	limiter     *rate.Limiter // nil: unlimited
+	log         *slog.Logger
+	observe     func(op string, status int, d time.Duration)
+}
+
+// config is what the options set before NewClient validates it.
+type config struct {
+	Client
+	token string
+	oauth *oauthConfig
+	rps   float64
+	burst int
+}
+
+// Option configures a Client. Options validate their input; NewClient
+// returns the first error.
+type Option func(*config) error
+
+// WithBaseURL sets the API root (default DefaultBaseURL). It may carry a
+// path prefix (e.g. a sandbox mounted under /sandbox).
+func WithBaseURL(raw string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("deskera: base url %q must be an absolute http(s) url", raw)
+		}
+		c.baseURL = strings.TrimRight(u.String(), "/")
+		return nil
+	}
+}
+
+// WithAccessToken authenticates with a static x-access-token. Combined with
+// WithOAuth it is the first token used before any refresh.
+func WithAccessToken(token string) Option {
+	return func(c *config) error {
+		if token == "" {
+			return errors.New("deskera: empty access token")
+		}
+		c.token = token
+		return nil
+	}
+}
+
+// WithOAuth authenticates with Deskera's OAuth v2 refresh flow: the access
+// token is obtained (and renewed on expiry or on a 401) from
+// POST /v2/oauth/token with the refresh token and HTTP Basic client
+// credentials.
+func WithOAuth(clientID, clientSecret, refreshToken string) Option {
+	return func(c *config) error {
+		if clientID == "" || clientSecret == "" || refreshToken == "" {
+			return errors.New("deskera: oauth needs a client id, a client secret and a refresh token")
+		}
+		c.oauth = &oauthConfig{clientID: clientID, clientSecret: secret(clientSecret), refreshToken: secret(refreshToken)}
+		return nil
+	}
+}
+
+// WithHTTPClient sets the underlying *http.Client (default: a new client
+// with http.DefaultTransport). The client uses a copy that does not follow
+// redirects. Its Timeout should be 0; use WithTimeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("deskera: nil http client")
+		}
+		c.http = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt (default DefaultTimeout).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("deskera: timeout %s must be positive", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithRetry bounds retries: at most maxAttempts attempts per call (1
+// disables retrying) within maxElapsed in total (defaults
+// DefaultMaxAttempts, DefaultMaxElapsed).
+func WithRetry(maxAttempts int, maxElapsed time.Duration) Option {
+	return func(c *config) error {
+		if maxAttempts < 1 || maxElapsed <= 0 {
+			return fmt.Errorf("deskera: retry needs at least 1 attempt and a positive time, got %d and %s", maxAttempts, maxElapsed)
+		}
+		c.maxAttempts, c.maxElapsed = uint(maxAttempts), maxElapsed
+		return nil
+	}
+}
+
+// WithBackoff sets the first and the largest delay between retries
+// (defaults 250ms and 5s); delays grow exponentially with ±50% jitter.
+func WithBackoff(initial, maxDelay time.Duration) Option {
+	return func(c *config) error {
+		if initial <= 0 || maxDelay < initial {
+			return fmt.Errorf("deskera: backoff %s..%s must be positive and increasing", initial, maxDelay)
+		}
+		c.backoffMin, c.backoffMax = initial, maxDelay
+		return nil
+	}
+}
+
+// WithRateLimit sets the client-side token bucket: rps requests per second
+// with bursts of burst (default DefaultRate, DefaultBurst). rps 0 disables
+// limiting.
+func WithRateLimit(rps float64, burst int) Option {
+	return func(c *config) error {
+		if rps < 0 || (rps > 0 && burst < 1) {
+			return fmt.Errorf("deskera: rate limit %v/s burst %d is invalid", rps, burst)
+		}
+		c.rps, c.burst = rps, burst
+		return nil
+	}
+}
+
+// WithLogger sets the logger (default: discard). Tokens are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("deskera: nil logger")
+		}
+		c.log = l
+		return nil
+	}
+}
+
+// WithObserver registers fn, called after every HTTP attempt with the
+// operation name, the status (0 for a transport error) and the duration.
+func WithObserver(fn func(op string, status int, d time.Duration)) Option {
+	return func(c *config) error {
+		c.observe = fn
+		return nil
+	}
+}
+
+// NewClient returns a Client. It needs WithAccessToken or WithOAuth.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := &config{Client: Client{
+		baseURL: DefaultBaseURL, timeout: DefaultTimeout,
+		maxAttempts: DefaultMaxAttempts, maxElapsed: DefaultMaxElapsed,
+		backoffMin: 250 * time.Millisecond, backoffMax: 5 * time.Second,
+		log: slog.New(slog.DiscardHandler),
+	}, rps: DefaultRate, burst: DefaultBurst}
+	for _, o := range opts {
+		if err := o(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.token == "" && cfg.oauth == nil {
+		return nil, errors.New("deskera: no credentials: use WithAccessToken or WithOAuth")
+	}
+	c := cfg.Client
+	c.http = noRedirects(c.http)
+	if cfg.rps > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.rps), cfg.burst)
+	}
+	c.auth = &tokenSource{token: secret(cfg.token), oauth: cfg.oauth, client: &c}
+	return &c, nil
+}
+
+// noRedirects returns a copy of hc (or of a default client) that never
+// follows redirects: x-access-token is a custom header that net/http would
+// forward to another host. A 3xx answer becomes an *APIError.
+func noRedirects(hc *http.Client) *http.Client {
+	out := &http.Client{}
+	if hc != nil {
+		*out = *hc
+	}
+	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return out
+}
+
+// String describes the client without credentials.
+func (c *Client) String() string {
+	return fmt.Sprintf("deskera.Client{base_url: %s, auth: %s}", c.baseURL, c.auth.mode())
+}
+
+// LogValue describes the client for slog without credentials.
+func (c *Client) LogValue() slog.Value {
+	limit := "off"
+	if c.limiter != nil {
+		limit = fmt.Sprintf("%v/s burst %d", float64(c.limiter.Limit()), c.limiter.Burst())
+	}
+	return slog.GroupValue(
+		slog.String("base_url", c.baseURL),
+		slog.String("auth", c.auth.mode()),
+		slog.Duration("timeout", c.timeout),
+		slog.Int("max_attempts", int(c.maxAttempts)),
+		slog.String("rate_limit", limit),
+	)
+}
+
+// GoString keeps %#v from printing credentials.
+func (c *Client) GoString() string { return c.String() }

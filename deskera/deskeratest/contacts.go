@@ -1,0 +1,283 @@
+package deskeratest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/leadhook/leadhook/deskera"
+)
+
+func (f *Fake) listContacts(w http.ResponseWriter, r *http.Request, _ string, _ []byte) {
+	q, err := parseQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f.mu.Lock()
+	all := q.filter(f.order, f.contacts)
+	q.sort(all)
+	start := min((q.page-1)*q.limit, len(all))
+	end := min(start+q.limit, len(all))
+	page := make([]deskera.Contact, 0, end-start)
+	for _, c := range all[start:end] {
+		page = append(page, cloneContact(c))
+	}
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, deskera.ContactList{
+		Data:           page,
+		PaginationInfo: deskera.PaginationInfo{Page: q.page, TotalRecords: len(all)},
+	})
+}
+
+func (f *Fake) getContact(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	c, ok := f.Contact(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("contact %d not found", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (f *Fake) multipleContacts(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
+	var req deskera.MultipleContactsByIDRequest
+	if err := decode(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	out := []deskera.Contact{}
+	for _, id := range req.ContactIDs {
+		if c, ok := f.Contact(id); ok {
+			out = append(out, c)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (f *Fake) createContact(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
+	var dto deskera.ContactSaveDto
+	if err := decode(body, &dto); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.validate(&dto); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	c := f.insert(deskera.Contact{}, &dto)
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (f *Fake) updateContact(w http.ResponseWriter, _ *http.Request, s string, body []byte) {
+	f.modify(w, s, body, patchContact)
+}
+
+func (f *Fake) replaceContact(w http.ResponseWriter, _ *http.Request, s string, body []byte) {
+	f.modify(w, s, body, replaceContact)
+}
+
+// modify applies a PATCH or PUT body to contact s and answers 201 with an
+// empty body, as Deskera does.
+func (f *Fake) modify(w http.ResponseWriter, s string, body []byte, apply func(*deskera.Contact, *deskera.ContactSaveDto)) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	var dto deskera.ContactSaveDto
+	if err := decode(body, &dto); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.contacts[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("contact %d not found", id))
+		return
+	}
+	if err := f.validate(&dto); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	apply(c, &dto)
+	f.stamp(c)
+	writeEmpty(w, http.StatusCreated)
+}
+
+func (f *Fake) deleteContact(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.contacts[id]; !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("contact %d not found", id))
+		return
+	}
+	delete(f.contacts, id)
+	if i, ok := slices.BinarySearch(f.order, id); ok {
+		f.order = slices.Delete(f.order, i, i+1)
+	}
+	writeEmpty(w, http.StatusOK)
+}
+
+// bulkUpdate applies label, owner and visibility to every listed contact
+// that exists (unknown ids are skipped) and answers 201 with an empty body.
+func (f *Fake) bulkUpdate(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
+	var req deskera.BulkUpdateContact
+	if err := decode(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	dto := deskera.ContactSaveDto{LabelID: req.LabelID, OwnerID: req.OwnerID,
+		VisibilityType: req.VisibilityType, VisibilityIDs: req.VisibilityIDs}
+	if len(req.IDs) == 0 {
+		writeError(w, http.StatusBadRequest, "ids is required")
+		return
+	}
+	if err := f.validate(&dto); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	for _, id := range req.IDs {
+		if c, ok := f.contacts[id]; ok {
+			patchContact(c, &dto)
+			f.stamp(c)
+		}
+	}
+	writeEmpty(w, http.StatusCreated)
+}
+
+// validate rejects unknown labels and types; f.mu must be held.
+func (f *Fake) validate(dto *deskera.ContactSaveDto) error {
+	if _, ok := f.labels[dto.LabelID]; dto.LabelID != 0 && !ok {
+		return fmt.Errorf("label %d not found", dto.LabelID)
+	}
+	if dto.Type != "" && dto.Type != "person" && dto.Type != "organization" {
+		return fmt.Errorf("type %q must be person or organization", dto.Type)
+	}
+	return nil
+}
+
+// insert stores a new contact built from base and dto; f.mu must be held.
+func (f *Fake) insert(base deskera.Contact, dto *deskera.ContactSaveDto) deskera.Contact {
+	c := base
+	replaceContact(&c, dto)
+	if c.ID == 0 {
+		c.ID = f.nextContact
+	}
+	f.nextContact = max(f.nextContact, c.ID+1)
+	if c.Type == "" {
+		c.Type = "person"
+	}
+	if c.VisibilityType == "" {
+		c.VisibilityType = "private"
+	}
+	c.TenantID = TenantID
+	if c.Persons == nil {
+		c.Persons, c.Organization = json.RawMessage("[]"), json.RawMessage("{}")
+	}
+	c.CreatedBy, c.UpdatedBy = c.OwnerID, c.OwnerID
+	c.CreatedAt = f.now().UTC().Format(time.RFC3339Nano)
+	f.stamp(&c)
+	if _, exists := f.contacts[c.ID]; !exists {
+		i, _ := slices.BinarySearch(f.order, c.ID)
+		f.order = slices.Insert(f.order, i, c.ID)
+	}
+	f.contacts[c.ID] = &c
+	return c
+}
+
+// stamp refreshes the derived fields of c; f.mu must be held.
+func (f *Fake) stamp(c *deskera.Contact) {
+	if c.OwnerID == 0 {
+		c.OwnerID = OwnerID
+	}
+	if c.LabelID == 0 {
+		c.LabelID = 1
+	}
+	l := f.labels[c.LabelID]
+	c.Label = &deskera.LabelRef{ID: c.LabelID, Name: l.Name}
+	c.OwnerDetails = ownerDetails(c.OwnerID)
+	c.UpdatedBy = c.OwnerID
+	c.UpdatedAt = f.now().UTC().Format(time.RFC3339Nano)
+	c.CField = map[string]string{}
+	for i := range c.CustomField {
+		if c.CustomField[i].ShortName == "" {
+			c.CustomField[i].ShortName = c.CustomField[i].Label
+		}
+		c.CField[c.CustomField[i].ShortName] = c.CustomField[i].Value
+	}
+}
+
+func ownerDetails(id deskera.ID) *deskera.OwnerDetails {
+	return &deskera.OwnerDetails{ID: id, FirstName: "Test", LastName: "User",
+		Email:   "owner" + strconv.FormatInt(int64(id), 10) + "@example.com",
+		Contact: "+6585758458", Role: "User", Status: "active"}
+}
+
+// patchContact applies the non-zero fields of dto (a PATCH).
+func patchContact(c *deskera.Contact, dto *deskera.ContactSaveDto) {
+	setStr(&c.Name, dto.Name)
+	setStr(&c.Email, dto.Email)
+	setStr(&c.CountryCode, dto.CountryCode)
+	setStr(&c.Phone, dto.Phone)
+	setStr(&c.Address, dto.Address)
+	setStr(&c.Note, dto.Note)
+	setStr(&c.Type, dto.Type)
+	setStr(&c.VisibilityType, dto.VisibilityType)
+	if dto.VisibilityIDs != "" {
+		c.VisibilityIDs = quoteJSON(dto.VisibilityIDs)
+	}
+	if dto.LabelID != 0 {
+		c.LabelID = dto.LabelID
+	}
+	if dto.OwnerID != 0 {
+		c.OwnerID = dto.OwnerID
+	}
+	if dto.OrganizationID != 0 {
+		c.OrganizationID = dto.OrganizationID
+	}
+	if dto.SubOwnerIDs != nil {
+		c.SubOwnerIDs = dto.SubOwnerIDs
+	}
+	if dto.CustomField != nil {
+		c.CustomField = append([]deskera.CustomField(nil), dto.CustomField...)
+	}
+}
+
+// replaceContact overwrites every editable field with dto (a PUT).
+func replaceContact(c *deskera.Contact, dto *deskera.ContactSaveDto) {
+	c.Name, c.Email, c.CountryCode, c.Phone = dto.Name, dto.Email, dto.CountryCode, dto.Phone
+	c.Address, c.Note, c.Type, c.VisibilityType = dto.Address, dto.Note, dto.Type, dto.VisibilityType
+	c.VisibilityIDs = nil
+	if dto.VisibilityIDs != "" {
+		c.VisibilityIDs = quoteJSON(dto.VisibilityIDs)
+	}
+	c.LabelID, c.OwnerID, c.OrganizationID = dto.LabelID, dto.OwnerID, dto.OrganizationID
+	c.SubOwnerIDs = append([]deskera.ID{}, dto.SubOwnerIDs...)
+	c.CustomField = append([]deskera.CustomField{}, dto.CustomField...)
+}
+
+func setStr(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+func quoteJSON(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}

@@ -1,0 +1,133 @@
+package deskeratest
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// fault is what happens to one request: an injected status, or a dropped
+// connection (after applying the request when apply is set).
+type fault struct {
+	status     int
+	retryAfter time.Duration
+	drop       bool
+	apply      bool
+}
+
+// faults holds the pending fault injections; guarded by Fake.mu.
+type faults struct {
+	failN      int
+	failStatus int
+	failAfter  time.Duration
+	rate       float64
+	statuses   []int
+	dropN      int
+	dropApplyN int
+	latency    time.Duration
+	rng        *rand.Rand
+}
+
+func (q *faults) next() fault {
+	switch {
+	case q.dropN > 0:
+		q.dropN--
+		return fault{drop: true}
+	case q.dropApplyN > 0:
+		q.dropApplyN--
+		return fault{drop: true, apply: true}
+	case q.failN > 0:
+		q.failN--
+		return fault{status: q.failStatus, retryAfter: q.failAfter}
+	case q.rate > 0 && q.rng.Float64() < q.rate:
+		return fault{status: q.statuses[q.rng.IntN(len(q.statuses))]}
+	}
+	return fault{}
+}
+
+// FailNext answers the next n requests with status (e.g. 429 or 503) and,
+// when retryAfter > 0, a Retry-After header in seconds (fractional seconds
+// are written as a decimal, e.g. "0.05", for fast tests).
+func (f *Fake) FailNext(n, status int, retryAfter time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults.failN, f.faults.failStatus, f.faults.failAfter = n, status, retryAfter
+}
+
+// FailRate answers a random fraction frac (0..1) of requests with one of
+// statuses (503 when none are given). FailRate(0) turns it off. The random
+// sequence is seeded, so runs are repeatable.
+func (f *Fake) FailRate(frac float64, statuses ...int) {
+	if len(statuses) == 0 {
+		statuses = []int{http.StatusServiceUnavailable}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults.rate, f.faults.statuses = frac, statuses
+}
+
+// SetLatency delays every answer by d (0 turns it off). The delay ends early
+// when the request's context is cancelled, which drops the request.
+func (f *Fake) SetLatency(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults.latency = d
+}
+
+// DropNext reads the next n requests and then closes the connection without
+// applying them or answering.
+func (f *Fake) DropNext(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults.dropN = n
+}
+
+// DropNextAfterApply applies the next n requests (a POST creates its
+// contact) and then closes the connection without answering: the client
+// cannot know the outcome.
+func (f *Fake) DropNextAfterApply(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults.dropApplyN = n
+}
+
+// sleep waits for the configured latency; false if the request was
+// cancelled meanwhile.
+func (f *Fake) sleep(r *http.Request) bool {
+	f.mu.Lock()
+	d := f.faults.latency
+	f.mu.Unlock()
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+func writeFault(w http.ResponseWriter, ft fault) {
+	if ft.retryAfter > 0 {
+		w.Header().Set("Retry-After", formatRetryAfter(ft.retryAfter))
+	}
+	writeError(w, ft.status, "injected fault: "+http.StatusText(ft.status))
+}
+
+func formatRetryAfter(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.Itoa(int(d / time.Second))
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+}
+
+// discard is a ResponseWriter for requests applied and then dropped.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}

@@ -1,0 +1,104 @@
+package deskeratest
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/leadhook/leadhook/deskera"
+)
+
+func (f *Fake) listLabels(w http.ResponseWriter, _ *http.Request, _ string, _ []byte) {
+	writeJSON(w, http.StatusOK, f.Labels())
+}
+
+func (f *Fake) getLabel(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	l, ok := f.labels[id]
+	f.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("label %d not found", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+// createLabel answers 201 {"id":"<n>"}: Deskera documents the id as a string.
+func (f *Fake) createLabel(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
+	var req deskera.LabelRequest
+	if err := decode(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if req.Name == "" {
+		writeError(w, http.StatusBadRequest, "name is required")
+		return
+	}
+	f.mu.Lock()
+	id := f.nextLabel
+	f.nextLabel++
+	f.labels[id] = deskera.Label{ID: id, Name: req.Name, Color: req.Color, Icon: req.Icon,
+		OwnerID: req.OwnerID, TenantID: TenantID}
+	f.mu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]string{"id": strconv.FormatInt(int64(id), 10)})
+}
+
+// updateLabel applies the non-empty fields and answers 201 with no body.
+func (f *Fake) updateLabel(w http.ResponseWriter, _ *http.Request, s string, body []byte) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	var req deskera.LabelRequest
+	if err := decode(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.labels[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("label %d not found", id))
+		return
+	}
+	setStr(&l.Name, req.Name)
+	setStr(&l.Color, req.Color)
+	setStr(&l.Icon, req.Icon)
+	if req.OwnerID != 0 {
+		l.OwnerID = req.OwnerID
+	}
+	f.labels[id] = l
+	writeEmpty(w, http.StatusCreated)
+}
+
+func (f *Fake) deleteLabel(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.labels[id]; !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("label %d not found", id))
+		return
+	}
+	delete(f.labels, id)
+	writeEmpty(w, http.StatusOK)
+}
+
+// Labels returns the labels sorted by id.
+func (f *Fake) Labels() []deskera.Label {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]deskera.Label, 0, len(f.labels))
+	for _, l := range f.labels {
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b deskera.Label) int { return int(a.ID - b.ID) })
+	return out
+}

@@ -1,0 +1,70 @@
+package deskeratest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/leadhook/leadhook/deskera"
+)
+
+// maxBody bounds request bodies the fake reads.
+const maxBody = 8 << 20
+
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	defer r.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err == nil && len(b) > maxBody {
+		err = errors.New("body too large")
+	}
+	return b, err
+}
+
+// decode parses a JSON body into v, rejecting empty or malformed input.
+func decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errors.New("empty body")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("malformed JSON: %v", err)
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeEmpty answers with a status and no body, as Deskera does for PATCH,
+// PUT and DELETE.
+func writeEmpty(w http.ResponseWriter, status int) {
+	w.WriteHeader(status)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"code": status, "message": msg})
+}
+
+// parseID parses a path id; false (after answering 404) when it is not one.
+func parseID(w http.ResponseWriter, s string) (deskera.ID, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no resource %q", s))
+		return 0, false
+	}
+	return deskera.ID(n), true
+}

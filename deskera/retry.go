@@ -1,0 +1,360 @@
+package deskera
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+)
+
+// maxReply bounds the size of a reply body the client reads.
+const maxReply = 32 << 20
+
+// request describes one API call.
+type request struct {
+	op         string
+	method     string
+	path       string // without query
+	query      url.Values
+	body       any
+	idempotent bool // false: retried only when it provably never reached Deskera
+	basicUser  string
+	basicPass  secret // with basicUser: HTTP Basic instead of x-access-token
+}
+
+// reply is a received HTTP answer.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+	gen    uint64 // token generation the request was sent with
+}
+
+// retryable carries a retryable error and the server's Retry-After through
+// backoff.Retry, which waits for the *backoff.RetryAfterError it finds.
+type retryable struct {
+	err   error
+	after *backoff.RetryAfterError
+}
+
+func (e *retryable) Error() string { return e.err.Error() }
+func (e *retryable) Unwrap() []error {
+	if e.after == nil {
+		return []error{e.err}
+	}
+	return []error{e.err, e.after}
+}
+
+// do runs r with rate limiting, authentication, per-attempt timeouts and
+// retries, and decodes a non-empty 2xx body into out (when out is non-nil).
+func (c *Client) do(ctx context.Context, r *request, out any) error {
+	payload, err := encode(r)
+	if err != nil {
+		return err
+	}
+	refreshed := false
+	attempt := 0
+	var last error
+	op := func() (*reply, error) {
+		attempt++
+		rep, err := c.attempt(ctx, r, payload, &refreshed, attempt)
+		if err != nil {
+			last = err
+		}
+		return rep, err
+	}
+	rep, err := backoff.Retry(ctx, op,
+		backoff.WithBackOff(c.newBackOff()),
+		backoff.WithMaxTries(c.maxAttempts),
+		backoff.WithMaxElapsedTime(c.maxElapsed),
+		backoff.WithNotify(func(err error, d time.Duration) { c.logRetry(ctx, r, attempt, err, d) }))
+	if err != nil {
+		return c.finalError(ctx, r, err, last)
+	}
+	return decodeReply(r, rep, out)
+}
+
+func encode(r *request) ([]byte, error) {
+	if r.body == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(r.body)
+	if err != nil {
+		return nil, fmt.Errorf("deskera: %s: encode body: %w", r.op, err)
+	}
+	return b, nil
+}
+
+func (c *Client) newBackOff() *backoff.ExponentialBackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval = c.backoffMin, c.backoffMax
+	b.Multiplier, b.RandomizationFactor = 2, 0.5
+	return b
+}
+
+// finalError unwraps the retry plumbing and names the operation when the
+// caller's context ended the retries while waiting.
+func (c *Client) finalError(ctx context.Context, r *request, err, last error) error {
+	var re *retryable
+	if errors.As(err, &re) {
+		err = re.err
+	}
+	if cause := context.Cause(ctx); cause != nil && err == cause {
+		if last != nil {
+			err = fmt.Errorf("deskera: %s: %w (last error: %v)", r.op, cause, last)
+		} else {
+			err = fmt.Errorf("deskera: %s: %w", r.op, cause)
+		}
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "deskera: request failed", slog.String("op", r.op), slog.String("err", err.Error()))
+	return err
+}
+
+func (c *Client) logRetry(ctx context.Context, r *request, attempt int, err error, d time.Duration) {
+	c.log.LogAttrs(ctx, slog.LevelWarn, "deskera: retrying",
+		slog.String("op", r.op), slog.Int("attempt", attempt),
+		slog.Duration("delay", d), slog.String("err", err.Error()))
+}
+
+// attempt sends r once (twice when a 401 triggers the one token refresh)
+// and classifies the outcome for backoff.Retry.
+func (c *Client) attempt(ctx context.Context, r *request, payload []byte, refreshed *bool, n int) (*reply, error) {
+	rep, err := c.send(ctx, r, payload, n)
+	if err == nil && rep.status == http.StatusUnauthorized && r.basicUser == "" && c.auth.canRefresh() && !*refreshed {
+		*refreshed = true
+		if rerr := c.auth.refresh(ctx, rep.gen); rerr != nil {
+			return nil, backoff.Permanent(rerr)
+		}
+		rep, err = c.send(ctx, r, payload, n)
+	}
+	if err != nil {
+		return nil, c.classifyTransport(ctx, r, err)
+	}
+	return rep, c.classifyStatus(r, rep)
+}
+
+// send performs one HTTP round trip within the per-attempt timeout.
+func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (*reply, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &notSent{err}
+	}
+	if c.limiter != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
+			if ctx.Err() == nil {
+				err = fmt.Errorf("client rate limit: %w: %v", context.DeadlineExceeded, err)
+			}
+			return nil, &notSent{err}
+		}
+	}
+	req, gen, err := c.newRequest(ctx, r, payload)
+	if err != nil {
+		return nil, &notSent{err}
+	}
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	start := time.Now()
+	rep, err := c.roundTrip(req.WithContext(actx))
+	c.record(ctx, r, rep, err, time.Since(start), n)
+	if rep != nil {
+		rep.gen = gen
+	}
+	return rep, err
+}
+
+func (c *Client) roundTrip(req *http.Request) (*reply, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL may carry a refresh token
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
+	if err != nil {
+		return nil, fmt.Errorf("read reply: %w", err)
+	}
+	if len(body) > maxReply {
+		return nil, fmt.Errorf("reply larger than %d bytes", maxReply)
+	}
+	return &reply{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
+func (c *Client) newRequest(ctx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
+	u := c.baseURL + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	if err != nil {
+		return nil, 0, fmt.Errorf("deskera: %s: build request for %s", r.op, r.path)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "leadhook-deskera/1")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.basicUser != "" {
+		req.SetBasicAuth(r.basicUser, r.basicPass.reveal())
+		return req, 0, nil
+	}
+	tok, gen, err := c.auth.current(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("x-access-token", tok.reveal())
+	return req, gen, nil
+}
+
+func (c *Client) record(ctx context.Context, r *request, rep *reply, err error, d time.Duration, n int) {
+	status := 0
+	if rep != nil {
+		status = rep.status
+	}
+	if c.observe != nil {
+		c.observe(r.op, status, d)
+	}
+	attrs := []slog.Attr{slog.String("op", r.op), slog.String("method", r.method),
+		slog.String("path", r.path), slog.Int("status", status),
+		slog.Duration("duration", d), slog.Int("attempt", n)}
+	if err != nil {
+		attrs = append(attrs, slog.String("err", redact(err.Error(), c.auth.secrets()...)))
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "deskera: request", attrs...)
+}
+
+// notSent marks a failure before the request left the client.
+type notSent struct{ err error }
+
+func (e *notSent) Error() string { return e.err.Error() }
+func (e *notSent) Unwrap() error { return e.err }
+
+// classifyTransport decides whether a request without an answer is retried.
+// A non-idempotent request is retried only when it provably never reached
+// the server (not sent, or the connection was refused / never dialled).
+func (c *Client) classifyTransport(ctx context.Context, r *request, err error) error {
+	var ns *notSent
+	if errors.As(err, &ns) {
+		if strings.HasPrefix(ns.err.Error(), "deskera:") {
+			return backoff.Permanent(ns.err)
+		}
+		return backoff.Permanent(fmt.Errorf("deskera: %s: %w", r.op, ns.err))
+	}
+	te := &transportError{op: r.op, method: r.method, path: r.path, err: err}
+	switch {
+	case ctx.Err() != nil:
+		if !r.idempotent {
+			return backoff.Permanent(&outcomeUnknownError{op: r.op, err: te})
+		}
+		return backoff.Permanent(te)
+	case r.idempotent || neverSent(err):
+		return &retryable{err: te}
+	}
+	return backoff.Permanent(&outcomeUnknownError{op: r.op, err: te})
+}
+
+// neverSent reports whether err proves the request never reached a server.
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// classifyStatus turns a non-2xx reply into an error, retryable for 429
+// always and for 502/503/504 when the request is idempotent.
+func (c *Client) classifyStatus(r *request, rep *reply) error {
+	if rep.status >= 200 && rep.status < 300 {
+		return nil
+	}
+	api := &APIError{Op: r.op, StatusCode: rep.status, Method: r.method, Path: r.path,
+		Body: excerpt(rep.body, c.auth.secrets()...)}
+	api.Message = redact(message(rep.body), c.auth.secrets()...)
+	switch rep.status {
+	case http.StatusTooManyRequests:
+		hint := retryAfterHint(rep.header)
+		rl := &RateLimitError{Err: api}
+		if hint != nil {
+			rl.RetryAfter = hint.Duration
+		}
+		return &retryable{err: rl, after: hint}
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if r.idempotent {
+			return &retryable{err: api, after: retryAfterHint(rep.header)}
+		}
+	}
+	if !r.idempotent && rep.status >= 500 {
+		return backoff.Permanent(&outcomeUnknownError{op: r.op, err: api})
+	}
+	return backoff.Permanent(api)
+}
+
+func retryAfterHint(h http.Header) *backoff.RetryAfterError {
+	if d := retryAfter(h.Get("Retry-After"), time.Now()); d > 0 {
+		return &backoff.RetryAfterError{Duration: d}
+	}
+	return nil
+}
+
+// retryAfter parses a Retry-After value: delay seconds (a decimal is
+// tolerated) or an HTTP date. 0 when absent or unparsable.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// message extracts a human message from an error body.
+func message(body []byte) string {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	for _, k := range []string{"message", "errorMessage", "error_description", "error", "msg"} {
+		if s, ok := m[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// decodeReply decodes a 2xx body into out; an empty body leaves out as is.
+func decodeReply(r *request, rep *reply, out any) error {
+	if out == nil || len(bytes.TrimSpace(rep.body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(rep.body, out); err != nil {
+		return fmt.Errorf("deskera: %s: malformed reply (status %d, %d bytes): %w", r.op, rep.status, len(rep.body), err)
+	}
+	return nil
+}
