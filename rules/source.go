@@ -68,16 +68,20 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // MarshalJSON redacts the secret.
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
 
-// Formats are the known inbound formats (Source.Format).
-var Formats = []string{
-	"json", "form", // generic: JSON object, urlencoded or multipart HTML form
-	"typeform", "webflow", "tally", "jotform", // form providers
-	"mailgun", "sendgrid", "postmark", "ses", // inbound email (ses = SES via SNS over HTTP)
-	"cloudevents", "deskera", // envelopes
+// Formats returns the known inbound formats (Source.Format).
+func Formats() []string {
+	return []string{
+		"json", "form", // generic: JSON object, urlencoded or multipart HTML form
+		"typeform", "webflow", "tally", "jotform", // form providers
+		"mailgun", "sendgrid", "postmark", "ses", // inbound email (ses = SES via SNS over HTTP)
+		"cloudevents", "deskera", // envelopes
+	}
 }
 
-// AuthTypes are the known authentication schemes (Auth.Type).
-var AuthTypes = []string{
-	"none", "hmac-sha256", "standard-webhooks", "token", "basic",
-	"typeform", "webflow", "tally", "stripe", "github", "mailgun", "sns",
+// AuthTypes returns the known authentication schemes (Auth.Type).
+func AuthTypes() []string {
+	return []string{
+		"none", "hmac-sha256", "standard-webhooks", "token", "basic",
+		"typeform", "webflow", "tally", "stripe", "github", "mailgun", "sns",
+	}
 }

@@ -1,0 +1,170 @@
+package rules
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Env is the environment every expression is compiled against and run in.
+type Env struct {
+	// Event is the event being evaluated (an empty schedule event in a sweep).
+	Event *Event `expr:"event"`
+	// Contact is the existing Deskera contact, nil when unknown: use
+	// contact?.label or contact != nil && ... in expressions.
+	Contact *Contact `expr:"contact"`
+	// Score is the total score (0 inside score expressions).
+	Score float64 `expr:"score"`
+	// Scores holds the named score parts (empty inside score expressions).
+	Scores map[string]float64 `expr:"scores"`
+	// ScoreLabel is the label the thresholds give Score ("" if none).
+	ScoreLabel string `expr:"score_label"`
+}
+
+// MaxNodes bounds the size of one expression (a hostile rules file cannot
+// blow up memory or CPU).
+const MaxNodes = 500
+
+// exprKind is what an expression must produce.
+type exprKind int
+
+const (
+	kindAny exprKind = iota
+	kindBool
+	kindNumber
+	kindString
+	kindInt
+	kindList
+)
+
+func (k exprKind) String() string {
+	switch k {
+	case kindBool:
+		return "bool"
+	case kindNumber:
+		return "number"
+	case kindString:
+		return "string"
+	case kindInt:
+		return "integer"
+	case kindList:
+		return "list"
+	}
+	return "any"
+}
+
+// exprOptions are the compile options shared by every expression.
+func exprOptions() []expr.Option {
+	opts := []expr.Option{
+		expr.Env(Env{}),
+		expr.MaxNodes(MaxNodes),
+		expr.DisableBuiltin("now"), // evaluation is deterministic: use event.received_at
+		expr.Patch(fieldsPatcher{}),
+	}
+	for _, h := range helpers() {
+		opts = append(opts, expr.Function(h.Name, h.fn, h.types...))
+	}
+	return opts
+}
+
+// compile compiles the expression in n, checking its result type. YAML
+// numbers and booleans are taken as literals.
+func (l *loader) compile(n *yaml.Node, rule, what string, kind exprKind) (*vm.Program, string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		l.errorf(n, rule, "%s must be an expression (a string), not %s", what, kindName(n))
+		return nil, "", false
+	}
+	src := strings.TrimSpace(n.Value)
+	if src == "" {
+		l.errorf(n, rule, "%s is empty", what)
+		return nil, "", false
+	}
+	prog, err := compileExpr(src, kind)
+	if err != nil {
+		l.errorf(n, rule, "%s: %v", what, err)
+		return nil, src, false
+	}
+	return prog, src, true
+}
+
+// compileExpr compiles src and checks that its static type fits kind.
+func compileExpr(src string, kind exprKind) (*vm.Program, error) {
+	opts := exprOptions()
+	if kind == kindBool {
+		opts = append(opts, expr.AsBool())
+	}
+	prog, err := expr.Compile(src, opts...)
+	if err != nil {
+		return nil, firstLine(err)
+	}
+	if t := prog.Node().Type(); !typeFits(t, kind) {
+		return nil, fmt.Errorf("must be %s, but is %s", kindArticle(kind), t)
+	}
+	return prog, nil
+}
+
+func kindArticle(k exprKind) string {
+	switch k {
+	case kindInt, kindAny:
+		return "an " + k.String()
+	}
+	return "a " + k.String()
+}
+
+// typeFits reports whether a static expression type can produce kind; an
+// interface type (a form field, say) is checked when the expression runs.
+func typeFits(t reflect.Type, kind exprKind) bool {
+	if t == nil || t.Kind() == reflect.Interface || kind == kindAny {
+		return true
+	}
+	switch kind {
+	case kindBool:
+		return t.Kind() == reflect.Bool
+	case kindNumber:
+		return isNumberKind(t.Kind())
+	case kindInt:
+		return isIntKind(t.Kind())
+	case kindString:
+		return t.Kind() == reflect.String
+	case kindList:
+		return t.Kind() == reflect.Slice || t.Kind() == reflect.Array
+	}
+	return false
+}
+
+func isIntKind(k reflect.Kind) bool {
+	return k >= reflect.Int && k <= reflect.Uint64
+}
+
+func isNumberKind(k reflect.Kind) bool {
+	return isIntKind(k) || k == reflect.Float32 || k == reflect.Float64
+}
+
+// firstLine keeps the first line of an expr error (the rest is a snippet
+// with a caret, unhelpful in a one-line message).
+func firstLine(err error) error {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return fmt.Errorf("%s", msg)
+}
+
+// fieldsPatcher rewrites has(x) and field(x), the one-argument forms, to
+// has(event.fields, x) and field(event.fields, x).
+type fieldsPatcher struct{}
+
+func (fieldsPatcher) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok || len(call.Arguments) != 1 {
+		return
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok || (id.Value != "has" && id.Value != "field") {
+		return
+	}
+	fields := &ast.MemberNode{Node: &ast.IdentifierNode{Value: "event"}, Property: &ast.StringNode{Value: "fields"}}
+	call.Arguments = []ast.Node{fields, call.Arguments[0]}
+}

@@ -1,0 +1,291 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/leadhook/leadhook/deskera"
+)
+
+// CRM is the part of the Deskera API the engine uses; *deskera.Client
+// satisfies it.
+type CRM interface {
+	ListContacts(ctx context.Context, opts *deskera.ListContactsOptions) (*deskera.ContactList, error)
+	WalkContacts(ctx context.Context, opts *deskera.ListContactsOptions, fn func([]deskera.Contact) error) error
+	GetContact(ctx context.Context, id deskera.ID) (*deskera.Contact, error)
+	CreateContact(ctx context.Context, dto *deskera.ContactSaveDto) (*deskera.Contact, error)
+	UpdateContact(ctx context.Context, id deskera.ID, dto *deskera.ContactSaveDto) (*deskera.Contact, error)
+	DeleteContact(ctx context.Context, id deskera.ID) error
+	BulkUpdateContacts(ctx context.Context, b *deskera.BulkUpdateContact) error
+	ListLabels(ctx context.Context) ([]deskera.Label, error)
+	CreateLabel(ctx context.Context, l *deskera.LabelRequest) (deskera.ID, error)
+}
+
+// EngineOption configures NewEngine.
+type EngineOption func(*Engine) error
+
+// WithLogger sets the engine's logger (default: discard).
+func WithLogger(l *slog.Logger) EngineOption {
+	return func(e *Engine) error {
+		if l == nil {
+			return errors.New("rules: nil logger")
+		}
+		e.log = l
+		return nil
+	}
+}
+
+// WithClock sets the clock used for sweep events (default time.Now).
+func WithClock(now func() time.Time) EngineOption {
+	return func(e *Engine) error {
+		if now == nil {
+			return errors.New("rules: nil clock")
+		}
+		e.now = now
+		return nil
+	}
+}
+
+// WithRecentCreates sets how many recently created contacts the engine
+// remembers by key (default 10000), so that a second event for a contact
+// the CRM's search does not show yet never creates it twice.
+func WithRecentCreates(n int) EngineOption {
+	return func(e *Engine) error {
+		if n < 0 {
+			return fmt.Errorf("rules: recent creates %d is negative", n)
+		}
+		e.recent = newRecentSet(n)
+		return nil
+	}
+}
+
+// Engine carries plans out on the CRM. It is safe for concurrent use.
+type Engine struct {
+	crm    CRM
+	log    *slog.Logger
+	now    func() time.Time
+	locks  keyLocks
+	labels labelCache
+	recent *recentSet
+}
+
+// NewEngine returns an engine acting on crm.
+func NewEngine(crm CRM, opts ...EngineOption) (*Engine, error) {
+	if crm == nil {
+		return nil, errors.New("rules: nil CRM")
+	}
+	e := &Engine{crm: crm, log: slog.New(slog.DiscardHandler), now: time.Now, recent: newRecentSet(10000)}
+	for _, o := range opts {
+		if err := o(e); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Call is one Deskera API call made (or, in a dry run, that would be made).
+type Call struct {
+	Op     string `json:"op"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Body   any    `json:"body,omitempty"`
+}
+
+// ActionResult is what happened to one action of a plan.
+type ActionResult struct {
+	Rule      string `json:"rule"`
+	Type      string `json:"type"`
+	ContactID int64  `json:"contact_id,omitempty"`
+	// Outcome: created, updated, unchanged, deleted, exists, skipped,
+	// failed, or planned (dry run).
+	Outcome string `json:"outcome"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Action outcomes.
+const (
+	OutcomeCreated   = "created"
+	OutcomeUpdated   = "updated"
+	OutcomeUnchanged = "unchanged"
+	OutcomeDeleted   = "deleted"
+	OutcomeExists    = "exists"
+	OutcomeSkipped   = "skipped"
+	OutcomeFailed    = "failed"
+	OutcomePlanned   = "planned"
+)
+
+// Outcome is the result of Process.
+type Outcome struct {
+	Plan    *Plan          `json:"plan"`
+	Results []ActionResult `json:"results"`
+	Calls   []Call         `json:"calls"`
+	DryRun  bool           `json:"dry_run,omitempty"`
+}
+
+// Prepare resolves the set's declared labels to Deskera ids, creating the
+// ones declared with create: true. It returns an error naming the labels
+// that are missing and not to be created.
+func (e *Engine) Prepare(ctx context.Context, set *Set) error {
+	if err := e.labels.refresh(ctx, e.crm, nil); err != nil {
+		return fmt.Errorf("rules: prepare labels: %w", err)
+	}
+	var missing []string
+	for _, l := range set.labels {
+		if _, ok := e.labels.get(l.Name); ok {
+			continue
+		}
+		if !l.Create {
+			missing = append(missing, fmt.Sprintf("%q", l.Name))
+			continue
+		}
+		if _, err := e.labels.create(ctx, e.crm, l, nil); err != nil {
+			return fmt.Errorf("rules: create label %q: %w", l.Name, err)
+		}
+		e.log.InfoContext(ctx, "created label", "label", l.Name)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("rules: %w in Deskera: %s (declare them with create: true or create them)", ErrLabelNotFound, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Process handles one event: it takes the per-contact lock, looks the
+// contact up (not in a dry run), evaluates the set with it and carries the
+// plan out. In a dry run nothing is sent: Calls lists what would be.
+// Errors wrap the deskera errors (see deskera.Temporary); the Outcome is
+// returned with them, with the failed actions marked.
+func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) (*Outcome, error) {
+	if set == nil || ev == nil {
+		return nil, errors.New("rules: process: nil set or event")
+	}
+	unlock := e.locks.lock(lockKey(ev, set.matchOn))
+	defer unlock()
+	x := &execution{e: e, set: set, ev: ev, dry: dryRun, out: &Outcome{DryRun: dryRun}}
+	found, err := x.lookup(ctx)
+	if err != nil {
+		return x.out, err
+	}
+	x.found = found
+	x.out.Plan = set.Evaluate(ev, e.toContact(found))
+	return x.out, x.run(ctx)
+}
+
+// lockKey is the key Process serialises on: the value upserts match on.
+func lockKey(ev *Event, matchOn string) string {
+	if matchOn == MatchPhone && digits(ev.Phone) != "" {
+		return digits(ev.Phone)
+	}
+	return ContactKey(ev, nil)
+}
+
+// toContact converts a Deskera contact for the rules (nil for nil).
+func (e *Engine) toContact(d *deskera.Contact) *Contact {
+	if d == nil {
+		return nil
+	}
+	c := &Contact{ID: int64(d.ID), Name: d.Name, Email: d.Email, Phone: d.Phone, Type: d.Type,
+		LabelID: int64(d.LabelID), OwnerID: int64(d.OwnerID), Visibility: d.VisibilityType}
+	if d.Label != nil && d.Label.Name != "" {
+		c.Label = d.Label.Name
+	} else {
+		c.Label = e.labels.name(d.LabelID)
+	}
+	if len(d.CField) > 0 || len(d.CustomField) > 0 {
+		c.CustomField = make(map[string]string, len(d.CField)+len(d.CustomField))
+		for k, v := range d.CField {
+			c.CustomField[k] = v
+		}
+		for _, f := range d.CustomField {
+			for _, k := range []string{f.Code, f.Label, f.ShortName} {
+				if k != "" {
+					c.CustomField[k] = f.Value
+				}
+			}
+		}
+	}
+	c.CreatedAt, _ = time.Parse(time.RFC3339Nano, d.CreatedAt)
+	c.UpdatedAt, _ = time.Parse(time.RFC3339Nano, d.UpdatedAt)
+	return c
+}
+
+// keyLocks serialises work per contact key.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyLocks) lock(key string) (unlock func()) {
+	if key == "" {
+		return func() {}
+	}
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyLock{}
+	}
+	l := k.m[key]
+	if l == nil {
+		l = &keyLock{}
+		k.m[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// recentSet remembers the ids of recently created contacts by key, up to
+// a bound (oldest forgotten first).
+type recentSet struct {
+	mu    sync.Mutex
+	max   int
+	ids   map[string]deskera.ID
+	order []string
+}
+
+func newRecentSet(n int) *recentSet { return &recentSet{max: n, ids: map[string]deskera.ID{}} }
+
+func (r *recentSet) get(key string) (deskera.ID, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id, ok := r.ids[key]
+	return id, ok
+}
+
+func (r *recentSet) add(key string, id deskera.ID) {
+	if key == "" || r.max == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.ids[key]; !ok {
+		r.order = append(r.order, key)
+	}
+	r.ids[key] = id
+	for len(r.order) > r.max {
+		delete(r.ids, r.order[0])
+		r.order = r.order[1:]
+	}
+}
+
+func (r *recentSet) forget(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.ids, key)
+}

@@ -1,0 +1,57 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Problem is one error found while loading a rules file.
+type Problem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Rule    string `json:"rule,omitempty"`
+	Message string `json:"message"`
+}
+
+// Error formats the problem as `file:line: rule "name": message`; the line
+// and rule parts are left out when unknown.
+func (p Problem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+	}
+	b.WriteString(": ")
+	if p.Rule != "" {
+		fmt.Fprintf(&b, "rule %q: ", p.Rule)
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// LoadError is returned by Load and LoadFile; it lists every problem found,
+// in file order.
+type LoadError struct {
+	Problems []Problem
+}
+
+// Error prints one problem per line.
+func (e *LoadError) Error() string {
+	if e == nil || len(e.Problems) == 0 {
+		return "rules: invalid rules file"
+	}
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ErrNoContact is reported (in ActionResult.Error) when an action needs an
+// existing contact and there is none.
+var ErrNoContact = errors.New("no contact to act on")
+
+// ErrLabelNotFound is returned when a label name cannot be resolved in the
+// CRM and the rules file does not declare it with create: true.
+var ErrLabelNotFound = errors.New("label not found")

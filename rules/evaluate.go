@@ -1,0 +1,309 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// Plan is the result of evaluating one event: pure data, JSON-serialisable.
+type Plan struct {
+	Score      float64            `json:"score"`
+	Scores     map[string]float64 `json:"scores,omitempty"`
+	ScoreLabel string             `json:"score_label,omitempty"`
+	// Key is the contact key (lowercased email, phone digits or contact id).
+	Key     string       `json:"key,omitempty"`
+	Rules   []RuleResult `json:"rules"`
+	Actions []Action     `json:"actions"`
+	// Errors lists score expressions that failed at run time (counted as 0).
+	Errors []string `json:"errors,omitempty"`
+}
+
+// RuleResult says what happened to one rule.
+type RuleResult struct {
+	Name    string `json:"name"`
+	Matched bool   `json:"matched"`
+	// Skipped is why the rule was not evaluated ("disabled", "stopped by
+	// rule \"x\"").
+	Skipped string `json:"skipped,omitempty"`
+	// Error is the first runtime error in the rule's when or actions.
+	Error string `json:"error,omitempty"`
+}
+
+// Action is one resolved action of a plan.
+type Action struct {
+	Rule    string         `json:"rule"`
+	Type    string         `json:"type"`
+	MatchOn string         `json:"match_on,omitempty"`
+	Fields  *ContactFields `json:"fields,omitempty"`
+	// Label is the label name (assign_label).
+	Label string `json:"label,omitempty"`
+	// OwnerID is the owner picked (assign_owner); Pool the pool it came from.
+	OwnerID       int64  `json:"owner_id,omitempty"`
+	Pool          string `json:"pool,omitempty"`
+	Visibility    string `json:"visibility,omitempty"`
+	VisibilityIDs string `json:"visibility_ids,omitempty"`
+}
+
+// runner runs programs on its env with a pooled VM; pooled as a whole so
+// that an evaluation allocates neither.
+type runner struct {
+	vm  vm.VM
+	env Env
+}
+
+func (r *runner) run(p *vm.Program) (out any, err error) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			out, err = nil, fmt.Errorf("panic: %v", rec)
+		}
+	}()
+	return r.vm.Run(p, &r.env)
+}
+
+func (s *Set) getRunner(ev *Event, c *Contact) *runner {
+	r := s.vms.Get().(*runner)
+	r.env = Env{Event: ev, Contact: c}
+	return r
+}
+
+func (s *Set) putRunner(r *runner) {
+	r.env = Env{}
+	s.vms.Put(r)
+}
+
+// Evaluate evaluates the event (with the existing contact, nil when
+// unknown) into a plan. It does no I/O, is deterministic, and never
+// panics: a runtime error is recorded in the plan and the other rules go on.
+func (s *Set) Evaluate(ev *Event, contact *Contact) *Plan {
+	if ev == nil {
+		ev = &Event{}
+	}
+	r := s.getRunner(ev, contact)
+	defer s.putRunner(r)
+	plan := &Plan{Key: ContactKey(ev, contact), Rules: make([]RuleResult, 0, len(s.rules)), Actions: make([]Action, 0, 8)}
+	s.score(r, plan)
+	r.env.Score, r.env.Scores, r.env.ScoreLabel = plan.Score, plan.Scores, plan.ScoreLabel
+	stoppedBy := ""
+	for _, rl := range s.rules {
+		res := RuleResult{Name: rl.name}
+		switch {
+		case !rl.enabled:
+			res.Skipped = "disabled"
+		case stoppedBy != "":
+			res.Skipped = fmt.Sprintf("stopped by rule %q", stoppedBy)
+		default:
+			s.evalRule(r, rl, plan, &res)
+			if res.Matched && rl.stop {
+				stoppedBy = rl.name
+			}
+		}
+		plan.Rules = append(plan.Rules, res)
+	}
+	return plan
+}
+
+// score runs the score expressions; a failing part counts as 0.
+func (s *Set) score(r *runner, plan *Plan) {
+	if len(s.scores) == 0 {
+		plan.ScoreLabel = s.ScoreLabel(0)
+		return
+	}
+	plan.Scores = make(map[string]float64, len(s.scores))
+	for _, sc := range s.scores {
+		out, err := r.run(sc.prog)
+		var f float64
+		if err == nil {
+			f, err = asFloat(out)
+		}
+		if err != nil {
+			plan.Errors = append(plan.Errors, fmt.Sprintf("score %q: %v", sc.name, firstLine(err)))
+			f = 0
+		}
+		plan.Scores[sc.name] = f
+		plan.Score += f
+	}
+	plan.ScoreLabel = s.ScoreLabel(plan.Score)
+}
+
+func asFloat(v any) (float64, error) {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("score is %v", x)
+		}
+		return x, nil
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case nil:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("expected a number, got %T", v)
+}
+
+func (s *Set) evalRule(r *runner, rl *rule, plan *Plan, res *RuleResult) {
+	out, err := r.run(rl.when)
+	if err != nil {
+		res.Error = "when: " + firstLine(err).Error()
+		return
+	}
+	if b, _ := out.(bool); !b {
+		return
+	}
+	res.Matched = true
+	for _, a := range rl.actions {
+		act, err := s.resolve(r, rl.name, a, plan)
+		if err != nil {
+			if res.Error == "" {
+				res.Error = err.Error()
+			}
+			continue
+		}
+		plan.Actions = append(plan.Actions, act)
+	}
+}
+
+// resolve computes an action's values.
+func (s *Set) resolve(r *runner, ruleName string, a *action, plan *Plan) (Action, error) {
+	act := Action{Rule: ruleName, Type: a.typ, MatchOn: a.matchOn}
+	switch a.typ {
+	case ActionAssignLabel:
+		act.Label = a.label
+		if a.fromScore {
+			act.Label = plan.ScoreLabel
+			if act.Label == "" {
+				return act, fmt.Errorf("%s: no threshold applies to score %v", a.typ, plan.Score)
+			}
+		}
+	case ActionAssignOwner:
+		act.OwnerID = a.ownerID
+		if a.pool != nil {
+			act.Pool = a.pool.Name
+			act.OwnerID = Route(a.pool.Owners, plan.Key)
+		}
+	case ActionSetVisibility:
+		act.Visibility, act.VisibilityIDs = a.vis, a.ids
+	case ActionUpsertContact, ActionCreateContact, ActionUpdateContact:
+		f, err := s.resolveFields(r, a)
+		if err != nil {
+			return act, err
+		}
+		act.Fields = f
+	}
+	return act, nil
+}
+
+func (s *Set) resolveFields(r *runner, a *action) (*ContactFields, error) {
+	f := &ContactFields{}
+	for _, se := range a.set {
+		out, err := r.run(se.prog)
+		if err == nil {
+			err = se.spec.set(f, out)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s set.%s: %v", a.typ, se.spec.Name, firstLine(err))
+		}
+	}
+	for _, ce := range a.custom {
+		out, err := r.run(ce.prog)
+		var v string
+		if err == nil {
+			v, err = asString(out)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s custom.%s: %v", a.typ, ce.key, firstLine(err))
+		}
+		if v != "" {
+			if f.Custom == nil {
+				f.Custom = make(map[string]string, len(a.custom))
+			}
+			f.Custom[ce.key] = v
+		}
+	}
+	return f, nil
+}
+
+// ContactKey is the key that identifies an event's contact for routing
+// and locking: the lowercased email (event.email, else event.mail.from),
+// else the phone's digits, else "id:<contact id>"; "" when there is none.
+// The contact's details are used when the event has none.
+func ContactKey(ev *Event, c *Contact) string {
+	email, phone, id := "", "", int64(0)
+	if ev != nil {
+		email, phone, id = firstNonEmpty(ev.Email, ev.Mail.From), ev.Phone, ev.ContactID
+	}
+	if c != nil {
+		email, phone = firstNonEmpty(email, c.Email), firstNonEmpty(phone, c.Phone)
+		if id == 0 {
+			id = c.ID
+		}
+	}
+	if email = strings.TrimSpace(email); email != "" {
+		return lowerASCII(email)
+	}
+	if d := digits(phone); d != "" {
+		return d
+	}
+	if id != 0 {
+		return "id:" + strconv.FormatInt(id, 10)
+	}
+	return ""
+}
+
+func firstNonEmpty(a, b string) string {
+	if strings.TrimSpace(a) != "" {
+		return a
+	}
+	return b
+}
+
+// sweepLabel scores a contact for the sweep: ok is false when sweep.when
+// rejects it; label is the thresholds' label for its score.
+func (s *Set) sweepLabel(ev *Event, c *Contact) (label string, ok bool, err error) {
+	r := s.getRunner(ev, c)
+	defer s.putRunner(r)
+	env := &r.env
+	if s.sweep.when != nil {
+		env.Scores = make(map[string]float64, len(s.scores))
+	}
+	for _, sc := range s.scores {
+		out, err := r.run(sc.prog)
+		var f float64
+		if err == nil {
+			f, err = asFloat(out)
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("score %q: %v", sc.name, firstLine(err))
+		}
+		env.Score += f
+		if env.Scores != nil {
+			env.Scores[sc.name] = f
+		}
+	}
+	env.ScoreLabel = s.ScoreLabel(env.Score)
+	if s.sweep.when != nil {
+		out, err := r.run(s.sweep.when)
+		if err != nil {
+			return "", false, fmt.Errorf("sweep when: %v", firstLine(err))
+		}
+		if b, _ := out.(bool); !b {
+			return "", false, nil
+		}
+	}
+	return env.ScoreLabel, true, nil
+}
+
+// lowerASCII lowercases s, allocating only when s has upper-case letters.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}

@@ -1,0 +1,201 @@
+package rules
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// LoadOption configures Load and LoadFile.
+type LoadOption func(*loadConfig)
+
+type loadConfig struct {
+	lookupEnv func(string) (string, bool)
+}
+
+// WithLookupEnv sets the function that resolves ${VAR} references
+// (default os.LookupEnv).
+func WithLookupEnv(fn func(string) (string, bool)) LoadOption {
+	return func(c *loadConfig) {
+		if fn != nil {
+			c.lookupEnv = fn
+		}
+	}
+}
+
+// LoadFile reads and loads the rules file at path. See Load.
+func LoadFile(path string, opts ...LoadOption) (*Set, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read rules file: %w", err)
+	}
+	return Load(path, data, opts...)
+}
+
+// Load parses, validates and compiles a rules file. filename is used in
+// messages only. Every problem found is returned at once in a *LoadError.
+func Load(filename string, data []byte, opts ...LoadOption) (*Set, error) {
+	cfg := loadConfig{lookupEnv: os.LookupEnv}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	l := &loader{file: filename, lookup: cfg.lookupEnv}
+	root, err := parseYAML(data)
+	if err != nil {
+		l.problems = append(l.problems, yamlProblem(filename, err))
+		return nil, &LoadError{Problems: l.problems}
+	}
+	set := newSet(filename)
+	if root != nil {
+		l.interpolate(root)
+		l.decodeRoot(root, set)
+	}
+	if len(l.problems) > 0 {
+		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
+		return nil, &LoadError{Problems: l.problems}
+	}
+	set.finish()
+	return set, nil
+}
+
+// parseYAML returns the root mapping node, nil for an empty document.
+func parseYAML(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("yaml: line %d: only one document is allowed", extra.Line)
+	}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		return doc.Content[0], nil
+	}
+	return nil, nil
+}
+
+// yamlProblem turns a yaml syntax error ("yaml: line 3: ...") into a Problem.
+func yamlProblem(file string, err error) Problem {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if i := strings.Index(rest, ": "); i > 0 {
+			if n, err := strconv.Atoi(rest[:i]); err == nil {
+				line, msg = n, rest[i+2:]
+			}
+		}
+	}
+	return Problem{File: file, Line: line, Message: msg}
+}
+
+// loader collects problems while walking the YAML tree.
+type loader struct {
+	// scope prefixes messages (e.g. `source "website": `).
+	scope    string
+	file     string
+	lookup   func(string) (string, bool)
+	problems []Problem
+}
+
+func (l *loader) errorf(n *yaml.Node, rule, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	l.problems = append(l.problems, Problem{File: l.file, Line: line, Rule: rule, Message: l.scope + fmt.Sprintf(format, args...)})
+}
+
+// interpolate replaces ${VAR} and ${VAR:-default} in every scalar value
+// (not in mapping keys). "$${" is a literal "${".
+func (l *loader) interpolate(n *yaml.Node) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return
+		}
+		v, err := expandVars(n.Value, l.lookup)
+		if err != nil {
+			l.errorf(n, "", "%v", err)
+			return
+		}
+		n.Value = v
+		n.Tag = "!!str"
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			l.interpolate(n.Content[i])
+		}
+	case yaml.SequenceNode, yaml.DocumentNode:
+		for _, c := range n.Content {
+			l.interpolate(c)
+		}
+	case yaml.AliasNode:
+		// The anchor's node is interpolated where it is defined.
+	}
+}
+
+// expandVars expands ${VAR} and ${VAR:-default}. An unset variable without
+// a default is an error; ${VAR:-default} also applies when VAR is empty.
+func expandVars(s string, lookup func(string) (string, bool)) (string, error) {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), nil
+		}
+		if i > 0 && s[i-1] == '$' { // "$${" escapes
+			b.WriteString(s[:i-1])
+			b.WriteString("${")
+			s = s[i+2:]
+			continue
+		}
+		b.WriteString(s[:i])
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return "", fmt.Errorf("unterminated variable reference %q", s[i:])
+		}
+		ref := s[i+2 : i+end]
+		name, def, hasDef := strings.Cut(ref, ":-")
+		if !validVarName(name) {
+			return "", fmt.Errorf("invalid variable name %q", name)
+		}
+		val, ok := lookup(name)
+		switch {
+		case hasDef && val == "":
+			val = def
+		case !ok:
+			return "", fmt.Errorf("environment variable %q is not set and has no default", name)
+		}
+		b.WriteString(val)
+		s = s[i+end+1:]
+	}
+}
+
+func validVarName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

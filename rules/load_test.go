@@ -1,0 +1,170 @@
+package rules_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+func noEnv(string) (string, bool) { return "", false }
+
+func TestLoadErrors(t *testing.T) {
+	const formats = "json, form, typeform, webflow, tally, jotform, mailgun, sendgrid, postmark, ses, cloudevents, deskera"
+	const actions = "upsert_contact, create_contact, update_contact, assign_label, assign_owner, set_visibility, delete_contact"
+	tests := []struct {
+		name string
+		want []string // without the "rules.<name>.yaml:" prefix
+	}{
+		{"unknown-key", []string{`2: unknown key "rule" in the rules file`}},
+		{"unknown-rule-key", []string{
+			`2: rule "capture": rule has no when (use when: 'true' to match every event)`,
+			`3: rule "capture": unknown key "whn" in rule`}},
+		{"duplicate-key", []string{`4: rule "capture": duplicate key "when" in rule`}},
+		{"duplicate-rule", []string{`5: rule "capture": duplicate rule name (first at line 2)`}},
+		{"unknown-action", []string{`5: rule "capture": unknown action "send_email" (one of ` + actions + `)`}},
+		{"undeclared-label", []string{`6: rule "hot": label "Hot lead" is not declared under labels`}},
+		{"undeclared-pool", []string{`7: rule "route": owner pool "support" is not declared under owners`}},
+		{"empty-when", []string{`3: rule "capture": when is empty`}},
+		{"when-not-bool", []string{`3: rule "capture": when: expected bool, but got float64`}},
+		{"score-not-number", []string{`2: score "email": must be a number, but is string`}},
+		{"type-error", []string{`3: rule "capture": when: type rules.Event has no field emial (1:7)`}},
+		{"bad-regex", []string{"3: rule \"capture\": when: error parsing regexp: missing closing ]: `[` (1:13)"}},
+		{"unset-var", []string{`4: environment variable "LEADHOOK_TEST_UNSET" is not set and has no default`}},
+		{"bad-source", []string{
+			`3: source "website": unknown format "html" (one of ` + formats + `)`,
+			`4: source "website": auth type "hmac-sha256" needs a non-empty "secret"`,
+			`4: source "website": auth key "token" does not apply to auth type "hmac-sha256"`,
+			`5: source name "Mail" must be lowercase letters, digits, '-' or '_'`}},
+		{"set-field-type", []string{
+			`7: rule "capture": upsert_contact set.owner_id: must be an integer, but is string`,
+			`7: rule "capture": upsert_contact set: unknown contact field "nickname"`}},
+		{"node-limit", []string{`3: rule "huge": when: compilation failed: expression exceeds maximum allowed nodes (1:2004)`}},
+		{"multi", []string{
+			`2: unknown key "colour" in label`,
+			`4: owner pool "sales" is empty`,
+			`7: label "Warm lead" is not declared under labels`,
+			`10: rule "one": when: unknown name scor (1:1)`,
+			`12: rule "one": label "Cold lead" is not declared under labels`,
+			`13: rule #2 has no name`,
+			`13: rule "#2": rule has no actions`}},
+		{"syntax", []string{`1: did not find expected '-' indicator`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := "rules." + tt.name + ".yaml"
+			data, err := os.ReadFile(filepath.Join("testdata", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			set, err := rules.Load(file, data, rules.WithLookupEnv(noEnv))
+			if set != nil || err == nil {
+				t.Fatalf("Load succeeded, want %d problems", len(tt.want))
+			}
+			var le *rules.LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("error %T is not a *LoadError: %v", err, err)
+			}
+			want := make([]string, len(tt.want))
+			for i, w := range tt.want {
+				want[i] = file + ":" + w
+			}
+			if got, want := err.Error(), strings.Join(want, "\n"); got != want {
+				t.Errorf("error:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestEveryFixtureIsTested(t *testing.T) {
+	files, err := filepath.Glob("testdata/rules.*.yaml")
+	if err != nil || len(files) < 15 {
+		t.Fatalf("fixtures: %v, %d files", err, len(files))
+	}
+	for _, f := range files {
+		if _, err := rules.LoadFile(f, rules.WithLookupEnv(noEnv)); err == nil {
+			t.Errorf("%s loads without error; every fixture is a failing case", f)
+		}
+	}
+}
+
+func TestLoadInterpolation(t *testing.T) {
+	env := map[string]string{"SECRET": "s3cret", "EMPTY": ""}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	tests := []struct {
+		name, value, want, err string
+	}{
+		{"plain", "${SECRET}", "s3cret", ""},
+		{"default unused", "${SECRET:-dflt}", "s3cret", ""},
+		{"default for unset", "${NOPE:-dflt}", "dflt", ""},
+		{"default for empty", "${EMPTY:-dflt}", "dflt", ""},
+		{"empty without default", "x${EMPTY}y", "xy", ""},
+		{"escaped", "$${SECRET}", "${SECRET}", ""},
+		{"embedded", "a-${SECRET}-b", "a-s3cret-b", ""},
+		{"unset", "${NOPE}", "", `t.yaml:4: source "s": environment variable "NOPE" is not set and has no default`},
+		{"bad name", "${1X}", "", `t.yaml:4: source "s": invalid variable name "1X"`},
+		{"unterminated", "${SECRET", "", `t.yaml:4: source "s": unterminated variable reference "${SECRET"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := "sources:\n  s:\n    format: json\n    auth: {type: token, token: '" + tt.value + "'}\n"
+			set, err := rules.Load("t.yaml", []byte(doc), rules.WithLookupEnv(lookup))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(tt.err, `t.yaml:4: source "s": `)) {
+					t.Fatalf("error = %v, want %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, _ := set.Source("s")
+			if got := src.Auth.Token.Reveal(); got != tt.want {
+				t.Errorf("token = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	doc := "sources:\n  s:\n    format: json\n    auth: {type: token, token: topsecret, header: 7}\n"
+	set, err := rules.Load("t.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := set.Source("s")
+	for _, s := range []string{src.Auth.Token.String(), src.Auth.Token.GoString()} {
+		if strings.Contains(s, "topsecret") {
+			t.Errorf("secret printed: %s", s)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	files, _ := filepath.Glob("testdata/rules.*.yaml")
+	files = append(files, "../rules.example.yaml")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		set, err := rules.Load("fuzz.yaml", data, rules.WithLookupEnv(noEnv))
+		if (set == nil) == (err == nil) {
+			t.Fatalf("Load returned set %v and error %v", set != nil, err)
+		}
+		if err != nil {
+			var le *rules.LoadError
+			if !errors.As(err, &le) || len(le.Problems) == 0 {
+				t.Fatalf("error is not a non-empty *LoadError: %v", err)
+			}
+			return
+		}
+		set.Evaluate(&rules.Event{Kind: rules.KindForm, Email: "a@b.co"}, nil)
+	})
+}

@@ -1,0 +1,288 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/leadhook/leadhook/deskera"
+)
+
+// run merges the plan's actions into at most one POST or PATCH (or one
+// DELETE) and performs it.
+func (x *execution) run(ctx context.Context) error {
+	plan := x.out.Plan
+	x.out.Results = make([]ActionResult, len(plan.Actions))
+	creating := x.found == nil && slices.ContainsFunc(plan.Actions, func(a Action) bool {
+		return a.Type == ActionUpsertContact || a.Type == ActionCreateContact
+	})
+	pieces := make([]*deskera.ContactSaveDto, len(plan.Actions))
+	deleteAt, firstErr := -1, error(nil)
+	for i, a := range plan.Actions {
+		res := &x.out.Results[i]
+		res.Rule, res.Type, res.ContactID = a.Rule, a.Type, x.foundID()
+		switch {
+		case a.Type == ActionDeleteContact && x.found != nil:
+			deleteAt = i
+		case a.Type == ActionCreateContact && x.found != nil:
+			res.Outcome = OutcomeExists
+		case x.found == nil && !creating:
+			res.Outcome, res.Error = OutcomeSkipped, ErrNoContact.Error()
+		default:
+			piece, err := x.piece(ctx, a)
+			if err != nil {
+				res.Outcome, res.Error = OutcomeFailed, err.Error()
+				firstErr = cmpErr(firstErr, err)
+				continue
+			}
+			pieces[i] = piece
+		}
+	}
+	var err error
+	switch {
+	case deleteAt >= 0:
+		err = x.delete(ctx, deleteAt, pieces)
+	case x.found != nil:
+		err = x.patch(ctx, pieces)
+	case creating:
+		err = x.create(ctx, pieces)
+	}
+	return cmpErr(err, firstErr)
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func (x *execution) foundID() int64 {
+	if x.found == nil {
+		return 0
+	}
+	return int64(x.found.ID)
+}
+
+// piece is the save body one action contributes.
+func (x *execution) piece(ctx context.Context, a Action) (*deskera.ContactSaveDto, error) {
+	d := &deskera.ContactSaveDto{}
+	label := a.Label
+	switch a.Type {
+	case ActionAssignOwner:
+		d.OwnerID = deskera.ID(a.OwnerID)
+	case ActionSetVisibility:
+		d.VisibilityType, d.VisibilityIDs = a.Visibility, a.VisibilityIDs
+	case ActionUpsertContact, ActionCreateContact, ActionUpdateContact:
+		if a.Fields != nil {
+			d = contactDTO(a.Fields)
+			label = a.Fields.Label
+		}
+	}
+	if label != "" {
+		id, err := x.e.resolveLabel(ctx, x.set, label, x.dry, x.record)
+		if err != nil {
+			return nil, err
+		}
+		d.LabelID = id
+	}
+	return d, nil
+}
+
+// merge overlays the non-zero fields of src on dst.
+func merge(dst, src *deskera.ContactSaveDto) {
+	strs := [][2]*string{{&dst.Name, &src.Name}, {&dst.Email, &src.Email}, {&dst.CountryCode, &src.CountryCode},
+		{&dst.Phone, &src.Phone}, {&dst.Address, &src.Address}, {&dst.Note, &src.Note}, {&dst.Logo, &src.Logo},
+		{&dst.VisibilityType, &src.VisibilityType}, {&dst.VisibilityIDs, &src.VisibilityIDs}, {&dst.Type, &src.Type},
+		{&dst.OrganizationName, &src.OrganizationName}}
+	for _, p := range strs {
+		if *p[1] != "" {
+			*p[0] = *p[1]
+		}
+	}
+	ids := [][2]*deskera.ID{{&dst.LabelID, &src.LabelID}, {&dst.OwnerID, &src.OwnerID}, {&dst.OrganizationID, &src.OrganizationID}}
+	for _, p := range ids {
+		if *p[1] != 0 {
+			*p[0] = *p[1]
+		}
+	}
+	if src.PersonNames != nil {
+		dst.PersonNames = src.PersonNames
+	}
+	if src.SubOwnerIDs != nil {
+		dst.SubOwnerIDs = src.SubOwnerIDs
+	}
+	for _, cf := range src.CustomField {
+		i := slices.IndexFunc(dst.CustomField, func(o deskera.CustomField) bool { return o.Code == cf.Code && o.Label == cf.Label })
+		if i >= 0 {
+			dst.CustomField[i] = cf
+		} else {
+			dst.CustomField = append(dst.CustomField, cf)
+		}
+	}
+}
+
+func mergeAll(pieces []*deskera.ContactSaveDto) *deskera.ContactSaveDto {
+	d := &deskera.ContactSaveDto{}
+	for _, p := range pieces {
+		if p != nil {
+			merge(d, p)
+		}
+	}
+	return d
+}
+
+func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
+	dto := mergeAll(pieces)
+	if dto.Email == "" && x.set.matchOn == MatchEmail {
+		dto.Email = normEmail(firstNonEmpty(x.ev.Email, x.ev.Mail.From))
+	}
+	if dto.Phone == "" {
+		dto.Phone = x.ev.Phone
+	}
+	x.record(Call{Op: "contacts.create", Method: "POST", Path: "/v1/crm/contacts", Body: dto})
+	if x.dry {
+		x.settle(pieces, OutcomePlanned, 0, nil)
+		return nil
+	}
+	c, err := x.e.crm.CreateContact(ctx, dto)
+	if err != nil {
+		err = fmt.Errorf("rules: create contact: %w", err)
+		x.settle(pieces, OutcomeFailed, 0, err)
+		return err
+	}
+	var id deskera.ID
+	if c != nil {
+		id = c.ID
+		x.e.recent.add(lockKey(x.ev, x.set.matchOn), id)
+	}
+	x.settle(pieces, OutcomeCreated, int64(id), nil)
+	return nil
+}
+
+func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
+	for i, p := range pieces {
+		if p != nil && isEmptyDTO(diff(p, x.found)) {
+			x.out.Results[i].Outcome = OutcomeUnchanged
+			pieces[i] = nil
+		}
+	}
+	dto := diff(mergeAll(pieces), x.found)
+	if isEmptyDTO(dto) {
+		return nil
+	}
+	id := x.found.ID
+	x.record(Call{Op: "contacts.update", Method: "PATCH", Path: "/v1/crm/contacts/" + strconv.FormatInt(int64(id), 10), Body: dto})
+	if x.dry {
+		x.settle(pieces, OutcomePlanned, int64(id), nil)
+		return nil
+	}
+	if _, err := x.e.crm.UpdateContact(ctx, id, dto); err != nil {
+		err = fmt.Errorf("rules: update contact %d: %w", id, err)
+		x.settle(pieces, OutcomeFailed, int64(id), err)
+		return err
+	}
+	x.settle(pieces, OutcomeUpdated, int64(id), nil)
+	return nil
+}
+
+func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.ContactSaveDto) error {
+	id := x.found.ID
+	for i, p := range pieces {
+		if p != nil {
+			x.out.Results[i].Outcome, x.out.Results[i].Error = OutcomeSkipped, "contact is deleted by this plan"
+		}
+	}
+	for i, a := range x.out.Plan.Actions {
+		if i != at && a.Type == ActionDeleteContact {
+			x.out.Results[i].Outcome = OutcomeSkipped
+		}
+	}
+	res := &x.out.Results[at]
+	x.record(Call{Op: "contacts.delete", Method: "DELETE", Path: "/v1/crm/contacts/" + strconv.FormatInt(int64(id), 10)})
+	if x.dry {
+		res.Outcome = OutcomePlanned
+		return nil
+	}
+	if err := x.e.crm.DeleteContact(ctx, id); err != nil && !errors.Is(err, deskera.ErrNotFound) {
+		res.Outcome, res.Error = OutcomeFailed, err.Error()
+		return fmt.Errorf("rules: delete contact %d: %w", id, err)
+	}
+	x.e.recent.forget(lockKey(x.ev, x.set.matchOn))
+	res.Outcome = OutcomeDeleted
+	return nil
+}
+
+// settle sets the outcome of every action that contributed a piece.
+func (x *execution) settle(pieces []*deskera.ContactSaveDto, outcome string, id int64, err error) {
+	for i, p := range pieces {
+		if p == nil {
+			continue
+		}
+		r := &x.out.Results[i]
+		r.Outcome, r.ContactID = outcome, id
+		if err != nil {
+			r.Error = err.Error()
+		}
+	}
+}
+
+// diff keeps the fields of d that would change c.
+func diff(d *deskera.ContactSaveDto, c *deskera.Contact) *deskera.ContactSaveDto {
+	out := *d
+	same := func(field *string, cur string) {
+		if *field == cur {
+			*field = ""
+		}
+	}
+	if strings.EqualFold(out.Email, c.Email) {
+		out.Email = ""
+	}
+	same(&out.Name, c.Name)
+	same(&out.CountryCode, c.CountryCode)
+	same(&out.Address, c.Address)
+	same(&out.Note, c.Note)
+	same(&out.Type, c.Type)
+	same(&out.VisibilityType, c.VisibilityType)
+	if digits(out.Phone) == digits(c.Phone) && out.Phone != "" {
+		out.Phone = ""
+	}
+	for _, p := range [][2]*deskera.ID{{&out.LabelID, &c.LabelID}, {&out.OwnerID, &c.OwnerID}, {&out.OrganizationID, &c.OrganizationID}} {
+		if *p[0] == *p[1] {
+			*p[0] = 0
+		}
+	}
+	if slices.Equal(out.SubOwnerIDs, c.SubOwnerIDs) {
+		out.SubOwnerIDs = nil
+	}
+	out.CustomField = nil
+	for _, cf := range d.CustomField {
+		if !hasCustom(c, cf) {
+			out.CustomField = append(out.CustomField, cf)
+		}
+	}
+	return &out
+}
+
+func hasCustom(c *deskera.Contact, cf deskera.CustomField) bool {
+	for _, o := range c.CustomField {
+		if (cf.Code != "" && o.Code == cf.Code || cf.Label != "" && (o.Label == cf.Label || o.ShortName == cf.Label)) && o.Value == cf.Value {
+			return true
+		}
+	}
+	v, ok := c.CField[cf.Label]
+	return cf.Label != "" && ok && v == cf.Value
+}
+
+func isEmptyDTO(d *deskera.ContactSaveDto) bool {
+	var zero deskera.ContactSaveDto
+	return d.Name == zero.Name && d.Email == "" && d.CountryCode == "" && d.Phone == "" && d.Address == "" &&
+		d.Note == "" && d.Logo == "" && d.LabelID == 0 && d.VisibilityType == "" && d.VisibilityIDs == "" &&
+		d.Type == "" && len(d.PersonIDs) == 0 && len(d.PersonNames) == 0 && d.OrganizationID == 0 &&
+		d.OrganizationName == "" && d.OwnerID == 0 && len(d.SubOwnerIDs) == 0 && len(d.CustomField) == 0
+}
+
+func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

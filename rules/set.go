@@ -1,0 +1,194 @@
+package rules
+
+import (
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// Label is a label the rules file declares (`labels`).
+type Label struct {
+	Name  string `json:"name"`
+	Color string `json:"color,omitempty"`
+	Icon  string `json:"icon,omitempty"`
+	// Create: create the label in Deskera when it does not exist.
+	Create bool `json:"create,omitempty"`
+	Line   int  `json:"-"`
+}
+
+// Pool is a named owner pool (`owners`) for assign_owner routing.
+type Pool struct {
+	Name   string  `json:"name"`
+	Owners []Owner `json:"owners"`
+	Line   int     `json:"-"`
+}
+
+// Owner is one member of a pool; Weight defaults to 1.
+type Owner struct {
+	ID     int64   `json:"id"`
+	Weight float64 `json:"weight"`
+}
+
+// Threshold maps a total score of at least Min to Label.
+type Threshold struct {
+	Min   float64 `json:"min"`
+	Label string  `json:"label"`
+}
+
+// SweepPolicy configures the scoring sweep (`sweep`).
+type SweepPolicy struct {
+	// When filters the contacts the sweep relabels ("" = all).
+	When string `json:"when,omitempty"`
+	// PageSize is the page size for listing contacts (default 100).
+	PageSize int `json:"page_size"`
+	// ChunkSize is the most ids in one bulk PATCH (default 100).
+	ChunkSize int `json:"chunk_size"`
+	// KeepLabels are labels the sweep never changes (e.g. "Customer").
+	KeepLabels []string `json:"keep_labels,omitempty"`
+	when       *vm.Program
+}
+
+// Default sweep sizes.
+const (
+	DefaultPageSize  = 100
+	DefaultChunkSize = 100
+)
+
+// RuleInfo describes one rule of a Set.
+type RuleInfo struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Enabled     bool     `json:"enabled"`
+	When        string   `json:"when"`
+	Actions     []string `json:"actions"`
+	Stop        bool     `json:"stop,omitempty"`
+	Line        int      `json:"line"`
+}
+
+// Set is a loaded, compiled rules file. It is immutable and safe for
+// concurrent use.
+type Set struct {
+	file       string
+	labels     []Label
+	labelIdx   map[string]int // lower(name) -> index in labels
+	pools      map[string]*Pool
+	sources    map[string]Source
+	scores     []scoreDef
+	thresholds []Threshold
+	sweep      SweepPolicy
+	rules      []*rule
+	matchOn    string
+	vms        sync.Pool // of *runner
+}
+
+type scoreDef struct {
+	name string
+	src  string
+	prog *vm.Program
+	line int
+}
+
+func newSet(file string) *Set {
+	s := &Set{
+		file:     file,
+		labelIdx: map[string]int{},
+		pools:    map[string]*Pool{},
+		sources:  map[string]Source{},
+		sweep:    SweepPolicy{PageSize: DefaultPageSize, ChunkSize: DefaultChunkSize},
+		matchOn:  MatchEmail,
+	}
+	s.vms.New = func() any { return new(runner) }
+	return s
+}
+
+// finish orders thresholds and picks the lookup key for Process.
+func (s *Set) finish() {
+	sort.SliceStable(s.thresholds, func(i, j int) bool { return s.thresholds[i].Min > s.thresholds[j].Min })
+	for _, r := range s.rules {
+		for _, a := range r.actions {
+			if a.typ == ActionUpsertContact {
+				s.matchOn = a.matchOn
+				return
+			}
+		}
+	}
+}
+
+// File returns the file name the set was loaded from.
+func (s *Set) File() string { return s.file }
+
+// Sources returns the declared sources sorted by name.
+func (s *Set) Sources() []Source {
+	out := make([]Source, 0, len(s.sources))
+	for _, src := range s.sources {
+		out = append(out, src)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Source returns the source called name.
+func (s *Set) Source(name string) (Source, bool) {
+	src, ok := s.sources[name]
+	return src, ok
+}
+
+// Labels returns the declared labels in file order.
+func (s *Set) Labels() []Label { return append([]Label(nil), s.labels...) }
+
+// Label returns the declared label called name (case-insensitive).
+func (s *Set) Label(name string) (Label, bool) {
+	i, ok := s.labelIdx[strings.ToLower(name)]
+	if !ok {
+		return Label{}, false
+	}
+	return s.labels[i], true
+}
+
+// Pools returns the owner pools sorted by name.
+func (s *Set) Pools() []Pool {
+	out := make([]Pool, 0, len(s.pools))
+	for _, p := range s.pools {
+		cp := *p
+		cp.Owners = append([]Owner(nil), p.Owners...)
+		out = append(out, cp)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Thresholds returns the score thresholds, highest first.
+func (s *Set) Thresholds() []Threshold { return append([]Threshold(nil), s.thresholds...) }
+
+// Sweep returns the sweep policy (defaults applied).
+func (s *Set) Sweep() SweepPolicy {
+	p := s.sweep
+	p.KeepLabels = append([]string(nil), p.KeepLabels...)
+	return p
+}
+
+// Rules describes the rules in file order.
+func (s *Set) Rules() []RuleInfo {
+	out := make([]RuleInfo, len(s.rules))
+	for i, r := range s.rules {
+		info := RuleInfo{Name: r.name, Description: r.description, Enabled: r.enabled, When: r.whenSrc, Stop: r.stop, Line: r.line}
+		for _, a := range r.actions {
+			info.Actions = append(info.Actions, a.typ)
+		}
+		out[i] = info
+	}
+	return out
+}
+
+// ScoreLabel maps a total score to a label name by the thresholds ("" when
+// no threshold applies).
+func (s *Set) ScoreLabel(score float64) string {
+	for _, t := range s.thresholds {
+		if score >= t.Min {
+			return t.Label
+		}
+	}
+	return ""
+}
