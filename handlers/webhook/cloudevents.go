@@ -1,0 +1,183 @@
+package webhook
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+// CloudEvents 1.0 over HTTP: binary mode (ce-* headers, percent-encoded,
+// body = data), structured mode (application/cloudevents+json) and batch
+// mode (application/cloudevents-batch+json, one event per element). The
+// data object's fields become event.fields; the attributes are under
+// event.fields.ce. The OPTIONS abuse-protection handshake is answered.
+
+const (
+	ceStructured = "application/cloudevents+json"
+	ceBatch      = "application/cloudevents-batch+json"
+)
+
+func newCloudEventsParser(src rules.Source, _ Options) (Parser, error) {
+	return ParserFunc(func(req *Request) (*Parsed, error) { return parseCloudEvents(src, req) }), nil
+}
+
+func parseCloudEvents(src rules.Source, req *Request) (*Parsed, error) {
+	if req.Method == http.MethodOptions {
+		return ceHandshake(req), nil
+	}
+	var raws []map[string]any
+	switch ct := req.ContentType(); {
+	case req.Header.Get("Ce-Specversion") != "":
+		ce, err := ceBinary(req)
+		if err != nil {
+			return nil, err
+		}
+		raws = append(raws, ce)
+	case ct == ceStructured:
+		var one map[string]any
+		if err := json.Unmarshal(req.Body, &one); err != nil || one == nil {
+			return nil, BadRequest("body", "invalid structured CloudEvent")
+		}
+		raws = append(raws, one)
+	case ct == ceBatch:
+		if err := json.Unmarshal(req.Body, &raws); err != nil || len(raws) == 0 {
+			return nil, BadRequest("body", "invalid or empty CloudEvents batch")
+		}
+	default:
+		return nil, UnsupportedMediaType(ct, "ce-* headers (binary mode)", ceStructured, ceBatch)
+	}
+	return ceEvents(src, req, raws)
+}
+
+func ceEvents(src rules.Source, req *Request, raws []map[string]any) (*Parsed, error) {
+	out := &Parsed{}
+	h := sha256.New()
+	for i, ce := range raws {
+		ev, err := ceEvent(src, req, ce)
+		if err != nil {
+			if len(raws) > 1 {
+				err.Field = "[" + strconv.Itoa(i) + "]." + err.Field
+			}
+			return nil, err
+		}
+		out.Events = append(out.Events, ev)
+		h.Write([]byte(provString(ce["source"]) + "\x00" + ev.ID + "\x00"))
+	}
+	out.DeliveryID = out.Events[0].ID
+	if len(out.Events) > 1 {
+		out.DeliveryID = "batch-" + hex.EncodeToString(h.Sum(nil)[:16])
+	}
+	return out, nil
+}
+
+func ceEvent(src rules.Source, req *Request, ce map[string]any) (rules.Event, *Error) {
+	ev := NewEvent(req, src.Name, rules.KindForm)
+	if sv := provString(ce["specversion"]); !strings.HasPrefix(sv, "1.") {
+		return ev, BadRequest("specversion", "unsupported CloudEvents version %q", sv)
+	}
+	for _, k := range []string{"id", "source", "type"} {
+		if s, _ := ce[k].(string); s == "" {
+			return ev, BadRequest(k, "required CloudEvents attribute missing")
+		}
+	}
+	data, err := ceData(ce)
+	if err != nil {
+		return ev, err
+	}
+	attrs := make(map[string]any, len(ce))
+	for k, v := range ce {
+		if k != "data" && k != "data_base64" {
+			attrs[k] = v
+		}
+	}
+	if obj, ok := data.(map[string]any); ok {
+		for k, v := range obj {
+			ev.Fields[k] = v
+		}
+		provPick(&ev, obj)
+	} else if data != nil {
+		ev.Fields["data"] = data
+	}
+	ev.Fields["ce"] = attrs
+	ev.ID = provDeliveryID(ce["id"].(string))
+	return ev, nil
+}
+
+// ceData returns data (JSON-decoded when it is a JSON string of a JSON
+// content type) or the decoded data_base64 as text.
+func ceData(ce map[string]any) (any, *Error) {
+	if b64, ok := ce["data_base64"].(string); ok {
+		b, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			return nil, BadRequest("data_base64", "invalid base64")
+		}
+		return ceDecodeBytes(b, provString(ce["datacontenttype"])), nil
+	}
+	return ce["data"], nil
+}
+
+func ceDecodeBytes(b []byte, ct string) any {
+	if len(b) == 0 {
+		return nil
+	}
+	if provIsJSON(mediaType(ct)) {
+		var v any
+		if json.Unmarshal(b, &v) == nil {
+			return v
+		}
+	}
+	if mediaType(ct) == "application/x-www-form-urlencoded" {
+		if vals, err := url.ParseQuery(string(b)); err == nil {
+			return provFormFields(vals, nil)
+		}
+	}
+	return provValidUTF8(string(b))
+}
+
+// ceBinary reads a binary-mode event: percent-decoded ce-* headers, the
+// Content-Type as datacontenttype and the body as data.
+func ceBinary(req *Request) (map[string]any, *Error) {
+	ce := map[string]any{}
+	keys := make([]string, 0, len(req.Header))
+	for k := range req.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name, ok := strings.CutPrefix(strings.ToLower(k), "ce-")
+		if !ok || name == "" {
+			continue
+		}
+		v, err := url.PathUnescape(req.Header.Get(k))
+		if err != nil || !utf8.ValidString(v) {
+			return nil, BadRequest(strings.ToLower(k), "invalid percent-encoding")
+		}
+		ce[name] = v
+	}
+	ct := req.Header.Get("Content-Type")
+	if ct != "" {
+		ce["datacontenttype"] = ct
+	}
+	if d := ceDecodeBytes(req.Body, ct); d != nil {
+		ce["data"] = d
+	}
+	return ce, nil
+}
+
+// ceHandshake answers the CloudEvents webhook OPTIONS validation request.
+func ceHandshake(req *Request) *Parsed {
+	h := http.Header{"Allow": {"POST"}}
+	if origin := req.Header.Get("WebHook-Request-Origin"); origin != "" {
+		h.Set("WebHook-Allowed-Origin", origin)
+	}
+	return &Parsed{Reply: &Reply{Status: http.StatusOK, Header: h}}
+}

@@ -1,0 +1,133 @@
+package webhook
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+// Mailgun Routes forward(): urlencoded, or multipart when the mail has
+// attachments; the "mime" variant sends the raw message in body-mime.
+// Signature fields (timestamp, token, signature) are checked by the
+// mailgun verifier. The delivery id is the Message-Id, which stays the same
+// when Mailgun retries; the token when the mail has none.
+
+var mailgunSkip = map[string]bool{
+	"signature": true, "token": true, "timestamp": true, "body-plain": true, "body-html": true,
+	"stripped-html": true, "message-headers": true, "body-mime": true, "content-id-map": true,
+}
+
+func newMailgunParser(src rules.Source, opts Options) (Parser, error) {
+	maxMem := opts.maxMemory()
+	return ParserFunc(func(req *Request) (*Parsed, error) { return parseMailgun(src, req, maxMem) }), nil
+}
+
+func parseMailgun(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {
+	form, err := provParseForm(req, maxMem)
+	if err != nil {
+		return nil, err
+	}
+	v := form.Values
+	if v.Get("from") == "" && v.Get("sender") == "" && v.Get("body-mime") == "" {
+		return nil, BadRequest("from", "missing: not a Mailgun route delivery")
+	}
+	ev := NewEvent(req, src.Name, rules.KindEmail)
+	ev.Fields = provFormFields(v, mailgunSkip)
+	m := &ev.Mail
+	if raw := v.Get("body-mime"); raw != "" {
+		if err := provParseMIME([]byte(raw), m); err != nil {
+			return nil, BadRequest("body-mime", "invalid MIME message: %v", err)
+		}
+	}
+	if err := mailgunHeaders(v.Get("message-headers"), m); err != nil {
+		return nil, err
+	}
+	mailgunMail(v, form.Files, m)
+	ev.Email, ev.Name = m.From, m.FromName
+	ev.ID = provDeliveryID(provFirstNonEmpty(m.MessageID, v.Get("token")))
+	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
+}
+
+func mailgunMail(v map[string][]string, files int, m *rules.Mail) {
+	get := func(k string) string {
+		if s := v[k]; len(s) > 0 {
+			return s[0]
+		}
+		return ""
+	}
+	if from := get("from"); from != "" {
+		m.From, m.FromName = provSplitAddress(from)
+	} else if m.From == "" {
+		m.From = provEmail(get("sender"))
+	}
+	if s := get("subject"); s != "" {
+		m.Subject = s
+	}
+	if s := get("body-plain"); s != "" {
+		m.Text = s
+	}
+	if s := get("body-html"); s != "" {
+		m.HTML = s
+	}
+	if to := provAddressList(get("recipient")); len(to) > 0 {
+		m.To = to
+	}
+	if m.MessageID == "" {
+		m.MessageID = provFirstNonEmpty(get("Message-Id"), get("Message-ID"))
+	}
+	if n, err := strconv.Atoi(get("attachment-count")); err == nil && n > m.Attachments {
+		m.Attachments = n
+	}
+	if files > m.Attachments {
+		m.Attachments = files
+	}
+}
+
+// mailgunHeaders reads message-headers, a JSON list of [name, value]
+// pairs, into m.Headers (first value wins), with cc, message id and the
+// spam flag and score.
+func mailgunHeaders(raw string, m *rules.Mail) error {
+	if raw == "" {
+		return nil
+	}
+	var pairs [][]string
+	if err := json.Unmarshal([]byte(raw), &pairs); err != nil {
+		return BadRequest("message-headers", "invalid JSON: %v", err)
+	}
+	if m.Headers == nil {
+		m.Headers = make(map[string]string, len(pairs))
+	}
+	for _, p := range pairs {
+		if len(p) == 2 {
+			if _, dup := m.Headers[p[0]]; !dup {
+				m.Headers[p[0]] = p[1]
+			}
+		}
+	}
+	h := func(k string) string {
+		for name, v := range m.Headers {
+			if strings.EqualFold(name, k) {
+				return v
+			}
+		}
+		return ""
+	}
+	if m.MessageID == "" {
+		m.MessageID = h("Message-Id")
+	}
+	if len(m.Cc) == 0 {
+		m.Cc = provAddressList(h("Cc"))
+	}
+	switch strings.ToLower(h("X-Mailgun-Sflag")) {
+	case "yes":
+		m.Spam = "spam"
+	case "no":
+		m.Spam = "pass"
+	}
+	if f, err := strconv.ParseFloat(strings.TrimSpace(h("X-Mailgun-Sscore")), 64); err == nil {
+		m.SpamScore = f
+	}
+	return nil
+}

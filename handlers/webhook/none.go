@@ -1,0 +1,7 @@
+package webhook
+
+// newNoneVerifier accepts every request: the source said `auth: none`
+// explicitly (the service logs such sources at start).
+func newNoneVerifier() Verifier {
+	return VerifierFunc(func(*Request) error { return nil })
+}

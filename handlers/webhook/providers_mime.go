@@ -1,0 +1,146 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"strings"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+// provMaxMIMEDepth bounds nested multiparts in a raw message.
+const provMaxMIMEDepth = 8
+
+// provParseMIME parses a raw RFC 5322 message into mail: headers, subject,
+// addresses, the first text/plain and text/html parts, and the number of
+// attachments (never their content).
+func provParseMIME(raw []byte, m *rules.Mail) error {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	var dec mime.WordDecoder
+	m.Headers = make(map[string]string, len(msg.Header))
+	for k, v := range msg.Header {
+		if len(v) > 0 {
+			m.Headers[k] = provDecodeWord(&dec, v[0])
+		}
+	}
+	if m.Subject == "" {
+		m.Subject = provDecodeWord(&dec, msg.Header.Get("Subject"))
+	}
+	if m.From == "" {
+		m.From, m.FromName = provSplitAddress(provDecodeWord(&dec, msg.Header.Get("From")))
+	}
+	if len(m.To) == 0 {
+		m.To = provAddressList(msg.Header.Get("To"))
+	}
+	if len(m.Cc) == 0 {
+		m.Cc = provAddressList(msg.Header.Get("Cc"))
+	}
+	if m.MessageID == "" {
+		m.MessageID = strings.TrimSpace(msg.Header.Get("Message-Id"))
+	}
+	return provWalkPart(provHeader(msg.Header), msg.Body, m, 0)
+}
+
+func provDecodeWord(dec *mime.WordDecoder, s string) string {
+	if out, err := dec.DecodeHeader(s); err == nil {
+		return out
+	}
+	return s
+}
+
+// provHeader adapts mail.Header to the part-header accessor used below.
+type provHeader map[string][]string
+
+func (h provHeader) get(k string) string { return mail.Header(h).Get(k) }
+
+func provWalkPart(h provHeader, body io.Reader, m *rules.Mail, depth int) error {
+	if depth > provMaxMIMEDepth {
+		return errors.New("mime parts nested too deep")
+	}
+	ct := h.get("Content-Type")
+	if ct == "" {
+		ct = "text/plain"
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt = "text/plain"
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		return provWalkMultipart(body, params["boundary"], m, depth)
+	}
+	disp, _, _ := mime.ParseMediaType(h.get("Content-Disposition"))
+	isText := mt == "text/plain" || mt == "text/html"
+	if disp == "attachment" || !isText || (mt == "text/plain" && m.Text != "") || (mt == "text/html" && m.HTML != "") {
+		m.Attachments++
+		return nil
+	}
+	b, err := io.ReadAll(provTransferDecoder(h.get("Content-Transfer-Encoding"), body))
+	if err != nil {
+		return err
+	}
+	s := provValidUTF8(string(b))
+	if mt == "text/html" {
+		m.HTML = s
+	} else {
+		m.Text = s
+	}
+	return nil
+}
+
+func provWalkMultipart(body io.Reader, boundary string, m *rules.Mail, depth int) error {
+	if boundary == "" {
+		return errors.New("multipart part without a boundary")
+	}
+	r := multipart.NewReader(body, boundary)
+	for {
+		p, err := r.NextRawPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := provWalkPart(provHeader(p.Header), p, m, depth+1); err != nil {
+			return err
+		}
+	}
+}
+
+func provTransferDecoder(enc string, r io.Reader) io.Reader {
+	switch strings.ToLower(strings.TrimSpace(enc)) {
+	case "quoted-printable":
+		return quotedprintable.NewReader(r)
+	case "base64":
+		return base64.NewDecoder(base64.StdEncoding, provStripSpace{r})
+	default:
+		return r
+	}
+}
+
+// provStripSpace drops CR, LF, spaces and tabs (line-wrapped base64).
+type provStripSpace struct{ r io.Reader }
+
+func (s provStripSpace) Read(p []byte) (int, error) {
+	for {
+		n, err := s.r.Read(p)
+		j := 0
+		for _, c := range p[:n] {
+			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+				p[j] = c
+				j++
+			}
+		}
+		if j > 0 || err != nil {
+			return j, err
+		}
+	}
+}

@@ -1,0 +1,298 @@
+package webhook
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+// Helpers shared by the provider parsers and vendor verifiers. Names carry
+// the prov prefix so they cannot collide with the generic helpers of the
+// package.
+
+// provSecret returns the source's signing secret, or an error naming the
+// source when it is empty.
+func provSecret(src rules.Source) ([]byte, error) {
+	s := src.Auth.Secret.Reveal()
+	if s == "" {
+		return nil, fmt.Errorf("source %q: auth %q needs a secret", src.Name, src.Auth.Type)
+	}
+	return []byte(s), nil
+}
+
+// provEmail normalises an email address: the bare address, lowercased;
+// "" when s does not look like one.
+func provEmail(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	if a, err := mail.ParseAddress(s); err == nil {
+		s = a.Address
+	}
+	s = strings.ToLower(strings.Trim(s, "<> "))
+	if !strings.Contains(s, "@") || strings.ContainsAny(s, " \t\r\n") {
+		return ""
+	}
+	return s
+}
+
+// provSplitAddress splits `Bob <bob@example.com>` into the lowercased
+// address and the display name.
+func provSplitAddress(s string) (addr, name string) {
+	s = strings.TrimSpace(s)
+	if a, err := mail.ParseAddress(s); err == nil {
+		return strings.ToLower(a.Address), a.Name
+	}
+	if i := strings.LastIndex(s, "<"); i >= 0 && strings.HasSuffix(s, ">") {
+		return provEmail(s[i+1 : len(s)-1]), strings.Trim(strings.TrimSpace(s[:i]), `"`)
+	}
+	return provEmail(s), ""
+}
+
+// provAddressList parses a comma-separated address header into lowercased
+// addresses, tolerating malformed entries.
+func provAddressList(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	if list, err := mail.ParseAddressList(s); err == nil {
+		out := make([]string, 0, len(list))
+		for _, a := range list {
+			out = append(out, strings.ToLower(a.Address))
+		}
+		return out
+	}
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if a, _ := provSplitAddress(p); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// provString renders a scalar JSON-ish value as text.
+func provString(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(t)
+	case []any:
+		parts := make([]string, 0, len(t))
+		for _, e := range t {
+			parts = append(parts, provString(e))
+		}
+		return strings.Join(parts, ", ")
+	case []string:
+		return strings.Join(t, ", ")
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+// provMaxDeliveryID is the longest delivery id kept as is; longer ids
+// (sender-controlled Message-IDs, CloudEvents ids) are replaced by a hash so
+// the idempotency store never refuses them.
+const provMaxDeliveryID = 200
+
+// provDeliveryID returns id, or "sha256:<hex>" of it when it is too long.
+func provDeliveryID(id string) string {
+	if len(id) <= provMaxDeliveryID {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// provFirstNonEmpty returns the first non-empty string.
+func provFirstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// provKey folds a field name for matching: lowercase, letters and digits only.
+func provKey(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var (
+	provEmailKeys   = []string{"email", "emailaddress", "youremail", "workemail", "businessemail", "mail"}
+	provNameKeys    = []string{"name", "fullname", "yourname", "contactname"}
+	provFirstKeys   = []string{"firstname", "first", "givenname", "fname"}
+	provLastKeys    = []string{"lastname", "last", "surname", "familyname", "lname"}
+	provPhoneKeys   = []string{"phone", "phonenumber", "mobile", "mobilenumber", "telephone", "tel", "yourphone"}
+	provCompanyKeys = []string{"company", "companyname", "organization", "organisation", "org", "business", "yourcompany"}
+)
+
+// provPick fills the event's email, name, phone and company from fields
+// when they are still empty: exact well-known keys first, then keys that
+// contain "email"/"phone".
+func provPick(ev *rules.Event, fields map[string]any) {
+	folded := make(map[string]string, len(fields))
+	for k, v := range fields {
+		if s := strings.TrimSpace(provString(v)); s != "" {
+			if _, dup := folded[provKey(k)]; !dup {
+				folded[provKey(k)] = s
+			}
+		}
+	}
+	if ev.Email == "" {
+		ev.Email = provEmail(provFirst(folded, provEmailKeys, "email"))
+	}
+	if ev.Name == "" {
+		ev.Name = provFirst(folded, provNameKeys, "")
+	}
+	if ev.Name == "" {
+		ev.Name = strings.TrimSpace(provFirst(folded, provFirstKeys, "") + " " + provFirst(folded, provLastKeys, ""))
+	}
+	if ev.Phone == "" {
+		ev.Phone = provFirst(folded, provPhoneKeys, "phone")
+	}
+	if ev.Company == "" {
+		ev.Company = provFirst(folded, provCompanyKeys, "company")
+	}
+}
+
+func provFirst(folded map[string]string, keys []string, contains string) string {
+	for _, k := range keys {
+		if v, ok := folded[k]; ok {
+			return v
+		}
+	}
+	if contains == "" {
+		return ""
+	}
+	best := ""
+	for k := range folded {
+		if strings.Contains(k, contains) && (best == "" || k < best) {
+			best = k
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return folded[best]
+}
+
+// provForm is a decoded urlencoded or multipart body: text values, and the
+// number of file parts (whose content is never kept).
+type provForm struct {
+	Values url.Values
+	Files  int
+}
+
+// provParseForm decodes an application/x-www-form-urlencoded or
+// multipart/form-data body.
+func provParseForm(req *Request, maxMemory int64) (*provForm, error) {
+	ct := req.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil && ct != "" {
+		return nil, UnsupportedMediaType(ct, "application/x-www-form-urlencoded", "multipart/form-data")
+	}
+	switch mt {
+	case "multipart/form-data":
+		return provParseMultipart(req.Body, params["boundary"], maxMemory)
+	case "application/x-www-form-urlencoded", "":
+		v, err := url.ParseQuery(string(req.Body))
+		if err != nil {
+			return nil, BadRequest("body", "invalid urlencoded form: %v", err)
+		}
+		return &provForm{Values: v}, nil
+	default:
+		return nil, UnsupportedMediaType(mt, "application/x-www-form-urlencoded", "multipart/form-data")
+	}
+}
+
+// provParseMultipart reads the text parts (maxMemory bytes in total) and
+// counts the file parts without reading them.
+func provParseMultipart(body []byte, boundary string, maxMemory int64) (*provForm, error) {
+	if boundary == "" {
+		return nil, BadRequest("Content-Type", "multipart/form-data without a boundary")
+	}
+	r := multipart.NewReader(bytes.NewReader(body), boundary)
+	f := &provForm{Values: url.Values{}}
+	for {
+		p, err := r.NextPart()
+		if errors.Is(err, io.EOF) {
+			return f, nil
+		}
+		if err != nil {
+			return nil, BadRequest("body", "invalid multipart body: %v", err)
+		}
+		name := p.FormName()
+		if p.FileName() != "" || (name == "" && p.Header.Get("Content-Disposition") != "") {
+			f.Files++
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p, maxMemory+1))
+		if err != nil {
+			return nil, BadRequest("body", "invalid multipart body: %v", err)
+		}
+		if maxMemory -= int64(len(b)); maxMemory < 0 {
+			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Field: name, Message: "form values too large"}
+		}
+		f.Values.Add(name, string(b))
+	}
+}
+
+// provFormFields copies single-valued form fields as strings and repeated
+// ones as []any, skipping the names in skip.
+func provFormFields(v url.Values, skip map[string]bool) map[string]any {
+	out := make(map[string]any, len(v))
+	for k, vals := range v {
+		if skip[k] || len(vals) == 0 {
+			continue
+		}
+		if len(vals) == 1 {
+			out[k] = provValidUTF8(vals[0])
+			continue
+		}
+		list := make([]any, len(vals))
+		for i, s := range vals {
+			list[i] = provValidUTF8(s)
+		}
+		out[k] = list
+	}
+	return out
+}
+
+func provValidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// provIsJSON reports whether the content type is JSON-ish (or absent).
+func provIsJSON(ct string) bool {
+	return ct == "" || ct == "application/json" || ct == "text/plain" || strings.HasSuffix(ct, "+json")
+}

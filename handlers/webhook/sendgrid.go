@@ -1,0 +1,149 @@
+package webhook
+
+import (
+	"encoding/json"
+	"net/mail"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+// SendGrid Inbound Parse: always multipart/form-data with the parsed
+// message (headers, from, to, cc, subject, text, html, spam_score, ...),
+// an envelope JSON field and a charsets JSON field naming each field's
+// character set; "Send Raw" puts the whole MIME message in email.
+
+var sendgridSkip = map[string]bool{
+	"headers": true, "text": true, "html": true, "email": true, "charsets": true,
+	"envelope": true, "attachment-info": true, "content-ids": true, "dkim": true, "spam_report": true,
+}
+
+type sendgridEnvelope struct {
+	To   []string `json:"to"`
+	From string   `json:"from"`
+}
+
+func newSendgridParser(src rules.Source, opts Options) (Parser, error) {
+	maxMem := opts.maxMemory()
+	return ParserFunc(func(req *Request) (*Parsed, error) { return parseSendgrid(src, req, maxMem) }), nil
+}
+
+func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {
+	form, err := provParseForm(req, maxMem)
+	if err != nil {
+		return nil, err
+	}
+	v := form.Values
+	charsets := map[string]string{}
+	if cs := v.Get("charsets"); cs != "" {
+		if err := json.Unmarshal([]byte(cs), &charsets); err != nil {
+			return nil, BadRequest("charsets", "invalid JSON: %v", err)
+		}
+	}
+	var env sendgridEnvelope
+	if e := v.Get("envelope"); e != "" {
+		if err := json.Unmarshal([]byte(e), &env); err != nil {
+			return nil, BadRequest("envelope", "invalid JSON: %v", err)
+		}
+	}
+	if v.Get("from") == "" && v.Get("email") == "" && env.From == "" {
+		return nil, BadRequest("from", "missing: not a SendGrid Inbound Parse delivery")
+	}
+	get := func(k string) string { return sendgridDecode(v.Get(k), charsets[k]) }
+	ev := NewEvent(req, src.Name, rules.KindEmail)
+	ev.Fields = provFormFields(v, sendgridSkip)
+	m := &ev.Mail
+	if raw := v.Get("email"); raw != "" {
+		if err := provParseMIME([]byte(raw), m); err != nil {
+			return nil, BadRequest("email", "invalid MIME message: %v", err)
+		}
+	}
+	sendgridHeaders(get("headers"), m)
+	sendgridMail(get, env, m)
+	if n, err := strconv.Atoi(v.Get("attachments")); err == nil && n > m.Attachments {
+		m.Attachments = n
+	}
+	m.Attachments = max(m.Attachments, form.Files)
+	ev.Email, ev.Name = m.From, m.FromName
+	ev.ID = provDeliveryID(m.MessageID)
+	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
+}
+
+func sendgridMail(get func(string) string, env sendgridEnvelope, m *rules.Mail) {
+	if from := get("from"); from != "" {
+		m.From, m.FromName = provSplitAddress(from)
+	} else if m.From == "" {
+		m.From = provEmail(env.From)
+	}
+	if to := provAddressList(get("to")); len(to) > 0 {
+		m.To = to
+	} else if len(m.To) == 0 {
+		for _, t := range env.To {
+			if a := provEmail(t); a != "" {
+				m.To = append(m.To, a)
+			}
+		}
+	}
+	if cc := provAddressList(get("cc")); len(cc) > 0 {
+		m.Cc = cc
+	}
+	if s := get("subject"); s != "" {
+		m.Subject = s
+	}
+	if s := get("text"); s != "" {
+		m.Text = s
+	}
+	if s := get("html"); s != "" {
+		m.HTML = s
+	}
+	if f, err := strconv.ParseFloat(strings.TrimSpace(get("spam_score")), 64); err == nil {
+		m.SpamScore = f
+	}
+}
+
+// sendgridHeaders parses the raw header block of the headers field.
+func sendgridHeaders(raw string, m *rules.Mail) {
+	if strings.TrimSpace(raw) == "" {
+		return
+	}
+	raw = strings.TrimRight(strings.ReplaceAll(raw, "\r\n", "\n"), "\n") + "\n\n"
+	msg, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		return
+	}
+	if m.Headers == nil {
+		m.Headers = make(map[string]string, len(msg.Header))
+	}
+	for k, vals := range msg.Header {
+		if _, dup := m.Headers[k]; !dup && len(vals) > 0 {
+			m.Headers[k] = vals[0]
+		}
+	}
+	if m.MessageID == "" {
+		m.MessageID = strings.TrimSpace(msg.Header.Get("Message-Id"))
+	}
+	if len(m.Cc) == 0 {
+		m.Cc = provAddressList(msg.Header.Get("Cc"))
+	}
+}
+
+// sendgridDecode converts a field from its declared charset to UTF-8:
+// UTF-8 and ASCII pass through, ISO-8859-1 (Latin-1) is converted, and
+// anything else is kept with invalid bytes replaced.
+func sendgridDecode(s, charset string) string {
+	switch strings.ToLower(strings.TrimSpace(charset)) {
+	case "iso-8859-1", "latin1", "iso8859-1", "l1":
+		if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r >= 0x80 }) {
+			return s
+		}
+		b := make([]rune, 0, len(s))
+		for i := 0; i < len(s); i++ {
+			b = append(b, rune(s[i]))
+		}
+		return string(b)
+	default:
+		return provValidUTF8(s)
+	}
+}

@@ -1,0 +1,120 @@
+package webhook
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+func TestParseSES(t *testing.T) {
+	fake := newSNSFake(t, time.Now().Add(time.Hour))
+	src := rules.Source{Format: "ses", Auth: rules.Auth{Type: "sns", TopicARNs: []string{snsTestTopic}}}
+	p := provParser(t, src, Options{HTTPClient: fake.client})
+
+	note := snsTestEnvelope(t, "ses/notification.json")
+	b64 := note
+	b64.Message = string(provFixture(t, "ses/ses_message_base64.json"))
+	notSES := note
+	notSES.Message = "Hello world!"
+	otherTopic := note
+	otherTopic.TopicArn = "arn:aws:sns:us-east-1:012345678912:other-topic"
+	bounce := note
+	bounce.Message = `{"notificationType":"Bounce","mail":{}}`
+	const noteID = "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324"
+	want := rules.Event{ID: noteID, Kind: rules.KindEmail, Email: "jane@example.com", Name: "Jane Döe"}
+	wantMail := rules.Mail{
+		From: "jane@example.com", FromName: "Jane Döe", To: []string{"leads@inbound.example.org"}, Cc: []string{"boss@example.com"},
+		Subject: "Quote request – 50 seats", Text: "Hello, we need a quote for 50 seats. Café budget: 12000.",
+		HTML: "<p>Hello, we need a quote.</p>", MessageID: "<CAE7vz3-quote@mail.example.com>", Spam: "pass", Attachments: 1,
+	}
+	checkMail := func(t *testing.T, p *Parsed) { provCheckMail(t, p.Events[0].Mail, wantMail) }
+	runParseCases(t, p, []provParseCase{
+		{name: "NotificationUTF8", req: provRequest("text/plain; charset=UTF-8", snsBody(t, note), "X-Amz-Sns-Message-Type", "Notification"),
+			delivery: noteID, want: want, check: checkMail,
+			fields: map[string]any{"dkim": "gray", "spf": "pass", "topic_arn": snsTestTopic, "recipients": "leads@inbound.example.org"}},
+		{name: "NotificationBase64", req: provRequest("text/plain", snsBody(t, b64)), delivery: noteID, want: want, check: checkMail},
+		{name: "LambdaSimpleEmailEvent", req: provRequest("application/json", provFixture(t, "ses/lambda_event.json")),
+			delivery: "6n4thuhcbhpfiuf25gshf70rss364fuejrvmqko1",
+			want:     rules.Event{ID: "6n4thuhcbhpfiuf25gshf70rss364fuejrvmqko1", Kind: rules.KindEmail, Email: "aws@amazon.com", Name: "Amazon Web Services"},
+			check: func(t *testing.T, p *Parsed) {
+				if m := p.Events[0].Mail; m.Subject != "Test Subject" || m.Spam != "pass" || m.Text != "" {
+					t.Errorf("Mail = %+v", m)
+				}
+			}},
+		{name: "UnsubscribeConfirmation", req: provRequest("text/plain", []byte(`{"Type":"UnsubscribeConfirmation","MessageId":"u1","TopicArn":"`+snsTestTopic+`"}`)),
+			delivery: "u1", events: -1},
+		{name: "TopicNotAllowed", req: provRequest("text/plain", snsBody(t, otherTopic)), wantStatus: http.StatusForbidden, wantField: "TopicArn"},
+		{name: "MessageNotSES", req: provRequest("text/plain", snsBody(t, notSES)), wantStatus: http.StatusBadRequest, wantField: "Message"},
+		{name: "BounceNotification", req: provRequest("text/plain", snsBody(t, bounce)), wantStatus: http.StatusBadRequest, wantField: "Message"},
+		{name: "UnknownType", req: provRequest("text/plain", []byte(`{"Type":"Other"}`)), wantStatus: http.StatusBadRequest, wantField: "Type"},
+		{name: "EmptyRecords", req: provRequest("application/json", []byte(`{"Records":[]}`)), wantStatus: http.StatusBadRequest, wantField: "Records"},
+		{name: "NotJSON", req: provRequest("text/plain", []byte(`Type=Notification`)), wantStatus: http.StatusBadRequest, wantField: "body"},
+	})
+}
+
+func TestParseSESSubscriptionConfirmation(t *testing.T) {
+	sub := snsTestEnvelope(t, "ses/subscription_confirmation.json")
+	otherTopic := sub
+	otherTopic.TopicArn = "arn:aws:sns:us-east-1:012345678912:other-topic"
+	badHost := sub
+	badHost.SubscribeURL = "https://sns.us-east-1.amazonaws.com.evil.example/?Action=ConfirmSubscription&Token=x"
+	plainHTTP := sub
+	plainHTTP.SubscribeURL = strings.Replace(sub.SubscribeURL, "https://", "http://", 1)
+	cases := []struct {
+		name        string
+		env         snsEnvelope
+		confirmCode int
+		status      int // 0 = confirmed
+		confirms    int
+	}{
+		{name: "AllowedTopicConfirmed", env: sub, confirmCode: http.StatusOK, confirms: 1},
+		{name: "TopicNotAllowed", env: otherTopic, confirmCode: http.StatusOK, status: http.StatusForbidden},
+		{name: "SubscribeURLOtherHost", env: badHost, confirmCode: http.StatusOK, status: http.StatusBadRequest},
+		{name: "SubscribeURLNotHTTPS", env: plainHTTP, confirmCode: http.StatusOK, status: http.StatusBadRequest},
+		{name: "ConfirmationRefused", env: sub, confirmCode: http.StatusInternalServerError, status: http.StatusServiceUnavailable, confirms: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := newSNSFake(t, time.Now().Add(time.Hour))
+			fake.confirmCode = tc.confirmCode
+			src := rules.Source{Name: "test", Format: "ses", Auth: rules.Auth{Type: "sns", TopicARNs: []string{snsTestTopic}}}
+			got, err := provParser(t, src, Options{HTTPClient: fake.client}).Parse(provRequest("text/plain", snsBody(t, tc.env)))
+			if n := len(fake.confirmed()); n != tc.confirms {
+				t.Errorf("confirmation GETs = %d, want %d", n, tc.confirms)
+			}
+			if tc.status != 0 {
+				provWantError(t, err, tc.status, "")
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got.Reply == nil || got.Reply.Status != http.StatusOK || len(got.Events) != 0 || got.DeliveryID != sub.MessageID {
+				t.Errorf("Parsed = %+v, want a 200 reply and no events", got)
+			}
+			if uri := fake.confirmed()[0]; !strings.Contains(uri, "Token="+sub.Token) {
+				t.Errorf("confirmation GET %q lacks the token", uri)
+			}
+		})
+	}
+}
+
+func FuzzParseSES(f *testing.F) {
+	f.Add(provFixture(f, "ses/notification.json"))
+	f.Add(provFixture(f, "ses/subscription_confirmation.json"))
+	f.Add(provFixture(f, "ses/lambda_event.json"))
+	// No network in fuzzing: confirmations fail fast with 503.
+	client := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, http.ErrHandlerTimeout })}
+	src := rules.Source{Format: "ses", Auth: rules.Auth{Type: "sns", TopicARNs: []string{snsTestTopic}}}
+	p := provParser(f, src, Options{HTTPClient: client})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		provFuzzParse(t, p, provRequest("text/plain", body))
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

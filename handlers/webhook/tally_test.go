@@ -1,0 +1,51 @@
+package webhook
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+func TestParseTally(t *testing.T) {
+	p := provParser(t, rules.Source{Format: "tally"}, Options{})
+	runParseCases(t, p, []provParseCase{
+		{
+			name:     "FormResponseFixture",
+			req:      provRequest("application/json", provFixture(t, "tally/form_response.json"), "User-Agent", "Tally Webhooks"),
+			delivery: "a4cb511e-d513-4fa5-baee-b815d718dfd1",
+			want: rules.Event{ID: "a4cb511e-d513-4fa5-baee-b815d718dfd1", Kind: rules.KindForm,
+				Email: "alice@example.org", Name: "Alice Liddell"},
+			fields: map[string]any{
+				"Text":            "Hello",
+				"Budget":          float64(12000),
+				"Multiple choice": []any{"In progress"}, // option id mapped to its text
+				"Checkboxes":      []any{"Sales", "Support"},
+				"Consent":         true,
+				"Upload":          []any{"https://storage.tally.so/private/brief.pdf"},
+				"Matrix":          map[string]any{"row1": []any{"col1"}},
+				"Optional":        nil,
+				"utm_campaign":    "spring",
+				"form_name":       "Webhook payload",
+			},
+		},
+		{
+			name:     "UnknownOptionIDKept",
+			req:      provRequest("application/json", []byte(`{"eventId":"e1","eventType":"FORM_RESPONSE","data":{"fields":[{"key":"k","label":"","type":"DROPDOWN","value":["zz"],"options":[]}]}}`)),
+			delivery: "e1",
+			want:     rules.Event{ID: "e1", Kind: rules.KindForm},
+			fields:   map[string]any{"k": []any{"zz"}},
+		},
+		{name: "WrongEventType", req: provRequest("application/json", []byte(`{"eventType":"PING"}`)), wantStatus: http.StatusBadRequest, wantField: "eventType"},
+		{name: "NoData", req: provRequest("application/json", []byte(`{"eventType":"FORM_RESPONSE"}`)), wantStatus: http.StatusBadRequest, wantField: "data"},
+		{name: "NotJSON", req: provRequest("application/json", []byte(`nope`)), wantStatus: http.StatusBadRequest, wantField: "body"},
+	})
+}
+
+func FuzzParseTally(f *testing.F) {
+	f.Add(provFixture(f, "tally/form_response.json"))
+	p := provParser(f, rules.Source{Format: "tally"}, Options{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		provFuzzParse(t, p, provRequest("application/json", body))
+	})
+}
