@@ -207,8 +207,24 @@ func noRedirects(hc *http.Client) *http.Client {
 	if hc != nil {
 		*out = *hc
 	}
+	if out.Transport == nil {
+		out.Transport = pooledTransport()
+	}
 	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return out
+}
+
+// MaxIdleConnsPerHost is how many idle connections to Deskera the default
+// transport keeps. net/http keeps 2, so with more concurrent deliveries
+// almost every call would open (and TLS-handshake) a new connection.
+const MaxIdleConnsPerHost = 64
+
+// pooledTransport is http.DefaultTransport with MaxIdleConnsPerHost idle
+// connections per host.
+func pooledTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+	return t
 }
 
 // String describes the client without credentials.

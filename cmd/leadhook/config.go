@@ -1,0 +1,239 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/handlers/webhook"
+)
+
+// setting is one configuration value: a flag mirroring an environment
+// variable, with a default.
+type setting struct {
+	flag, env, def, usage string
+	secret                bool
+}
+
+// settings lists every flag and variable (--help prints them in order).
+func settings() []setting {
+	return []setting{
+		{flag: "addr", env: "LEADHOOK_ADDR", def: ":8080", usage: "listen address"},
+		{flag: "rules", env: "LEADHOOK_RULES", def: "rules.example.yaml", usage: "rules file"},
+		{flag: "admin-token", env: "LEADHOOK_ADMIN_TOKEN", usage: "bearer token for ?dry_run=1 (empty: dry runs disabled)", secret: true},
+		{flag: "max-body", env: "LEADHOOK_MAX_BODY", def: "1048576", usage: "largest request body in bytes (larger: 413)"},
+		{flag: "log-level", env: "LEADHOOK_LOG_LEVEL", def: "info", usage: "debug, info, warn or error"},
+		{flag: "trusted-proxies", env: "LEADHOOK_TRUSTED_PROXIES", usage: "comma-separated CIDRs allowed to set X-Forwarded-For"},
+		{flag: "dedupe-ttl", env: "LEADHOOK_DEDUPE_TTL", def: "24h", usage: "how long a delivery id is remembered"},
+		{flag: "dedupe-size", env: "LEADHOOK_DEDUPE_SIZE", def: "100000", usage: "most delivery ids kept in memory"},
+		{flag: "redis-url", env: "LEADHOOK_REDIS_URL", usage: "shared idempotency store for several replicas, e.g. redis://:password@host:6379/0 (empty: in memory, per process)", secret: true},
+		{flag: "shutdown-timeout", env: "LEADHOOK_SHUTDOWN_TIMEOUT", def: "20s", usage: "time allowed for in-flight requests at shutdown"},
+		{flag: "max-inflight", env: "LEADHOOK_MAX_INFLIGHT", def: "256", usage: "concurrent /hooks requests before 429 (0: no cap)"},
+		{flag: "sqs-source", env: "LEADHOOK_SQS_SOURCE", usage: "lambda: source for SQS messages without a `source` attribute (empty: such messages fail)"},
+		{flag: "ses-source", env: "LEADHOOK_SES_SOURCE", def: "ses", usage: "lambda: source (format ses) that SES receipt events go to"},
+		{flag: "deskera-base-url", env: "DESKERA_BASE_URL", def: deskera.DefaultBaseURL, usage: "Deskera API base URL"},
+		{flag: "deskera-access-token", env: "DESKERA_ACCESS_TOKEN", usage: "Deskera access token", secret: true},
+		{flag: "deskera-client-id", env: "DESKERA_CLIENT_ID", usage: "Deskera OAuth client id"},
+		{flag: "deskera-client-secret", env: "DESKERA_CLIENT_SECRET", usage: "Deskera OAuth client secret", secret: true},
+		{flag: "deskera-refresh-token", env: "DESKERA_REFRESH_TOKEN", usage: "Deskera OAuth refresh token", secret: true},
+		{flag: "deskera-rate-limit", env: "DESKERA_RATE_LIMIT", usage: "Deskera calls per second (empty: client default; 0: unlimited)"},
+		{flag: "deskera-timeout", env: "DESKERA_TIMEOUT", def: deskera.DefaultTimeout.String(), usage: "timeout per Deskera request"},
+	}
+}
+
+// flagOf returns the flag mirroring an environment variable.
+func flagOf(env string) string {
+	for _, s := range settings() {
+		if s.env == env {
+			return s.flag
+		}
+	}
+	return env
+}
+
+func printSettings(w io.Writer) {
+	for _, s := range settings() {
+		def := ""
+		if s.def != "" {
+			def = fmt.Sprintf(" (default %q)", s.def)
+		}
+		fmt.Fprintf(w, "  --%-22s %-26s %s%s\n", s.flag, s.env, s.usage, def)
+	}
+}
+
+// Config is the validated configuration.
+type Config struct {
+	Addr            string
+	Rules           string
+	AdminToken      string
+	MaxBody         int64
+	LogLevel        slog.Level
+	TrustedProxies  []netip.Prefix
+	DedupeTTL       time.Duration
+	DedupeSize      int
+	RedisURL        string
+	ShutdownTimeout time.Duration
+	MaxInFlight     int
+	// SQSSource and SESSource route Lambda SQS and SES events (lambda command).
+	SQSSource, SESSource string
+
+	DeskeraBaseURL, AccessToken, ClientID, ClientSecret, RefreshToken string
+	RateLimit                                                         *float64
+	DeskeraTimeout                                                    time.Duration
+}
+
+// Sandbox reports whether no Deskera credentials were given.
+func (c *Config) Sandbox() bool {
+	return c.AccessToken == "" && c.ClientID == "" && c.ClientSecret == "" && c.RefreshToken == ""
+}
+
+// parseConfig reads flags over environment variables over defaults.
+// A bad value is one error naming the flag and variable.
+func parseConfig(name string, args []string, env *Env) (*Config, error) {
+	fs := flag.NewFlagSet("leadhook "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	vals := map[string]*string{}
+	for _, s := range settings() {
+		v := s.def
+		if e, ok := env.LookupEnv(s.env); ok {
+			v = e
+		}
+		vals[s.env] = fs.String(s.flag, v, s.usage)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	get := func(env string) string { return strings.TrimSpace(*vals[env]) }
+	return buildConfig(get)
+}
+
+func buildConfig(get func(string) string) (*Config, error) {
+	c := &Config{
+		Addr: get("LEADHOOK_ADDR"), Rules: get("LEADHOOK_RULES"), AdminToken: get("LEADHOOK_ADMIN_TOKEN"),
+		RedisURL: get("LEADHOOK_REDIS_URL"), DeskeraBaseURL: get("DESKERA_BASE_URL"),
+		AccessToken: get("DESKERA_ACCESS_TOKEN"), ClientID: get("DESKERA_CLIENT_ID"),
+		ClientSecret: get("DESKERA_CLIENT_SECRET"), RefreshToken: get("DESKERA_REFRESH_TOKEN"),
+		SQSSource: get("LEADHOOK_SQS_SOURCE"), SESSource: get("LEADHOOK_SES_SOURCE"),
+	}
+	p := parser{get: get}
+	c.MaxBody = p.positiveInt("LEADHOOK_MAX_BODY")
+	c.DedupeSize = int(p.positiveInt("LEADHOOK_DEDUPE_SIZE"))
+	c.MaxInFlight = int(p.nonNegativeInt("LEADHOOK_MAX_INFLIGHT"))
+	c.DedupeTTL = p.duration("LEADHOOK_DEDUPE_TTL")
+	c.ShutdownTimeout = p.duration("LEADHOOK_SHUTDOWN_TIMEOUT")
+	c.DeskeraTimeout = p.duration("DESKERA_TIMEOUT")
+	c.LogLevel = p.level("LEADHOOK_LOG_LEVEL")
+	c.TrustedProxies = p.prefixes("LEADHOOK_TRUSTED_PROXIES")
+	c.RateLimit = p.rate("DESKERA_RATE_LIMIT")
+	if p.err != nil {
+		return nil, p.err
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		return fmt.Errorf("--addr/LEADHOOK_ADDR %q is not a host:port listen address", c.Addr)
+	}
+	if c.Rules == "" {
+		return errors.New("--rules/LEADHOOK_RULES is empty")
+	}
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			// The URL may hold a password: name the problem, not the value.
+			return errors.New("--redis-url/LEADHOOK_REDIS_URL is not a redis:// or rediss:// URL")
+		}
+	}
+	set := 0
+	for _, v := range []string{c.ClientID, c.ClientSecret, c.RefreshToken} {
+		if v != "" {
+			set++
+		}
+	}
+	if set > 0 && set < 3 {
+		return errors.New("Deskera OAuth needs all of DESKERA_CLIENT_ID, DESKERA_CLIENT_SECRET and DESKERA_REFRESH_TOKEN (only some are set)")
+	}
+	return nil
+}
+
+// parser converts values, keeping the first error.
+type parser struct {
+	get func(string) string
+	err error
+}
+
+func (p *parser) fail(env, format string, args ...any) {
+	if p.err == nil {
+		p.err = fmt.Errorf("--%s/%s %q: %s", flagOf(env), env, p.get(env), fmt.Sprintf(format, args...))
+	}
+}
+
+func (p *parser) positiveInt(env string) int64 {
+	n, err := strconv.ParseInt(p.get(env), 10, 64)
+	if err != nil || n <= 0 {
+		p.fail(env, "want a positive integer")
+	}
+	return n
+}
+
+func (p *parser) nonNegativeInt(env string) int64 {
+	n, err := strconv.ParseInt(p.get(env), 10, 64)
+	if err != nil || n < 0 {
+		p.fail(env, "want a non-negative integer")
+	}
+	return n
+}
+
+func (p *parser) duration(env string) time.Duration {
+	d, err := time.ParseDuration(p.get(env))
+	if err != nil || d <= 0 {
+		p.fail(env, "want a positive duration such as 30s or 24h")
+	}
+	return d
+}
+
+func (p *parser) level(env string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(p.get(env))); err != nil {
+		p.fail(env, "want debug, info, warn or error")
+	}
+	return l
+}
+
+func (p *parser) prefixes(env string) []netip.Prefix {
+	v := p.get(env)
+	if v == "" {
+		return nil
+	}
+	out, err := webhook.ParsePrefixes(strings.Split(v, ","))
+	if err != nil {
+		p.fail(env, "%v", err)
+	}
+	return out
+}
+
+func (p *parser) rate(env string) *float64 {
+	v := p.get(env)
+	if v == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 {
+		p.fail(env, "want a non-negative number of calls per second")
+		return nil
+	}
+	return &f
+}

@@ -1,0 +1,120 @@
+// Command leadhook turns inbound web forms, emails and CRM webhooks into
+// actions on the Deskera CRM, decided by rules in a YAML file.
+//
+// Usage: leadhook [command] [flags]. `serve` is the default command;
+// `leadhook --help` lists the commands, flags and environment variables.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// version is set at build time: -ldflags '-X main.version=v1.2.3'.
+var version = "dev"
+
+func main() {
+	gin.SetMode(gin.ReleaseMode) // no debug banner on stdout, where the JSON logs go
+	os.Exit(run(context.Background(), os.Args[1:], &Env{
+		Stdin:     os.Stdin,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		LookupEnv: os.LookupEnv,
+		Version:   version,
+	}))
+}
+
+// Env is what a command may use of the outside world.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Stdin is read by commands that take - (eval); nil means os.Stdin.
+	Stdin     io.Reader
+	LookupEnv func(string) (string, bool)
+	Version   string
+}
+
+// Getenv returns the variable's value ("" when unset).
+func (e *Env) Getenv(name string) string {
+	v, _ := e.LookupEnv(name)
+	return v
+}
+
+// command is one subcommand. Add a subcommand by adding an entry to
+// commands(); run gets the arguments after the command name and returns
+// the exit code.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":       {"serve HTTP (default; on the embedded sandbox without Deskera credentials)", runServe},
+		"healthcheck": {"GET /healthz on the local server; exit 0 when healthy (container HEALTHCHECK)", runHealthcheck},
+		"version":     {"print the version", runVersion},
+		"lambda":      {"serve AWS Lambda invocations (default when AWS_LAMBDA_RUNTIME_API is set)", runLambda},
+		"validate":    {"check rules files: every problem as file:line: rule \"name\": message (--format json)", runValidate},
+		"test":        {"run rule test files (*_test.yaml, *.test.yaml): matched rules, score, actions, CRM state", runTest},
+		"eval":        {"explain what the rules do with a raw payload, sub-expression by sub-expression (never calls Deskera)", runEval},
+		"sweep":       {"re-score every contact and relabel in bulk against the configured Deskera (--dry-run)", runSweep},
+	}
+}
+
+// run dispatches to a subcommand and returns the exit code.
+func run(ctx context.Context, args []string, env *Env) int {
+	cmds := commands()
+	name := defaultCommand(cmds, env)
+	if len(args) > 0 {
+		switch first := args[0]; {
+		case first == "help" || first == "-h" || first == "-help" || first == "--help":
+			usage(env.Stdout, cmds)
+			return 0
+		case !strings.HasPrefix(first, "-"):
+			if _, ok := cmds[first]; !ok {
+				fmt.Fprintf(env.Stderr, "leadhook: unknown command %q (see leadhook --help)\n", first)
+				return 2
+			}
+			name, args = first, args[1:]
+		}
+	}
+	return cmds[name].run(ctx, env, args)
+}
+
+// defaultCommand is lambda inside AWS Lambda (when that command is
+// built in), serve otherwise.
+func defaultCommand(cmds map[string]command, env *Env) string {
+	if _, ok := cmds["lambda"]; ok && env.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		return "lambda"
+	}
+	return "serve"
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "leadhook: CRM lead automation for Deskera (web forms, email and webhooks in; rules decide; contacts out)")
+	fmt.Fprintln(w, "\nUsage: leadhook [command] [flags]")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nFlags (each mirrors an environment variable; a flag wins over its variable):")
+	printSettings(w)
+	fmt.Fprintln(w, "\nWithout DESKERA_ACCESS_TOKEN or the DESKERA_CLIENT_ID/SECRET/REFRESH_TOKEN trio, leadhook runs on")
+	fmt.Fprintln(w, "an in-memory sandbox Deskera served under /sandbox/ (x-access-token: test-token).")
+}
+
+func runVersion(_ context.Context, env *Env, _ []string) int {
+	fmt.Fprintf(env.Stdout, "leadhook %s (%s %s/%s)\n", env.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return 0
+}

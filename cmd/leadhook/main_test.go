@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func testEnv(vars map[string]string) (*Env, *syncBuffer, *syncBuffer) {
+	out, errw := &syncBuffer{}, &syncBuffer{}
+	return &Env{
+		Stdout: out, Stderr: errw, Version: "v-test",
+		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+	}, out, errw
+}
+
+func TestHelpListsEveryFlagAndVariable(t *testing.T) {
+	env, out, _ := testEnv(nil)
+	if code := run(context.Background(), []string{"--help"}, env); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, s := range settings() {
+		if !strings.Contains(out.String(), "--"+s.flag) || !strings.Contains(out.String(), s.env) {
+			t.Errorf("--help lacks --%s / %s", s.flag, s.env)
+		}
+	}
+	for name := range commands() {
+		if !strings.Contains(out.String(), "  "+name+" ") {
+			t.Errorf("--help lacks the %s command", name)
+		}
+	}
+}
+
+func TestVersionAndUnknownCommand(t *testing.T) {
+	env, out, _ := testEnv(nil)
+	if code := run(context.Background(), []string{"version"}, env); code != 0 || !strings.HasPrefix(out.String(), "leadhook v-test") {
+		t.Fatalf("version: exit %d, %q", code, out.String())
+	}
+	env, _, errw := testEnv(nil)
+	if code := run(context.Background(), []string{"frobnicate"}, env); code != 2 || !strings.Contains(errw.String(), `unknown command "frobnicate"`) {
+		t.Fatalf("unknown command: exit %d, %q", code, errw.String())
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{"HalfSetOAuth", nil, map[string]string{"DESKERA_CLIENT_ID": "id", "DESKERA_CLIENT_SECRET": "s"}, "needs all of DESKERA_CLIENT_ID, DESKERA_CLIENT_SECRET and DESKERA_REFRESH_TOKEN"},
+		{"BadAddr", []string{"--addr", "8080"}, nil, `--addr/LEADHOOK_ADDR "8080" is not a host:port`},
+		{"BadMaxBodyEnv", nil, map[string]string{"LEADHOOK_MAX_BODY": "1MB"}, `--max-body/LEADHOOK_MAX_BODY "1MB": want a positive integer`},
+		{"BadTTL", []string{"--dedupe-ttl=forever"}, nil, `LEADHOOK_DEDUPE_TTL "forever"`},
+		{"BadLevel", nil, map[string]string{"LEADHOOK_LOG_LEVEL": "loud"}, `LEADHOOK_LOG_LEVEL "loud"`},
+		{"BadProxies", nil, map[string]string{"LEADHOOK_TRUSTED_PROXIES": "10.0.0.0/8,nope"}, `"nope" is not an IP address or CIDR`},
+		{"UnknownFlag", []string{"--colour"}, nil, "flag provided but not defined: -colour"},
+		{"MissingRules", []string{"--rules", "testdata/none.yaml"}, nil, "testdata/none.yaml"},
+		{"BadRules", []string{"--rules", "testdata/bad-rules.yaml"}, nil, "bad-rules.yaml:"},
+		{"FlagBeatsEnv", []string{"--addr", "nope"}, map[string]string{"LEADHOOK_ADDR": ":9999"}, `"nope" is not a host:port`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env, _, errw := testEnv(tc.vars)
+			code := run(context.Background(), append([]string{"serve"}, tc.args...), env)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %q", code, errw.String())
+			}
+			msg := errw.String()
+			if !strings.HasPrefix(msg, "leadhook: ") || !strings.Contains(msg, tc.want) {
+				t.Fatalf("stderr = %q, want it to contain %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigFlagsOverEnvOverDefaults(t *testing.T) {
+	env, _, _ := testEnv(map[string]string{"LEADHOOK_ADDR": "127.0.0.1:9000", "LEADHOOK_MAX_BODY": "2048", "DESKERA_ACCESS_TOKEN": "tok"})
+	cfg, err := parseConfig("serve", []string{"--max-body", "4096"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9000" || cfg.MaxBody != 4096 || cfg.DedupeTTL != 24*time.Hour || cfg.Sandbox() {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+}
+
+// startServe runs `leadhook serve` on a free port and returns its base URL
+// and a stop function returning the exit code.
+func startServe(t *testing.T, vars map[string]string) (string, *syncBuffer, func() int) {
+	t.Helper()
+	gin.SetMode(gin.ReleaseMode)
+	env, out, errw := testEnv(vars)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--rules", "../../rules.example.yaml"}, env)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if addr := listenAddr(out.String()); addr != "" {
+			return "http://" + addr, out, func() int { cancel(); return <-done }
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s %s", code, errw.String(), out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	t.Fatalf("serve did not start: %s", out.String())
+	return "", nil, nil
+}
+
+func listenAddr(logs string) string {
+	sc := bufio.NewScanner(strings.NewReader(logs))
+	for sc.Scan() {
+		var line struct{ Msg, Addr string }
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "leadhook listening" {
+			return line.Addr
+		}
+	}
+	return ""
+}
+
+func get(t *testing.T, url string, header map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeOnSandbox(t *testing.T) {
+	base, logs, stop := startServe(t, nil)
+	if !strings.Contains(logs.String(), "SANDBOX MODE") {
+		t.Errorf("no loud sandbox line in %s", logs.String())
+	}
+	if code, body := get(t, base+"/readyz", nil); code != 200 {
+		t.Fatalf("readyz %d %s", code, body)
+	}
+	// The README walkthrough: a signed form post with the example's dev secret.
+	form := "name=Jane+Doe&email=jane%40acme.io&budget=15000"
+	m := hmac.New(sha256.New, []byte("dev-website-secret"))
+	m.Write([]byte(form))
+	req, _ := http.NewRequest(http.MethodPost, base+"/hooks/website", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("form post answered %d", resp.StatusCode)
+	}
+	code, body := get(t, base+"/sandbox/v1/crm/contacts", map[string]string{"x-access-token": "test-token"})
+	if code != 200 || !strings.Contains(body, `"email":"jane@acme.io"`) || !strings.Contains(body, `"owner_id"`) {
+		t.Fatalf("sandbox contacts %d %s", code, body)
+	}
+	if code, body := get(t, base+"/metrics", nil); code != 200 || !strings.Contains(body, `leadhook_events_total{outcome="ok",source="website"} 1`) {
+		t.Fatalf("metrics %d", code)
+	}
+	env, _, errw := testEnv(nil)
+	if code := run(context.Background(), []string{"healthcheck", "--addr", strings.TrimPrefix(base, "http://")}, env); code != 0 {
+		t.Fatalf("healthcheck exit %d: %s", code, errw.String())
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exit %d after shutdown", code)
+	}
+	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no clean stop logged")
+	}
+	env, _, _ = testEnv(nil)
+	if code := run(context.Background(), []string{"healthcheck", "--addr", strings.TrimPrefix(base, "http://")}, env); code != 1 {
+		t.Fatalf("healthcheck of a stopped server exit %d, want 1", code)
+	}
+}

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/idempotency"
+	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/reload"
+)
+
+// runServe is the serve command: configuration errors exit 2 with one
+// message, runtime failures exit 1, a signal-driven shutdown exits 0.
+func runServe(ctx context.Context, env *Env, args []string) int {
+	cfg, err := parseConfig("serve", args, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 2
+	}
+	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	app, err := newApp(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 1
+	}
+	app.announce(ln.Addr().String(), env.Version)
+	go func() {
+		if err := app.reloader.Run(ctx); err != nil {
+			log.Error("rules hot reload is off", "err", err.Error())
+		}
+	}()
+	srv := handlers.NewHTTPServer(cfg.Addr, app.router, log)
+	if err := handlers.Serve(ctx, srv, ln, cfg.ShutdownTimeout, log); err != nil {
+		log.Error("server failed", "err", err.Error())
+		return 1
+	}
+	return 0
+}
+
+// app is the wired service.
+type app struct {
+	cfg     *Config
+	log     *slog.Logger
+	set     *rules.Set
+	svc     *handlers.Service
+	engine  *rules.Engine // the lambda command's scheduled sweep uses it
+	router  *gin.Engine
+	sandbox *deskeratest.Fake
+	// reloader follows the rules file (serve runs it; see reload.go).
+	reloader *reload.Reloader
+}
+
+// newApp loads the rules and wires Deskera, the engine, the service and
+// the router. Every error here is a configuration problem.
+func newApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
+	set, err := rules.LoadFile(cfg.Rules)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, set: set}
+	metrics := handlers.NewMetrics()
+	client, err := a.newDeskera(metrics)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := rules.NewEngine(client, rules.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	a.svc, err = handlers.NewService(handlers.Config{
+		Rules: set, Engine: engine, AdminToken: cfg.AdminToken, Metrics: metrics, Logger: log,
+		Store: a.dedupeStore(ctx), DedupeTTL: cfg.DedupeTTL, Secrets: cfg.secrets(),
+		Webhook: webhook.Options{MaxMemory: cfg.MaxBody},
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.engine = engine
+	if a.reloader, err = a.newReloader(set, engine, metrics); err != nil {
+		return nil, err
+	}
+	prepared := a.prepare(ctx, engine)
+	sc := handlers.ServerConfig{
+		Service: a.svc, Metrics: metrics, Logger: log, MaxBody: cfg.MaxBody,
+		MaxInFlight: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies,
+		Ready: a.readiness(client, prepared), ReadyDetail: a.rulesStatus,
+	}
+	if a.sandbox != nil {
+		sc.Sandbox = a.sandbox
+	}
+	a.router, err = handlers.NewRouter(sc)
+	return a, err
+}
+
+// dedupeStore is the shared Redis store when LEADHOOK_REDIS_URL is set
+// (validated by the config), else the in-memory one. An unreachable Redis
+// does not stop start-up: deliveries get 503 until it answers.
+func (a *app) dedupeStore(ctx context.Context) idempotency.Store {
+	if a.cfg.RedisURL == "" {
+		return idempotency.NewMemory(a.cfg.DedupeSize)
+	}
+	opt, _ := redis.ParseURL(a.cfg.RedisURL)
+	st, _ := idempotency.NewRedis(redis.NewClient(opt))
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := st.Ping(pctx); err != nil {
+		a.log.Error("redis idempotency store unreachable; deliveries with an id get 503 until it answers", "err", err.Error())
+	} else {
+		a.log.Info("idempotency store: redis", "addr", opt.Addr)
+	}
+	return st
+}
+
+// secrets are the credentials redacted from panic messages.
+func (c *Config) secrets() []string {
+	out := []string{c.AccessToken, c.ClientSecret, c.RefreshToken, c.RedisURL}
+	if opt, err := redis.ParseURL(c.RedisURL); err == nil {
+		out = append(out, opt.Password)
+	}
+	return out
+}
+
+// newDeskera builds the Deskera client: the real API with credentials,
+// else the in-process sandbox fake.
+func (a *app) newDeskera(m *handlers.Metrics) (*deskera.Client, error) {
+	cfg := a.cfg
+	opts := []deskera.Option{
+		deskera.WithTimeout(cfg.DeskeraTimeout), deskera.WithLogger(a.log), deskera.WithObserver(m.ObserveDeskera),
+	}
+	if cfg.RateLimit != nil {
+		opts = append(opts, deskera.WithRateLimit(*cfg.RateLimit, max(1, int(*cfg.RateLimit))))
+	}
+	if cfg.Sandbox() {
+		a.sandbox = deskeratest.New()
+		opts = append(opts,
+			deskera.WithBaseURL(sandboxURL(cfg.Addr)),
+			deskera.WithAccessToken(deskeratest.DefaultToken),
+			deskera.WithHTTPClient(&http.Client{Transport: stripPrefix{"/sandbox", a.sandbox.Transport()}}))
+		return deskera.NewClient(opts...)
+	}
+	opts = append(opts, deskera.WithBaseURL(cfg.DeskeraBaseURL))
+	if cfg.AccessToken != "" {
+		opts = append(opts, deskera.WithAccessToken(cfg.AccessToken))
+	}
+	if cfg.ClientID != "" {
+		opts = append(opts, deskera.WithOAuth(cfg.ClientID, cfg.ClientSecret, cfg.RefreshToken))
+	}
+	c, err := deskera.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("deskera: %w", err)
+	}
+	return c, nil
+}
+
+// stripPrefix removes the sandbox mount point from request paths before
+// the in-process fake sees them, as http.StripPrefix does for /sandbox/.
+type stripPrefix struct {
+	prefix string
+	next   http.RoundTripper
+}
+
+func (s stripPrefix) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.URL.Path = strings.TrimPrefix(r.URL.Path, s.prefix)
+	r2.URL.RawPath = ""
+	return s.next.RoundTrip(r2)
+}
+
+// sandboxURL is where the sandbox is reachable, for display and as the
+// client's base URL (the in-process transport never dials it).
+func sandboxURL(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/sandbox"
+}
+
+// prepare resolves the rules' labels. It tries once now and, when
+// Deskera is not reachable, keeps trying in the background; the returned
+// flag tells /readyz when it has succeeded.
+func (a *app) prepare(ctx context.Context, engine *rules.Engine) *atomic.Bool {
+	done := &atomic.Bool{}
+	try := func() error {
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		return engine.Prepare(pctx, a.set)
+	}
+	if err := try(); err == nil {
+		done.Store(true)
+		return done
+	} else {
+		a.log.Error("preparing labels failed; retrying in the background", "err", err.Error())
+	}
+	go func() {
+		for delay := time.Second; ctx.Err() == nil; delay = min(2*delay, time.Minute) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			if err := try(); err != nil {
+				a.log.Error("preparing labels failed", "err", err.Error())
+				continue
+			}
+			done.Store(true)
+			a.log.Info("labels prepared")
+			return
+		}
+	}()
+	return done
+}
+
+// readiness: labels prepared, and (outside the sandbox) Deskera answers
+// with our token; a good check is cached for 30s.
+func (a *app) readiness(client *deskera.Client, prepared *atomic.Bool) func(context.Context) error {
+	var okUntil atomic.Int64
+	return func(ctx context.Context) error {
+		if !prepared.Load() {
+			return errors.New("labels not prepared yet (is Deskera reachable?)")
+		}
+		if a.sandbox != nil || time.Now().UnixNano() < okUntil.Load() {
+			return nil
+		}
+		if _, err := client.ListLabels(ctx); err != nil {
+			return fmt.Errorf("deskera: %w", err)
+		}
+		okUntil.Store(time.Now().Add(30 * time.Second).UnixNano())
+		return nil
+	}
+}
+
+// announce logs the start-up lines: where we listen, the sandbox (loudly)
+// and every source that accepts unauthenticated requests.
+func (a *app) announce(addr, version string) {
+	a.log.Info("leadhook listening", "addr", addr, "version", version, "rules", a.cfg.Rules,
+		"sources", len(a.set.Sources()), "dry_run", a.cfg.AdminToken != "")
+	if a.sandbox != nil {
+		a.log.Warn("SANDBOX MODE: no Deskera credentials set, so contacts go to an in-memory fake Deskera and are lost at exit; "+
+			"set DESKERA_ACCESS_TOKEN (or DESKERA_CLIENT_ID, DESKERA_CLIENT_SECRET and DESKERA_REFRESH_TOKEN) to use a real account",
+			"sandbox_url", sandboxURL(addr)+"/v1/crm/contacts", "sandbox_header", "x-access-token: "+deskeratest.DefaultToken)
+	} else {
+		a.log.Info("deskera", "base_url", a.cfg.DeskeraBaseURL)
+	}
+	if open := a.svc.Unauthenticated(); len(open) > 0 {
+		a.log.Warn("sources without authentication (auth: none)", "sources", strings.Join(open, ","))
+	}
+}

@@ -1,0 +1,225 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/rules"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(m.Run())
+}
+
+// Secrets of testdata/rules.yaml; none may ever appear in logs.
+const (
+	websiteSecret = "test-website-secret"
+	apiToken      = "test-api-token"
+	partnerToken  = "test-partner-token"
+	kioskPassword = "test-kiosk-password"
+	svixSecret    = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	adminToken    = "test-admin-token"
+)
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// harness is leadhook's router on a real HTTP server, acting on a fake
+// Deskera over HTTP.
+type harness struct {
+	t       testing.TB
+	deskera *deskeratest.Server
+	metrics *handlers.Metrics
+	svc     *handlers.Service
+	router  http.Handler
+	srv     *httptest.Server
+	logs    *syncBuffer
+	now     time.Time
+}
+
+type harnessOption func(*harness, *handlers.ServerConfig, *handlers.Config)
+
+// loseCreateAnswer makes the first contact create reach Deskera (and
+// apply) while its answer is lost on the way back.
+type loseCreateAnswer struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	done bool
+}
+
+func (l *loseCreateAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(r)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err == nil && !l.done && r.Method == http.MethodPost && r.URL.Path == "/v1/crm/contacts" {
+		l.done = true
+		resp.Body.Close()
+		return nil, io.ErrUnexpectedEOF
+	}
+	return resp, err
+}
+
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
+	return newHarnessWithTransport(t, nil, opts...)
+}
+
+func newHarnessWithTransport(t testing.TB, wrap func(http.RoundTripper) http.RoundTripper, opts ...harnessOption) *harness {
+	t.Helper()
+	h := &harness{t: t, deskera: deskeratest.NewServer(t), metrics: handlers.NewMetrics(), logs: &syncBuffer{}}
+	log := handlers.NewLogger(h.logs, slog.LevelDebug)
+	copts := []deskera.Option{deskera.WithObserver(h.metrics.ObserveDeskera), deskera.WithLogger(log)}
+	if wrap != nil {
+		copts = append(copts, deskera.WithHTTPClient(&http.Client{Transport: wrap(h.deskera.HTTPClient().Transport)}))
+	}
+	client := h.deskera.Client(copts...)
+	set, err := rules.LoadFile("testdata/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := rules.NewEngine(client, rules.WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.Prepare(context.Background(), set); err != nil {
+		t.Fatal(err)
+	}
+	cfg := handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken, Metrics: h.metrics, Logger: log}
+	sc := handlers.ServerConfig{Metrics: h.metrics, Logger: log, MaxBody: 4096,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	for _, o := range opts {
+		o(h, &sc, &cfg)
+	}
+	h.svc, err = handlers.NewService(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Service = h.svc
+	h.router, err = handlers.NewRouter(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = httptest.NewServer(h.router)
+	t.Cleanup(h.srv.Close)
+	t.Cleanup(func() { checkNoSecrets(t, h.logs.String()) })
+	return h
+}
+
+func checkNoSecrets(t testing.TB, logs string) {
+	t.Helper()
+	for _, s := range []string{websiteSecret, apiToken, partnerToken, kioskPassword, svixSecret, adminToken, deskeratest.DefaultToken, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"} {
+		if strings.Contains(logs, s) {
+			t.Errorf("logs contain the secret %q", s)
+		}
+	}
+}
+
+// reply is a decoded answer.
+type reply struct {
+	Status int
+	Header http.Header
+	Raw    []byte
+	JSON   map[string]any
+}
+
+func (h *harness) post(path, contentType, body string, header map[string]string) reply {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	return h.do(req)
+}
+
+func (h *harness) do(req *http.Request) reply {
+	h.t.Helper()
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	r := reply{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if len(raw) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, &r.JSON); err != nil {
+			h.t.Fatalf("answer is not JSON: %v: %s", err, raw)
+		}
+	}
+	return r
+}
+
+// postForm posts a signed urlencoded form to /hooks/website.
+func (h *harness) postForm(body string, header map[string]string) reply {
+	h.t.Helper()
+	hdr := map[string]string{"X-Signature": "sha256=" + hexHMAC(websiteSecret, body)}
+	for k, v := range header {
+		hdr[k] = v
+	}
+	return h.post("/hooks/website", "application/x-www-form-urlencoded", body, hdr)
+}
+
+func hexHMAC(secret, body string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(body))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func wantStatus(t testing.TB, r reply, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.Status, status, r.Raw)
+	}
+}
+
+// onlyContact returns the fake's single contact.
+func (h *harness) onlyContact() deskera.Contact {
+	h.t.Helper()
+	cs := h.deskera.Contacts()
+	if len(cs) != 1 {
+		h.t.Fatalf("fake has %d contacts, want 1: %+v", len(cs), cs)
+	}
+	return cs[0]
+}

@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds leadhook's Prometheus collectors on their own registry.
+// Every label value is bounded: route templates (never raw paths),
+// source, rule and action names from the rules file, Deskera operation
+// names, status codes and a fixed set of outcomes.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	httpRequests    *prometheus.CounterVec
+	httpDuration    *prometheus.HistogramVec
+	httpInFlight    prometheus.Gauge
+	events          *prometheus.CounterVec
+	rulesMatched    *prometheus.CounterVec
+	rulesErrored    *prometheus.CounterVec
+	actions         *prometheus.CounterVec
+	deskeraRequests *prometheus.CounterVec
+	deskeraDuration *prometheus.HistogramVec
+	dedupeHits      *prometheus.CounterVec
+	authFailures    *prometheus.CounterVec
+}
+
+// NewMetrics registers the collectors (plus Go and process collectors)
+// on a fresh registry.
+func NewMetrics() *Metrics {
+	reg := prometheus.NewRegistry()
+	f := func(c prometheus.Collector) { reg.MustRegister(c) }
+	m := &Metrics{Registry: reg}
+	m.httpRequests = counter(f, "http_requests_total", "HTTP requests by route template, method and status code.", "route", "method", "code")
+	m.httpDuration = histogram(f, "http_request_duration_seconds", "HTTP request latency by route template and method.", "route", "method")
+	m.httpInFlight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "leadhook_http_requests_in_flight", Help: "HTTP requests being served."})
+	f(m.httpInFlight)
+	m.events = counter(f, "events_total", "Inbound events by source and outcome.", "source", "outcome")
+	m.rulesMatched = counter(f, "rules_matched_total", "Rule matches by rule.", "rule")
+	m.rulesErrored = counter(f, "rules_errored_total", "Rule evaluation errors by rule.", "rule")
+	m.actions = counter(f, "actions_total", "Executed actions by type and outcome.", "type", "outcome")
+	m.deskeraRequests = counter(f, "deskera_requests_total", "Deskera API calls by operation and status code (0 = transport error).", "op", "code")
+	m.deskeraDuration = histogram(f, "deskera_request_duration_seconds", "Deskera API call latency by operation.", "op")
+	m.dedupeHits = counter(f, "dedupe_hits_total", "Deliveries answered from the idempotency store or an in-flight duplicate, by source.", "source")
+	m.authFailures = counter(f, "auth_failures_total", "Rejected authentication by source.", "source")
+	f(collectors.NewGoCollector())
+	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func counter(reg func(prometheus.Collector), name, help string, labels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "leadhook_" + name, Help: help}, labels)
+	reg(c)
+	return c
+}
+
+func histogram(reg func(prometheus.Collector), name, help string, labels ...string) *prometheus.HistogramVec {
+	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "leadhook_" + name, Help: help, Buckets: prometheus.DefBuckets,
+	}, labels)
+	reg(h)
+	return h
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// Middleware counts and times every request by route template
+// ("unmatched" when no route matched).
+func (m *Metrics) Middleware() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		m.httpInFlight.Inc()
+		defer m.httpInFlight.Dec()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		method := boundedMethod(c.Request.Method)
+		m.httpRequests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
+		m.httpDuration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+	}
+}
+
+// ObserveDeskera records one Deskera call; it matches the deskera
+// client's WithObserver signature.
+func (m *Metrics) ObserveDeskera(op string, status int, d time.Duration) {
+	code := strconv.Itoa(status)
+	if status == 0 {
+		code = "error"
+	}
+	m.deskeraRequests.WithLabelValues(op, code).Inc()
+	m.deskeraDuration.WithLabelValues(op).Observe(d.Seconds())
+}
+
+// boundedMethod keeps the method label to the standard set.
+func boundedMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}

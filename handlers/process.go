@@ -1,0 +1,169 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leadhook/leadhook/handlers/idempotency"
+	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// ReplayHeader is set on answers served from the idempotency store (or
+// shared with a concurrent duplicate) instead of acting again.
+const ReplayHeader = "Idempotent-Replayed"
+
+// maxDeliveryID bounds the length of a delivery id (longer ids are
+// rejected rather than stored).
+const maxDeliveryID = 256
+
+// deliveryID picks the delivery id: the Standard Webhooks webhook-id,
+// an Idempotency-Key header, the format's own id, or the source's
+// id_field in the (first) event's fields.
+func deliveryID(req *webhook.Request, p *webhook.Parsed, idField string) string {
+	for _, h := range []string{"Webhook-Id", "Svix-Id", "Idempotency-Key"} {
+		if v := strings.TrimSpace(req.Header.Get(h)); v != "" {
+			return v
+		}
+	}
+	if p.DeliveryID != "" {
+		return p.DeliveryID
+	}
+	if idField != "" && len(p.Events) > 0 {
+		if v, ok := p.Events[0].Fields[idField]; ok && v != nil {
+			if s := strings.TrimSpace(fmt.Sprint(v)); s != "" {
+				return idField + ":" + s
+			}
+		}
+	}
+	return ""
+}
+
+// dedupeAndProcess acts once per (source, delivery id).
+func (s *Service) dedupeAndProcess(ctx context.Context, set *rules.Set, src *source, events []rules.Event, id string) Response {
+	if len(id) > maxDeliveryID {
+		return errorResponse(http.StatusBadRequest, "Idempotency-Key", fmt.Sprintf("delivery id longer than %d bytes", maxDeliveryID))
+	}
+	var first Response
+	ans, replayed, err := s.dedupe.Do(ctx, src.Name+"\n"+id, func(ctx context.Context) (idempotency.Answer, bool) {
+		first = s.process(ctx, set, src, events, id, false)
+		body, _ := first.Body.(json.RawMessage)
+		return idempotency.Answer{Status: first.Status, Body: body}, storable(first.Status)
+	})
+	if err != nil {
+		return s.dedupeFailed(src.Name, id, err)
+	}
+	if !replayed {
+		return first
+	}
+	if s.metrics != nil {
+		s.metrics.dedupeHits.WithLabelValues(src.Name).Inc()
+	}
+	s.log.Info("event replayed", "id", id, "source", src.Name, "status", ans.Status)
+	if ans.Status == 0 || len(ans.Body) == 0 { // the first attempt crashed
+		return errorResponse(http.StatusServiceUnavailable, "", "the first delivery failed; retry later").withRetryAfter(time.Second)
+	}
+	r := Response{Status: ans.Status, Header: http.Header{}, Body: ans.Body}
+	r.Header.Set(ReplayHeader, "true")
+	if ans.Status == http.StatusServiceUnavailable {
+		r = r.withRetryAfter(time.Second)
+	}
+	return r
+}
+
+// dedupeFailed answers 503 when the delivery could not be checked or
+// claimed: nothing was done, so the sender's retry is safe.
+func (s *Service) dedupeFailed(source, id string, err error) Response {
+	s.countEvent(source, OutcomeRetry)
+	s.log.Warn("delivery not processed", "id", id, "source", source, "err", err.Error())
+	msg := "a duplicate of this delivery is still being processed; retry later"
+	if errors.Is(err, idempotency.ErrUnavailable) {
+		msg = "the idempotency store is unavailable; retry later"
+	}
+	return errorResponse(http.StatusServiceUnavailable, "", msg).withRetryAfter(time.Second)
+}
+
+// storable reports whether an answer is final: success or an input
+// error that will never succeed. 408, 429 and 5xx may succeed later.
+func storable(status int) bool {
+	switch {
+	case status >= 200 && status < 300:
+		return true
+	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests:
+		return false
+	default:
+		return status >= 400 && status < 500
+	}
+}
+
+// process runs every event of a delivery and builds the answer: one
+// event answers its result; a batch answers {"events": [...]} with the
+// worst status.
+func (s *Service) process(ctx context.Context, set *rules.Set, src *source, events []rules.Event, id string, dryRun bool) Response {
+	if len(events) == 0 {
+		return jsonResponse(http.StatusOK, map[string]any{"events": []any{}})
+	}
+	results := make([]*EventResult, len(events))
+	status := http.StatusOK
+	var retryAfter time.Duration
+	for i := range events {
+		ev := &events[i]
+		ev.ID = eventID(ev.ID, id, i, len(events))
+		r, ra := s.processOne(ctx, set, src, ev, dryRun)
+		results[i] = r
+		status = worse(status, r.status)
+		retryAfter = max(retryAfter, ra)
+	}
+	var resp Response
+	if len(results) == 1 {
+		resp = jsonResponse(status, results[0])
+	} else {
+		resp = jsonResponse(status, map[string]any{"events": results})
+	}
+	if status == http.StatusServiceUnavailable {
+		resp = resp.withRetryAfter(retryAfter)
+	}
+	return resp
+}
+
+// worse orders statuses: 503 beats 422 beats 200.
+func worse(a, b int) int {
+	rank := func(s int) int {
+		switch {
+		case s >= 500:
+			return 3
+		case s >= 400:
+			return 2
+		default:
+			return 1
+		}
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// eventID keeps a parser-given id, else derives one from the delivery id
+// (suffixed in a batch), else makes a random one.
+func eventID(own, delivery string, i, n int) string {
+	switch {
+	case own != "":
+		return own
+	case delivery != "" && n == 1:
+		return delivery
+	case delivery != "":
+		return delivery + "#" + strconv.Itoa(i)
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "evt_" + hex.EncodeToString(b[:])
+}

@@ -1,0 +1,224 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/leadhook/leadhook/handlers/webhook"
+)
+
+// Defaults for ServerConfig.
+const (
+	DefaultMaxBody        = 1 << 20
+	DefaultProcessTimeout = 30 * time.Second
+)
+
+// ServerConfig configures the Gin router.
+type ServerConfig struct {
+	Service *Service // required
+	Metrics *Metrics // required
+	Logger  *slog.Logger
+	// MaxBody is the largest accepted request body (DefaultMaxBody).
+	MaxBody int64
+	// MaxInFlight caps concurrent /hooks requests; beyond it 429. 0 = no cap.
+	MaxInFlight int
+	// TrustedProxies may set X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	// ProcessTimeout bounds one delivery's processing; it is not cut short
+	// when the sender disconnects (DefaultProcessTimeout).
+	ProcessTimeout time.Duration
+	// Ready reports whether the service can take traffic (/readyz);
+	// nil means ready once rules are loaded.
+	Ready func(ctx context.Context) error
+	// ReadyDetail, when set, adds details to /readyz answers under
+	// "rules" (the rules file in force, its reload status).
+	ReadyDetail func() any
+	// Sandbox, when set, is served under /sandbox/ (the fake Deskera).
+	Sandbox http.Handler
+	// Now is the clock for ReceivedAt (default time.Now).
+	Now func() time.Time
+}
+
+// NewRouter builds the Gin engine: POST /hooks/:source, GET /healthz,
+// /readyz, /metrics and, in sandbox mode, /sandbox/*.
+func NewRouter(cfg ServerConfig) (*gin.Engine, error) {
+	if cfg.Service == nil || cfg.Metrics == nil {
+		return nil, errors.New("handlers: router needs a service and metrics")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.ProcessTimeout <= 0 {
+		cfg.ProcessTimeout = DefaultProcessTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	if err := r.SetTrustedProxies(nil); err != nil { // client IPs are ours to compute
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	r.Use(cfg.Metrics.Middleware(), recovery(cfg.Logger, cfg.Service.Redact))
+	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, ErrorBody{Error: "not found"}) })
+	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, ErrorBody{Error: "method not allowed"}) })
+
+	h := &hookHandler{cfg: cfg}
+	r.POST("/hooks/:source", inFlightCap(cfg.MaxInFlight), h.serve)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", h.ready)
+	r.GET("/metrics", gin.WrapH(cfg.Metrics.Handler()))
+	if cfg.Sandbox != nil {
+		r.Any("/sandbox/*path", gin.WrapH(http.StripPrefix("/sandbox", cfg.Sandbox)))
+	}
+	return r, nil
+}
+
+// recovery answers a JSON 500 for a panic and logs it without the body.
+func recovery(log *slog.Logger, redact func(string) string) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		log.Error("panic serving request", "route", c.FullPath(), "panic", redact(fmt.Sprint(err)))
+		c.AbortWithStatusJSON(http.StatusInternalServerError, ErrorBody{Error: "internal error"})
+	})
+}
+
+// inFlightCap answers 429 when max requests are already being served.
+func inFlightCap(max int) gin.HandlerFunc {
+	if max <= 0 {
+		return func(c *gin.Context) { c.Next() }
+	}
+	sem := make(chan struct{}, max)
+	return func(c *gin.Context) {
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+			c.Next()
+		default:
+			c.Header("Retry-After", "1")
+			c.AbortWithStatusJSON(http.StatusTooManyRequests, ErrorBody{Error: "too many requests in flight; retry later"})
+		}
+	}
+}
+
+type hookHandler struct {
+	cfg ServerConfig
+}
+
+// serve reads the body (bounded), builds a webhook.Request and answers
+// what the Service says.
+func (h *hookHandler) serve(c *gin.Context) {
+	name := c.Param("source")
+	if !h.cfg.Service.HasSource(name) {
+		writeResponse(c, errorResponse(http.StatusNotFound, "source", fmt.Sprintf("unknown source %q", name)))
+		return
+	}
+	body, resp, ok := h.readBody(c)
+	if !ok {
+		writeResponse(c, resp)
+		return
+	}
+	req := &webhook.Request{
+		Method:     c.Request.Method,
+		Path:       c.Request.URL.Path,
+		Header:     c.Request.Header,
+		Query:      c.Request.URL.Query(),
+		Body:       body,
+		RemoteIP:   webhook.ClientIP(c.Request.RemoteAddr, c.Request.Header, h.cfg.TrustedProxies),
+		ReceivedAt: h.cfg.Now().UTC(),
+	}
+	dryRun := isTrue(c.Query("dry_run"))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), h.cfg.ProcessTimeout)
+	defer cancel()
+	writeResponse(c, h.cfg.Service.Handle(ctx, name, req, dryRun))
+}
+
+// readBody reads at most MaxBody bytes; more is a 413.
+func (h *hookHandler) readBody(c *gin.Context) ([]byte, Response, bool) {
+	limit := h.cfg.MaxBody
+	if c.Request.ContentLength > limit {
+		return nil, tooLarge(limit), false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(limit), false
+		}
+		return nil, errorResponse(http.StatusBadRequest, "body", "could not read the body"), false
+	}
+	return body, Response{}, true
+}
+
+func tooLarge(limit int64) Response {
+	return errorResponse(http.StatusRequestEntityTooLarge, "body", fmt.Sprintf("body larger than %d bytes", limit))
+}
+
+func isTrue(s string) bool {
+	switch s {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// writeResponse writes a Response as JSON.
+func writeResponse(c *gin.Context, r Response) {
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			c.Writer.Header().Add(k, v)
+		}
+	}
+	if r.Body == nil {
+		c.Status(r.Status)
+		return
+	}
+	// The Service's answers are already JSON: write them as they are
+	// rather than have c.JSON re-encode (validate and compact) them.
+	if raw, ok := r.Body.(json.RawMessage); ok {
+		c.Data(r.Status, jsonContentType, raw)
+		return
+	}
+	c.JSON(r.Status, r.Body)
+}
+
+// jsonContentType is what c.JSON sets.
+const jsonContentType = "application/json; charset=utf-8"
+
+// ready answers /readyz.
+func (h *hookHandler) ready(c *gin.Context) {
+	if h.cfg.Service.Rules() == nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "error": "no rules loaded"})
+		return
+	}
+	if h.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
+		defer cancel()
+		if err := h.cfg.Ready(ctx); err != nil {
+			c.JSON(http.StatusServiceUnavailable, h.withDetail(gin.H{"status": "not ready", "error": err.Error()}))
+			return
+		}
+	}
+	c.JSON(http.StatusOK, h.withDetail(gin.H{"status": "ready", "sources": len(h.cfg.Service.Rules().Sources())}))
+}
+
+// withDetail adds ReadyDetail's answer under "rules".
+func (h *hookHandler) withDetail(body gin.H) gin.H {
+	if h.cfg.ReadyDetail != nil {
+		if d := h.cfg.ReadyDetail(); d != nil {
+			body["rules"] = d
+		}
+	}
+	return body
+}

@@ -1,0 +1,231 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/leadhook/leadhook/handlers/idempotency"
+	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// Processor runs the rules for one event; *rules.Engine implements it.
+type Processor interface {
+	Process(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*rules.Outcome, error)
+}
+
+// DefaultDedupeTTL is how long answers are kept for replays.
+const DefaultDedupeTTL = 24 * time.Hour
+
+// Config configures a Service.
+type Config struct {
+	// Rules is the loaded rules file (sources, rules). Required.
+	Rules *rules.Set
+	// Engine executes the rules. Required.
+	Engine Processor
+	// Store keeps answers for replays; defaults to an in-memory store.
+	Store idempotency.Store
+	// DedupeTTL is how long a delivery id is remembered (DefaultDedupeTTL).
+	DedupeTTL time.Duration
+	// AdminToken authorises ?dry_run=1 (Authorization: Bearer). Empty
+	// disables dry runs.
+	AdminToken string
+	// Metrics, when set, records events, rules, actions and dedupe hits.
+	Metrics *Metrics
+	// Logger receives one line per event. Defaults to discarding.
+	Logger *slog.Logger
+	// Webhook configures parsers and verifiers (clock, multipart memory).
+	Webhook webhook.Options
+	// Secrets are further credentials (Deskera token, Redis password)
+	// redacted from panic messages; the sources' own are added.
+	Secrets []string
+}
+
+// Service is the transport-neutral core: Handle authenticates, parses,
+// dedupes and processes one delivery and says what to answer.
+type Service struct {
+	engine     Processor
+	dedupe     *idempotency.Deduper
+	adminToken string
+	metrics    *Metrics
+	log        *slog.Logger
+	wopts      webhook.Options
+	secrets    []string // Config.Secrets and the admin token (see Redact)
+	state      atomic.Pointer[state]
+}
+
+// state is what a rules file compiles to; swapped whole on reload.
+type state struct {
+	set     *rules.Set
+	sources map[string]*source
+	secrets []string // the sources' credentials (see Redact)
+}
+
+type source struct {
+	rules.Source
+	parser   webhook.Parser
+	verifier webhook.Verifier
+}
+
+// NewService validates cfg and builds every source's parser and verifier.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Engine == nil {
+		return nil, errors.New("handlers: nil engine")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Store == nil {
+		cfg.Store = idempotency.NewMemory(0)
+	}
+	if cfg.DedupeTTL == 0 {
+		cfg.DedupeTTL = DefaultDedupeTTL
+	}
+	d, err := idempotency.New(cfg.Store, cfg.DedupeTTL, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	s := &Service{
+		engine: cfg.Engine, dedupe: d, adminToken: cfg.AdminToken,
+		metrics: cfg.Metrics, log: cfg.Logger, wopts: cfg.Webhook,
+		secrets: append([]string{cfg.AdminToken}, cfg.Secrets...),
+	}
+	if err := s.SetRules(cfg.Rules); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// SetRules compiles set's sources and swaps them in; on error the
+// previous rules stay in force.
+func (s *Service) SetRules(set *rules.Set) error {
+	if set == nil {
+		return errors.New("handlers: nil rules set")
+	}
+	st := &state{set: set, sources: map[string]*source{}, secrets: sourceSecrets(set)}
+	for _, src := range set.Sources() {
+		p, err := webhook.NewParser(src, s.wopts)
+		if err != nil {
+			return err
+		}
+		v, err := webhook.NewVerifier(src, s.wopts)
+		if err != nil {
+			return err
+		}
+		st.sources[src.Name] = &source{Source: src, parser: p, verifier: v}
+	}
+	s.state.Store(st)
+	return nil
+}
+
+// Rules returns the rules set in force.
+func (s *Service) Rules() *rules.Set { return s.state.Load().set }
+
+// HasSource reports whether POST /hooks/{name} exists.
+func (s *Service) HasSource(name string) bool {
+	_, ok := s.state.Load().sources[name]
+	return ok
+}
+
+// Unauthenticated lists the sources declared with `auth: none`.
+func (s *Service) Unauthenticated() []string {
+	var out []string
+	for name, src := range s.state.Load().sources {
+		if src.Auth.Type == "none" && len(src.AllowIPs) == 0 {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Handle answers one delivery to source. dryRun (admin only) evaluates
+// and reports the plan without calling Deskera or touching the
+// idempotency store.
+func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request, dryRun bool) (resp Response) {
+	defer s.recoverPanic(name, &resp)
+	st := s.state.Load()
+	src, ok := st.sources[name]
+	if !ok {
+		return errorResponse(http.StatusNotFound, "source", fmt.Sprintf("unknown source %q", name))
+	}
+	if resp, ok := s.authenticate(src, req, dryRun); !ok {
+		return resp
+	}
+	parsed, err := src.parser.Parse(req)
+	if err != nil {
+		s.countEvent(name, "rejected")
+		resp := fromError(err)
+		s.log.Info("event rejected", "source", name, "status", resp.Status, "field", errorField(err))
+		return resp
+	}
+	if parsed.Reply != nil {
+		s.countEvent(name, "reply")
+		return Response{Status: parsed.Reply.Status, Header: parsed.Reply.Header, Body: parsed.Reply.Body}
+	}
+	id := deliveryID(req, parsed, src.IDField)
+	if dryRun || id == "" {
+		return s.process(ctx, st.set, src, parsed.Events, id, dryRun)
+	}
+	return s.dedupeAndProcess(ctx, st.set, src, parsed.Events, id)
+}
+
+// authenticate runs the source's verifier, or for a dry run checks the
+// admin token instead.
+func (s *Service) authenticate(src *source, req *webhook.Request, dryRun bool) (Response, bool) {
+	if dryRun {
+		if s.adminToken == "" {
+			return errorResponse(http.StatusForbidden, "dry_run", "dry runs are disabled: LEADHOOK_ADMIN_TOKEN is not set"), false
+		}
+		if !webhook.CheckBearer(req.Header, s.adminToken) {
+			s.authFailed(src.Name, req)
+			return errorResponse(http.StatusUnauthorized, "", "authentication failed"), false
+		}
+		return Response{}, true
+	}
+	if err := src.verifier.Verify(req); err != nil {
+		s.authFailed(src.Name, req)
+		return fromError(err), false
+	}
+	return Response{}, true
+}
+
+func (s *Service) authFailed(name string, req *webhook.Request) {
+	if s.metrics != nil {
+		s.metrics.authFailures.WithLabelValues(name).Inc()
+	}
+	s.countEvent(name, "unauthorized")
+	s.log.Warn("authentication failed", "source", name, "remote_ip", req.RemoteIP)
+}
+
+// fromError maps a parser or verifier error to an answer; anything that
+// is not a *webhook.Error is a 400 with its message.
+func fromError(err error) Response {
+	var we *webhook.Error
+	if errors.As(err, &we) {
+		return fromWebhookError(we)
+	}
+	return errorResponse(http.StatusBadRequest, "", err.Error())
+}
+
+// errorField names the field of a *webhook.Error ("" otherwise); the
+// message itself may quote user input, so it is not logged.
+func errorField(err error) string {
+	var we *webhook.Error
+	if errors.As(err, &we) {
+		return we.Field
+	}
+	return ""
+}
+
+func (s *Service) countEvent(source, outcome string) {
+	if s.metrics != nil {
+		s.metrics.events.WithLabelValues(source, outcome).Inc()
+	}
+}
