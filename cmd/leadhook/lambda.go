@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	awslambda "github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/leadhook/leadhook/handlers"
+	lambdah "github.com/leadhook/leadhook/handlers/lambda"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// runLambda is the lambda command, the default inside AWS Lambda (and the
+// runtime interface emulator), where AWS_LAMBDA_RUNTIME_API is set. It
+// wires the same service as serve and hands one handler for every trigger
+// (HTTP API, REST API, Function URL, SQS, SNS, SES, EventBridge schedule)
+// to the Lambda runtime; it returns only when it cannot start.
+func runLambda(ctx context.Context, env *Env, args []string) int {
+	if env.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		fmt.Fprintln(env.Stderr, "leadhook: lambda: AWS_LAMBDA_RUNTIME_API is not set; run inside AWS Lambda or aws-lambda-rie (use serve otherwise)")
+		return 2
+	}
+	cfg, err := parseConfig("lambda", args, lambdaEnv(env))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 2
+	}
+	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 2
+	}
+	h, err := newLambdaHandler(a, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 2
+	}
+	log.Info("leadhook lambda ready", "version", env.Version, "rules", cfg.Rules,
+		"sources", len(a.set.Sources()), "sqs_source", cfg.SQSSource, "ses_source", cfg.SESSource)
+	awslambda.StartWithOptions(h.Invoke, awslambda.WithContext(ctx))
+	return 1 // StartWithOptions exits the process itself on failure
+}
+
+// lambdaEnv defaults LEADHOOK_RULES to rules.yaml beside the bootstrap
+// ($LAMBDA_TASK_ROOT, /var/task), where the deployment package puts it.
+func lambdaEnv(env *Env) *Env {
+	root := env.Getenv("LAMBDA_TASK_ROOT")
+	if root == "" {
+		return env
+	}
+	e := *env
+	e.LookupEnv = func(name string) (string, bool) {
+		v, ok := env.LookupEnv(name)
+		if name == "LEADHOOK_RULES" && !ok {
+			return filepath.Join(root, "rules.yaml"), true
+		}
+		return v, ok
+	}
+	return &e
+}
+
+// newLambdaHandler builds the handler over the app's service; the sweep
+// runs the engine over the rules in force.
+func newLambdaHandler(a *app, log *slog.Logger) (*lambdah.Handler, error) {
+	svc := a.svc
+	return lambdah.New(lambdah.Config{
+		Core:      svc,
+		SQSSource: a.cfg.SQSSource,
+		SESSource: a.cfg.SESSource,
+		SourceFormat: func(name string) (string, bool) {
+			src, ok := svc.Rules().Source(name)
+			return src.Format, ok
+		},
+		MaxBody: a.cfg.MaxBody,
+		Logger:  log,
+		Sweep: func(ctx context.Context, dryRun bool) (any, error) {
+			res, err := a.engine.Sweep(ctx, svc.Rules(), rules.SweepOptions{DryRun: dryRun})
+			if res != nil {
+				res.Calls = nil // CallCount stays; the full list could exceed the response limit
+				log.Info("sweep", "dry_run", dryRun, "scanned", res.Scanned, "changed", res.Changed, "calls", res.CallCount)
+			}
+			return res, err
+		},
+	})
+}

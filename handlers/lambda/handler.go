@@ -1,0 +1,197 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/webhook"
+)
+
+// Core is the transport-neutral service both the Gin server and this
+// package call; *handlers.Service implements it.
+type Core interface {
+	Handle(ctx context.Context, source string, req *webhook.Request, dryRun bool) handlers.Response
+}
+
+// SweepFunc runs the relabel sweep over every contact (the rules engine's
+// Sweep with the current rules); its result is returned to the invoker.
+type SweepFunc func(ctx context.Context, dryRun bool) (any, error)
+
+// DefaultSESSource is the source SES receipt events are posted to when
+// Config.SESSource is empty.
+const DefaultSESSource = "ses"
+
+// Config configures a Handler.
+type Config struct {
+	// Core handles every delivery (required).
+	Core Core
+	// Sweep runs for EventBridge scheduled events; without it they fail.
+	Sweep SweepFunc
+	// SQSSource is the source for SQS records that carry no `source`
+	// message attribute (SNS messages may carry one too); "" = none, such
+	// records fail.
+	SQSSource string
+	// SESSource is the source (format ses) SES receipt events go to.
+	SESSource string
+	// SourceFormat returns a source's format; records holding an SNS
+	// envelope keep it for sources of format ses and are unwrapped for
+	// others. Nil unwraps always.
+	SourceFormat func(source string) (format string, ok bool)
+	// MaxBody bounds HTTP bodies (after base64 decoding) as the server
+	// does: larger ones get 413. 0 means handlers.DefaultMaxBody.
+	MaxBody int64
+	// Logger receives one line per failed delivery; nil discards.
+	Logger *slog.Logger
+	// Now is the clock for events without a timestamp; nil = time.Now.
+	Now func() time.Time
+}
+
+// Handler is the Lambda entry point; Invoke has the signature
+// lambda.Start expects.
+type Handler struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New validates cfg and returns a Handler.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Core == nil {
+		return nil, errors.New("lambda handler: nil core")
+	}
+	if cfg.MaxBody < 0 {
+		return nil, fmt.Errorf("lambda handler: negative max body %d", cfg.MaxBody)
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = handlers.DefaultMaxBody
+	}
+	if cfg.SESSource == "" {
+		cfg.SESSource = DefaultSESSource
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{cfg: cfg, log: log}, nil
+}
+
+// Invoke handles one Lambda invocation of any supported trigger. Client
+// errors of HTTP triggers are HTTP responses, not invocation errors; an
+// unrecognised payload is an invocation error.
+func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
+	trig, err := Detect(payload)
+	if err != nil {
+		return nil, err
+	}
+	log := h.log.With("trigger", string(trig))
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("aws_request_id", lc.AwsRequestID)
+	}
+	switch trig {
+	case TriggerAPIGatewayV1:
+		return h.apiGatewayV1(ctx, payload)
+	case TriggerAPIGatewayV2:
+		return h.apiGatewayV2(ctx, payload)
+	case TriggerFunctionURL:
+		return h.functionURL(ctx, payload)
+	case TriggerSQS:
+		return h.sqs(ctx, log, payload)
+	case TriggerSNS:
+		return h.sns(ctx, log, payload)
+	case TriggerSES:
+		return h.ses(ctx, log, payload)
+	case TriggerSchedule:
+		return h.schedule(ctx, log, payload)
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnrecognised, trig)
+}
+
+func decode[T any](payload []byte, what string) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(payload, v); err != nil {
+		return nil, fmt.Errorf("decode %s event: %w", what, err)
+	}
+	return v, nil
+}
+
+// sourceChecker is implemented by cores that can tell whether a source
+// exists (*handlers.Service): an unknown source is then a 404 before the
+// body size is checked, in the same order as the Gin route.
+type sourceChecker interface {
+	HasSource(name string) bool
+}
+
+// handleHTTP answers an HTTP trigger the way the Gin router answers the
+// same request: POST /hooks/{source} goes to the core (with ?dry_run=1 as
+// a dry run the core authorises), GET /healthz is answered here, any other
+// path is 404 and any other method 405.
+func (h *Handler) handleHTTP(ctx context.Context, hr *httpRequest, err error) handlers.Response {
+	if err != nil {
+		return errorResponse(err)
+	}
+	req := hr.req
+	if hr.source == "" {
+		if req.Method == http.MethodGet && strings.TrimSuffix(req.Path, "/") == "/healthz" {
+			return jsonAnswer(http.StatusOK, map[string]string{"status": "ok"})
+		}
+		return jsonAnswer(http.StatusNotFound, handlers.ErrorBody{Error: "not found"})
+	}
+	if req.Method != http.MethodPost {
+		return jsonAnswer(http.StatusMethodNotAllowed, handlers.ErrorBody{Error: "method not allowed"})
+	}
+	if sc, ok := h.cfg.Core.(sourceChecker); ok && !sc.HasSource(hr.source) {
+		return jsonAnswer(http.StatusNotFound, handlers.ErrorBody{Field: "source", Error: fmt.Sprintf("unknown source %q", hr.source)})
+	}
+	if int64(len(req.Body)) > h.cfg.MaxBody {
+		return jsonAnswer(http.StatusRequestEntityTooLarge, handlers.ErrorBody{Field: "body", Error: fmt.Sprintf("body larger than %d bytes", h.cfg.MaxBody)})
+	}
+	return h.cfg.Core.Handle(ctx, hr.source, req, isTrue(req.Query.Get("dry_run")))
+}
+
+// isTrue reads a boolean query flag as the Gin route does.
+func isTrue(s string) bool {
+	switch s {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+func (h *Handler) apiGatewayV1(ctx context.Context, payload []byte) (any, error) {
+	ev, err := decode[events.APIGatewayProxyRequest](payload, "api gateway v1")
+	if err != nil {
+		return nil, err
+	}
+	hr, err := fromV1(ev, h.cfg.Now())
+	return toV1Response(h.handleHTTP(ctx, hr, err))
+}
+
+func (h *Handler) apiGatewayV2(ctx context.Context, payload []byte) (any, error) {
+	ev, err := decode[events.APIGatewayV2HTTPRequest](payload, "http api v2")
+	if err != nil {
+		return nil, err
+	}
+	hr, err := fromV2(v2FromAPIGateway(ev), h.cfg.Now())
+	return toV2Response(h.handleHTTP(ctx, hr, err))
+}
+
+func (h *Handler) functionURL(ctx context.Context, payload []byte) (any, error) {
+	ev, err := decode[events.LambdaFunctionURLRequest](payload, "function url")
+	if err != nil {
+		return nil, err
+	}
+	hr, err := fromV2(v2FromFunctionURL(ev), h.cfg.Now())
+	return toURLResponse(h.handleHTTP(ctx, hr, err))
+}

@@ -1,0 +1,231 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/webhook"
+)
+
+// DeliveryError is a delivery the core did not accept: Status is the HTTP
+// status it answered and Message its error text.
+type DeliveryError struct {
+	Source  string
+	Status  int
+	Message string
+}
+
+func (e *DeliveryError) Error() string {
+	return fmt.Sprintf("source %q answered %d: %s", e.Source, e.Status, e.Message)
+}
+
+// deliver runs one delivery through the core; any non-2xx answer is a
+// *DeliveryError (4xx too: the record then reaches the queue's dead-letter
+// queue after its retries instead of vanishing).
+func (h *Handler) deliver(ctx context.Context, d *delivery) error {
+	resp := h.cfg.Core.Handle(ctx, d.source, d.req, false)
+	if resp.Status >= 200 && resp.Status < 300 {
+		return nil
+	}
+	return &DeliveryError{Source: d.source, Status: resp.Status, Message: responseMessage(resp)}
+}
+
+// responseMessage extracts the error text of a core response body.
+func responseMessage(resp handlers.Response) string {
+	raw, err := json.Marshal(resp.Body)
+	if err != nil {
+		return http.StatusText(resp.Status)
+	}
+	var b struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(raw, &b) == nil {
+		if b.Error != "" {
+			return b.Error
+		}
+		if b.Message != "" {
+			return b.Message
+		}
+	}
+	return http.StatusText(resp.Status)
+}
+
+func (h *Handler) recordOptions() recordOptions {
+	opts := recordOptions{defaultSource: h.cfg.SQSSource, now: h.cfg.Now()}
+	if h.cfg.SourceFormat != nil {
+		opts.snsAware = func(source string) bool {
+			f, ok := h.cfg.SourceFormat(source)
+			return ok && f == "ses"
+		}
+	}
+	return opts
+}
+
+// deadlineMargin is kept free before the invocation's deadline so that a
+// batch still reports its failures instead of timing out as a whole.
+const deadlineMargin = time.Second
+
+// withMargin shortens ctx's deadline by deadlineMargin.
+func withMargin(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, dl.Add(-deadlineMargin))
+	}
+	return context.WithCancel(ctx)
+}
+
+// sqs handles a batch record by record and reports the failed ones, so
+// only they are retried. On a FIFO queue the records after a failure are
+// reported failed unprocessed, keeping their order; when the invocation is
+// about to time out (deadlineMargin), the rest are reported failed too.
+func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (events.SQSEventResponse, error) {
+	ev, err := decode[events.SQSEvent](payload, "sqs")
+	if err != nil {
+		return events.SQSEventResponse{}, err
+	}
+	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	opts := h.recordOptions()
+	ctx, cancel := withMargin(ctx)
+	defer cancel()
+	stop := false
+	for i := range ev.Records {
+		rec := &ev.Records[i]
+		if stop || ctx.Err() != nil {
+			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			continue
+		}
+		if err := h.sqsRecord(ctx, log, rec, opts); err != nil {
+			log.Warn("sqs record failed", "message_id", rec.MessageId, "error", err)
+			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			stop = isFIFO(rec)
+		}
+	}
+	return out, nil
+}
+
+func (h *Handler) sqsRecord(ctx context.Context, log *slog.Logger, rec *events.SQSMessage, opts recordOptions) error {
+	d, err := sqsDelivery(rec, opts)
+	if err != nil {
+		return err
+	}
+	if d.skip != "" {
+		log.Info("sqs record skipped", "message_id", rec.MessageId, "source", d.source, "reason", d.skip)
+		return nil
+	}
+	return h.deliver(ctx, d)
+}
+
+// snsRecord is an SNS-to-Lambda record; Sns stays raw so the envelope can
+// be passed on byte-faithfully (its signature covers those values).
+type snsRecord struct {
+	Sns json.RawMessage `json:"Sns"`
+}
+
+// sns handles SNS subscribed directly to the function: each record is
+// delivered like an SQS record holding the envelope; a failure fails the
+// invocation (SNS then retries it).
+func (h *Handler) sns(ctx context.Context, log *slog.Logger, payload []byte) (any, error) {
+	ev, err := decode[struct{ Records []snsRecord }](payload, "sns")
+	if err != nil {
+		return nil, err
+	}
+	opts := h.recordOptions()
+	for i, rec := range ev.Records {
+		raw, env, err := httpEnvelope(rec.Sns)
+		if err != nil {
+			return nil, fmt.Errorf("sns record %d: %w", i, err)
+		}
+		d, err := snsDelivery(env, raw, "", http.Header{}, opts.now, opts)
+		if err == nil && d.skip == "" {
+			err = h.deliver(ctx, d)
+		}
+		if err != nil {
+			log.Warn("sns record failed", "message_id", env.MessageID, "error", err)
+			return nil, fmt.Errorf("sns message %q: %w", env.MessageID, err)
+		}
+	}
+	return map[string]int{"processed": len(ev.Records)}, nil
+}
+
+// httpEnvelope renames the Lambda SNS entity's SigningCertUrl and
+// UnsubscribeUrl to the HTTP envelope's ...URL spelling.
+func httpEnvelope(entity json.RawMessage) ([]byte, *snsEnvelope, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(entity, &m); err != nil {
+		return nil, nil, fmt.Errorf("decode sns entity: %w", err)
+	}
+	for from, to := range map[string]string{"SigningCertUrl": "SigningCertURL", "UnsubscribeUrl": "UnsubscribeURL"} {
+		if v, ok := m[from]; ok {
+			delete(m, from)
+			m[to] = v
+		}
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode sns envelope: %w", err)
+	}
+	env := parseSNSEnvelope(raw)
+	if env == nil {
+		return nil, nil, fmt.Errorf("not an sns message")
+	}
+	return raw, env, nil
+}
+
+// ses posts the SimpleEmailEvent as received to the SES source, whose
+// parser (format ses) reads Lambda receipt records as well as SNS
+// notifications. Synchronous receipt rules get CONTINUE back.
+func (h *Handler) ses(ctx context.Context, log *slog.Logger, payload []byte) (events.SimpleEmailDisposition, error) {
+	header := http.Header{}
+	header.Set("Content-Type", "application/json")
+	d := &delivery{source: h.cfg.SESSource, req: &webhook.Request{
+		Method:     http.MethodPost,
+		Path:       "/" + hookSegment + "/" + h.cfg.SESSource,
+		Header:     header,
+		Query:      url.Values{},
+		Body:       payload,
+		ReceivedAt: h.cfg.Now(),
+	}}
+	if err := h.deliver(ctx, d); err != nil {
+		log.Warn("ses event failed", "source", d.source, "error", err)
+		return events.SimpleEmailDisposition{}, err
+	}
+	return events.SimpleEmailDisposition{Disposition: events.SimpleEmailContinue}, nil
+}
+
+// scheduleDetail is the optional detail of a scheduled rule's input.
+type scheduleDetail struct {
+	DryRun bool `json:"dry_run"`
+}
+
+// schedule runs the relabel sweep; a rule's detail {"dry_run": true} only
+// reports what it would change.
+func (h *Handler) schedule(ctx context.Context, log *slog.Logger, payload []byte) (any, error) {
+	ev, err := decode[events.CloudWatchEvent](payload, "eventbridge")
+	if err != nil {
+		return nil, err
+	}
+	if h.cfg.Sweep == nil {
+		return nil, fmt.Errorf("scheduled event %q: no sweep configured", ev.ID)
+	}
+	var det scheduleDetail
+	if len(ev.Detail) > 0 && string(ev.Detail) != "null" {
+		if err := json.Unmarshal(ev.Detail, &det); err != nil {
+			return nil, fmt.Errorf("scheduled event %q: decode detail: %w", ev.ID, err)
+		}
+	}
+	res, err := h.cfg.Sweep(ctx, det.DryRun)
+	if err != nil {
+		log.Error("sweep failed", "event_id", ev.ID, "error", err)
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	log.Info("sweep done", "event_id", ev.ID, "dry_run", det.DryRun)
+	return res, nil
+}
