@@ -1,0 +1,405 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// sweepFlags are the sweep command's own flags; the rest are serve's.
+type sweepFlags struct {
+	dryRun   bool
+	pageSize int
+	seed     int
+	help     bool
+}
+
+// splitSweepFlags takes --dry-run, --page-size N and --seed N out of args
+// and leaves the configuration flags (shared with serve) for parseConfig.
+func splitSweepFlags(args []string) (sweepFlags, []string, error) {
+	var f sweepFlags
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if !strings.HasPrefix(args[i], "-") {
+			rest = append(rest, args[i])
+			continue
+		}
+		switch name {
+		case "dry-run":
+			b, err := strconv.ParseBool(cmpOr(val, "true"))
+			if err != nil {
+				return f, nil, fmt.Errorf("--dry-run=%q: want true or false", val)
+			}
+			f.dryRun = b
+		case "page-size", "seed":
+			if !hasVal {
+				if i+1 >= len(args) {
+					return f, nil, fmt.Errorf("--%s needs a number", name)
+				}
+				i++
+				val = args[i]
+			}
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 || (name == "page-size" && (n < 1 || n > 1000)) {
+				return f, nil, fmt.Errorf("--%s %q: want a whole number (page size 1..1000)", name, val)
+			}
+			if name == "seed" {
+				f.seed = n
+			} else {
+				f.pageSize = n
+			}
+		case "h", "help":
+			f.help = true
+		default:
+			rest = append(rest, args[i])
+		}
+	}
+	return f, rest, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func sweepUsage(w io.Writer) {
+	fmt.Fprintln(w, `Usage: leadhook sweep [--dry-run] [--page-size N] [--seed N] [configuration flags]
+
+Re-score every contact of the configured Deskera with the rules file's scores and
+thresholds and relabel the ones whose label changes, in bulk. Progress goes to
+standard error, a summary table to standard output. Exit 0 when the sweep
+completed, 1 when it failed (the summary says how far it got), 2 on a usage or
+configuration error.
+
+  --dry-run       list contacts and report what would change; change nothing
+  --page-size N   contacts per page (default: the rules file's sweep.page_size)
+  --seed N        sandbox only: add N generated contacts first (to try the sweep)
+
+Deskera is configured as for serve (DESKERA_* variables or flags, see leadhook --help);
+without credentials the sweep runs on the in-memory sandbox.`)
+}
+
+// runSweep is `leadhook sweep [--dry-run]`.
+func runSweep(ctx context.Context, env *Env, args []string) int {
+	sf, rest, err := splitSweepFlags(args)
+	if sf.help {
+		sweepUsage(env.Stderr)
+		return 0
+	}
+	var cfg *Config
+	if err == nil {
+		cfg, err = parseConfig("sweep", rest, env)
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook sweep: %v (see leadhook sweep --help)\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	s, err := newSweepRun(ctx, env, cfg, sf)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook sweep: %v\n", err)
+		return 2
+	}
+	return s.run(ctx)
+}
+
+// sweepRun is one sweep with its wiring.
+type sweepRun struct {
+	env     *Env
+	cfg     *Config
+	flags   sweepFlags
+	set     *rules.Set
+	app     *app
+	metrics *handlers.Metrics
+	crm     *labelRecorder
+	engine  *rules.Engine
+}
+
+func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags) (*sweepRun, error) {
+	set, err := rules.LoadFile(cfg.Rules, rules.WithLookupEnv(env.LookupEnv))
+	if err != nil {
+		return nil, fmt.Errorf("%w\n(run leadhook validate %s for details)", err, cfg.Rules)
+	}
+	if len(set.Thresholds()) == 0 {
+		return nil, fmt.Errorf("%s has no thresholds: the sweep maps each contact's score to a label by them; add e.g. thresholds: {Hot lead: 60, Warm lead: 30}", cfg.Rules)
+	}
+	log := handlers.NewLogger(env.Stderr, max(cfg.LogLevel, slog.LevelWarn)) // warnings and errors only: stderr carries the progress
+	s := &sweepRun{env: env, cfg: cfg, flags: sf, set: set, app: &app{cfg: cfg, log: log}, metrics: handlers.NewMetrics()}
+	client, err := s.app.newDeskera(s.metrics)
+	if err != nil {
+		return nil, err
+	}
+	if s.app.sandbox != nil {
+		fmt.Fprintln(env.Stderr, "leadhook sweep: SANDBOX: no Deskera credentials are set, so this sweeps the in-memory sandbox (set DESKERA_ACCESS_TOKEN to sweep a real account)")
+		s.app.sandbox.SeedContacts(sf.seed)
+	} else if sf.seed > 0 {
+		return nil, errors.New("--seed only applies to the sandbox (Deskera credentials are set)")
+	}
+	s.crm = &labelRecorder{Client: client, dry: sf.dryRun, before: map[deskera.ID]deskera.ID{}, planned: map[deskera.ID]string{}}
+	if s.engine, err = rules.NewEngine(s.crm, rules.WithLogger(log)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *sweepRun) run(ctx context.Context) int {
+	start := time.Now()
+	if err := s.prepare(ctx); err != nil {
+		fmt.Fprintf(s.env.Stderr, "leadhook sweep: %v\n", err)
+		return 1
+	}
+	prog := newProgress(s.env.Stderr)
+	res, err := s.engine.Sweep(ctx, s.set, rules.SweepOptions{DryRun: s.flags.dryRun, PageSize: s.flags.pageSize, Progress: prog.update})
+	prog.done()
+	labels, _ := s.crm.Client.ListLabels(context.WithoutCancel(ctx))
+	printSweep(s.env.Stdout, res, s.moves(res, labels), s.calls(), time.Since(start))
+	if err != nil {
+		fmt.Fprintf(s.env.Stderr, "leadhook sweep: failed: %v\n", err)
+		if _, temp := deskera.Temporary(err); temp {
+			fmt.Fprintln(s.env.Stderr, "leadhook sweep: Deskera was temporarily unavailable; run the sweep again later (it is safe to repeat)")
+		}
+		return 1
+	}
+	return 0
+}
+
+// prepare resolves the labels. In a dry run the labels still to be
+// created are only planned (the recorder answers placeholder ids).
+func (s *sweepRun) prepare(ctx context.Context) error {
+	if err := s.engine.Prepare(ctx, s.set); err != nil {
+		return err
+	}
+	if len(s.crm.planned) > 0 {
+		names := make([]string, 0, len(s.crm.planned))
+		for _, n := range s.crm.planned {
+			names = append(names, strconv.Quote(n))
+		}
+		sort.Strings(names)
+		fmt.Fprintf(s.env.Stderr, "leadhook sweep: dry run: labels %s do not exist yet; a real sweep creates them\n", strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// move is one from -> to label pair and its count.
+type move struct {
+	from, to string
+	n        int
+}
+
+// moves counts the relabelled contacts per (old label, new label) from
+// the bulk updates made (or planned).
+func (s *sweepRun) moves(res *rules.SweepResult, labels []deskera.Label) []move {
+	if res == nil {
+		return nil
+	}
+	names := map[deskera.ID]string{}
+	for _, l := range labels {
+		names[l.ID] = l.Name
+	}
+	for id, n := range s.crm.planned {
+		names[id] = n + " (new)"
+	}
+	name := func(id deskera.ID) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return fmt.Sprintf("label %d", id)
+	}
+	counts := map[[2]string]int{}
+	for _, c := range res.Calls {
+		b, ok := c.Body.(*deskera.BulkUpdateContact)
+		if !ok || c.Op != "contacts.bulk_update" {
+			continue
+		}
+		for _, id := range b.IDs {
+			counts[[2]string{name(s.crm.before[id]), name(b.LabelID)}]++
+		}
+	}
+	out := make([]move, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, move{from: k[0], to: k[1], n: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].n != out[j].n {
+			return out[i].n > out[j].n
+		}
+		return out[i].from+out[i].to < out[j].from+out[j].to
+	})
+	return out
+}
+
+// calls counts the Deskera calls made, by operation, from the metrics.
+func (s *sweepRun) calls() map[string]int {
+	out := map[string]int{}
+	mfs, err := s.metrics.Registry.Gather()
+	if err != nil {
+		return out
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "leadhook_deskera_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "op" {
+					out[l.GetValue()] += int(m.GetCounter().GetValue())
+				}
+			}
+		}
+	}
+	return out
+}
+
+// labelRecorder remembers every listed contact's label, to report moves
+// as from -> to; in a dry run it plans label creations instead of making
+// them (placeholder ids -1, -2, ...).
+type labelRecorder struct {
+	*deskera.Client
+	dry     bool
+	before  map[deskera.ID]deskera.ID
+	planned map[deskera.ID]string
+}
+
+func (r *labelRecorder) CreateLabel(ctx context.Context, l *deskera.LabelRequest) (deskera.ID, error) {
+	if !r.dry {
+		return r.Client.CreateLabel(ctx, l)
+	}
+	id := deskera.ID(-1 - len(r.planned))
+	r.planned[id] = l.Name
+	return id, nil
+}
+
+func (r *labelRecorder) WalkContacts(ctx context.Context, opts *deskera.ListContactsOptions, fn func([]deskera.Contact) error) error {
+	return r.Client.WalkContacts(ctx, opts, func(cs []deskera.Contact) error {
+		for _, c := range cs {
+			r.before[c.ID] = c.LabelID
+		}
+		return fn(cs)
+	})
+}
+
+// progress reports sweep progress on stderr: one updating line on a
+// terminal, else a line for the first page and then every few seconds.
+type progress struct {
+	w       io.Writer
+	tty     bool
+	last    time.Time
+	every   time.Duration
+	any     bool
+	pending string // the latest line not printed yet (non-terminal)
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w, every: 5 * time.Second}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(sp rules.SweepProgress) {
+	line := fmt.Sprintf("sweep: page %d, %d contacts seen, %d to relabel", sp.Pages, sp.Scanned, sp.Changed)
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		p.any = true
+		return
+	}
+	p.pending = line
+	if sp.Pages == 1 || time.Since(p.last) >= p.every {
+		fmt.Fprintln(p.w, line)
+		p.last, p.pending = time.Now(), ""
+	}
+}
+
+func (p *progress) done() {
+	switch {
+	case p.tty && p.any:
+		fmt.Fprintln(p.w)
+	case p.pending != "":
+		fmt.Fprintln(p.w, p.pending)
+	}
+}
+
+// printSweep prints the summary table.
+func printSweep(w io.Writer, res *rules.SweepResult, moves []move, calls map[string]int, d time.Duration) {
+	if res == nil {
+		fmt.Fprintln(w, "sweep did not start")
+		return
+	}
+	mode := ""
+	if res.DryRun {
+		mode = " (dry run: nothing was changed)"
+	}
+	fmt.Fprintf(w, "sweep finished in %s%s\n\n", d.Round(time.Millisecond), mode)
+	rows := [][2]string{
+		{"contacts seen", strconv.Itoa(res.Scanned)}, {"pages", strconv.Itoa(res.Pages)},
+		{"skipped by sweep.when", strconv.Itoa(res.Skipped)}, {"kept (keep_labels)", strconv.Itoa(res.Kept)},
+		{"below every threshold", strconv.Itoa(res.NoLabel)}, {"label unchanged", strconv.Itoa(res.Unchanged)},
+		{relabelled(res.DryRun), strconv.Itoa(res.Changed)}, {"expression errors", strconv.Itoa(len(res.Errors))},
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "  %-24s %8s\n", r[0], r[1])
+	}
+	if len(moves) > 0 {
+		fmt.Fprintf(w, "\n  %-20s %-20s %8s\n", "from", "to", "contacts")
+		for _, m := range moves {
+			fmt.Fprintf(w, "  %-20s %-20s %8d\n", m.from, m.to, m.n)
+		}
+	}
+	printCalls(w, res, calls)
+	for i, e := range res.Errors {
+		if i == 10 {
+			fmt.Fprintf(w, "  ... and %d more\n", len(res.Errors)-10)
+			break
+		}
+		fmt.Fprintf(w, "  error: %s\n", e)
+	}
+}
+
+func relabelled(dry bool) string {
+	if dry {
+		return "would be relabelled"
+	}
+	return "relabelled"
+}
+
+func printCalls(w io.Writer, res *rules.SweepResult, calls map[string]int) {
+	total, parts := 0, []string{}
+	for _, op := range sortedNames(calls) {
+		total += calls[op]
+		parts = append(parts, fmt.Sprintf("%s %d", op, calls[op]))
+	}
+	fmt.Fprintf(w, "\n  API calls made: %d", total)
+	if len(parts) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
+	if res.DryRun {
+		writes := 0
+		for _, c := range res.Calls {
+			if c.Method != "GET" {
+				writes++
+			}
+		}
+		fmt.Fprintf(w, "  bulk updates a real sweep would send: %d\n", writes)
+	}
+}
