@@ -99,9 +99,15 @@ func newSet(file string) *Set {
 		sweep:    SweepPolicy{PageSize: DefaultPageSize, ChunkSize: DefaultChunkSize},
 		matchOn:  MatchEmail,
 	}
-	s.vms.New = func() any { return new(runner) }
+	s.vms.New = func() any { return &runner{vm: vm.VM{MemoryBudget: MemoryBudget}} }
 	return s
 }
+
+// MemoryBudget bounds what one expression may allocate per evaluation
+// (expr's unit: roughly elements of ranges, maps and filters): beyond it
+// the expression fails with "memory budget exceeded" and the other rules
+// go on, so a huge field cannot make a rule exhaust memory.
+const MemoryBudget = 1_000_000
 
 // finish orders thresholds and picks the lookup key for Process.
 func (s *Set) finish() {

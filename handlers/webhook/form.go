@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -73,7 +72,9 @@ func (p *formParser) parseMultipart(req *Request) (url.Values, int, error) {
 	budget := p.maxMemory
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		// Only a bare io.EOF is the closing boundary: NextPart wraps the
+		// EOF of a truncated body ("multipart: NextPart: EOF").
+		if err == io.EOF { //nolint:errorlint // see above
 			return values, files, nil
 		}
 		if err != nil {
@@ -81,7 +82,9 @@ func (p *formParser) parseMultipart(req *Request) (url.Values, int, error) {
 		}
 		if part.FileName() != "" || isFilePart(part) {
 			files++
-			_, _ = io.Copy(io.Discard, part)
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				return nil, 0, BadRequest("body", "malformed multipart form: %v", err)
+			}
 			continue
 		}
 		if part.FormName() == "" {

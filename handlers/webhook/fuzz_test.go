@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func fuzzRequest(ct string, body []byte, hdr http.Header) *webhook.Request {
 	if h == nil {
 		h = http.Header{}
 	}
-	if ct != "" {
+	if ct != "" && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", ct)
 	}
 	return &webhook.Request{Method: http.MethodPost, Path: "/hooks/fuzz", Header: h, Body: body,
@@ -237,4 +238,39 @@ func FuzzVerifySNS(f *testing.F) {
 func seedFileNoF(name string) []byte {
 	b, _ := os.ReadFile("testdata/" + name)
 	return b
+}
+
+// TestTruncatedMultipartRejected is the regression test of a fuzz-found
+// bug: multipart.Reader wraps the EOF of a body cut before its closing
+// boundary ("multipart: NextPart: EOF"), and errors.Is(err, io.EOF) took
+// it for the end of a complete form, so a truncated delivery that lost
+// its last fields was answered 200 and never retried.
+func TestTruncatedMultipartRejected(t *testing.T) {
+	const ct = "multipart/form-data; boundary=X"
+	head := "--X\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\njane@example.com\r\n"
+	tests := []struct {
+		name, format, body string
+		wantErr            bool
+	}{
+		{"FormComplete", "form", head + "--X--\r\n", false},
+		{"FormCutInNamelessPart", "form", head + "--X\r\nContent-Disposition: form-data\r\n\r\ncut", true},
+		{"FormCutInFilePart", "form", head + "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n\r\ncut", true},
+		{"FormCutAfterPart", "form", head, true},
+		{"MailgunCutInFilePart", "mailgun", head + "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n\r\ncut", true},
+		{"SendgridCutAfterPart", "sendgrid", head, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := webhook.NewParser(rules.Source{Name: "t", Format: tc.format, Auth: rules.Auth{Type: "none"}}, webhook.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = p.Parse(fuzzRequest(ct, []byte(tc.body), nil))
+			var e *webhook.Error
+			cut := errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.Contains(e.Message, "multipart")
+			if cut != tc.wantErr {
+				t.Fatalf("err = %v, want a 400 about the multipart body: %v", err, tc.wantErr)
+			}
+		})
+	}
 }

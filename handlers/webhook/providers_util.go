@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -242,7 +241,9 @@ func provParseMultipart(body []byte, boundary string, maxMemory int64) (*provFor
 	f := &provForm{Values: url.Values{}}
 	for {
 		p, err := r.NextPart()
-		if errors.Is(err, io.EOF) {
+		// Only a bare io.EOF is the closing boundary: NextPart wraps the
+		// EOF of a truncated body ("multipart: NextPart: EOF").
+		if err == io.EOF { //nolint:errorlint // see above
 			return f, nil
 		}
 		if err != nil {

@@ -1,0 +1,371 @@
+package handlers_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/idempotency"
+	"github.com/leadhook/leadhook/handlers/lambda"
+)
+
+// Limits of the hostile-input server (small, so the table stays fast).
+const (
+	hostileMaxBody   = 64 << 10
+	hostileMaxMemory = 8 << 10
+)
+
+// hostileCase is one malformed or abusive request and the status it
+// must get. Raw requests are written to the socket as they are.
+type hostileCase struct {
+	name   string
+	method string
+	path   string
+	header http.Header
+	body   []byte
+	chunk  bool   // send the body chunked (no Content-Length)
+	raw    string // when set, sent verbatim instead
+	want   int
+}
+
+func bearer(h http.Header) http.Header {
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Authorization", "Bearer "+apiToken)
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	return h
+}
+
+func kiosk(ct string) http.Header {
+	h := http.Header{"Content-Type": {ct}}
+	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("kiosk:"+kioskPassword)))
+	return h
+}
+
+// hostileMultipart builds a multipart form: n small fields plus, when
+// fileSize > 0, one file part of that size.
+func hostileMultipart(n, fileSize int) (string, []byte) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	_ = w.WriteField("email", "bomb@example.com")
+	for i := range n {
+		_ = w.WriteField("f"+strconv.Itoa(i), "v")
+	}
+	if fileSize > 0 {
+		fw, _ := w.CreateFormFile("upload", "bomb.bin")
+		_, _ = fw.Write(bytes.Repeat([]byte{'A'}, fileSize))
+	}
+	_ = w.Close()
+	return w.FormDataContentType(), b.Bytes()
+}
+
+func hostileCases() []hostileCase {
+	nest := strings.Repeat(`{"a":`, 5000) + `1` + strings.Repeat(`}`, 5000)
+	manyCT, many := hostileMultipart(3000, 0)
+	bombCT, bomb := hostileMultipart(1, 60<<10)
+	filesCT, files := func() (string, []byte) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		_ = w.WriteField("email", "files@example.com")
+		for i := range 150 {
+			fw, _ := w.CreateFormFile("f"+strconv.Itoa(i), "x.bin")
+			_, _ = fw.Write(bytes.Repeat([]byte{'B'}, 100))
+		}
+		_ = w.Close()
+		return w.FormDataContentType(), b.Bytes()
+	}()
+	manyHeaders := http.Header{}
+	for i := range 500 {
+		manyHeaders.Set("X-Junk-"+strconv.Itoa(i), "v")
+	}
+	big := http.Header{"X-Big": {strings.Repeat("a", 128<<10)}}
+	lead := []byte(`{"email":"h@example.com","name":"H"}`)
+	return []hostileCase{
+		{name: "TruncatedJSON", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"a@b.co","name":"x`), want: 400},
+		{name: "DeepNestingArrays", path: "/hooks/api", header: bearer(nil), body: []byte(strings.Repeat("[", 20000) + strings.Repeat("]", 20000)), want: 400},
+		{name: "DeepNestingObjects", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"deep@example.com","x":` + nest + `}`), want: 200},
+		{name: "HugeExponent", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"n@example.com","budget":1e999999}`), want: 200},
+		{name: "HugeInteger", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"n2@example.com","budget":` + strings.Repeat("9", 5000) + `}`), want: 200},
+		{name: "InvalidUTF8", path: "/hooks/api", header: bearer(nil), body: []byte("{\"email\":\"u@example.com\",\"name\":\"\xff\xfe\xc3\"}"), want: 200},
+		{name: "LoneSurrogateAndNUL", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"s@example.com","name":"\ud800\u0000"}`), want: 200},
+		{name: "TopLevelString", path: "/hooks/api", header: bearer(nil), body: []byte(`"lead"`), want: 400},
+		{name: "TopLevelNull", path: "/hooks/api", header: bearer(nil), body: []byte(`null`), want: 400},
+		{name: "EmptyBody", path: "/hooks/api", header: bearer(nil), body: nil, want: 400},
+		{name: "TrailingGarbage", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"t@example.com"} {"x":1}`), want: 400},
+		{name: "ManyFields", path: "/hooks/api", header: bearer(nil), body: manyFields(3000), want: 200},
+		{name: "WrongContentTypeXML", path: "/hooks/api", header: bearer(http.Header{"Content-Type": {"application/xml"}}), body: []byte(`<lead/>`), want: 415},
+		{name: "FormToJSONSource", path: "/hooks/api", header: bearer(http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}), body: []byte("email=a%40b.co"), want: 415},
+		{name: "ConflictingContentTypes", path: "/hooks/api", header: bearer(http.Header{"Content-Type": {"application/json", "text/plain"}}), body: lead, want: 200},
+		{name: "MalformedContentTypeParams", path: "/hooks/api", header: bearer(http.Header{"Content-Type": {"application/json; charset"}}), body: lead, want: 200},
+		{name: "MultipartToJSONSource", path: "/hooks/api", header: bearer(http.Header{"Content-Type": {"multipart/form-data; boundary=X"}}), body: []byte("--X--\r\n"), want: 415},
+		{name: "OversizeBody", path: "/hooks/api", header: bearer(nil), body: bytes.Repeat([]byte(" "), hostileMaxBody+1), want: 413},
+		{name: "OversizeChunkedBody", path: "/hooks/api", header: bearer(nil), body: bytes.Repeat([]byte(" "), hostileMaxBody+1), chunk: true, want: 413},
+		{name: "OversizeHeader", path: "/hooks/api", header: bearer(big), body: lead, want: 431},
+		{name: "ManyHeaders", path: "/hooks/api", header: bearer(manyHeaders), body: []byte(`{"email":"mh@example.com"}`), want: 200},
+		{name: "DuplicateAuthorizationBadFirst", path: "/hooks/api", header: http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer wrong", "Bearer " + apiToken}}, body: lead, want: 401},
+		{name: "ConflictingIdempotencyKeys", path: "/hooks/api", header: bearer(http.Header{"Idempotency-Key": {"k1", "k2"}}), body: []byte(`{"email":"ik@example.com"}`), want: 200},
+		{name: "OverlongIdempotencyKey", path: "/hooks/api", header: bearer(http.Header{"Idempotency-Key": {strings.Repeat("k", 300)}}), body: lead, want: 400},
+		{name: "DuplicateSignatureBadFirst", path: "/hooks/website", header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-Signature": {"sha256=00", "sha256=" + hexHMAC(websiteSecret, "email=a%40b.co")}}, body: []byte("email=a%40b.co"), want: 401},
+		{name: "SignatureNotHex", path: "/hooks/website", header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-Signature": {"sha256=zzzz"}}, body: []byte("email=a%40b.co"), want: 401},
+		{name: "BasicAuthBadBase64", path: "/hooks/kiosk", header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Authorization": {"Basic !!!"}}, body: []byte("email=a%40b.co"), want: 401},
+		{name: "BadPercentEncoding", path: "/hooks/kiosk", header: kiosk("application/x-www-form-urlencoded"), body: []byte("email=%zz&name=%"), want: 400},
+		{name: "MultipartNoBoundary", path: "/hooks/kiosk", header: kiosk("multipart/form-data"), body: []byte("--X\r\n\r\n--X--\r\n"), want: 400},
+		{name: "MultipartTruncated", path: "/hooks/kiosk", header: kiosk("multipart/form-data; boundary=X"), body: []byte("--X\r\nContent-Disposition: form-data\r\n\r\nno end"), want: 400},
+		{name: "MultipartEmpty", path: "/hooks/kiosk", header: kiosk("multipart/form-data; boundary=X"), body: nil, want: 400},
+		{name: "MultipartManyParts", path: "/hooks/kiosk", header: kiosk(manyCT), body: many, want: 413},
+		{name: "MultipartFileBomb", path: "/hooks/kiosk", header: kiosk(bombCT), body: bomb, want: 200},
+		{name: "MultipartManyFiles", path: "/hooks/kiosk", header: kiosk(filesCT), body: files, want: 200},
+		{name: "UnknownSource", path: "/hooks/nope", header: bearer(nil), body: lead, want: 404},
+		{name: "GetOnHook", method: http.MethodGet, path: "/hooks/api", want: 405},
+		{name: "DryRunWithoutAdminToken", path: "/hooks/api?dry_run=1", header: bearer(nil), body: lead, want: 401},
+		{name: "HugeQueryString", path: "/hooks/api?q=" + strings.Repeat("a", 128<<10), header: bearer(nil), body: lead, want: 431},
+		// Transfer-Encoding wins over Content-Length (RFC 9112): one
+		// empty chunked request, no smuggled second one; it lacks auth.
+		{name: "RawSmugglingCLandTE", raw: "POST /hooks/api HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", want: 401},
+		{name: "RawBadChunkSize", raw: "POST /hooks/api HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + apiToken + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", want: 400},
+		{name: "RawInvalidHeaderName", raw: "POST /hooks/api HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\nContent-Length: 0\r\n\r\n", want: 400},
+		{name: "RawDuplicateContentLength", raw: "POST /hooks/api HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", want: 400},
+	}
+}
+
+func manyFields(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"email":"many@example.com"`)
+	for i := range n {
+		fmt.Fprintf(&b, `,"f%d":"%s"`, i, strings.Repeat("x", 8))
+	}
+	b.WriteString("}")
+	return []byte(b.String())
+}
+
+func newHostileServer(t *testing.T, logs *syncBuffer, maxFlight int) *replicaSetup {
+	t.Helper()
+	_, _, deskeraURL := newFakeDeskera(t, 0)
+	return newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: logs, maxFlight: maxFlight,
+		configure: func(c *handlers.Config, sc *handlers.ServerConfig) {
+			c.AdminToken = adminToken
+			c.Webhook.MaxMemory = hostileMaxMemory
+			sc.MaxBody = hostileMaxBody
+		}})
+}
+
+// TestHostileRequests: malformed and abusive requests over real HTTP get
+// their 4xx (or 2xx where the input is odd but valid); never a 5xx or a
+// panic.
+func TestHostileRequests(t *testing.T) {
+	logs := &syncBuffer{}
+	rep := newHostileServer(t, logs, 0)
+	cases := hostileCases()
+	if len(cases) < 30 {
+		t.Fatalf("only %d hostile cases", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var status int
+			var body []byte
+			if tc.raw != "" {
+				status, body = sendRaw(t, rep.srv.Listener.Addr().String(), tc.raw)
+			} else {
+				status, body = sendHostile(t, rep.srv.URL, tc)
+			}
+			if status >= 500 || status != tc.want {
+				t.Fatalf("status %d, want %d; body %.300s", status, tc.want, body)
+			}
+		})
+	}
+	if l := logs.String(); strings.Contains(l, "panic") {
+		t.Fatalf("a request panicked: %s", l)
+	}
+	checkNoSecrets(t, logs.String())
+}
+
+func sendHostile(t *testing.T, base string, tc hostileCase) (int, []byte) {
+	t.Helper()
+	var r io.Reader = bytes.NewReader(tc.body)
+	if tc.chunk {
+		r = io.MultiReader(r) // hides the length: sent chunked
+	}
+	method := tc.method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequest(method, base+tc.path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, vs := range tc.header {
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// sendRaw writes raw to a fresh connection and reads one answer (0 when
+// the server closes the connection without one).
+func sendRaw(t *testing.T, addr, raw string) (int, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// TestServerLimitsSet: the HTTP server has every timeout and a header cap.
+func TestServerLimitsSet(t *testing.T) {
+	srv := handlers.NewHTTPServer(":0", http.NotFoundHandler(), nil)
+	tests := []struct {
+		name string
+		got  time.Duration
+	}{
+		{"ReadHeaderTimeout", srv.ReadHeaderTimeout},
+		{"ReadTimeout", srv.ReadTimeout},
+		{"WriteTimeout", srv.WriteTimeout},
+		{"IdleTimeout", srv.IdleTimeout},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got <= 0 {
+				t.Fatalf("%s not set", tc.name)
+			}
+		})
+	}
+	if srv.MaxHeaderBytes <= 0 || srv.WriteTimeout <= handlers.DefaultProcessTimeout {
+		t.Fatalf("MaxHeaderBytes %d, WriteTimeout %v (must exceed the process timeout %v)", srv.MaxHeaderBytes, srv.WriteTimeout, handlers.DefaultProcessTimeout)
+	}
+}
+
+// TestSlowClients: a client dribbling its headers (slowloris) or its body
+// is cut off by the read-header and read timeouts (shortened here).
+func TestSlowClients(t *testing.T) {
+	_, _, deskeraURL := newFakeDeskera(t, 0)
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncBuffer{},
+		server: func(s *http.Server) { s.ReadHeaderTimeout, s.ReadTimeout = 300*time.Millisecond, 600*time.Millisecond }})
+	addr := rep.srv.Listener.Addr().String()
+	tests := []struct {
+		name  string
+		first string
+		drip  string
+		want  int // 0: closed without an answer
+	}{
+		{"SlowHeaders", "POST /hooks/api HTTP/1.1\r\nHost: x\r\n", "X-Slow: 1\r\n", 0},
+		{"SlowBody", "POST /hooks/api HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + apiToken + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", " ", 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.WriteString(conn, tc.first); err != nil {
+				t.Fatal(err)
+			}
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() { // keep dripping until the server gives up
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(100 * time.Millisecond):
+						if _, err := io.WriteString(conn, tc.drip); err != nil {
+							return
+						}
+					}
+				}
+			})
+			status := 0
+			if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err == nil {
+				status = resp.StatusCode
+				resp.Body.Close()
+			}
+			close(stop)
+			wg.Wait()
+			if status != tc.want {
+				t.Fatalf("status %d, want %d", status, tc.want)
+			}
+		})
+	}
+}
+
+// TestHostileLambdaEvents: the Lambda adapter answers bad base64 and
+// other broken HTTP events with a 4xx response, not an error or a panic.
+func TestHostileLambdaEvents(t *testing.T) {
+	logs := &syncBuffer{}
+	rep := newHostileServer(t, logs, 0)
+	h, err := lambda.New(lambda.Config{Core: rep.svc, MaxBody: hostileMaxBody})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := func(body string, b64 bool, ct string) string {
+		ev := map[string]any{"version": "2.0", "routeKey": "POST /hooks/{source}", "rawPath": "/hooks/api",
+			"headers":        map[string]string{"authorization": "Bearer " + apiToken, "content-type": ct},
+			"pathParameters": map[string]string{"source": "api"}, "body": body, "isBase64Encoded": b64,
+			"requestContext": map[string]any{"http": map[string]string{"method": "POST", "path": "/hooks/api", "sourceIp": "192.0.2.1"}}}
+		b, _ := json.Marshal(ev)
+		return string(b)
+	}
+	tests := []struct {
+		name    string
+		payload string
+		want    int
+	}{
+		{"BadBase64", v2("!!!not base64!!!", true, "application/json"), 400},
+		{"Base64OfGarbage", v2(base64.StdEncoding.EncodeToString([]byte("\xff\x00{")), true, "application/json"), 400},
+		{"Base64Oversize", v2(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte(" "), hostileMaxBody+1)), true, "application/json"), 413},
+		{"TruncatedJSONBody", v2(`{"email":`, false, "application/json"), 400},
+		{"WrongContentType", v2(`<x/>`, false, "application/xml"), 415},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := h.Invoke(context.Background(), json.RawMessage(tc.payload))
+			if err != nil {
+				t.Fatalf("invocation error %v", err)
+			}
+			b, _ := json.Marshal(out)
+			var resp struct {
+				StatusCode int `json:"statusCode"`
+			}
+			if err := json.Unmarshal(b, &resp); err != nil || resp.StatusCode != tc.want {
+				t.Fatalf("answer %s, want status %d", b, tc.want)
+			}
+		})
+	}
+	if strings.Contains(logs.String(), "panic") {
+		t.Fatalf("panic: %s", logs.String())
+	}
+}

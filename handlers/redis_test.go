@@ -1,0 +1,82 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/handlers/idempotency"
+	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
+)
+
+// TestSoakTwoReplicasSharedRedis: two leadhook processes (own engines,
+// own Deskera clients) share one Redis and receive the same deliveries,
+// alternating on every retry, against the faulty Deskera: each delivery
+// acts once, so the fake ends with exactly one contact per lead.
+func TestSoakTwoReplicasSharedRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak skipped in -short mode")
+	}
+	srv := redistest.Start(t)
+	runSoak(t, 2, func() idempotency.Store {
+		st, err := idempotency.NewRedis(srv.Client())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+}
+
+// TestTwoReplicasSameDeliveries: every delivery is posted twice to each of
+// two replicas sharing one Redis, all at once; each delivery acts exactly
+// once (one create, one first-time 2xx), the rest are replays.
+func TestTwoReplicasSameDeliveries(t *testing.T) {
+	srv := redistest.Start(t)
+	fake, _, deskeraURL := newFakeDeskera(t, 0)
+	logs := &syncBuffer{}
+	var reps []*replicaSetup
+	for range 2 {
+		st, err := idempotency.NewRedis(srv.Client())
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps = append(reps, newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: st, logs: logs}))
+	}
+	const leads, copies = 60, 4
+	s := &sender{t: t, client: &http.Client{Timeout: time.Minute}}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range leads {
+		l := lead{n: i, email: fmt.Sprintf("r%d@example.com", i), name: "R", budget: 15000, id: fmt.Sprintf("rep-%d", i), svix: i%2 == 0}
+		for c := range copies {
+			base := reps[c%2].srv.URL
+			wg.Go(func() {
+				<-start
+				if a, err := s.post(l, base); err != nil || a.status != http.StatusOK {
+					t.Errorf("lead %d: %d %v %s", l.n, a.status, err, a.body)
+				}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	fresh := 0
+	for _, a := range s.answers {
+		if !a.replayed {
+			fresh++
+		}
+	}
+	if n := fake.Count("contacts.create"); n != leads || len(fake.Contacts()) != leads || fresh != leads {
+		t.Fatalf("%d creates, %d contacts, %d first-time answers; want %d each", n, len(fake.Contacts()), fresh, leads)
+	}
+	var ok float64
+	for _, r := range reps {
+		ok += counterSum(t, r.metrics, "leadhook_events_total", map[string]string{"outcome": "ok"})
+	}
+	if int(ok) != leads {
+		t.Fatalf("events_total{outcome=ok} over both replicas = %v, want %d", ok, leads)
+	}
+	checkNoLeaks(t, logs.String(), s.answers)
+}
