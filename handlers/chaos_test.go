@@ -22,6 +22,7 @@ import (
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/idempotency"
+	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -199,7 +200,7 @@ type replicaSetup struct {
 type replicaOptions struct {
 	deskeraURL string
 	store      idempotency.Store
-	logs       *syncBuffer
+	logs       *syncbuf.Buffer
 	maxFlight  int
 	// configure adjusts the configs before the service and router exist.
 	configure func(*handlers.Config, *handlers.ServerConfig)

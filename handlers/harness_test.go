@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -17,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/leadhook/leadhook/internal/syncbuf"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,24 +42,6 @@ const (
 	adminToken    = "test-admin-token"
 )
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // harness is leadhook's router on a real HTTP server, acting on a fake
 // Deskera over HTTP.
 type harness struct {
@@ -68,7 +51,7 @@ type harness struct {
 	svc     *handlers.Service
 	router  http.Handler
 	srv     *httptest.Server
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 	now     time.Time
 }
 
@@ -100,7 +83,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 
 func newHarnessWithTransport(t testing.TB, wrap func(http.RoundTripper) http.RoundTripper, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, deskera: deskeratest.NewServer(t), metrics: handlers.NewMetrics(), logs: &syncBuffer{}}
+	h := &harness{t: t, deskera: deskeratest.NewServer(t), metrics: handlers.NewMetrics(), logs: &syncbuf.Buffer{}}
 	log := handlers.NewLogger(h.logs, slog.LevelDebug)
 	copts := []deskera.Option{deskera.WithObserver(h.metrics.ObserveDeskera), deskera.WithLogger(log)}
 	if wrap != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/lambda"
+	"github.com/leadhook/leadhook/internal/syncbuf"
 )
 
 // Limits of the hostile-input server (small, so the table stays fast).
@@ -154,7 +155,7 @@ func manyFields(n int) []byte {
 	return []byte(b.String())
 }
 
-func newHostileServer(t *testing.T, logs *syncBuffer, maxFlight int) *replicaSetup {
+func newHostileServer(t *testing.T, logs *syncbuf.Buffer, maxFlight int) *replicaSetup {
 	t.Helper()
 	_, _, deskeraURL := newFakeDeskera(t, 0)
 	return newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: logs, maxFlight: maxFlight,
@@ -169,7 +170,7 @@ func newHostileServer(t *testing.T, logs *syncBuffer, maxFlight int) *replicaSet
 // their 4xx (or 2xx where the input is odd but valid); never a 5xx or a
 // panic.
 func TestHostileRequests(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	rep := newHostileServer(t, logs, 0)
 	cases := hostileCases()
 	if len(cases) < 30 {
@@ -271,7 +272,7 @@ func TestServerLimitsSet(t *testing.T) {
 // is cut off by the read-header and read timeouts (shortened here).
 func TestSlowClients(t *testing.T) {
 	_, _, deskeraURL := newFakeDeskera(t, 0)
-	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncBuffer{},
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{},
 		server: func(s *http.Server) { s.ReadHeaderTimeout, s.ReadTimeout = 300*time.Millisecond, 600*time.Millisecond }})
 	addr := rep.srv.Listener.Addr().String()
 	tests := []struct {
@@ -325,7 +326,7 @@ func TestSlowClients(t *testing.T) {
 // TestHostileLambdaEvents: the Lambda adapter answers bad base64 and
 // other broken HTTP events with a 4xx response, not an error or a panic.
 func TestHostileLambdaEvents(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	rep := newHostileServer(t, logs, 0)
 	h, err := lambda.New(lambda.Config{Core: rep.svc, MaxBody: hostileMaxBody})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
+	"github.com/leadhook/leadhook/internal/syncbuf"
 )
 
 // TestSoakTwoReplicasSharedRedis: two leadhook processes (own engines,
@@ -35,7 +36,7 @@ func TestSoakTwoReplicasSharedRedis(t *testing.T) {
 func TestTwoReplicasSameDeliveries(t *testing.T) {
 	srv := redistest.Start(t)
 	fake, _, deskeraURL := newFakeDeskera(t, 0)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	var reps []*replicaSetup
 	for range 2 {
 		st, err := idempotency.NewRedis(srv.Client())

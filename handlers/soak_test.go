@@ -23,6 +23,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/idempotency"
+	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -222,7 +223,7 @@ func runSoak(t *testing.T, n int, newStore func() idempotency.Store) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(*soakSeed, 1))
 	fake, ch, deskeraURL := newFakeDeskera(t, 0.30)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	var reps []*replicaSetup
 	var bases []string
 	for range n {
@@ -436,7 +437,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fake, _, deskeraURL := newFakeDeskera(t, tc.faults)
-			logs := &syncBuffer{}
+			logs := &syncbuf.Buffer{}
 			rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: logs})
 			s := &sender{t: t, client: &http.Client{Timeout: time.Minute}, bases: []string{rep.srv.URL}}
 			var wg sync.WaitGroup
@@ -481,7 +482,7 @@ func (panicky) Process(context.Context, *rules.Set, *rules.Event, bool) (*rules.
 // answered 500 and logged with every credential redacted, in the
 // service (the Lambda path too) and in the HTTP server's recovery.
 func TestSoakSecretsInPanics(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	log := handlers.NewLogger(logs, slog.LevelDebug)
 	set, err := rules.LoadFile("testdata/rules.yaml")
 	if err != nil {

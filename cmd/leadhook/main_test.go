@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -11,32 +10,16 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/leadhook/leadhook/internal/syncbuf"
 
 	"github.com/gin-gonic/gin"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func testEnv(vars map[string]string) (*Env, *syncBuffer, *syncBuffer) {
-	out, errw := &syncBuffer{}, &syncBuffer{}
+func testEnv(vars map[string]string) (*Env, *syncbuf.Buffer, *syncbuf.Buffer) {
+	out, errw := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	return &Env{
 		Stdout: out, Stderr: errw, Version: "v-test",
 		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
@@ -117,7 +100,7 @@ func TestConfigFlagsOverEnvOverDefaults(t *testing.T) {
 
 // startServe runs `leadhook serve` on a free port and returns its base URL
 // and a stop function returning the exit code.
-func startServe(t *testing.T, vars map[string]string) (string, *syncBuffer, func() int) {
+func startServe(t *testing.T, vars map[string]string) (string, *syncbuf.Buffer, func() int) {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	env, out, errw := testEnv(vars)

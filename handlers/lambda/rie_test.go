@@ -16,10 +16,11 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/leadhook/leadhook/internal/syncbuf"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -28,24 +29,6 @@ import (
 
 // rieInstall is how .ci/run installs the emulator.
 const rieInstall = "go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
-
-// lockedBuffer collects a child process's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestBootstrapUnderRIE builds the real Lambda bootstrap, runs it under
 // the AWS Lambda Runtime Interface Emulator on loopback against a fake
@@ -128,7 +111,7 @@ func buildBootstrap(t *testing.T) string {
 // emulator is a running aws-lambda-rie.
 type emulator struct {
 	url string
-	out *lockedBuffer
+	out *syncbuf.Buffer
 }
 
 // startRIE runs the emulator with the bootstrap on two loopback ports, in
@@ -139,7 +122,7 @@ func startRIE(t *testing.T, rie, bootstrap string, env []string) *emulator {
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", apiAddr, "--runtime-api-address", runtimeAddr, bootstrap)
 	cmd.Dir = filepath.Dir(bootstrap)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TZ=UTC"}, env...)
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -166,7 +149,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func waitListening(t *testing.T, addr string, out *lockedBuffer) {
+func waitListening(t *testing.T, addr string, out *syncbuf.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {

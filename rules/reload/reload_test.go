@@ -1,7 +1,6 @@
 package reload_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/leadhook/leadhook/internal/syncbuf"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -71,31 +72,14 @@ func write(t *testing.T, path, content string) {
 type harness struct {
 	r    *reload.Reloader
 	reg  *prometheus.Registry
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	hup  chan os.Signal
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // start builds a Reloader on path and runs it until the test ends.
 func start(t *testing.T, path string, opts ...reload.Option) *harness {
 	t.Helper()
-	h := &harness{reg: prometheus.NewRegistry(), logs: &syncBuffer{}, hup: make(chan os.Signal, 1)}
+	h := &harness{reg: prometheus.NewRegistry(), logs: &syncbuf.Buffer{}, hup: make(chan os.Signal, 1)}
 	opts = append([]reload.Option{
 		reload.WithRegisterer(h.reg), reload.WithSignals(h.hup), reload.WithDebounce(20 * time.Millisecond),
 		reload.WithLogger(slog.New(slog.NewTextHandler(h.logs, nil))),
