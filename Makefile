@@ -1,15 +1,36 @@
 # leadhook build and test targets. `make help` lists them.
-GO      ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+GO       ?= go
+DOCKER   ?= docker
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
 
-.PHONY: help test vet run build
+BIN_DIR  ?= bin
+DIST_DIR ?= dist
+# RULES is the rules file bundled into the Lambda package (as rules.yaml).
+RULES    ?= rules.example.yaml
+# IMAGE is the container image name; PLATFORMS the image-push platforms.
+IMAGE    ?= leadhook
+PLATFORMS ?= linux/amd64,linux/arm64
+
+# Container/server binary: gin without msgpack. Lambda bootstrap: also no
+# go1.x RPC path. Both static (CGO_ENABLED=0), stripped (-s -w), -trimpath.
+SERVER_TAGS := nomsgpack
+LAMBDA_TAGS := lambda.norpc,nomsgpack
+LAMBDA_ARCHES := arm64 amd64
+# LAMBDA_ARCH is what `sam build` builds; keep it equal to Architectures in
+# template.yaml (deploy/sam_test.go checks).
+LAMBDA_ARCH ?= arm64
+
+.PHONY: help test vet run build binary lambda build-LeadhookFunction build-LeadhookSweepFunction image image-push sizes test-deploy clean FORCE
 
 help: ## list targets
-	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
 
-test: vet ## vet and run every test with the race detector (what CI runs)
+test: vet ## vet, every test with the race detector, and the shipped rules' validate + test (what CI runs)
 	$(GO) test -race -count=1 ./...
+	$(GO) run ./cmd/leadhook validate rules.example.yaml
+	$(GO) run ./cmd/leadhook test rules.example.test.yaml
 
 vet: ## go vet
 	$(GO) vet ./...
@@ -17,5 +38,59 @@ vet: ## go vet
 run: ## serve on the embedded sandbox with rules.example.yaml
 	$(GO) run ./cmd/leadhook
 
-build: ## static, stripped binary in bin/leadhook
-	CGO_ENABLED=0 $(GO) build -trimpath -tags nomsgpack -ldflags '$(LDFLAGS)' -o bin/leadhook ./cmd/leadhook
+build: ## static, stripped binary in bin/leadhook (GOOS/GOARCH from the environment)
+	CGO_ENABLED=0 $(GO) build -trimpath -tags $(SERVER_TAGS) -ldflags '$(LDFLAGS)' -o $(BIN_DIR)/leadhook ./cmd/leadhook
+
+binary: build ## same as build
+
+lambda: $(foreach a,$(LAMBDA_ARCHES),$(DIST_DIR)/leadhook-lambda-$(a).zip) ## Lambda zips (bootstrap + rules.yaml) for arm64 and amd64 in dist/
+
+# Keep the bootstraps (make would delete them as intermediate files).
+.PRECIOUS: $(DIST_DIR)/lambda-%/bootstrap
+$(DIST_DIR)/lambda-%/bootstrap: FORCE
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -tags $(LAMBDA_TAGS) -ldflags '$(LDFLAGS)' -o $@ ./cmd/leadhook
+
+$(DIST_DIR)/leadhook-lambda-%.zip: $(DIST_DIR)/lambda-%/bootstrap FORCE
+	cp $(RULES) $(DIST_DIR)/lambda-$*/rules.yaml
+	rm -f $@
+	cd $(DIST_DIR)/lambda-$* && if command -v zip >/dev/null; then zip -q -X ../$(notdir $@) bootstrap rules.yaml; \
+	else python3 -m zipfile -c ../$(notdir $@) bootstrap rules.yaml; fi
+
+# sam build (Metadata BuildMethod: makefile) runs build-<LogicalId> with
+# ARTIFACTS_DIR set; the function reads /var/task/rules.yaml.
+build-LeadhookFunction: ## sam build hook: bootstrap + rules.yaml into $ARTIFACTS_DIR
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) $(GO) build -trimpath -tags $(LAMBDA_TAGS) -ldflags '$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./cmd/leadhook
+	cp $(RULES) $(ARTIFACTS_DIR)/rules.yaml
+
+build-LeadhookSweepFunction: build-LeadhookFunction ## sam build hook of the sweep function (same binary)
+
+image: ## container image IMAGE:VERSION for the local platform (Docker with BuildKit)
+	$(DOCKER) build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t $(IMAGE):$(VERSION) .
+
+image-push: ## multi-arch image IMAGE:VERSION pushed to the registry (docker buildx)
+	$(DOCKER) buildx build --platform $(PLATFORMS) --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t $(IMAGE):$(VERSION) --push .
+
+sizes: build lambda ## build everything and print the artefact sizes
+	@ls -l $(BIN_DIR)/leadhook $(foreach a,$(LAMBDA_ARCHES),$(DIST_DIR)/lambda-$(a)/bootstrap $(DIST_DIR)/leadhook-lambda-$(a).zip) | awk '{printf "%10d  %s\n", $$5, $$9}'
+
+test-deploy: ## drift checks of Dockerfile, template.yaml and deploy/kubernetes against the binary
+	$(GO) test -race -count=1 ./deploy/...
+
+.PHONY: bench bench-smoke
+
+bench: ## load benchmark beside a bare-Gin baseline + micro-benchmarks -> BENCHMARKS.md (~6 min; idle machine)
+	MAKE='$(MAKE)' GO='$(GO)' scripts/bench.sh
+
+bench-smoke: ## the benchmark machinery on a tiny size (< 1 min, CI) -> .bench/BENCHMARKS.smoke.md
+	MAKE='$(MAKE)' GO='$(GO)' scripts/bench.sh --smoke
+
+.PHONY: fuzz-smoke
+
+fuzz-smoke: ## every fuzz target for FUZZTIME each (default 5s; CI); failures are saved under testdata/fuzz
+	GO='$(GO)' FUZZTIME='$(or $(FUZZTIME),5s)' scripts/fuzz-smoke.sh
+
+clean: ## remove build output
+	rm -rf $(BIN_DIR) $(DIST_DIR) .aws-sam
+
+FORCE:

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// economyCase is one CRM call count, read from the fake's counters.
+type economyCase struct {
+	Name    string
+	Calls   map[string]int
+	Total   int
+	Naive   int    // one call per action per contact
+	NaiveIs string // how Naive was counted
+}
+
+// sweepContacts is the size of the relabel sweep.
+const sweepContacts = 10000
+
+// measureEconomy runs the example rules through the engine against the
+// in-process fake Deskera: a new hot lead, the same lead again for an
+// existing (Cold) contact, an unchanged repeat, and a relabel sweep.
+func measureEconomy(ctx context.Context, example string) ([]economyCase, error) {
+	set, err := rules.LoadFile(example)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := parsedLead(leadEmail("economy", 1))
+	if err != nil {
+		return nil, err
+	}
+	fake, eng, err := preparedEngine(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	var out []economyCase
+	step := func(name string, c economyCase, err error) error {
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		c.Name = name
+		out = append(out, c)
+		return nil
+	}
+	c, err := processCounted(ctx, fake, eng, set, ev)
+	if err := step("new hot lead (website form, unknown email)", c, err); err != nil {
+		return nil, err
+	}
+	fake2, eng2, err := preparedEngine(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	fake2.AddContact(deskera.Contact{Name: "Jane Example", Email: ev.Email, LabelID: 2, OwnerID: 21584}) // Cold lead
+	c, err = processCounted(ctx, fake2, eng2, set, ev)
+	if err := step("update of an existing lead (Cold -> Hot, new note and fields)", c, err); err != nil {
+		return nil, err
+	}
+	c, err = processCounted(ctx, fake2, eng2, set, ev)
+	if err := step("the same lead again (no new data)", c, err); err != nil {
+		return nil, err
+	}
+	c, err = sweepCounted(ctx, set)
+	if err := step(fmt.Sprintf("relabel sweep of %d contacts", sweepContacts), c, err); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// parsedLead is the benchmark lead as leadhook's JSON parser produces it.
+func parsedLead(email string) (*rules.Event, error) {
+	p, err := webhook.NewParser(rules.Source{Name: "website", Format: "json"}, webhook.Options{})
+	if err != nil {
+		return nil, err
+	}
+	req := &webhook.Request{Method: http.MethodPost, Path: "/hooks/website", Body: jsonLead(email),
+		Header: headerOf("Content-Type", "application/json"), RemoteIP: "127.0.0.1", ReceivedAt: time.Now()}
+	parsed, err := p.Parse(req)
+	if err != nil {
+		return nil, err
+	}
+	if len(parsed.Events) != 1 {
+		return nil, fmt.Errorf("parsed %d events, want 1", len(parsed.Events))
+	}
+	return &parsed.Events[0], nil
+}
+
+// preparedEngine returns a fresh fake and an engine whose labels are
+// prepared, with the fake's counters reset.
+func preparedEngine(ctx context.Context, set *rules.Set) (*deskeratest.Fake, *rules.Engine, error) {
+	fake := deskeratest.New()
+	client, err := deskera.NewClient(deskera.WithBaseURL("http://deskera.invalid"),
+		deskera.WithAccessToken(deskeratest.DefaultToken), deskera.WithRateLimit(0, 0),
+		deskera.WithHTTPClient(&http.Client{Transport: fake.Transport()}))
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := rules.NewEngine(client)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := eng.Prepare(ctx, set); err != nil {
+		return nil, nil, err
+	}
+	fake.ResetCounts()
+	return fake, eng, nil
+}
+
+func processCounted(ctx context.Context, fake *deskeratest.Fake, eng *rules.Engine, set *rules.Set, ev *rules.Event) (economyCase, error) {
+	fake.ResetCounts()
+	e := *ev
+	out, err := eng.Process(ctx, set, &e, false)
+	if err != nil {
+		return economyCase{}, err
+	}
+	return economyCase{Calls: fake.Counts(), Total: fake.Total(), Naive: len(out.Plan.Actions),
+		NaiveIs: fmt.Sprintf("%d actions planned", len(out.Plan.Actions))}, nil
+}
+
+func sweepCounted(ctx context.Context, set *rules.Set) (economyCase, error) {
+	fake, eng, err := preparedEngine(ctx, set)
+	if err != nil {
+		return economyCase{}, err
+	}
+	fake.SeedContacts(sweepContacts) // "No label": each scores Cold lead
+	fake.ResetCounts()
+	res, err := eng.Sweep(ctx, set, rules.SweepOptions{})
+	if err != nil {
+		return economyCase{}, err
+	}
+	return economyCase{Calls: fake.Counts(), Total: fake.Total(), Naive: res.Changed,
+		NaiveIs: fmt.Sprintf("%d contacts relabelled, one PATCH each (reads not counted)", res.Changed)}, nil
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+func TestLeadBodies(t *testing.T) {
+	tests := []struct {
+		name string
+		enc  encoding
+	}{
+		{"JSON", encJSON},
+		{"Form", encForm},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			email := leadEmail("max", 12345)
+			body := tc.enc.body(email)
+			if n := len(body); n < 520 || n > 640 {
+				t.Errorf("body is %d bytes, want about 600", n)
+			}
+			got := map[string]string{}
+			if tc.enc == encJSON {
+				if err := json.Unmarshal(body, &got); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				v, err := url.ParseQuery(string(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k := range v {
+					got[k] = v.Get(k)
+				}
+			}
+			if len(got) != 13 || got["email"] != email {
+				t.Errorf("%d fields, email %q", len(got), got["email"])
+			}
+			pre, post, err := tc.enc.splitBody("max")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pre+"12345"+post != string(body) {
+				t.Errorf("split body does not rebuild lead 12345")
+			}
+		})
+	}
+}
+
+func TestSignature(t *testing.T) {
+	// HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog").
+	got := signature("key", []byte("The quick brown fox jumps over the lazy dog"))
+	if want := "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"; got != want {
+		t.Errorf("signature = %s, want %s", got, want)
+	}
+}
+
+func TestJSONRules(t *testing.T) {
+	out, err := jsonRules(mustRead(t, "../../../rules.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := rules.Load("rules.bench.yaml", out, rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, ok := set.Source("website")
+	if !ok || src.Format != "json" || src.Auth.Type != "hmac-sha256" || src.Auth.Secret.Reveal() != websiteSecret {
+		t.Errorf("website source = %+v", src)
+	}
+	if _, err := jsonRules([]byte("sources: {}\n")); err == nil {
+		t.Error("rules without a website source: no error")
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	tests := []struct {
+		name      string
+		distinct  bool
+		wantLeads int
+	}{
+		{"StaticLead", false, 1},
+		{"DistinctLeads", true, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := &leads{enc: encJSON, path: "/hooks/website", secret: "s", distinct: tc.distinct,
+				header: headerOf("Content-Type", "application/json", "Authorization", "Bearer x")}
+			path := filepath.Join(t.TempDir(), "req")
+			if err := l.writeFile(path, "p", 3); err != nil {
+				t.Fatal(err)
+			}
+			lines := readLines(t, path)
+			var pre, post string
+			var ns []string
+			for _, line := range lines {
+				key, rest, _ := strings.Cut(line, " ")
+				switch key {
+				case "pre":
+					pre = rest
+				case "post":
+					post = rest
+				case "n":
+					ns = append(ns, rest)
+				}
+			}
+			if len(ns) != tc.wantLeads || lines[0] != "path /hooks/website" {
+				t.Fatalf("file:\n%s", strings.Join(lines, "\n"))
+			}
+			for _, n := range ns {
+				num, sig, _ := strings.Cut(n, " ")
+				if got := signature("s", []byte(pre+num+post)); got != sig {
+					t.Errorf("lead %s: signature %s, want %s", num, sig, got)
+				}
+			}
+		})
+	}
+}
+
+func TestParseWrk(t *testing.T) {
+	got, err := parseWrk(string(mustRead(t, "testdata/wrk.txt")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (wrkResult{Requests: 102345, RPS: 20469.12, Non2xx: 7, Errors: 3}); got != want {
+		t.Errorf("parseWrk = %+v, want %+v", got, want)
+	}
+	if _, err := parseWrk("wrk: connection refused"); err == nil {
+		t.Error("output without a summary: no error")
+	}
+}
+
+func TestQuantiles(t *testing.T) {
+	var lat []time.Duration
+	for i := 1000; i >= 1; i-- {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	p50, p99, p999 := quantiles(lat)
+	if p50 != 500*time.Millisecond || p99 != 990*time.Millisecond || p999 != 999*time.Millisecond {
+		t.Errorf("quantiles = %v %v %v", p50, p99, p999)
+	}
+	if a, b, c := quantiles(nil); a+b+c != 0 {
+		t.Error("quantiles of nothing are not zero")
+	}
+}
+
+func TestParseVmHWM(t *testing.T) {
+	got, err := parseVmHWM([]byte("Name:\tleadhook\nVmPeak:\t 1000 kB\nVmHWM:\t   20480 kB\nVmRSS:\t 100 kB\n"))
+	if err != nil || got != 20<<20 {
+		t.Errorf("parseVmHWM = %d, %v", got, err)
+	}
+	if _, err := parseVmHWM([]byte("Name:\tx\n")); err == nil {
+		t.Error("status without VmHWM: no error")
+	}
+}
+
+func TestParseCPUTime(t *testing.T) {
+	stat := "4242 (lead hook) S 1 4242 4242 0 -1 4194560 1203 0 0 0 250 37 0 0 20 0 9 0 1234 0 0"
+	got, err := parseCPUTime(stat)
+	if err != nil || got != 2870*time.Millisecond {
+		t.Errorf("parseCPUTime = %v, %v; want 2.87s", got, err)
+	}
+	if _, err := parseCPUTime("4242 (x) S 1"); err == nil {
+		t.Error("short stat: no error")
+	}
+}
+
+func TestParseMicro(t *testing.T) {
+	got := parseMicro(string(mustRead(t, "testdata/micro.txt")))
+	want := []microResult{
+		{Pkg: "rules", Name: "BenchmarkEvaluate", NsOp: 5712, BytesOp: 3642, AllocsOp: 46, HasMem: true, Runs: 3},
+		{Pkg: "rules", Name: "BenchmarkRoute", NsOp: 120.5, Runs: 1},
+		{Pkg: "handlers/webhook", Name: "BenchmarkParse/json", NsOp: 11000, BytesOp: 6240, AllocsOp: 86, HasMem: true, Runs: 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("parseMicro = %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("line %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestParseLambdaInit(t *testing.T) {
+	out := "=== RUN TestBootstrapUnderRIE\n    rie_test.go:230: lambda under aws-lambda-rie: init phase 21.5 ms; first invoke round trip 40ms\n" +
+		"    rie_test.go:230: lambda under aws-lambda-rie: REPORT Init Duration 30.25 ms; warm invoke 2ms\n--- PASS\n"
+	ms, lines := parseLambdaInit(out)
+	if len(lines) != 2 || len(ms) != 2 || ms[0] != 21.5 || ms[1] != 30.25 {
+		t.Errorf("parseLambdaInit = %v %q", ms, lines)
+	}
+}
+
+// TestReportMarkdown renders a report from made-up runs and checks the
+// table, ratios and target verdicts.
+func TestReportMarkdown(t *testing.T) {
+	o := &options{rounds: 3, threads: 2, conns: 64, fixedRate: 200, duration: 5 * time.Second, rateDuration: 5 * time.Second, command: "make bench"}
+	scens := scenarios(o, "rules.bench.yaml")
+	run := func(rps float64, p99 time.Duration) runResult {
+		return runResult{Max: wrkResult{RPS: rps}, RSS: 30 << 20,
+			Half:  rateResult{Rate: int(rps / 2), Achieved: rps / 2, Requests: 100, P50: time.Millisecond, P99: p99, P999: 2 * p99},
+			Fixed: rateResult{Rate: 200, Achieved: 200, Requests: 100, P50: time.Millisecond, P99: p99, P999: p99}}
+	}
+	r := &report{opts: o, scens: scens, load: map[string][]runResult{
+		"baseline":    {run(20000, time.Millisecond), run(21000, time.Millisecond), run(19000, time.Millisecond)},
+		"dryrun":      {run(13000, 2*time.Millisecond), run(12000, 2*time.Millisecond), run(14000, 2*time.Millisecond)},
+		"dryrun-form": {run(12000, 2*time.Millisecond)},
+		"e2e":         {run(5000, 9*time.Millisecond)},
+	}, economy: []economyCase{
+		{Name: "new hot lead", Total: 2, Naive: 4, Calls: map[string]int{"contacts.list": 1, "contacts.create": 1}},
+		{Name: "relabel sweep of 10000 contacts", Total: 150, Naive: 10000},
+	}, micro: []microResult{{Pkg: "rules", Name: "BenchmarkEvaluate", NsOp: 5712}}}
+	md := r.markdown()
+	for _, want := range []string{
+		"| bare Gin baseline: read + parse JSON, 200 | 20000 (20000, 21000, 19000) | 1.00 | 0 |",
+		"| leadhook dry run: JSON lead, parse + evaluate, no CRM calls | 13000 (13000, 12000, 14000) | 0.65 |",
+		"| dry-run ingest throughput vs bare Gin | >= 0.60 | 0.65 (13000 / 20000 req/s) | yes |",
+		"| p99 at half load: e2e | <= 5 ms | 9.00 ms at 2500/s | no |",
+		"| evaluation of rules.example.yaml | <= 10 µs/event | 5.71 µs | yes |",
+		"| Deskera calls per new hot lead | 2 | 2 | yes |",
+		"| 10,000-contact sweep: naive / made | >= 50x | 66.7x (150 vs 10000) | yes |",
+		"| Lambda init (RIE) | <= 50 ms | not measured in this run | n/a |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q\n%s", want, md)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<16), 1<<20)
+	for sc.Scan() {
+		out = append(out, sc.Text())
+	}
+	return out
+}
+
+func TestSelectScenarios(t *testing.T) {
+	all := scenarios(&options{}, "rules.bench.yaml")
+	tests := []struct {
+		name, only string
+		want       []string
+	}{
+		{"All", "", []string{"baseline", "dryrun", "dryrun-form", "e2e"}},
+		{"Some", "e2e, baseline", []string{"baseline", "e2e"}},
+		{"Unknown", "nope", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, s := range selectScenarios(all, tc.only) {
+				got = append(got, s.key)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("selectScenarios(%q) = %v, want %v", tc.only, got, tc.want)
+			}
+		})
+	}
+}

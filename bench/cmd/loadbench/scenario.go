@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/leadhook/leadhook/deskera/deskeratest"
+)
+
+// adminToken authorises leadhook's dry runs in the benchmark.
+const adminToken = "bench-admin-token"
+
+// scenario is one server configuration and the requests it gets.
+type scenario struct {
+	key, title string
+	srv        server
+	leads      *leads
+	fake       bool // leadhook talks to a fresh fake Deskera on loopback
+	baseline   bool
+}
+
+// scenarios: (a) bare Gin, (b) leadhook dry run with the JSON website
+// source, (b') the same with rules.example.yaml as shipped (form body),
+// (c) leadhook end to end against the fake Deskera, a new lead each time.
+func scenarios(o *options, jsonRules string) []*scenario {
+	signedJSON := func(path string, distinct bool, kv ...string) *leads {
+		return &leads{enc: encJSON, path: path, secret: websiteSecret, distinct: distinct,
+			header: headerOf(append([]string{"Content-Type", encJSON.contentType()}, kv...)...)}
+	}
+	lh := func(rules string, env ...string) server {
+		return server{bin: o.leadhook, args: []string{"serve"}, env: append([]string{
+			"LEADHOOK_ADDR={addr}", "LEADHOOK_RULES=" + rules, "LEADHOOK_LOG_LEVEL=info",
+		}, env...)}
+	}
+	bearer := "Bearer " + adminToken
+	return []*scenario{
+		{key: "baseline", title: "bare Gin baseline: read + parse JSON, 200", baseline: true,
+			srv:   server{bin: o.baseline, args: []string{"-addr", "{addr}"}},
+			leads: signedJSON("/hooks/website", false)},
+		{key: "dryrun", title: "leadhook dry run: JSON lead, parse + evaluate, no CRM calls",
+			srv:   lh(jsonRules, "LEADHOOK_ADMIN_TOKEN="+adminToken),
+			leads: signedJSON("/hooks/website?dry_run=1", false, "Authorization", bearer)},
+		{key: "dryrun-form", title: "leadhook dry run: form lead, rules.example.yaml as shipped",
+			srv: lh(o.example, "LEADHOOK_ADMIN_TOKEN="+adminToken),
+			leads: &leads{enc: encForm, path: "/hooks/website?dry_run=1", secret: websiteSecret,
+				header: headerOf("Content-Type", encForm.contentType(), "Authorization", bearer)}},
+		{key: "e2e", title: "leadhook end to end: HMAC + evaluate + fake Deskera on loopback, a new contact per request",
+			srv:   lh(jsonRules, "DESKERA_ACCESS_TOKEN="+deskeratest.DefaultToken, "DESKERA_RATE_LIMIT=0"),
+			leads: signedJSON("/hooks/website", true), fake: true},
+	}
+}
+
+// runResult is one run of one scenario on a fresh server.
+type runResult struct {
+	Max wrkResult
+	// CPUPerReq is the server process's CPU time per request during the
+	// max-load run (user + system, 10 ms resolution over the run).
+	CPUPerReq time.Duration
+	Half      rateResult
+	Fixed     rateResult
+	RSS       int64 // VmHWM after the max-load runs
+	// RSSAfterRates is VmHWM after the fixed-rate runs too.
+	RSSAfterRates int64
+	Calls         map[string]int // fake Deskera calls after start-up (e2e)
+	CRMTotal      int
+	OK            int // 2xx answers sent to the server under test
+}
+
+// measureLoad runs the rounds: every scenario once per round, in order.
+// Failed runs are recorded in failed.
+func measureLoad(ctx context.Context, o *options, scens []*scenario, failed map[string][]string, log io.Writer) (map[string][]runResult, error) {
+	files := map[string][2]string{}
+	for _, s := range scens {
+		warm := filepath.Join(o.work, s.key+".warm.req")
+		meas := filepath.Join(o.work, s.key+".req")
+		if err := s.leads.writeFile(warm, "warm", max(1, o.leadsPerRun/5)); err != nil {
+			return nil, err
+		}
+		if err := s.leads.writeFile(meas, "max", o.leadsPerRun); err != nil {
+			return nil, err
+		}
+		files[s.key] = [2]string{warm, meas}
+	}
+	out := map[string][]runResult{}
+	for round := 1; round <= o.rounds; round++ {
+		for _, s := range scens {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(log, "loadbench: round %d/%d: %s\n", round, o.rounds, s.key)
+			r, err := runOnce(ctx, o, s, files[s.key])
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				// One failed run (a server that did not start, a load
+				// generator error) is reported, not fatal: the medians
+				// are over the runs that completed.
+				fmt.Fprintf(log, "loadbench:   run failed: %v\n", err)
+				failed[s.key] = append(failed[s.key], fmt.Sprintf("round %d: %v", round, firstLine(err)))
+				continue
+			}
+			fmt.Fprintf(log, "loadbench:   %.0f req/s; %d/s p99 %v; %d/s p99 %v; VmHWM %.1f MiB\n",
+				r.Max.RPS, r.Half.Rate, r.Half.P99, r.Fixed.Rate, r.Fixed.P99, mib(r.RSS))
+			out[s.key] = append(out[s.key], r)
+		}
+	}
+	return out, nil
+}
+
+// runOnce starts a fresh server (and fake), warms it up, measures the
+// maximum with wrk, then half that rate and the fixed rate with vegeta,
+// and reads the peak RSS.
+func runOnce(ctx context.Context, o *options, s *scenario, files [2]string) (runResult, error) {
+	var res runResult
+	srv := s.srv
+	var fake *fakeCRM
+	if s.fake {
+		var err error
+		if fake, err = startFake(); err != nil {
+			return res, err
+		}
+		defer fake.stop()
+		srv.env = append(append([]string{}, srv.env...), "DESKERA_BASE_URL="+fake.url)
+	}
+	p, err := startReady(srv)
+	if err != nil {
+		return res, err
+	}
+	defer p.stop()
+	if fake != nil {
+		fake.ResetCounts() // start-up label calls are not per-lead calls
+	}
+	url := "http://" + p.addr + s.leads.path
+	if o.warmup > 0 {
+		w, err := runWrk(ctx, o, url, files[0], max(time.Second, o.warmup))
+		if err != nil {
+			return res, err
+		}
+		res.OK += w.Requests - w.Non2xx
+	}
+	cpu0, err := p.cpuTime()
+	if err != nil {
+		return res, err
+	}
+	if res.Max, err = runWrk(ctx, o, url, files[1], o.duration); err != nil {
+		return res, err
+	}
+	cpu1, err := p.cpuTime()
+	if err != nil {
+		return res, err
+	}
+	if res.Max.Requests > 0 {
+		res.CPUPerReq = (cpu1 - cpu0) / time.Duration(res.Max.Requests)
+	}
+	if res.Max.Non2xx*100 > res.Max.Requests {
+		return res, fmt.Errorf("wrk: %d of %d answers were not 2xx at max load", res.Max.Non2xx, res.Max.Requests)
+	}
+	res.OK += res.Max.Requests
+	// Peak RSS after the max-load runs (benchmark-method.md): an
+	// overloaded fixed-rate run piles up connections and would measure
+	// the load generator's backlog rather than the server.
+	if res.RSS, err = p.peakRSS(); err != nil {
+		return res, err
+	}
+	half := max(1, int(res.Max.RPS/2))
+	if res.Half, err = runRate(url, s.leads, "half", half, o.rateDuration); err != nil {
+		return res, err
+	}
+	if res.Fixed, err = runRate(url, s.leads, "fixed", o.fixedRate, o.rateDuration); err != nil {
+		return res, err
+	}
+	res.OK += res.Half.Requests - res.Half.Failed + res.Fixed.Requests - res.Fixed.Failed
+	if res.RSSAfterRates, err = p.peakRSS(); err != nil {
+		return res, err
+	}
+	if fake != nil {
+		res.Calls, res.CRMTotal = fake.Counts(), fake.Total()
+	}
+	return res, nil
+}
+
+// startReady starts srv on a free loopback port and waits for /readyz.
+func startReady(srv server) (*proc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	p, err := srv.start(addr)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.waitReady(time.Now(), 30*time.Second); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// measureStartup times exec to the first /readyz 200, interleaving
+// leadhook (end-to-end configuration: labels prepared against the fake
+// on loopback) and the baseline.
+func measureStartup(ctx context.Context, o *options, jsonRules string, log io.Writer) (map[string][]time.Duration, error) {
+	fmt.Fprintln(log, "loadbench: start-up")
+	fake, err := startFake()
+	if err != nil {
+		return nil, err
+	}
+	defer fake.stop()
+	servers := []struct {
+		key string
+		srv server
+	}{
+		{"leadhook", server{bin: o.leadhook, args: []string{"serve"}, env: []string{"LEADHOOK_ADDR={addr}",
+			"LEADHOOK_RULES=" + jsonRules, "DESKERA_BASE_URL=" + fake.url, "DESKERA_ACCESS_TOKEN=" + deskeratest.DefaultToken}}},
+		{"leadhook-sandbox", server{bin: o.leadhook, args: []string{"serve"}, env: []string{"LEADHOOK_ADDR={addr}", "LEADHOOK_RULES=" + o.example}}},
+		{"baseline", server{bin: o.baseline, args: []string{"-addr", "{addr}"}}},
+	}
+	out := map[string][]time.Duration{}
+	for i := 0; i < o.startups; i++ {
+		for _, s := range servers {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			d, err := startOnce(s.srv)
+			if err != nil {
+				return nil, fmt.Errorf("start-up %s: %w", s.key, err)
+			}
+			out[s.key] = append(out[s.key], d)
+		}
+	}
+	return out, nil
+}
+
+func startOnce(srv server) (time.Duration, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return 0, err
+	}
+	started := time.Now()
+	p, err := srv.start(addr)
+	if err != nil {
+		return 0, err
+	}
+	defer p.stop()
+	return p.waitReady(started, 30*time.Second)
+}
+
+// firstLine is err's message up to its first newline.
+func firstLine(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
+}

@@ -1,0 +1,134 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// benchSecret is rules.example.yaml's default website secret.
+const benchSecret = "dev-website-secret"
+
+// benchLead is a ~600-byte, 13-field JSON lead that scores as a hot lead.
+func benchLead(email string) []byte {
+	return []byte(`{"email":"` + email + `","name":"Jane Example","phone":"+65 8575 8458",` +
+		`"company":"Acme Industrial Automation Pte Ltd","company_size":"80","budget":"20000",` +
+		`"message":"Hello, we are evaluating CRM automation for our sales team of 50 and would like pricing for the team plan, plus a demo next week if possible. We currently use spreadsheets and lose track of inbound enquiries.",` +
+		`"utm_source":"google","utm_medium":"cpc","utm_campaign":"q4-crm-automation",` +
+		`"page":"https://www.example.com/pricing?plan=team&billing=annual","country":"SG","consent":"yes"}`)
+}
+
+// benchService is the service as `leadhook serve` wires it, on
+// rules.example.yaml with the website source taking JSON, acting on the
+// in-process fake Deskera, logging JSON lines to io.Discard.
+func benchService(b *testing.B) (*handlers.Service, *handlers.Metrics) {
+	b.Helper()
+	raw, err := os.ReadFile("../rules.example.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := strings.Replace(string(raw), "  website:\n    format: form\n", "  website:\n    format: json\n", 1)
+	set, err := rules.Load("rules.example.yaml", []byte(src), rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	fake := deskeratest.New()
+	log := handlers.NewLogger(io.Discard, slog.LevelInfo)
+	metrics := handlers.NewMetrics()
+	client, err := deskera.NewClient(deskera.WithBaseURL("http://deskera.invalid"),
+		deskera.WithAccessToken(deskeratest.DefaultToken), deskera.WithRateLimit(0, 0),
+		deskera.WithObserver(metrics.ObserveDeskera), deskera.WithLogger(log),
+		deskera.WithHTTPClient(&http.Client{Transport: fake.Transport()}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	engine, err := rules.NewEngine(client, rules.WithLogger(log))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := engine.Prepare(context.Background(), set); err != nil {
+		b.Fatal(err)
+	}
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken, Metrics: metrics, Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return svc, metrics
+}
+
+func benchRequest(body []byte, kv ...string) *webhook.Request {
+	h := http.Header{"Content-Type": {"application/json"}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Set(kv[i], kv[i+1])
+	}
+	return &webhook.Request{Method: http.MethodPost, Path: "/hooks/website", Header: h, Body: body,
+		RemoteIP: "127.0.0.1", ReceivedAt: time.Now()}
+}
+
+// BenchmarkServiceHandle is the transport-neutral core per delivery:
+// dryrun = admin-authorised dry run (parse, normalise, evaluate, plan);
+// e2e = HMAC check, parse, search + create on the in-process fake (a new
+// contact per iteration; signing is inside the loop, ~1 µs).
+func BenchmarkServiceHandle(b *testing.B) {
+	ctx := context.Background()
+	b.Run("dryrun", func(b *testing.B) {
+		svc, _ := benchService(b)
+		body := benchLead("jane@acme-industrial.example")
+		b.ReportAllocs()
+		for b.Loop() {
+			resp := svc.Handle(ctx, "website", benchRequest(body, "Authorization", "Bearer "+adminToken), true)
+			if resp.Status != http.StatusOK {
+				b.Fatalf("status %d: %v", resp.Status, resp.Body)
+			}
+		}
+	})
+	b.Run("e2e", func(b *testing.B) {
+		svc, _ := benchService(b)
+		n := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			n++
+			body := benchLead("lead-" + strconv.Itoa(n) + "@acme-industrial.example")
+			resp := svc.Handle(ctx, "website", benchRequest(body, "X-Signature", "sha256="+hexHMAC(benchSecret, string(body))), false)
+			if resp.Status != http.StatusOK {
+				b.Fatalf("status %d: %v", resp.Status, resp.Body)
+			}
+		}
+	})
+}
+
+// BenchmarkRouterDryRun adds Gin, the metrics middleware and the JSON
+// answer to the dry run (no socket).
+func BenchmarkRouterDryRun(b *testing.B) {
+	svc, metrics := benchService(b)
+	router, err := handlers.NewRouter(handlers.ServerConfig{Service: svc, Metrics: metrics})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := benchLead("jane@acme-industrial.example")
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/hooks/website?dry_run=1", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		w := httptest.NewRecorder()
+		router.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+}
