@@ -108,6 +108,9 @@ func TestProcessExistingContactOnePatch(t *testing.T) {
 	c := srv.AddContact(deskera.Contact{Name: "Jane Doe", Email: "jane@acme.io", LabelID: labelCold, OwnerID: 21584})
 	srv.ResetCounts()
 	ev := hotLead("jane@acme.io")
+	// organization_name is sent but never returned by Deskera: it must not
+	// make the repeat below cost a PATCH.
+	ev.Company = "Acme"
 	if _, err := eng.Process(context.Background(), set, ev, false); err != nil {
 		t.Fatal(err)
 	}

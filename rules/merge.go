@@ -165,13 +165,13 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 
 func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
 	for i, p := range pieces {
-		if p != nil && isEmptyDTO(diff(p, x.found)) {
+		if p != nil && onlyWriteOnly(diff(p, x.found)) {
 			x.out.Results[i].Outcome = OutcomeUnchanged
 			pieces[i] = nil
 		}
 	}
 	dto := diff(mergeAll(pieces), x.found)
-	if isEmptyDTO(dto) {
+	if onlyWriteOnly(dto) {
 		return nil
 	}
 	id := x.found.ID
@@ -275,6 +275,17 @@ func hasCustom(c *deskera.Contact, cf deskera.CustomField) bool {
 	}
 	v, ok := c.CField[cf.Label]
 	return cf.Label != "" && ok && v == cf.Value
+}
+
+// onlyWriteOnly reports whether d changes nothing but fields Deskera never
+// returns on a contact (organization_name, person_names, logo). leadhook
+// cannot tell whether those differ, so they ride along with a PATCH other
+// changes make but never cause one: otherwise every repeat of a lead that
+// names its company would cost a PATCH.
+func onlyWriteOnly(d *deskera.ContactSaveDto) bool {
+	c := *d
+	c.OrganizationName, c.PersonNames, c.Logo = "", nil, ""
+	return isEmptyDTO(&c)
 }
 
 func isEmptyDTO(d *deskera.ContactSaveDto) bool {
