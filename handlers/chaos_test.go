@@ -228,7 +228,10 @@ func newReplica(t *testing.T, o replicaOptions) *replicaSetup {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := rules.NewEngine(client, rules.WithLogger(log))
+	// A late-applied create lands as soon as the client gives up; a
+	// window of a few client timeouts keeps the sender's retry from
+	// creating the contact a second time.
+	engine, err := rules.NewEngine(client, rules.WithLogger(log), rules.WithSettleWindow(3*clientTimeout))
 	if err != nil {
 		t.Fatal(err)
 	}

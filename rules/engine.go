@@ -59,7 +59,26 @@ func WithRecentCreates(n int) EngineOption {
 		if n < 0 {
 			return fmt.Errorf("rules: recent creates %d is negative", n)
 		}
-		e.recent = newRecentSet(n)
+		e.recent = newRecentSet[deskera.ID](n)
+		return nil
+	}
+}
+
+// WithSettleWindow makes the engine wait d after a create whose outcome is
+// unknown (its answer was lost: a timeout, a dropped connection, a 5xx)
+// before it creates that contact again. Deskera's create takes no
+// idempotency key, so a create it applies late would otherwise be
+// duplicated by the sender's retry, whose search ran too early to see it.
+// Within the window a retry that still finds no contact fails with an
+// error matching deskera.ErrOutcomeUnknown (the service answers 503, the
+// sender retries later). Default 0: no window. leadhook serve sets it to the
+// Deskera client's timeout.
+func WithSettleWindow(d time.Duration) EngineOption {
+	return func(e *Engine) error {
+		if d < 0 {
+			return fmt.Errorf("rules: settle window %v is negative", d)
+		}
+		e.settle = d
 		return nil
 	}
 }
@@ -71,7 +90,11 @@ type Engine struct {
 	now    func() time.Time
 	locks  keyLocks
 	labels labelCache
-	recent *recentSet
+	recent *recentSet[deskera.ID]
+	// unsettled holds when a create whose outcome is unknown was sent, per
+	// contact key; within settle of it the engine does not create again.
+	unsettled *recentSet[time.Time]
+	settle    time.Duration
 }
 
 // NewEngine returns an engine acting on crm.
@@ -79,7 +102,8 @@ func NewEngine(crm CRM, opts ...EngineOption) (*Engine, error) {
 	if crm == nil {
 		return nil, errors.New("rules: nil CRM")
 	}
-	e := &Engine{crm: crm, log: slog.New(slog.DiscardHandler), now: time.Now, recent: newRecentSet(10000)}
+	e := &Engine{crm: crm, log: slog.New(slog.DiscardHandler), now: time.Now, recent: newRecentSet[deskera.ID](10000),
+		unsettled: newRecentSet[time.Time](10000)}
 	for _, o := range opts {
 		if err := o(e); err != nil {
 			return nil, err
@@ -250,42 +274,45 @@ func (k *keyLocks) lock(key string) (unlock func()) {
 	}
 }
 
-// recentSet remembers the ids of recently created contacts by key, up to
-// a bound (oldest forgotten first).
-type recentSet struct {
+// recentSet remembers a value per contact key (the ids of recently created
+// contacts; the times of creates whose outcome is unknown), up to a bound
+// (oldest forgotten first).
+type recentSet[V any] struct {
 	mu    sync.Mutex
 	max   int
-	ids   map[string]deskera.ID
+	vals  map[string]V
 	order []string
 }
 
-func newRecentSet(n int) *recentSet { return &recentSet{max: n, ids: map[string]deskera.ID{}} }
-
-func (r *recentSet) get(key string) (deskera.ID, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	id, ok := r.ids[key]
-	return id, ok
+func newRecentSet[V any](n int) *recentSet[V] {
+	return &recentSet[V]{max: n, vals: map[string]V{}}
 }
 
-func (r *recentSet) add(key string, id deskera.ID) {
+func (r *recentSet[V]) get(key string) (V, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.vals[key]
+	return v, ok
+}
+
+func (r *recentSet[V]) add(key string, v V) {
 	if key == "" || r.max == 0 {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.ids[key]; !ok {
+	if _, ok := r.vals[key]; !ok {
 		r.order = append(r.order, key)
 	}
-	r.ids[key] = id
+	r.vals[key] = v
 	for len(r.order) > r.max {
-		delete(r.ids, r.order[0])
+		delete(r.vals, r.order[0])
 		r.order = r.order[1:]
 	}
 }
 
-func (r *recentSet) forget(key string) {
+func (r *recentSet[V]) forget(key string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.ids, key)
+	delete(r.vals, key)
 }

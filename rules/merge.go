@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/leadhook/leadhook/deskera"
 )
@@ -148,8 +149,16 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 		x.settle(pieces, OutcomePlanned, 0, nil)
 		return nil
 	}
+	key := lockKey(x.ev, x.set.matchOn)
+	if err := x.unsettledCreate(key); err != nil {
+		x.settle(pieces, OutcomeFailed, 0, err)
+		return err
+	}
 	c, err := x.e.crm.CreateContact(ctx, dto)
 	if err != nil {
+		if errors.Is(err, deskera.ErrOutcomeUnknown) && x.e.settle > 0 {
+			x.e.unsettled.add(key, x.e.now())
+		}
 		err = fmt.Errorf("rules: create contact: %w", err)
 		x.settle(pieces, OutcomeFailed, 0, err)
 		return err
@@ -157,10 +166,28 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 	var id deskera.ID
 	if c != nil {
 		id = c.ID
-		x.e.recent.add(lockKey(x.ev, x.set.matchOn), id)
+		x.e.recent.add(key, id)
 	}
 	x.settle(pieces, OutcomeCreated, int64(id), nil)
 	return nil
+}
+
+// unsettledCreate refuses to create the contact while an earlier create
+// for key, whose outcome is unknown, may still be applied by Deskera (see
+// WithSettleWindow). The error matches deskera.ErrOutcomeUnknown, so the
+// sender is told to retry later.
+func (x *execution) unsettledCreate(key string) error {
+	at, ok := x.e.unsettled.get(key)
+	if !ok {
+		return nil
+	}
+	wait := x.e.settle - x.e.now().Sub(at)
+	if wait <= 0 {
+		x.e.unsettled.forget(key)
+		return nil
+	}
+	return fmt.Errorf("rules: create contact: an earlier create of this contact may still be applied by Deskera; not creating it again for %v: %w",
+		wait.Round(time.Millisecond), deskera.ErrOutcomeUnknown)
 }
 
 func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto) error {

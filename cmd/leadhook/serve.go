@@ -86,7 +86,9 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := rules.NewEngine(client, rules.WithLogger(log))
+	// A create whose answer was lost may still land for about the client's
+	// timeout: its retries wait that long before creating again.
+	engine, err := rules.NewEngine(client, rules.WithLogger(log), rules.WithSettleWindow(cfg.DeskeraTimeout))
 	if err != nil {
 		return nil, err
 	}

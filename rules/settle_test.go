@@ -1,0 +1,106 @@
+package rules_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// lostCreate is a CRM whose next creates fail as if their answers were
+// lost; applied says whether Deskera applied them anyway.
+type lostCreate struct {
+	rules.CRM
+	lose    int
+	applied bool
+}
+
+func (l *lostCreate) CreateContact(ctx context.Context, d *deskera.ContactSaveDto) (*deskera.Contact, error) {
+	if l.lose == 0 {
+		return l.CRM.CreateContact(ctx, d)
+	}
+	l.lose--
+	if l.applied {
+		if _, err := l.CRM.CreateContact(ctx, d); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("injected lost answer: %w", deskera.ErrOutcomeUnknown)
+}
+
+func TestSettleWindowAfterUnknownCreate(t *testing.T) {
+	cases := []struct {
+		name    string
+		window  time.Duration
+		advance time.Duration // between the first attempt and the retry
+		wantErr bool          // the retry fails with ErrOutcomeUnknown
+		creates int           // creates that reached the fake, in all
+	}{
+		{name: "RetryWithinWindowWaits", window: time.Minute, advance: 10 * time.Second, wantErr: true, creates: 0},
+		{name: "RetryAfterWindowCreates", window: time.Minute, advance: 61 * time.Second, creates: 1},
+		{name: "NoWindowCreatesAtOnce", window: 0, advance: time.Second, creates: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := deskeratest.NewServer(t)
+			now := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+			crm := &lostCreate{CRM: srv.Client(), lose: 1}
+			eng, err := rules.NewEngine(crm, rules.WithSettleWindow(tc.window), rules.WithClock(func() time.Time { return now }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			set := mustLoad(t, "../rules.example.yaml")
+			ctx := context.Background()
+			if err := eng.Prepare(ctx, set); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
+				t.Fatalf("first attempt: %v, want ErrOutcomeUnknown", err)
+			}
+			now = now.Add(tc.advance)
+			_, err = eng.Process(ctx, set, hotLead("jane@acme.io"), false)
+			if got := errors.Is(err, deskera.ErrOutcomeUnknown); got != tc.wantErr {
+				t.Errorf("retry: %v, want ErrOutcomeUnknown %v", err, tc.wantErr)
+			}
+			if got := srv.Count("contacts.create"); got != tc.creates {
+				t.Errorf("%d creates reached Deskera, want %d", got, tc.creates)
+			}
+		})
+	}
+}
+
+// A create Deskera applied although its answer was lost is found by the
+// retry's search: the window never delays it, and nothing is duplicated.
+func TestSettleWindowLateAppliedCreateFound(t *testing.T) {
+	srv := deskeratest.NewServer(t)
+	crm := &lostCreate{CRM: srv.Client(), lose: 1, applied: true}
+	eng, err := rules.NewEngine(crm, rules.WithSettleWindow(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := mustLoad(t, "../rules.example.yaml")
+	ctx := context.Background()
+	if err := eng.Prepare(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
+		t.Fatalf("first attempt: %v, want ErrOutcomeUnknown", err)
+	}
+	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if n := len(srv.Contacts()); n != 1 {
+		t.Errorf("%d contacts, want 1", n)
+	}
+}
+
+func TestSettleWindowRejectsNegative(t *testing.T) {
+	if _, err := rules.NewEngine(deskeratest.NewServer(t).Client(), rules.WithSettleWindow(-time.Second)); err == nil {
+		t.Error("negative window accepted")
+	}
+}
