@@ -114,19 +114,28 @@ func (s *Set) score(r *runner, plan *Plan) {
 	}
 	plan.Scores = make(map[string]float64, len(s.scores))
 	for _, sc := range s.scores {
-		out, err := r.run(sc.prog)
-		var f float64
-		if err == nil {
-			f, err = asFloat(out)
-		}
+		f, err := r.scorePart(sc)
 		if err != nil {
 			plan.Errors = append(plan.Errors, fmt.Sprintf("score %q: %v", sc.name, firstLine(err)))
-			f = 0
 		}
 		plan.Scores[sc.name] = f
 		plan.Score += f
 	}
 	plan.ScoreLabel = s.ScoreLabel(plan.Score)
+}
+
+// scorePart runs one named score expression; 0 with the error when it
+// fails or does not give a finite number.
+func (r *runner) scorePart(sc scoreDef) (float64, error) {
+	out, err := r.run(sc.prog)
+	if err != nil {
+		return 0, err
+	}
+	f, err := asFloat(out)
+	if err != nil {
+		return 0, err
+	}
+	return f, nil
 }
 
 func asFloat(v any) (float64, error) {
@@ -272,11 +281,7 @@ func (s *Set) sweepLabel(ev *Event, c *Contact) (label string, ok bool, err erro
 		env.Scores = make(map[string]float64, len(s.scores))
 	}
 	for _, sc := range s.scores {
-		out, err := r.run(sc.prog)
-		var f float64
-		if err == nil {
-			f, err = asFloat(out)
-		}
+		f, err := r.scorePart(sc)
 		if err != nil {
 			return "", false, fmt.Errorf("score %q: %v", sc.name, firstLine(err))
 		}
