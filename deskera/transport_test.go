@@ -2,11 +2,10 @@ package deskera_test
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/leadhook/leadhook/deskera"
@@ -14,8 +13,19 @@ import (
 )
 
 // TestConcurrentCallsReuseConnections: without WithHTTPClient the client
-// keeps enough idle connections for concurrent callers, so waves of
-// concurrent calls reuse connections instead of opening new ones.
+// keeps enough idle connections for concurrent callers, so a wave of
+// concurrent calls can hand every connection back to the pool instead of
+// closing it.
+//
+// The test does not count dials: whether net/http reuses a connection also
+// depends on a race between its read and write loops (a response may come
+// back before the write loop reports the request written), which made a dial
+// count flaky under load. Instead a barrier holds every request of a wave in
+// the server until all have arrived, so the wave really holds `concurrency`
+// connections at once, and httptrace's PutIdleConn reports each connection
+// the transport refused to keep idle (errTooManyIdleHost with the stock
+// limit of 2). That is deterministic: the pool's capacity either holds the
+// wave or it does not.
 func TestConcurrentCallsReuseConnections(t *testing.T) {
 	const concurrency, waves = 16, 5
 	tests := []struct {
@@ -27,14 +37,12 @@ func TestConcurrentCallsReuseConnections(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var conns atomic.Int64
-			srv := httptest.NewUnstartedServer(deskeratest.New())
-			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-				if s == http.StateNew {
-					conns.Add(1)
-				}
-			}
-			srv.Start()
+			gate := newBarrier(concurrency)
+			fake := deskeratest.New()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				gate.wait()
+				fake.ServeHTTP(w, r)
+			}))
 			defer srv.Close()
 			opts := append([]deskera.Option{deskera.WithBaseURL(srv.URL), deskera.WithAccessToken(deskeratest.DefaultToken),
 				deskera.WithRateLimit(0, 0)}, tc.opts...)
@@ -42,22 +50,61 @@ func TestConcurrentCallsReuseConnections(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var mu sync.Mutex
+			var kept, refused int
+			trace := &httptrace.ClientTrace{PutIdleConn: func(err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					refused++
+					return
+				}
+				kept++
+			}}
+			ctx := httptrace.WithClientTrace(context.Background(), trace)
 			for range waves {
 				var wg sync.WaitGroup
 				for range concurrency {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						if _, err := c.ListLabels(context.Background()); err != nil {
+						if _, err := c.ListLabels(ctx); err != nil {
 							t.Error(err)
 						}
 					}()
 				}
 				wg.Wait()
 			}
-			if got := conns.Load(); got > concurrency {
-				t.Errorf("%d connections for %d waves of %d concurrent calls, want at most %d", got, waves, concurrency, concurrency)
+			mu.Lock()
+			defer mu.Unlock()
+			if refused > 0 {
+				t.Errorf("the transport closed %d connections instead of keeping them idle (kept %d) for waves of %d concurrent calls", refused, kept, concurrency)
+			}
+			if kept == 0 {
+				t.Error("no connection was handed back to the idle pool")
 			}
 		})
 	}
+}
+
+// barrier releases requests in groups of n: each wait returns once n
+// callers of its group have arrived.
+type barrier struct {
+	mu      sync.Mutex
+	n, seen int
+	release chan struct{}
+}
+
+func newBarrier(n int) *barrier { return &barrier{n: n, release: make(chan struct{})} }
+
+func (b *barrier) wait() {
+	b.mu.Lock()
+	ch := b.release
+	b.seen++
+	if b.seen == b.n {
+		close(ch)
+		b.seen, b.release = 0, make(chan struct{})
+	}
+	b.mu.Unlock()
+	<-ch
 }
