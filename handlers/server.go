@@ -191,10 +191,10 @@ func (h *hookHandler) readBody(c *gin.Context) ([]byte, Response, bool) {
 		return nil, tooLarge(limit), false
 	}
 	rc := http.NewResponseController(c.Writer)
-	if h.cfg.BodyTimeout > 0 {
+	if d := h.bodyTimeout(c.Request); d > 0 {
 		// Wall clock on purpose: cfg.Now may be a test's fixed clock.
 		// Unsupported writers (recorders) keep the server's ReadTimeout.
-		_ = rc.SetReadDeadline(time.Now().Add(h.cfg.BodyTimeout))
+		_ = rc.SetReadDeadline(time.Now().Add(d))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	if err != nil {
@@ -208,12 +208,25 @@ func (h *hookHandler) readBody(c *gin.Context) ([]byte, Response, bool) {
 		}
 		return nil, errorResponse(http.StatusBadRequest, "body", "could not read the body"), false
 	}
-	if h.cfg.BodyTimeout > 0 {
+	if h.bodyTimeout(c.Request) > 0 {
 		// The body is in: processing may outlast the deadline, and a
 		// read deadline passing then would cancel the request.
 		_ = rc.SetReadDeadline(time.Time{})
 	}
 	return body, Response{}, true
+}
+
+// bodyTimeout is BodyTimeout, shortened to the server's ReadTimeout: a
+// read deadline replaces the one the server set, and must not extend it.
+func (h *hookHandler) bodyTimeout(r *http.Request) time.Duration {
+	d := h.cfg.BodyTimeout
+	if d <= 0 {
+		return 0
+	}
+	if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.ReadTimeout > 0 && srv.ReadTimeout < d {
+		d = srv.ReadTimeout
+	}
+	return d
 }
 
 func tooLarge(limit int64) Response {
