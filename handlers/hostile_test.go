@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,7 +104,14 @@ func hostileCases() []hostileCase {
 		{name: "DeepNestingObjects", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"deep@example.com","x":` + nest + `}`), want: 200},
 		{name: "HugeExponent", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"n@example.com","budget":1e999999}`), want: 200},
 		{name: "HugeInteger", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"n2@example.com","budget":` + strings.Repeat("9", 5000) + `}`), want: 200},
-		{name: "InvalidUTF8", path: "/hooks/api", header: bearer(nil), body: []byte("{\"email\":\"u@example.com\",\"name\":\"\xff\xfe\xc3\"}"), want: 200},
+		// RFC 8259: JSON is UTF-8. Decoding would store U+FFFD in the CRM.
+		{name: "InvalidUTF8", path: "/hooks/api", header: bearer(nil), body: []byte("{\"email\":\"u@example.com\",\"name\":\"\xff\xfe\xc3\"}"), want: 400},
+		{name: "Latin1JSON", path: "/hooks/api", header: bearer(nil), body: []byte("{\"email\":\"l@example.com\",\"name\":\"Jos\xe9 M\xfcller\"}"), want: 400},
+		{name: "Latin1JSONCharsetDeclared", path: "/hooks/api", header: bearer(http.Header{"Content-Type": {"application/json; charset=iso-8859-1"}}), body: []byte("{\"email\":\"l2@example.com\",\"name\":\"Jos\xe9\"}"), want: 400},
+		{name: "Latin1CloudEvent", path: "/hooks/events", header: bearer(http.Header{"Content-Type": {"application/cloudevents+json"}}), body: []byte("{\"specversion\":\"1.0\",\"id\":\"l1\",\"source\":\"/s\",\"type\":\"t\",\"data\":{\"email\":\"l3@example.com\",\"name\":\"Jos\xe9\"}}"), want: 400},
+		{name: "Latin1CloudEventsBatch", path: "/hooks/events", header: bearer(http.Header{"Content-Type": {"application/cloudevents-batch+json"}}), body: []byte("[{\"specversion\":\"1.0\",\"id\":\"l2\",\"source\":\"/s\",\"type\":\"t\",\"data\":{\"email\":\"l4@example.com\",\"name\":\"Jos\xe9\"}}]"), want: 400},
+		{name: "Latin1CloudEventBinary", path: "/hooks/events", header: bearer(http.Header{"Content-Type": {"application/json"}, "Ce-Specversion": {"1.0"}, "Ce-Id": {"l3"}, "Ce-Source": {"/s"}, "Ce-Type": {"t"}}), body: []byte("{\"email\":\"l5@example.com\",\"name\":\"Jos\xe9\"}"), want: 400},
+		{name: "UTF8JSONAccepted", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"u8@example.com","name":"José Müller"}`), want: 200},
 		{name: "LoneSurrogateAndNUL", path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"s@example.com","name":"\ud800\u0000"}`), want: 200},
 		{name: "TopLevelString", path: "/hooks/api", header: bearer(nil), body: []byte(`"lead"`), want: 400},
 		{name: "TopLevelNull", path: "/hooks/api", header: bearer(nil), body: []byte(`null`), want: 400},
@@ -134,6 +142,12 @@ func hostileCases() []hostileCase {
 		{name: "MultipartManyFiles", path: "/hooks/kiosk", header: kiosk(filesCT), body: files, want: 200},
 		{name: "UnknownSource", path: "/hooks/nope", header: bearer(nil), body: lead, want: 404},
 		{name: "GetOnHook", method: http.MethodGet, path: "/hooks/api", want: 405},
+		// CloudEvents HTTP webhook validation (spec section 4): answered on
+		// cloudevents sources only, without authentication (it acts on
+		// nothing; deliveries are still verified).
+		{name: "CloudEventsHandshake", method: http.MethodOptions, path: "/hooks/events", header: http.Header{"WebHook-Request-Origin": {"eventemitter.example.com"}}, want: 200},
+		{name: "OptionsOnJSONSource", method: http.MethodOptions, path: "/hooks/api", header: http.Header{"WebHook-Request-Origin": {"eventemitter.example.com"}}, want: 405},
+		{name: "OptionsOnUnknownSource", method: http.MethodOptions, path: "/hooks/nope", header: http.Header{"WebHook-Request-Origin": {"eventemitter.example.com"}}, want: 404},
 		{name: "DryRunWithoutAdminToken", path: "/hooks/api?dry_run=1", header: bearer(nil), body: lead, want: 401},
 		{name: "HugeQueryString", path: "/hooks/api?q=" + strings.Repeat("a", 128<<10), header: bearer(nil), body: lead, want: 431},
 		// Transfer-Encoding wins over Content-Length (RFC 9112): one
@@ -282,7 +296,9 @@ func TestSlowClients(t *testing.T) {
 		want  int // 0: closed without an answer
 	}{
 		{"SlowHeaders", "POST /hooks/api HTTP/1.1\r\nHost: x\r\n", "X-Slow: 1\r\n", 0},
-		{"SlowBody", "POST /hooks/api HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + apiToken + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", " ", 400},
+		// A slow link is not the delivery's fault: 408, which senders retry
+		// (it was a final 400).
+		{"SlowBody", "POST /hooks/api HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + apiToken + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", " ", 408},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -368,5 +384,186 @@ func TestHostileLambdaEvents(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "panic") {
 		t.Fatalf("panic: %s", logs.String())
+	}
+}
+
+// slowBodyHeaders opens a /hooks/api request that announces a body and
+// sends only its first byte.
+const slowBodyHeaders = "POST /hooks/api HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + apiToken +
+	"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+
+// gauge reads a gauge's value (0 when absent).
+func gauge(t *testing.T, m *handlers.Metrics, name string) float64 {
+	t.Helper()
+	fams, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == name && len(f.GetMetric()) > 0 {
+			return f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return 0
+}
+
+// TestSlowBodyLockout: more connections than in-flight slots send their
+// headers and hold the body back; a real sender still gets its answer
+// (it got 429 while every slot was held by a body that never came).
+func TestSlowBodyLockout(t *testing.T) {
+	const slots, idle = 4, 8
+	_, _, deskeraURL := newFakeDeskera(t, 0)
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{}, maxFlight: slots})
+	addr := rep.srv.Listener.Addr().String()
+	conns := make([]net.Conn, 0, idle)
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	for range idle {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
+		if _, err := io.WriteString(conn, slowBodyHeaders); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait (bounded) until the idle requests are inside the router; with
+	// the cap taken before the body, only `slots` of them ever are.
+	for deadline := time.Now().Add(3 * time.Second); gauge(t, rep.metrics, "leadhook_http_requests_in_flight") < idle && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
+	if got := gauge(t, rep.metrics, "leadhook_http_requests_in_flight"); got < slots {
+		t.Fatalf("only %v idle requests reached the router", got)
+	}
+	status, body := sendHostile(t, rep.srv.URL, hostileCase{path: "/hooks/api", header: bearer(nil), body: []byte(`{"email":"real@example.com"}`)})
+	if status != http.StatusOK {
+		t.Fatalf("real sender answered %d %.200s while %d clients held their bodies back, want 200", status, body, idle)
+	}
+	// The idle requests are still waiting for their bodies (not answered).
+	_ = conns[0].SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if n, err := conns[0].Read(make([]byte, 1)); n > 0 || err == nil {
+		t.Fatalf("an idle request was answered (%d bytes, %v)", n, err)
+	}
+}
+
+// TestSlowBodyCutByBodyTimeout: a body that does not arrive within the
+// body timeout is answered 408 (retried by senders) long before the
+// server's read timeout.
+func TestSlowBodyCutByBodyTimeout(t *testing.T) {
+	_, _, deskeraURL := newFakeDeskera(t, 0)
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{},
+		configure: func(_ *handlers.Config, sc *handlers.ServerConfig) { sc.BodyTimeout = 200 * time.Millisecond },
+		server:    func(s *http.Server) { s.ReadTimeout = time.Hour }})
+	status, body := sendRaw(t, rep.srv.Listener.Addr().String(), slowBodyHeaders)
+	if status != http.StatusRequestTimeout || !strings.Contains(string(body), "body") {
+		t.Fatalf("slow body answered %d %s, want 408 naming the body", status, body)
+	}
+	if handlers.DefaultBodyTimeout <= 0 || handlers.DefaultBodyTimeout >= handlers.ReadTimeout {
+		t.Fatalf("DefaultBodyTimeout %v must be positive and shorter than ReadTimeout %v", handlers.DefaultBodyTimeout, handlers.ReadTimeout)
+	}
+}
+
+// TestOversizedBatchAnswersBounded: large CloudEvents batches, each
+// answered with one result per event and stored for replay, fill the
+// in-memory store up to its byte bound and no further; a replay of the
+// newest is still answered from the store.
+func TestOversizedBatchAnswersBounded(t *testing.T) {
+	const bound, batches, perBatch = 24 << 10, 12, 8
+	store := idempotency.NewMemory(0, idempotency.WithMaxBytes(bound))
+	_, _, deskeraURL := newFakeDeskera(t, 0)
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: store, logs: &syncbuf.Buffer{}})
+	batch := func(b int) []byte {
+		var evs []string
+		for i := range perBatch {
+			evs = append(evs, fmt.Sprintf(`{"specversion":"1.0","id":"b%d-%d","source":"/hostile","type":"lead","data":{"email":"b%d-%d@example.com","pad":%q}}`,
+				b, i, b, i, strings.Repeat("p", 200)))
+		}
+		return []byte("[" + strings.Join(evs, ",") + "]")
+	}
+	hdr := bearer(http.Header{"Content-Type": {"application/cloudevents-batch+json"}})
+	total := 0
+	for b := range batches {
+		status, body := sendHostile(t, rep.srv.URL, hostileCase{path: "/hooks/events", header: hdr, body: batch(b)})
+		if status != http.StatusOK {
+			t.Fatalf("batch %d answered %d %.200s", b, status, body)
+		}
+		total += len(body)
+	}
+	if total <= bound {
+		t.Fatalf("answers total %d bytes, not more than the bound %d: the test proves nothing", total, bound)
+	}
+	if got := store.Bytes(); got > bound {
+		t.Fatalf("store holds %d bytes of answers, bound %d", got, bound)
+	}
+	if store.Len() >= batches {
+		t.Fatalf("store kept all %d answers (%d bytes in answers)", store.Len(), total)
+	}
+	req, _ := http.NewRequest(http.MethodPost, rep.srv.URL+"/hooks/events", bytes.NewReader(batch(batches-1)))
+	for k, vs := range hdr {
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(handlers.ReplayHeader) != "true" {
+		t.Fatalf("replay of the newest batch: %d, replayed %q", resp.StatusCode, resp.Header.Get(handlers.ReplayHeader))
+	}
+}
+
+// TestLatin1JSONNamed: the 400 for a JSON body that is not UTF-8 names
+// the body and the problem, and nothing reaches Deskera.
+func TestLatin1JSONNamed(t *testing.T) {
+	fake, _, deskeraURL := newFakeDeskera(t, 0)
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{}})
+	before := fake.Total()
+	status, body := sendHostile(t, rep.srv.URL, hostileCase{path: "/hooks/api", header: bearer(nil), body: []byte("{\"email\":\"latin@example.com\",\"name\":\"Jos\xe9\"}")})
+	var ans struct{ Error, Field string }
+	_ = json.Unmarshal(body, &ans)
+	if status != http.StatusBadRequest || ans.Field != "body" || !strings.Contains(ans.Error, "UTF-8") || !strings.Contains(ans.Error, "offset 40") {
+		t.Fatalf("answer %d %s, want 400 naming the body, UTF-8 and the offset", status, body)
+	}
+	if fake.Total() != before {
+		t.Fatalf("a non-UTF-8 delivery reached Deskera (%d calls)", fake.Total()-before)
+	}
+}
+
+// TestCloudEventsHandshakeHeaders: the validation answer grants the
+// requested origin and rate (or any rate) and says POST is allowed.
+func TestCloudEventsHandshakeHeaders(t *testing.T) {
+	_, _, deskeraURL := newFakeDeskera(t, 0)
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{}})
+	tests := []struct {
+		name               string
+		header             map[string]string
+		wantOrigin, wantRt string
+	}{
+		{"OriginOnly", map[string]string{"WebHook-Request-Origin": "eventgrid.azure.net"}, "eventgrid.azure.net", "*"},
+		{"WithRate", map[string]string{"WebHook-Request-Origin": "eventemitter.example.com", "WebHook-Request-Rate": "120"}, "eventemitter.example.com", "120"},
+		{"BadRate", map[string]string{"WebHook-Request-Origin": "eventemitter.example.com", "WebHook-Request-Rate": "-3"}, "eventemitter.example.com", "*"},
+		{"NoOrigin", nil, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodOptions, rep.srv.URL+"/hooks/events", nil)
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Allow"), "POST") ||
+				resp.Header.Get("WebHook-Allowed-Origin") != tc.wantOrigin || resp.Header.Get("WebHook-Allowed-Rate") != tc.wantRt {
+				t.Fatalf("answer %d Allow %q origin %q rate %q, want 200 POST %q %q", resp.StatusCode, resp.Header.Get("Allow"),
+					resp.Header.Get("WebHook-Allowed-Origin"), resp.Header.Get("WebHook-Allowed-Rate"), tc.wantOrigin, tc.wantRt)
+			}
+		})
 	}
 }

@@ -37,9 +37,14 @@ func NewHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 	return srv
 }
 
+// ErrShutdownTimeout: requests were still in flight when the shutdown
+// timeout ended; their connections were closed without an answer.
+var ErrShutdownTimeout = errors.New("shutdown timeout passed with requests in flight")
+
 // Serve serves on ln until ctx ends, then shuts down gracefully: it stops
 // accepting, lets in-flight requests finish within shutdownTimeout and
-// returns nil. A listener failure or an overrun shutdown is an error.
+// returns nil. A listener failure is an error; so is an overrun shutdown
+// (ErrShutdownTimeout), after which the remaining connections are closed.
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener, shutdownTimeout time.Duration, log *slog.Logger) error {
 	if shutdownTimeout <= 0 {
 		shutdownTimeout = DefaultShutdownTimeout
@@ -58,6 +63,10 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, shutdownTimeo
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close() // cut what is left rather than leak it
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shutdown after %v: %w", shutdownTimeout, ErrShutdownTimeout)
+		}
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

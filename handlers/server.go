@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,6 +22,9 @@ import (
 const (
 	DefaultMaxBody        = 1 << 20
 	DefaultProcessTimeout = 30 * time.Second
+	// DefaultBodyTimeout bounds the time from a request's headers to the
+	// end of its body: 1 MiB in 10s is a 100 KB/s link.
+	DefaultBodyTimeout = 10 * time.Second
 )
 
 // ServerConfig configures the Gin router.
@@ -29,8 +34,15 @@ type ServerConfig struct {
 	Logger  *slog.Logger
 	// MaxBody is the largest accepted request body (DefaultMaxBody).
 	MaxBody int64
-	// MaxInFlight caps concurrent /hooks requests; beyond it 429. 0 = no cap.
+	// MaxInFlight caps concurrent /hooks deliveries being processed;
+	// beyond it 429. A request takes a slot only once its body is read,
+	// so clients that send headers and never the body cannot hold them.
+	// 0 = no cap.
 	MaxInFlight int
+	// BodyTimeout bounds reading one request body once its headers are in
+	// (DefaultBodyTimeout; negative: only the server's ReadTimeout); a
+	// slower body is answered 408, which senders retry.
+	BodyTimeout time.Duration
 	// TrustedProxies may set X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	// ProcessTimeout bounds one delivery's processing; it is not cut short
@@ -63,6 +75,9 @@ func NewRouter(cfg ServerConfig) (*gin.Engine, error) {
 	if cfg.ProcessTimeout <= 0 {
 		cfg.ProcessTimeout = DefaultProcessTimeout
 	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -76,7 +91,11 @@ func NewRouter(cfg ServerConfig) (*gin.Engine, error) {
 	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, ErrorBody{Error: "method not allowed"}) })
 
 	h := &hookHandler{cfg: cfg}
-	r.POST("/hooks/:source", inFlightCap(cfg.MaxInFlight), h.serve)
+	if cfg.MaxInFlight > 0 {
+		h.slots = make(chan struct{}, cfg.MaxInFlight)
+	}
+	r.POST("/hooks/:source", h.serve)
+	r.OPTIONS("/hooks/:source", h.options)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.ready)
 	r.GET("/metrics", gin.WrapH(cfg.Metrics.Handler()))
@@ -94,26 +113,15 @@ func recovery(log *slog.Logger, redact func(string) string) gin.HandlerFunc {
 	})
 }
 
-// inFlightCap answers 429 when max requests are already being served.
-func inFlightCap(max int) gin.HandlerFunc {
-	if max <= 0 {
-		return func(c *gin.Context) { c.Next() }
-	}
-	sem := make(chan struct{}, max)
-	return func(c *gin.Context) {
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-			c.Next()
-		default:
-			c.Header("Retry-After", "1")
-			c.AbortWithStatusJSON(http.StatusTooManyRequests, ErrorBody{Error: "too many requests in flight; retry later"})
-		}
-	}
+// tooBusy is the answer when every in-flight slot is taken.
+func tooBusy() Response {
+	return errorResponse(http.StatusTooManyRequests, "", "too many requests in flight; retry later").withRetryAfter(time.Second)
 }
 
 type hookHandler struct {
 	cfg ServerConfig
+	// slots holds one token per delivery being processed (nil: no cap).
+	slots chan struct{}
 }
 
 // serve reads the body (bounded), builds a webhook.Request and answers
@@ -128,6 +136,17 @@ func (h *hookHandler) serve(c *gin.Context) {
 	if !ok {
 		writeResponse(c, resp)
 		return
+	}
+	// The cap counts deliveries being processed, not bodies being read:
+	// a client holding its body back holds no slot.
+	if h.slots != nil {
+		select {
+		case h.slots <- struct{}{}:
+			defer func() { <-h.slots }()
+		default:
+			writeResponse(c, tooBusy())
+			return
+		}
 	}
 	req := &webhook.Request{
 		Method:     c.Request.Method,
@@ -144,21 +163,70 @@ func (h *hookHandler) serve(c *gin.Context) {
 	writeResponse(c, h.cfg.Service.Handle(ctx, name, req, dryRun))
 }
 
-// readBody reads at most MaxBody bytes; more is a 413.
+// options answers the CloudEvents webhook validation handshake (OPTIONS
+// with WebHook-Request-Origin) on sources with the cloudevents format;
+// other sources answer 405 as for any method they do not take.
+func (h *hookHandler) options(c *gin.Context) {
+	name := c.Param("source")
+	format, ok := h.cfg.Service.SourceFormat(name)
+	if !ok {
+		writeResponse(c, errorResponse(http.StatusNotFound, "source", fmt.Sprintf("unknown source %q", name)))
+		return
+	}
+	if format != "cloudevents" {
+		c.Header("Allow", "POST")
+		c.JSON(http.StatusMethodNotAllowed, ErrorBody{Error: "method not allowed"})
+		return
+	}
+	status, hdr := webhook.CloudEventsHandshake(c.Request.Header)
+	writeResponse(c, Response{Status: status, Header: hdr})
+}
+
+// readBody reads at most MaxBody bytes (more is a 413) within
+// BodyTimeout (slower is a 408: the link, not the delivery, is at fault,
+// so the sender retries).
 func (h *hookHandler) readBody(c *gin.Context) ([]byte, Response, bool) {
 	limit := h.cfg.MaxBody
 	if c.Request.ContentLength > limit {
 		return nil, tooLarge(limit), false
 	}
+	rc := http.NewResponseController(c.Writer)
+	if d := h.bodyTimeout(c.Request); d > 0 {
+		// Wall clock on purpose: cfg.Now may be a test's fixed clock.
+		// Unsupported writers (recorders) keep the server's ReadTimeout.
+		_ = rc.SetReadDeadline(time.Now().Add(d))
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
 			return nil, tooLarge(limit), false
+		case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+			return nil, errorResponse(http.StatusRequestTimeout, "body", "the body was not received in time; retry"), false
 		}
 		return nil, errorResponse(http.StatusBadRequest, "body", "could not read the body"), false
 	}
+	if h.bodyTimeout(c.Request) > 0 {
+		// The body is in: processing may outlast the deadline, and a
+		// read deadline passing then would cancel the request.
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	return body, Response{}, true
+}
+
+// bodyTimeout is BodyTimeout, shortened to the server's ReadTimeout: a
+// read deadline replaces the one the server set, and must not extend it.
+func (h *hookHandler) bodyTimeout(r *http.Request) time.Duration {
+	d := h.cfg.BodyTimeout
+	if d <= 0 {
+		return 0
+	}
+	if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.ReadTimeout > 0 && srv.ReadTimeout < d {
+		d = srv.ReadTimeout
+	}
+	return d
 }
 
 func tooLarge(limit int64) Response {

@@ -133,6 +133,16 @@ func (s *Service) HasSource(name string) bool {
 	return ok
 }
 
+// SourceFormat returns the format of source name (ok false when there is
+// no such source).
+func (s *Service) SourceFormat(name string) (format string, ok bool) {
+	src, ok := s.state.Load().sources[name]
+	if !ok {
+		return "", false
+	}
+	return src.Format, true
+}
+
 // Unauthenticated lists the sources declared with `auth: none`.
 func (s *Service) Unauthenticated() []string {
 	var out []string

@@ -36,9 +36,11 @@ func settings() []setting {
 		{flag: "trusted-proxies", env: "LEADHOOK_TRUSTED_PROXIES", usage: "comma-separated CIDRs allowed to set X-Forwarded-For"},
 		{flag: "dedupe-ttl", env: "LEADHOOK_DEDUPE_TTL", def: "24h", usage: "how long a delivery id is remembered"},
 		{flag: "dedupe-size", env: "LEADHOOK_DEDUPE_SIZE", def: "100000", usage: "most delivery ids kept in memory"},
+		{flag: "dedupe-bytes", env: "LEADHOOK_DEDUPE_BYTES", def: "67108864", usage: "most bytes of stored answers kept in memory"},
 		{flag: "redis-url", env: "LEADHOOK_REDIS_URL", usage: "shared idempotency store for several replicas, e.g. redis://:password@host:6379/0 (empty: in memory, per process)", secret: true},
 		{flag: "shutdown-timeout", env: "LEADHOOK_SHUTDOWN_TIMEOUT", def: "20s", usage: "time allowed for in-flight requests at shutdown"},
-		{flag: "max-inflight", env: "LEADHOOK_MAX_INFLIGHT", def: "256", usage: "concurrent /hooks requests before 429 (0: no cap)"},
+		{flag: "max-inflight", env: "LEADHOOK_MAX_INFLIGHT", def: "256", usage: "concurrent /hooks deliveries being processed (bodies read) before 429 (0: no cap)"},
+		{flag: "body-timeout", env: "LEADHOOK_BODY_TIMEOUT", def: "10s", usage: "time allowed to send a request body after its headers (slower: 408)"},
 		{flag: "sqs-source", env: "LEADHOOK_SQS_SOURCE", usage: "lambda: source for SQS messages without a `source` attribute (empty: such messages fail)"},
 		{flag: "ses-source", env: "LEADHOOK_SES_SOURCE", def: "ses", usage: "lambda: source (format ses) that SES receipt events go to"},
 		{flag: "deskera-base-url", env: "DESKERA_BASE_URL", def: deskera.DefaultBaseURL, usage: "Deskera API base URL"},
@@ -81,6 +83,8 @@ type Config struct {
 	TrustedProxies  []netip.Prefix
 	DedupeTTL       time.Duration
 	DedupeSize      int
+	DedupeBytes     int64
+	BodyTimeout     time.Duration
 	RedisURL        string
 	ShutdownTimeout time.Duration
 	MaxInFlight     int
@@ -131,6 +135,8 @@ func buildConfig(get func(string) string) (*Config, error) {
 	p := parser{get: get}
 	c.MaxBody = p.positiveInt("LEADHOOK_MAX_BODY")
 	c.DedupeSize = int(p.positiveInt("LEADHOOK_DEDUPE_SIZE"))
+	c.DedupeBytes = p.positiveInt("LEADHOOK_DEDUPE_BYTES")
+	c.BodyTimeout = p.duration("LEADHOOK_BODY_TIMEOUT")
 	c.MaxInFlight = int(p.nonNegativeInt("LEADHOOK_MAX_INFLIGHT"))
 	c.DedupeTTL = p.duration("LEADHOOK_DEDUPE_TTL")
 	c.ShutdownTimeout = p.duration("LEADHOOK_SHUTDOWN_TIMEOUT")

@@ -14,7 +14,7 @@ import (
 // labels prepared and its sources rebuilt, then replaces the rules in
 // force; in-flight events keep the set they started with (the service
 // reads it once per delivery).
-func (a *app) newReloader(set *rules.Set, engine *rules.Engine, m *handlers.Metrics) (*reload.Reloader, error) {
+func (a *app) newReloader(set *rules.Set, engine *rules.Engine, m *handlers.Metrics, opts ...reload.Option) (*reload.Reloader, error) {
 	apply := func(ctx context.Context, next *rules.Set) error {
 		if err := engine.Prepare(ctx, next); err != nil {
 			if errors.Is(err, rules.ErrLabelNotFound) {
@@ -28,8 +28,9 @@ func (a *app) newReloader(set *rules.Set, engine *rules.Engine, m *handlers.Metr
 		}
 		return nil
 	}
-	return reload.New(a.cfg.Rules, reload.WithInitial(set), reload.WithLogger(a.log),
-		reload.WithRegisterer(m.Registry), reload.WithApply(apply))
+	opts = append([]reload.Option{reload.WithInitial(set), reload.WithLogger(a.log),
+		reload.WithRegisterer(m.Registry), reload.WithApply(apply)}, opts...)
+	return reload.New(a.cfg.Rules, opts...)
 }
 
 // rulesStatus is the /readyz detail about the rules in force.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"strings"
 	"sync/atomic"
@@ -26,8 +27,18 @@ import (
 )
 
 // runServe is the serve command: configuration errors exit 2 with one
-// message, runtime failures exit 1, a signal-driven shutdown exits 0.
+// message, runtime failures exit 1, a signal-driven shutdown exits 0, or
+// 1 when requests were still in flight at the end of the shutdown
+// timeout (they were cut off; their senders retry).
+//
+// SIGHUP (reload the rules) is caught before anything else: Go's default
+// for it is to kill the process, and start-up (loading rules, preparing
+// labels against Deskera) takes a while. A SIGHUP received meanwhile is
+// kept and acted on once serving.
 func runServe(ctx context.Context, env *Env, args []string) int {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, err := parseConfig("serve", args, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
@@ -36,7 +47,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	app, err := newApp(ctx, cfg, log)
+	app, err := newApp(ctx, cfg, log, reload.WithSignals(hup))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
 		return 2
@@ -54,6 +65,11 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}()
 	srv := handlers.NewHTTPServer(cfg.Addr, app.router, log)
 	if err := handlers.Serve(ctx, srv, ln, cfg.ShutdownTimeout, log); err != nil {
+		if errors.Is(err, handlers.ErrShutdownTimeout) {
+			log.Error("requests still in flight at the end of the shutdown timeout were cut off; their senders retry",
+				"timeout", cfg.ShutdownTimeout.String())
+			return 1
+		}
 		log.Error("server failed", "err", err.Error())
 		return 1
 	}
@@ -74,8 +90,10 @@ type app struct {
 }
 
 // newApp loads the rules and wires Deskera, the engine, the service and
-// the router. Every error here is a configuration problem.
-func newApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
+// the router; reloadOpts go to the rules reloader (serve passes the
+// SIGHUP channel it set up first). Every error here is a configuration
+// problem.
+func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...reload.Option) (*app, error) {
 	set, err := rules.LoadFile(cfg.Rules)
 	if err != nil {
 		return nil, err
@@ -101,13 +119,13 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.engine = engine
-	if a.reloader, err = a.newReloader(set, engine, metrics); err != nil {
+	if a.reloader, err = a.newReloader(set, engine, metrics, reloadOpts...); err != nil {
 		return nil, err
 	}
 	prepared := a.prepare(ctx, engine)
 	sc := handlers.ServerConfig{
 		Service: a.svc, Metrics: metrics, Logger: log, MaxBody: cfg.MaxBody,
-		MaxInFlight: cfg.MaxInFlight, TrustedProxies: cfg.TrustedProxies,
+		MaxInFlight: cfg.MaxInFlight, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies,
 		Ready: a.readiness(client, prepared), ReadyDetail: a.rulesStatus,
 	}
 	if a.sandbox != nil {
@@ -122,7 +140,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 // does not stop start-up: deliveries get 503 until it answers.
 func (a *app) dedupeStore(ctx context.Context) idempotency.Store {
 	if a.cfg.RedisURL == "" {
-		return idempotency.NewMemory(a.cfg.DedupeSize)
+		return idempotency.NewMemory(a.cfg.DedupeSize, idempotency.WithMaxBytes(a.cfg.DedupeBytes))
 	}
 	opt, _ := redis.ParseURL(a.cfg.RedisURL)
 	st, _ := idempotency.NewRedis(redis.NewClient(opt))

@@ -1,9 +1,12 @@
 package idempotency_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -194,5 +197,72 @@ func TestNewValidates(t *testing.T) {
 	}
 	if _, err := idempotency.New(idempotency.NewMemory(1), 0, nil); err == nil {
 		t.Error("zero ttl accepted")
+	}
+}
+
+// TestMemoryBoundedByBytes: large answers evict the oldest by bytes long
+// before the entry count is reached, the newest answer is always kept,
+// and answers are stored compact.
+func TestMemoryBoundedByBytes(t *testing.T) {
+	ctx := context.Background()
+	const limit = 64 << 10
+	big := func(i int) idempotency.Answer {
+		return answer(200, `{"events": [`+strings.Repeat(`{"outcome": "ok", "pad": "xxxxxxxxxxxxxxxx"},`, 400)+`{"i": `+strconv.Itoa(i)+`}]}`)
+	}
+	tests := []struct {
+		name     string
+		maxBytes int64
+		puts     int
+		wantMax  int64 // bound on Bytes() after the puts
+		wantLast bool  // the newest answer is kept
+	}{
+		{"LargeAnswersEvictByBytes", limit, 200, limit, true},
+		{"OneAnswerLargerThanTheBound", 1 << 10, 3, 30 << 10, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := idempotency.NewMemory(0, idempotency.WithMaxBytes(tc.maxBytes))
+			for i := range tc.puts {
+				if err := m.Put(ctx, "k"+strconv.Itoa(i), big(i), time.Hour); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := m.Bytes(); got > tc.wantMax || got <= 0 {
+				t.Fatalf("Bytes() = %d after %d large answers, want in (0, %d]", got, tc.puts, tc.wantMax)
+			}
+			if m.Len() >= tc.puts {
+				t.Fatalf("Len() = %d: nothing evicted by bytes", m.Len())
+			}
+			last := "k" + strconv.Itoa(tc.puts-1)
+			a, ok, err := m.Get(ctx, last)
+			if err != nil || ok != tc.wantLast {
+				t.Fatalf("newest answer kept = %v (%v), want %v", ok, err, tc.wantLast)
+			}
+			if ok && (bytes.Contains(a.Body, []byte(": ")) || !json.Valid(a.Body)) {
+				t.Fatalf("stored answer not compact JSON: %.80s", a.Body)
+			}
+			if _, ok, _ := m.Get(ctx, "k0"); ok {
+				t.Fatal("oldest answer survived the byte bound")
+			}
+		})
+	}
+}
+
+// TestMemoryBytesAccounting: replacing and expiring entries gives their
+// bytes back.
+func TestMemoryBytesAccounting(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	m := idempotency.NewMemory(0, idempotency.WithClock(clk.now))
+	_ = m.Put(ctx, "a", answer(200, `{"x":"`+strings.Repeat("a", 1000)+`"}`), time.Minute)
+	one := m.Bytes()
+	_ = m.Put(ctx, "a", answer(200, `{"x":"`+strings.Repeat("a", 1000)+`"}`), time.Minute)
+	if m.Bytes() != one {
+		t.Fatalf("replacing an answer: Bytes() = %d, want %d", m.Bytes(), one)
+	}
+	clk.add(2 * time.Minute)
+	_ = m.Put(ctx, "b", answer(200, `{}`), time.Minute) // evicts expired a
+	if m.Bytes() >= one || m.Len() != 1 {
+		t.Fatalf("after expiry: Bytes() = %d, Len() = %d", m.Bytes(), m.Len())
 	}
 }

@@ -1,6 +1,7 @@
 package idempotency
 
 import (
+	"bytes"
 	"container/list"
 	"context"
 	"encoding/json"
@@ -39,23 +40,38 @@ type Claimer interface {
 	Release(ctx context.Context, key, token string) error
 }
 
-// DefaultMaxEntries bounds a Memory store when no size is given.
-const DefaultMaxEntries = 100_000
+// Bounds of a Memory store when none are given.
+const (
+	DefaultMaxEntries = 100_000
+	// DefaultMaxBytes bounds the bytes of keys and answers held: large
+	// answers (CloudEvents batches) fill it long before the entry count.
+	DefaultMaxBytes = 64 << 20
+)
 
-// Memory is an in-process Store bounded by TTL and by entry count (the
-// oldest entries are evicted first).
+// entryOverhead approximates what one entry costs beyond its key and body
+// (list element, map slot, entry struct): a flood of tiny answers is
+// bounded by bytes too.
+const entryOverhead = 160
+
+// Memory is an in-process Store bounded by TTL, by entry count and by
+// bytes (keys, answer bodies and a fixed overhead per entry); the oldest
+// entries are evicted first. The newest answer is always kept, even when
+// it alone is larger than the byte bound.
 type Memory struct {
-	mu    sync.Mutex
-	max   int
-	now   func() time.Time
-	order *list.List // of *entry, oldest at the front
-	byKey map[string]*list.Element
+	mu       sync.Mutex
+	max      int
+	maxBytes int64
+	bytes    int64
+	now      func() time.Time
+	order    *list.List // of *entry, oldest at the front
+	byKey    map[string]*list.Element
 }
 
 type entry struct {
 	key     string
 	answer  Answer
 	expires time.Time
+	size    int64
 }
 
 // MemoryOption configures a Memory store.
@@ -66,13 +82,23 @@ func WithClock(now func() time.Time) MemoryOption {
 	return func(m *Memory) { m.now = now }
 }
 
+// WithMaxBytes bounds the bytes held (DefaultMaxBytes when n <= 0).
+func WithMaxBytes(n int64) MemoryOption {
+	return func(m *Memory) {
+		if n > 0 {
+			m.maxBytes = n
+		}
+	}
+}
+
 // NewMemory returns a store holding at most maxEntries answers
-// (DefaultMaxEntries when maxEntries <= 0).
+// (DefaultMaxEntries when maxEntries <= 0) and DefaultMaxBytes bytes
+// unless WithMaxBytes says otherwise.
 func NewMemory(maxEntries int, opts ...MemoryOption) *Memory {
 	if maxEntries <= 0 {
 		maxEntries = DefaultMaxEntries
 	}
-	m := &Memory{max: maxEntries, now: time.Now, order: list.New(), byKey: map[string]*list.Element{}}
+	m := &Memory{max: maxEntries, maxBytes: DefaultMaxBytes, now: time.Now, order: list.New(), byKey: map[string]*list.Element{}}
 	for _, o := range opts {
 		o(m)
 	}
@@ -106,9 +132,35 @@ func (m *Memory) Put(_ context.Context, key string, a Answer, ttl time.Duration)
 	if el, ok := m.byKey[key]; ok {
 		m.remove(el)
 	}
-	m.byKey[key] = m.order.PushBack(&entry{key: key, answer: a, expires: now.Add(ttl)})
+	a.Body = compact(a.Body)
+	e := &entry{key: key, answer: a, expires: now.Add(ttl), size: int64(len(key)+len(a.Body)) + entryOverhead}
+	m.byKey[key] = m.order.PushBack(e)
+	m.bytes += e.size
 	m.evict(now)
 	return nil
+}
+
+// compact returns body without insignificant JSON whitespace, in a slice
+// of its own: a stored answer never pins a larger buffer it was cut from.
+func compact(body json.RawMessage) json.RawMessage {
+	if len(body) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	b.Grow(len(body))
+	if json.Compact(&b, body) != nil {
+		b.Reset()
+		b.Write(body) // not JSON: keep it as it is
+	}
+	return bytes.Clone(b.Bytes())
+}
+
+// Bytes returns the bytes the stored answers account for (keys, bodies
+// and the per-entry overhead).
+func (m *Memory) Bytes() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bytes
 }
 
 // Len returns the number of stored answers (expired ones included until
@@ -119,10 +171,11 @@ func (m *Memory) Len() int {
 	return m.order.Len()
 }
 
-// evict drops expired entries from the front, then the oldest beyond max.
+// evict drops expired entries from the front, then the oldest beyond the
+// entry or byte bound, never the newest entry.
 func (m *Memory) evict(now time.Time) {
-	for el := m.order.Front(); el != nil; el = m.order.Front() {
-		if m.order.Len() <= m.max && now.Before(el.Value.(*entry).expires) {
+	for el := m.order.Front(); el != nil && el != m.order.Back(); el = m.order.Front() {
+		if m.order.Len() <= m.max && m.bytes <= m.maxBytes && now.Before(el.Value.(*entry).expires) {
 			return
 		}
 		m.remove(el)
@@ -130,6 +183,8 @@ func (m *Memory) evict(now time.Time) {
 }
 
 func (m *Memory) remove(el *list.Element) {
-	delete(m.byKey, el.Value.(*entry).key)
+	e := el.Value.(*entry)
+	delete(m.byKey, e.key)
+	m.bytes -= e.size
 	m.order.Remove(el)
 }

@@ -19,7 +19,9 @@ import (
 // body = data), structured mode (application/cloudevents+json) and batch
 // mode (application/cloudevents-batch+json, one event per element). The
 // data object's fields become event.fields; the attributes are under
-// event.fields.ce. The OPTIONS abuse-protection handshake is answered.
+// event.fields.ce. The OPTIONS abuse-protection handshake is answered
+// (CloudEventsHandshake; the router calls it before authentication). The
+// JSON modes refuse a body that is not UTF-8.
 
 const (
 	ceStructured = "application/cloudevents+json"
@@ -32,7 +34,8 @@ func newCloudEventsParser(src rules.Source, _ Options) (Parser, error) {
 
 func parseCloudEvents(src rules.Source, req *Request) (*Parsed, error) {
 	if req.Method == http.MethodOptions {
-		return ceHandshake(req), nil
+		st, h := CloudEventsHandshake(req.Header)
+		return &Parsed{Reply: &Reply{Status: st, Header: h}}, nil
 	}
 	var raws []map[string]any
 	switch ct := req.ContentType(); {
@@ -43,12 +46,18 @@ func parseCloudEvents(src rules.Source, req *Request) (*Parsed, error) {
 		}
 		raws = append(raws, ce)
 	case ct == ceStructured:
+		if err := CheckUTF8(req.Body); err != nil {
+			return nil, err
+		}
 		var one map[string]any
 		if err := json.Unmarshal(req.Body, &one); err != nil || one == nil {
 			return nil, BadRequest("body", "invalid structured CloudEvent")
 		}
 		raws = append(raws, one)
 	case ct == ceBatch:
+		if err := CheckUTF8(req.Body); err != nil {
+			return nil, err
+		}
 		if err := json.Unmarshal(req.Body, &raws); err != nil || len(raws) == 0 {
 			return nil, BadRequest("body", "invalid or empty CloudEvents batch")
 		}
@@ -167,17 +176,36 @@ func ceBinary(req *Request) (map[string]any, *Error) {
 	if ct != "" {
 		ce["datacontenttype"] = ct
 	}
+	if mt := mediaType(ct); mt == "application/json" || strings.HasSuffix(mt, "+json") {
+		if err := CheckUTF8(req.Body); err != nil {
+			return nil, err
+		}
+	}
 	if d := ceDecodeBytes(req.Body, ct); d != nil {
 		ce["data"] = d
 	}
 	return ce, nil
 }
 
-// ceHandshake answers the CloudEvents webhook OPTIONS validation request.
-func ceHandshake(req *Request) *Parsed {
-	h := http.Header{"Allow": {"POST"}}
-	if origin := req.Header.Get("WebHook-Request-Origin"); origin != "" {
-		h.Set("WebHook-Allowed-Origin", origin)
+// CloudEventsHandshake answers the CloudEvents HTTP webhook validation
+// request (OPTIONS, spec section 4): with WebHook-Request-Origin it
+// grants that origin and the requested rate (WebHook-Request-Rate, a
+// positive integer per minute) or any rate ("*"); without it, 200 with
+// only Allow. It acts on nothing, so it needs no authentication: every
+// delivery that follows is still verified.
+func CloudEventsHandshake(req http.Header) (int, http.Header) {
+	h := http.Header{"Allow": {"OPTIONS, POST"}}
+	origin := strings.TrimSpace(req.Get("WebHook-Request-Origin"))
+	if origin == "" {
+		return http.StatusOK, h
 	}
-	return &Parsed{Reply: &Reply{Status: http.StatusOK, Header: h}}
+	h.Set("WebHook-Allowed-Origin", origin)
+	rate := "*"
+	if r := strings.TrimSpace(req.Get("WebHook-Request-Rate")); r != "" {
+		if n, err := strconv.Atoi(r); err == nil && n > 0 {
+			rate = strconv.Itoa(n)
+		}
+	}
+	h.Set("WebHook-Allowed-Rate", rate)
+	return http.StatusOK, h
 }

@@ -98,8 +98,9 @@ func TestCloudEventsHandshake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Reply == nil || got.Reply.Status != http.StatusOK || got.Reply.Header.Get("WebHook-Allowed-Origin") != "eventemitter.example.com" {
-		t.Errorf("Reply = %+v, want 200 with WebHook-Allowed-Origin", got.Reply)
+	if got.Reply == nil || got.Reply.Status != http.StatusOK || got.Reply.Header.Get("WebHook-Allowed-Origin") != "eventemitter.example.com" ||
+		got.Reply.Header.Get("WebHook-Allowed-Rate") != "*" {
+		t.Errorf("Reply = %+v, want 200 with WebHook-Allowed-Origin and WebHook-Allowed-Rate (spec 4.2)", got.Reply)
 	}
 }
 

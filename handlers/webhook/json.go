@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/leadhook/leadhook/rules"
 )
@@ -46,10 +47,14 @@ func (p *jsonParser) Parse(req *Request) (*Parsed, error) {
 }
 
 // DecodeObject decodes a JSON object. Numbers become int64 when they are
-// integers and float64 otherwise. Anything but one object is a 400.
+// integers and float64 otherwise. Anything but one object is a 400, and
+// so is a body that is not UTF-8.
 func DecodeObject(body []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, BadRequest("body", "empty body; send a JSON object")
+	}
+	if err := CheckUTF8(body); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -119,4 +124,29 @@ func convertNumbers(v any) any {
 	default:
 		return v
 	}
+}
+
+// CheckUTF8 is a 400 naming the first invalid byte when a JSON body is
+// not UTF-8. RFC 8259 requires UTF-8; encoding/json would silently turn
+// such bytes (Latin-1 "é" as 0xE9, say) into U+FFFD and the CRM would
+// store the replacement character instead of the sender's text.
+func CheckUTF8(body []byte) *Error {
+	if utf8.Valid(body) {
+		return nil
+	}
+	return BadRequest("body", "the JSON body is not valid UTF-8 (first invalid byte at offset %d); "+
+		"JSON must be UTF-8 (RFC 8259): re-encode it (a Latin-1 or Windows-1252 sender must convert)", invalidUTF8At(body))
+}
+
+// invalidUTF8At is the offset of the first byte that is not part of a
+// valid UTF-8 sequence (len(b) when there is none).
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }

@@ -40,8 +40,34 @@ func (o Options) maxMemory() int64 {
 	return DefaultMaxMemory
 }
 
-// NewParser returns the parser for src.Format.
+// NewParser returns the parser for src.Format. Formats whose body is
+// always JSON refuse a body that is not UTF-8 (400) before parsing.
 func NewParser(src rules.Source, opts Options) (Parser, error) {
+	p, err := newParser(src, opts)
+	if err != nil || !jsonBodyFormat(src.Format) {
+		return p, err
+	}
+	return ParserFunc(func(req *Request) (*Parsed, error) {
+		if err := CheckUTF8(req.Body); err != nil {
+			return nil, err
+		}
+		return p.Parse(req)
+	}), nil
+}
+
+// jsonBodyFormat reports the formats whose body is JSON whatever its
+// Content-Type and whose parser does not check UTF-8 itself (json checks
+// after its media type, cloudevents in its JSON modes; ses keeps its
+// ParseContext method and its SNS envelope is UTF-8 JSON by AWS's spec).
+func jsonBodyFormat(format string) bool {
+	switch format {
+	case "typeform", "webflow", "tally", "postmark", "deskera":
+		return true
+	}
+	return false
+}
+
+func newParser(src rules.Source, opts Options) (Parser, error) {
 	switch src.Format {
 	// Each case is one format; the parser lives in a file named after it.
 	case "json":
