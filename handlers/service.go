@@ -58,6 +58,7 @@ type Service struct {
 	wopts      webhook.Options
 	secrets    []string // Config.Secrets and the admin token (see Redact)
 	state      atomic.Pointer[state]
+	health     health
 }
 
 // state is what a rules file compiles to; swapped whole on reload.
@@ -121,6 +122,9 @@ func (s *Service) SetRules(set *rules.Set) error {
 		st.sources[src.Name] = &source{Source: src, parser: p, verifier: v}
 	}
 	s.state.Store(st)
+	if s.metrics != nil {
+		s.metrics.knowRules(set)
+	}
 	return nil
 }
 
