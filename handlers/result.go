@@ -151,13 +151,6 @@ func statusOf(f rules.Failure) int {
 	return http.StatusServiceUnavailable
 }
 
-// classify maps a processing error to a status, a Retry-After and a
-// message (see rules.Classify).
-func classify(err error) (int, time.Duration, string) {
-	f := rules.Classify(err)
-	return statusOf(f), f.RetryAfter, f.Message
-}
-
 // failedRule names the rule of the first failed action.
 func failedRule(as []ActionResult) string {
 	for _, a := range as {

@@ -84,12 +84,20 @@ func Classify(err error) Failure {
 // an action's expression): the event was not fully acted on. Fixing the
 // rules file lets the sender's retry succeed.
 type RuleFailure struct {
-	Rules []string // names of the failed rules, in file order
-	Err   string   // the first failure's message
+	Rules  []string // names of the failed rules, in file order
+	Scores []string // failed score expressions (`score "name": error`)
+	Err    string   // the first failure's message
 }
 
 func (e *RuleFailure) Error() string {
-	return "rule " + quoteList(e.Rules) + " failed: " + e.Err + "; fix the rules file, the sender's retry will then succeed"
+	what := "rule " + quoteList(e.Rules)
+	switch {
+	case len(e.Rules) == 0:
+		what = "a score"
+	case len(e.Scores) > 0:
+		what += " and a score"
+	}
+	return what + " failed: " + e.Err + "; fix the rules file, the sender's retry will then succeed"
 }
 
 func quoteList(names []string) string {

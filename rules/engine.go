@@ -219,9 +219,13 @@ func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bo
 	return x.out, x.run(ctx)
 }
 
-// ruleFailure names the rules whose evaluation errored (nil when none).
+// ruleFailure names the rules (and scores) whose evaluation errored (nil
+// when none): a failed score would silently count 0 and mislabel.
 func ruleFailure(p *Plan) *RuleFailure {
 	var rf *RuleFailure
+	if len(p.Errors) > 0 {
+		rf = &RuleFailure{Err: p.Errors[0], Scores: p.Errors}
+	}
 	for _, r := range p.Rules {
 		if r.Error == "" {
 			continue
