@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/handlers"
 )
 
 // metric returns the value text of the exported sample named line (e.g.
@@ -120,7 +123,10 @@ func TestRecreatedLabelReloadsAndSucceeds(t *testing.T) {
 // TestLabelGoneIsTemporary: a label deleted in Deskera (not declared with
 // create: true) is our configuration: 503, not stored, /readyz says so.
 func TestLabelGoneIsTemporary(t *testing.T) {
-	h := newHarness(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	h := newHarness(t, func(_ *harness, _ *handlers.ServerConfig, cfg *handlers.Config) { cfg.Webhook.Now = clock })
 	ctx := context.Background()
 	c := h.deskera.Client()
 	labels, _ := c.ListLabels(ctx)
@@ -141,6 +147,14 @@ func TestLabelGoneIsTemporary(t *testing.T) {
 	if msg, _ := rz.JSON["error"].(string); !strings.Contains(msg, "Hot lead") {
 		t.Errorf("readyz reason: %s", rz.Raw)
 	}
+	// Out of the load balancer no delivery can prove it fixed: the reason
+	// lapses, and the next failing delivery sets it again.
+	mu.Lock()
+	now = now.Add(handlers.DefaultNotReadyFor)
+	mu.Unlock()
+	wantStatus(t, h.readyz(), http.StatusOK)
+	wantStatus(t, h.postForm("email=hot%40example.com&budget=20000", map[string]string{"Idempotency-Key": "hot-2"}), http.StatusServiceUnavailable)
+	wantStatus(t, h.readyz(), http.StatusServiceUnavailable)
 }
 
 // TestRuleRuntimeErrorIsRetried: a rule that errors at run time answers a
