@@ -181,9 +181,13 @@ func (ts *tokenSource) fetch(ctx context.Context) (*tokenReply, error) {
 	lost := false
 	for try := 0; try < refreshTries; try++ {
 		var tok *tokenReply
-		tok, err = ts.client.fetchToken(ctx, ts.oauth)
+		var tries int
+		tok, tries, err = ts.client.fetchToken(ctx, ts.oauth)
 		if err == nil {
 			return tok, nil
+		}
+		if tries > 1 {
+			lost = true // an earlier attempt got no usable answer
 		}
 		if _, temp := Temporary(err); temp || isServerError(err) {
 			lost = true
@@ -198,7 +202,7 @@ func (ts *tokenSource) fetch(ctx context.Context) (*tokenReply, error) {
 		return nil, err
 	}
 	if ts.loadStored(ctx) {
-		if tok, err2 := ts.client.fetchToken(ctx, ts.oauth); err2 == nil {
+		if tok, _, err2 := ts.client.fetchToken(ctx, ts.oauth); err2 == nil {
 			return tok, nil
 		}
 	}
@@ -278,8 +282,9 @@ func (r *tokenReply) expiry() time.Time {
 	return time.Now().Add(ttl - min(refreshMargin, ttl/2))
 }
 
-// fetchToken exchanges the refresh token for an access token.
-func (c *Client) fetchToken(ctx context.Context, o *oauthConfig) (*tokenReply, error) {
+// fetchToken exchanges the refresh token for an access token; it also
+// returns how many attempts were made.
+func (c *Client) fetchToken(ctx context.Context, o *oauthConfig) (*tokenReply, int, error) {
 	c.auth.mu.Lock()
 	rt := o.refreshToken
 	c.auth.mu.Unlock()
@@ -288,11 +293,11 @@ func (c *Client) fetchToken(ctx context.Context, o *oauthConfig) (*tokenReply, e
 		query: q, idempotent: true, basicUser: o.clientID, basicPass: o.clientSecret}
 	var tok tokenReply
 	if err := c.do(ctx, r, &tok); err != nil {
-		return nil, err
+		return nil, r.attempts, err
 	}
 	if tok.AccessToken == "" {
-		return nil, errors.New("deskera: oauth.token: reply has no access_token")
+		return nil, r.attempts, errors.New("deskera: oauth.token: reply has no access_token")
 	}
 	c.log.LogAttrs(ctx, slog.LevelInfo, "deskera: access token refreshed", slog.Any("client", c))
-	return &tok, nil
+	return &tok, r.attempts, nil
 }

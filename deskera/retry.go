@@ -33,6 +33,7 @@ type request struct {
 	idempotent bool // false: retried only when it provably never reached Deskera
 	basicUser  string
 	basicPass  secret // with basicUser: HTTP Basic instead of x-access-token
+	attempts   int    // set by do: how many attempts were made
 }
 
 // reply is a received HTTP answer.
@@ -70,6 +71,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 	var last error
 	op := func() (*reply, error) {
 		attempt++
+		r.attempts = attempt
 		rep, err := c.attempt(ctx, r, payload, &refreshed, attempt)
 		if err != nil {
 			last = err

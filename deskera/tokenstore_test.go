@@ -3,6 +3,7 @@ package deskera_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/internal/syncbuf"
 )
 
 // oauthClient is a client of srv that authenticates with OAuth only (no
@@ -134,5 +136,37 @@ func TestOAuthURL(t *testing.T) {
 	}
 	if _, err := deskera.NewClient(deskera.WithOAuth("a", "b", "c"), deskera.WithOAuthURL("not a url")); err == nil {
 		t.Error("bad oauth url accepted")
+	}
+}
+
+// TestLostRotatedRefreshSaysWhatToDo: a refresh that reached Deskera and
+// rotated the token, but whose answer was lost, cannot be recovered with
+// the old token: after retrying, the operator gets one ERROR line (not
+// one per call) saying the answer was lost and what to set, without the
+// token value.
+func TestLostRotatedRefreshSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	srv := deskeratest.NewServer(t, deskeratest.WithRotation())
+	var logs syncbuf.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	c := oauthClient(t, srv, deskeratest.DefaultRefreshToken, deskera.WithLogger(log))
+	srv.DropNextAfterApply(1)
+	ctx := context.Background()
+	_, err := c.ListLabels(ctx)
+	if !errors.Is(err, deskera.ErrCredentials) {
+		t.Fatalf("got %v, want ErrCredentials", err)
+	}
+	if hint := deskera.CredentialsHint(err); !strings.Contains(hint, "answer was lost") || !strings.Contains(hint, "DESKERA_REFRESH_TOKEN") {
+		t.Errorf("hint %q", hint)
+	}
+	if _, err := c.ListLabels(ctx); !errors.Is(err, deskera.ErrCredentials) {
+		t.Fatalf("second call: %v", err)
+	}
+	out := logs.String()
+	if n := strings.Count(out, `"level":"ERROR"`); n != 1 {
+		t.Errorf("%d ERROR lines, want 1:\n%s", n, out)
+	}
+	if strings.Contains(out, deskeratest.DefaultRefreshToken+`"`) || strings.Contains(out, srv.RefreshToken()) {
+		t.Errorf("logs reveal a refresh token:\n%s", out)
 	}
 }
