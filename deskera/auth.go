@@ -31,7 +31,19 @@ type oauthConfig struct {
 	clientID     string
 	clientSecret secret
 	refreshToken secret
+	// seed is the refresh token given at start (WithOAuth); a stored
+	// token rotated from another seed is not used.
+	seed secret
+	// tokenURL is the token endpoint ("" = the API base URL +
+	// /v2/oauth/token).
+	tokenURL string
+	store    TokenStore // nil: rotated refresh tokens live in memory only
 }
+
+// refreshTries is how many times one refresh is tried when its answer
+// is lost (transport error or 5xx) before the error is reported: a
+// refresh that reached Deskera may have rotated the token.
+const refreshTries = 3
 
 // refreshMargin renews an OAuth token this long before it expires.
 const refreshMargin = 30 * time.Second
@@ -47,6 +59,8 @@ type tokenSource struct {
 	expiry   time.Time // zero: unknown
 	gen      uint64    // incremented by every successful refresh
 	inflight *refreshCall
+	loaded   bool  // the token store was read
+	refused  error // the last refresh was refused (ErrCredentials); nil after a success
 }
 
 type refreshCall struct {
@@ -69,7 +83,7 @@ func (ts *tokenSource) secrets() []string {
 	defer ts.mu.Unlock()
 	out := []string{ts.token.reveal()}
 	if ts.oauth != nil {
-		out = append(out, ts.oauth.clientSecret.reveal(), ts.oauth.refreshToken.reveal())
+		out = append(out, ts.oauth.clientSecret.reveal(), ts.oauth.refreshToken.reveal(), ts.oauth.seed.reveal())
 	}
 	return out
 }
@@ -118,21 +132,136 @@ func (ts *tokenSource) refresh(ctx context.Context, seen uint64) error {
 
 // run performs one refresh and publishes its result.
 func (ts *tokenSource) run(ctx context.Context, call *refreshCall) {
-	ctx, cancel := context.WithTimeout(ctx, ts.client.maxElapsed+ts.client.timeout)
+	ctx, cancel := context.WithTimeout(ctx, refreshTries*(ts.client.maxElapsed+ts.client.timeout))
 	defer cancel()
-	tok, err := ts.client.fetchToken(ctx, ts.oauth)
+	ts.loadStored(ctx)
+	tok, err := ts.fetch(ctx)
 	ts.mu.Lock()
-	defer ts.mu.Unlock()
 	if err == nil {
 		ts.token, ts.expiry = secret(tok.AccessToken), tok.expiry()
+		rotated := tok.RefreshToken != "" && tok.RefreshToken != ts.oauth.refreshToken.reveal()
 		if tok.RefreshToken != "" {
 			ts.oauth.refreshToken = secret(tok.RefreshToken)
 		}
 		ts.gen++
+		if ts.refused != nil {
+			ts.client.log.LogAttrs(ctx, slog.LevelInfo, "deskera: credentials accepted again")
+		}
+		ts.refused = nil
+		ts.mu.Unlock()
+		if rotated {
+			ts.save(ctx, tok.RefreshToken)
+		}
+	} else {
+		first := ts.refused == nil
+		if errors.Is(err, ErrCredentials) {
+			ts.refused = err
+		}
+		ts.mu.Unlock()
+		if first && errors.Is(err, ErrCredentials) {
+			// One clear line for the operator (later refusals are not
+			// repeated at ERROR); no credential value is part of it.
+			ts.client.log.LogAttrs(ctx, slog.LevelError, "deskera: OAuth refresh token refused; every delivery answers 503 until it is fixed",
+				slog.String("action", CredentialsHint(err)), slog.String("err", err.Error()))
+		}
 	}
+	ts.mu.Lock()
 	call.err = err
 	ts.inflight = nil
 	close(call.done)
+	ts.mu.Unlock()
+}
+
+// fetch exchanges the refresh token, retrying a refresh whose answer
+// was lost (transport error or 5xx) with the same refresh token before
+// giving up, and once more with the stored token when Deskera refuses
+// ours (another replica may have rotated it).
+func (ts *tokenSource) fetch(ctx context.Context) (*tokenReply, error) {
+	var err error
+	lost := false
+	for try := 0; try < refreshTries; try++ {
+		var tok *tokenReply
+		var tries int
+		tok, tries, err = ts.client.fetchToken(ctx, ts.oauth)
+		if err == nil {
+			return tok, nil
+		}
+		if tries > 1 {
+			lost = true // an earlier attempt got no usable answer
+		}
+		if _, temp := Temporary(err); temp || isServerError(err) {
+			lost = true
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		break
+	}
+	if !refusedToken(err) {
+		return nil, err
+	}
+	if ts.loadStored(ctx) {
+		if tok, _, err2 := ts.client.fetchToken(ctx, ts.oauth); err2 == nil {
+			return tok, nil
+		}
+	}
+	hint := "set a new DESKERA_REFRESH_TOKEN (and DESKERA_CLIENT_ID / DESKERA_CLIENT_SECRET if they changed) and restart leadhook"
+	if lost {
+		hint = "a refresh answer was lost, so Deskera may have rotated the refresh token; " + hint
+	}
+	return nil, &credentialsError{hint: hint, err: err}
+}
+
+// refusedToken reports whether the token endpoint refused our refresh
+// token or client credentials (400 invalid_grant, 401, 403).
+func refusedToken(err error) bool {
+	var api *APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	switch api.StatusCode {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
+		return true
+	}
+	return false
+}
+
+func isServerError(err error) bool {
+	var api *APIError
+	return errors.As(err, &api) && api.StatusCode >= 500
+}
+
+// loadStored adopts the token store's refresh token when it was rotated
+// from the same seed and differs from ours; it reports whether it did.
+func (ts *tokenSource) loadStored(ctx context.Context) bool {
+	if ts.oauth.store == nil {
+		return false
+	}
+	st, err := ts.oauth.store.Load(ctx)
+	if err != nil {
+		ts.client.log.LogAttrs(ctx, slog.LevelError, "deskera: cannot read the stored refresh token", slog.String("err", err.Error()))
+		return false
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.loaded = true
+	if st.RefreshToken == "" || st.Seed != seedHash(ts.oauth.seed) || st.RefreshToken == ts.oauth.refreshToken.reveal() {
+		return false
+	}
+	ts.oauth.refreshToken = secret(st.RefreshToken)
+	return true
+}
+
+// save keeps a rotated refresh token for restarts and other replicas.
+func (ts *tokenSource) save(ctx context.Context, refresh string) {
+	if ts.oauth.store == nil {
+		return
+	}
+	if err := ts.oauth.store.Save(ctx, StoredToken{Seed: seedHash(ts.oauth.seed), RefreshToken: refresh}); err != nil {
+		ts.client.log.LogAttrs(ctx, slog.LevelError, "deskera: cannot store the rotated refresh token; a restart will need a new DESKERA_REFRESH_TOKEN",
+			slog.String("err", err.Error()))
+	}
 }
 
 // tokenReply is the answer of POST /v2/oauth/token.
@@ -153,21 +282,22 @@ func (r *tokenReply) expiry() time.Time {
 	return time.Now().Add(ttl - min(refreshMargin, ttl/2))
 }
 
-// fetchToken exchanges the refresh token for an access token.
-func (c *Client) fetchToken(ctx context.Context, o *oauthConfig) (*tokenReply, error) {
+// fetchToken exchanges the refresh token for an access token; it also
+// returns how many attempts were made.
+func (c *Client) fetchToken(ctx context.Context, o *oauthConfig) (*tokenReply, int, error) {
 	c.auth.mu.Lock()
 	rt := o.refreshToken
 	c.auth.mu.Unlock()
 	q := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt.reveal()}}
-	r := &request{op: "oauth.token", method: http.MethodPost, path: "/v2/oauth/token",
+	r := &request{op: "oauth.token", method: http.MethodPost, path: "/v2/oauth/token", url: o.tokenURL,
 		query: q, idempotent: true, basicUser: o.clientID, basicPass: o.clientSecret}
 	var tok tokenReply
 	if err := c.do(ctx, r, &tok); err != nil {
-		return nil, err
+		return nil, r.attempts, err
 	}
 	if tok.AccessToken == "" {
-		return nil, errors.New("deskera: oauth.token: reply has no access_token")
+		return nil, r.attempts, errors.New("deskera: oauth.token: reply has no access_token")
 	}
 	c.log.LogAttrs(ctx, slog.LevelInfo, "deskera: access token refreshed", slog.Any("client", c))
-	return &tok, nil
+	return &tok, r.attempts, nil
 }

@@ -87,7 +87,43 @@ func WithOAuth(clientID, clientSecret, refreshToken string) Option {
 		if clientID == "" || clientSecret == "" || refreshToken == "" {
 			return errors.New("deskera: oauth needs a client id, a client secret and a refresh token")
 		}
-		c.oauth = &oauthConfig{clientID: clientID, clientSecret: secret(clientSecret), refreshToken: secret(refreshToken)}
+		var url string
+		var store TokenStore
+		if c.oauth != nil {
+			url, store = c.oauth.tokenURL, c.oauth.store
+		}
+		c.oauth = &oauthConfig{clientID: clientID, clientSecret: secret(clientSecret), refreshToken: secret(refreshToken),
+			seed: secret(refreshToken), tokenURL: url, store: store}
+		return nil
+	}
+}
+
+// WithOAuthURL sets the OAuth token endpoint (default: the base URL +
+// /v2/oauth/token); Deskera's production token endpoint is not on the API
+// host. Give it after WithOAuth.
+func WithOAuthURL(raw string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return fmt.Errorf("deskera: oauth url %q must be an absolute http(s) url without a query", raw)
+		}
+		if c.oauth == nil {
+			return errors.New("deskera: WithOAuthURL needs WithOAuth first")
+		}
+		c.oauth.tokenURL = u.String()
+		return nil
+	}
+}
+
+// WithTokenStore keeps rotated OAuth refresh tokens in store, so that they
+// survive a restart (and are shared by replicas using the same store).
+// Give it after WithOAuth.
+func WithTokenStore(store TokenStore) Option {
+	return func(c *config) error {
+		if c.oauth == nil || store == nil {
+			return errors.New("deskera: WithTokenStore needs WithOAuth first and a store")
+		}
+		c.oauth.store = store
 		return nil
 	}
 }

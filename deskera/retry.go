@@ -27,11 +27,13 @@ type request struct {
 	op         string
 	method     string
 	path       string // without query
+	url        string // absolute URL without query, instead of base URL + path
 	query      url.Values
 	body       any
 	idempotent bool // false: retried only when it provably never reached Deskera
 	basicUser  string
 	basicPass  secret // with basicUser: HTTP Basic instead of x-access-token
+	attempts   int    // set by do: how many attempts were made
 }
 
 // reply is a received HTTP answer.
@@ -69,6 +71,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 	var last error
 	op := func() (*reply, error) {
 		attempt++
+		r.attempts = attempt
 		rep, err := c.attempt(ctx, r, payload, &refreshed, attempt)
 		if err != nil {
 			last = err
@@ -195,6 +198,9 @@ func (c *Client) roundTrip(req *http.Request) (*reply, error) {
 
 func (c *Client) newRequest(ctx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
 	u := c.baseURL + r.path
+	if r.url != "" {
+		u = r.url
+	}
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
 	}
@@ -301,6 +307,17 @@ func (c *Client) classifyStatus(r *request, rep *reply) error {
 		if r.idempotent {
 			return &retryable{err: api, after: retryAfterHint(rep.header)}
 		}
+	}
+	if r.op == "oauth.token" && rep.status >= 500 {
+		// The refresh may have reached Deskera: retry it (see tokenSource.fetch).
+		return &retryable{err: api, after: retryAfterHint(rep.header)}
+	}
+	if (rep.status == http.StatusUnauthorized || rep.status == http.StatusForbidden) && r.basicUser == "" {
+		hint := "set a new DESKERA_ACCESS_TOKEN and restart leadhook"
+		if c.auth.canRefresh() {
+			hint = "Deskera refuses a freshly refreshed access token: check the OAuth client's permissions, or set a new DESKERA_REFRESH_TOKEN and restart leadhook"
+		}
+		return backoff.Permanent(&credentialsError{hint: hint, err: api})
 	}
 	if !r.idempotent && rep.status >= 500 {
 		return backoff.Permanent(&outcomeUnknownError{op: r.op, err: api})

@@ -83,14 +83,30 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 
 func newHarnessWithTransport(t testing.TB, wrap func(http.RoundTripper) http.RoundTripper, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, deskera: deskeratest.NewServer(t), metrics: handlers.NewMetrics(), logs: &syncbuf.Buffer{}}
+	return newHarnessSetup(t, harnessSetup{wrap: wrap}, opts...)
+}
+
+// harnessSetup varies the fake Deskera, the client and the rules file.
+type harnessSetup struct {
+	wrap   func(http.RoundTripper) http.RoundTripper
+	fake   []deskeratest.Option
+	client []deskera.Option
+	rules  string // default testdata/rules.yaml
+}
+
+func newHarnessSetup(t testing.TB, hs harnessSetup, opts ...harnessOption) *harness {
+	t.Helper()
+	h := &harness{t: t, deskera: deskeratest.NewServer(t, hs.fake...), metrics: handlers.NewMetrics(), logs: &syncbuf.Buffer{}}
 	log := handlers.NewLogger(h.logs, slog.LevelDebug)
 	copts := []deskera.Option{deskera.WithObserver(h.metrics.ObserveDeskera), deskera.WithLogger(log)}
-	if wrap != nil {
-		copts = append(copts, deskera.WithHTTPClient(&http.Client{Transport: wrap(h.deskera.HTTPClient().Transport)}))
+	if hs.wrap != nil {
+		copts = append(copts, deskera.WithHTTPClient(&http.Client{Transport: hs.wrap(h.deskera.HTTPClient().Transport)}))
 	}
-	client := h.deskera.Client(copts...)
-	set, err := rules.LoadFile("testdata/rules.yaml")
+	client := h.deskera.Client(append(copts, hs.client...)...)
+	if hs.rules == "" {
+		hs.rules = "testdata/rules.yaml"
+	}
+	set, err := rules.LoadFile(hs.rules)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/leadhook/leadhook/rules"
 )
 
 // Metrics holds leadhook's Prometheus collectors on their own registry.
@@ -29,6 +31,7 @@ type Metrics struct {
 	deskeraDuration *prometheus.HistogramVec
 	dedupeHits      *prometheus.CounterVec
 	authFailures    *prometheus.CounterVec
+	failures        *prometheus.CounterVec
 }
 
 // NewMetrics registers the collectors (plus Go and process collectors)
@@ -49,6 +52,10 @@ func NewMetrics() *Metrics {
 	m.deskeraDuration = histogram(f, "deskera_request_duration_seconds", "Deskera API call latency by operation.", "op")
 	m.dedupeHits = counter(f, "dedupe_hits_total", "Deliveries answered from the idempotency store or an in-flight duplicate, by source.", "source")
 	m.authFailures = counter(f, "auth_failures_total", "Rejected authentication by source.", "source")
+	m.failures = counter(f, "failures_total", "Events not done, by cause (only cause=delivery is the sender's fault and final).", "cause")
+	for _, c := range rules.Causes {
+		m.failures.WithLabelValues(string(c))
+	}
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -110,4 +117,12 @@ func boundedMethod(m string) string {
 		return m
 	}
 	return "OTHER"
+}
+
+// knowRules pre-creates the per-rule counters at 0, so that
+// rules_errored_total is exported (and alertable) before the first error.
+func (m *Metrics) knowRules(set *rules.Set) {
+	for _, r := range set.Rules() {
+		m.rulesErrored.WithLabelValues(r.Name)
+	}
 }

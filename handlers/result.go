@@ -3,12 +3,11 @@ package handlers
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
-	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -71,13 +70,21 @@ func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, e
 		r.Explain = set.Explain(ev, nil)
 	}
 	var retryAfter time.Duration
+	var fail rules.Failure
 	switch {
 	case err != nil:
-		r.status, retryAfter, r.Error = classify(err)
+		fail = classifyFailure(err, r.Actions)
 	case failedAction(r.Actions) != "":
 		// Deskera failures come back as err; a failed action without one
-		// is our own data (an expression that cannot be applied).
-		r.status, r.Error = http.StatusUnprocessableEntity, "an action failed: "+failedAction(r.Actions)
+		// is a rule whose expression cannot be applied: ours to fix.
+		fail = rules.Failure{Cause: rules.CauseRule, RetryAfter: 30 * time.Second,
+			Message: "rule " + strconv.Quote(failedRule(r.Actions)) + " failed: " + failedAction(r.Actions)}
+	}
+	if fail.Cause != "" {
+		r.status, retryAfter, r.Error = statusOf(fail), fail.RetryAfter, fail.Message
+	}
+	if !dryRun {
+		s.health.observe(fail)
 	}
 	switch {
 	case r.status == http.StatusServiceUnavailable:
@@ -87,7 +94,7 @@ func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, e
 	case dryRun:
 		r.Outcome = OutcomeDryRun
 	}
-	s.record(r, ev, time.Since(start), err)
+	s.record(r, ev, time.Since(start), err, fail)
 	return r, retryAfter
 }
 
@@ -123,31 +130,43 @@ func failedAction(as []ActionResult) string {
 	return ""
 }
 
-// classify maps a processing error to a status: Deskera temporarily
-// failing -> 503 with its Retry-After; Deskera rejecting our data (400,
-// 404, 409, 422) or a rule that cannot act -> 422; anything else
-// (including a rejected token) -> 503, since a later retry may succeed.
-func classify(err error) (int, time.Duration, string) {
-	if ra, ok := deskera.Temporary(err); ok {
-		return http.StatusServiceUnavailable, max(ra, time.Second), "deskera is temporarily unavailable; retry later"
+// classifyFailure classifies a processing error (see rules.Classify); a
+// failure the engine cannot place that comes with a failed action is that
+// action's rule failing.
+func classifyFailure(err error, as []ActionResult) rules.Failure {
+	f := rules.Classify(err)
+	if f.Cause == rules.CauseInternal && failedAction(as) != "" {
+		f.Cause = rules.CauseRule
+		f.Message = "rule " + strconv.Quote(failedRule(as)) + " failed: " + failedAction(as)
 	}
-	var api *deskera.APIError
-	if errors.As(err, &api) {
-		switch api.StatusCode {
-		case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity:
-			return http.StatusUnprocessableEntity, 0, "deskera rejected the data: " + api.Message
+	return f
+}
+
+// statusOf is the answer for a failure: 422 (final, stored) only when the
+// delivery itself is at fault; 503 + Retry-After otherwise.
+func statusOf(f rules.Failure) int {
+	if f.Final {
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusServiceUnavailable
+}
+
+// failedRule names the rule of the first failed action.
+func failedRule(as []ActionResult) string {
+	for _, a := range as {
+		if a.Outcome == rules.OutcomeFailed {
+			return a.Rule
 		}
-		return http.StatusServiceUnavailable, 30 * time.Second, "deskera refused the request; retry later"
 	}
-	if errors.Is(err, rules.ErrNoContact) || errors.Is(err, rules.ErrLabelNotFound) {
-		return http.StatusUnprocessableEntity, 0, err.Error()
-	}
-	return http.StatusServiceUnavailable, 5 * time.Second, "processing failed; retry later"
+	return ""
 }
 
 // record counts the event, its rules and actions, and logs one line.
-func (s *Service) record(r *EventResult, ev *rules.Event, d time.Duration, err error) {
+func (s *Service) record(r *EventResult, ev *rules.Event, d time.Duration, err error, fail rules.Failure) {
 	if m := s.metrics; m != nil {
+		if fail.Cause != "" {
+			m.failures.WithLabelValues(string(fail.Cause)).Inc()
+		}
 		m.events.WithLabelValues(r.Source, r.Outcome).Inc()
 		for _, name := range r.Matched {
 			m.rulesMatched.WithLabelValues(name).Inc()
@@ -167,8 +186,16 @@ func (s *Service) record(r *EventResult, ev *rules.Event, d time.Duration, err e
 	if err != nil {
 		attrs = append(attrs, "err", MaskEmails(err.Error()))
 	}
+	if fail.Cause != "" {
+		attrs = append(attrs, "cause", string(fail.Cause))
+	}
 	level := slog.LevelInfo
-	if r.status >= 500 {
+	switch {
+	case fail.Ours || fail.Cause == rules.CauseRule:
+		// Ours to fix: the operator must act, the sender can only retry.
+		level = slog.LevelError
+		attrs = append(attrs, "reason", MaskEmails(fail.Message))
+	case r.status >= 500:
 		level = slog.LevelWarn
 	}
 	s.log.Log(context.Background(), level, "event", attrs...)

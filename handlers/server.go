@@ -270,6 +270,10 @@ func (h *hookHandler) ready(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "error": "no rules loaded"})
 		return
 	}
+	if reason := h.cfg.Service.NotReady(); reason != "" {
+		c.JSON(http.StatusServiceUnavailable, h.withDetail(gin.H{"status": "not ready", "error": reason}))
+		return
+	}
 	if h.cfg.Ready != nil {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
 		defer cancel()

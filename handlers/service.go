@@ -42,6 +42,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Webhook configures parsers and verifiers (clock, multipart memory).
 	Webhook webhook.Options
+	// NotReadyFor is how long a failure that is ours to fix (credentials,
+	// labels, configuration) keeps /readyz not ready unless a later event
+	// succeeds or fails again (DefaultNotReadyFor). The clock is
+	// Webhook.Now.
+	NotReadyFor time.Duration
 	// Secrets are further credentials (Deskera token, Redis password)
 	// redacted from panic messages; the sources' own are added.
 	Secrets []string
@@ -58,6 +63,7 @@ type Service struct {
 	wopts      webhook.Options
 	secrets    []string // Config.Secrets and the admin token (see Redact)
 	state      atomic.Pointer[state]
+	health     health
 }
 
 // state is what a rules file compiles to; swapped whole on reload.
@@ -91,10 +97,17 @@ func NewService(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
 	}
+	if cfg.NotReadyFor <= 0 {
+		cfg.NotReadyFor = DefaultNotReadyFor
+	}
 	s := &Service{
 		engine: cfg.Engine, dedupe: d, adminToken: cfg.AdminToken,
 		metrics: cfg.Metrics, log: cfg.Logger, wopts: cfg.Webhook,
 		secrets: append([]string{cfg.AdminToken}, cfg.Secrets...),
+		health:  health{now: cfg.Webhook.Now, hold: cfg.NotReadyFor},
+	}
+	if s.health.now == nil {
+		s.health.now = time.Now
 	}
 	if err := s.SetRules(cfg.Rules); err != nil {
 		return nil, err
@@ -121,6 +134,9 @@ func (s *Service) SetRules(set *rules.Set) error {
 		st.sources[src.Name] = &source{Source: src, parser: p, verifier: v}
 	}
 	s.state.Store(st)
+	if s.metrics != nil {
+		s.metrics.knowRules(set)
+	}
 	return nil
 }
 

@@ -189,6 +189,20 @@ func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) 
 	}
 	unlock := e.locks.lock(lockKey(ev, set.matchOn))
 	defer unlock()
+	out, err := e.processOnce(ctx, set, ev, dryRun)
+	if err != nil && !dryRun && deskera.LabelMissing(err) {
+		// A label was deleted (or deleted and recreated with a new id) in
+		// Deskera: reload the labels once and act again.
+		e.log.Warn("rules: deskera does not know a cached label id; reloading the labels and retrying", "err", err.Error())
+		if rerr := e.labels.refresh(ctx, e.crm, nil); rerr != nil {
+			return out, fmt.Errorf("rules: reload labels: %w (after: %w)", rerr, err)
+		}
+		out, err = e.processOnce(ctx, set, ev, dryRun)
+	}
+	return out, err
+}
+
+func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bool) (*Outcome, error) {
 	x := &execution{e: e, set: set, ev: ev, dry: dryRun, out: &Outcome{DryRun: dryRun}}
 	found, err := x.lookup(ctx)
 	if err != nil {
@@ -196,7 +210,60 @@ func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) 
 	}
 	x.found = found
 	x.out.Plan = set.Evaluate(ev, e.toContact(found))
+	if rf := ruleFailure(x.out.Plan); rf != nil && !dryRun {
+		// A rule that errored may have been meant to act: acting on the
+		// others would answer as if the event was done. Nothing is done;
+		// the sender retries once the rules file is fixed.
+		return x.out, rf
+	}
 	return x.out, x.run(ctx)
+}
+
+// ruleFailure names the rules (and scores) whose evaluation errored (nil
+// when none): a failed score would silently count 0 and mislabel.
+func ruleFailure(p *Plan) *RuleFailure {
+	var rf *RuleFailure
+	if len(p.Errors) > 0 {
+		rf = &RuleFailure{Err: p.Errors[0], Scores: p.Errors}
+	}
+	for _, r := range p.Rules {
+		if r.Error == "" {
+			continue
+		}
+		if rf == nil {
+			rf = &RuleFailure{Err: r.Error}
+		}
+		rf.Rules = append(rf.Rules, r.Name)
+	}
+	return rf
+}
+
+// RefreshLabels reloads the label cache from Deskera (a label renamed,
+// deleted or recreated there is picked up).
+func (e *Engine) RefreshLabels(ctx context.Context) error {
+	if err := e.labels.refresh(ctx, e.crm, nil); err != nil {
+		return fmt.Errorf("rules: refresh labels: %w", err)
+	}
+	return nil
+}
+
+// RefreshLabelsOn reloads the label cache on every tick until ctx ends or
+// tick is closed (give it a time.Ticker's C; tests send ticks by hand).
+// A failed reload is logged and the cache kept.
+func (e *Engine) RefreshLabelsOn(ctx context.Context, tick <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-tick:
+			if !ok {
+				return
+			}
+			if err := e.RefreshLabels(ctx); err != nil && ctx.Err() == nil {
+				e.log.Warn("rules: periodic label refresh failed; keeping the cached labels", "err", err.Error())
+			}
+		}
+	}
 }
 
 // lockKey is the key Process serialises on: the value upserts match on.

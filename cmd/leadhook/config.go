@@ -48,6 +48,9 @@ func settings() []setting {
 		{flag: "deskera-client-id", env: "DESKERA_CLIENT_ID", usage: "Deskera OAuth client id"},
 		{flag: "deskera-client-secret", env: "DESKERA_CLIENT_SECRET", usage: "Deskera OAuth client secret", secret: true},
 		{flag: "deskera-refresh-token", env: "DESKERA_REFRESH_TOKEN", usage: "Deskera OAuth refresh token", secret: true},
+		{flag: "deskera-oauth-url", env: "DESKERA_OAUTH_URL", usage: "Deskera OAuth token endpoint (empty: the base URL + /v2/oauth/token)"},
+		{flag: "data-dir", env: "LEADHOOK_DATA_DIR", usage: "directory for state kept across restarts: the rotated Deskera refresh token, mode 0600 (empty: kept in Redis when LEADHOOK_REDIS_URL is set, else in memory only)"},
+		{flag: "label-refresh", env: "LEADHOOK_LABEL_REFRESH", def: "10m", usage: "how often the Deskera label list is reloaded"},
 		{flag: "deskera-rate-limit", env: "DESKERA_RATE_LIMIT", usage: "Deskera calls per second (empty: client default; 0: unlimited)"},
 		{flag: "deskera-timeout", env: "DESKERA_TIMEOUT", def: deskera.DefaultTimeout.String(), usage: "timeout per Deskera request"},
 	}
@@ -94,6 +97,12 @@ type Config struct {
 	DeskeraBaseURL, AccessToken, ClientID, ClientSecret, RefreshToken string
 	RateLimit                                                         *float64
 	DeskeraTimeout                                                    time.Duration
+	// OAuthURL is the token endpoint ("" = base URL + /v2/oauth/token).
+	OAuthURL string
+	// DataDir keeps the rotated refresh token ("" = none).
+	DataDir string
+	// LabelRefresh is how often the label cache is reloaded.
+	LabelRefresh time.Duration
 }
 
 // Sandbox reports whether no Deskera credentials were given.
@@ -131,6 +140,7 @@ func buildConfig(get func(string) string) (*Config, error) {
 		AccessToken: get("DESKERA_ACCESS_TOKEN"), ClientID: get("DESKERA_CLIENT_ID"),
 		ClientSecret: get("DESKERA_CLIENT_SECRET"), RefreshToken: get("DESKERA_REFRESH_TOKEN"),
 		SQSSource: get("LEADHOOK_SQS_SOURCE"), SESSource: get("LEADHOOK_SES_SOURCE"),
+		OAuthURL: get("DESKERA_OAUTH_URL"), DataDir: get("LEADHOOK_DATA_DIR"),
 	}
 	p := parser{get: get}
 	c.MaxBody = p.positiveInt("LEADHOOK_MAX_BODY")
@@ -141,6 +151,7 @@ func buildConfig(get func(string) string) (*Config, error) {
 	c.DedupeTTL = p.duration("LEADHOOK_DEDUPE_TTL")
 	c.ShutdownTimeout = p.duration("LEADHOOK_SHUTDOWN_TIMEOUT")
 	c.DeskeraTimeout = p.duration("DESKERA_TIMEOUT")
+	c.LabelRefresh = p.duration("LEADHOOK_LABEL_REFRESH")
 	c.LogLevel = p.level("LEADHOOK_LOG_LEVEL")
 	c.TrustedProxies = p.prefixes("LEADHOOK_TRUSTED_PROXIES")
 	c.RateLimit = p.rate("DESKERA_RATE_LIMIT")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,6 +59,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	app.announce(ln.Addr().String(), env.Version)
+	labelTicker := time.NewTicker(cfg.LabelRefresh)
+	defer labelTicker.Stop()
+	go app.engine.RefreshLabelsOn(ctx, labelTicker.C)
 	go func() {
 		if err := app.reloader.Run(ctx); err != nil {
 			log.Error("rules hot reload is off", "err", err.Error())
@@ -187,12 +191,65 @@ func (a *app) newDeskera(m *handlers.Metrics) (*deskera.Client, error) {
 	}
 	if cfg.ClientID != "" {
 		opts = append(opts, deskera.WithOAuth(cfg.ClientID, cfg.ClientSecret, cfg.RefreshToken))
+		if cfg.OAuthURL != "" {
+			opts = append(opts, deskera.WithOAuthURL(cfg.OAuthURL))
+		}
+		if store := a.tokenStore(); store != nil {
+			opts = append(opts, deskera.WithTokenStore(store))
+		}
 	}
 	c, err := deskera.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("deskera: %w", err)
 	}
 	return c, nil
+}
+
+// tokenStore keeps a rotated refresh token across restarts: in the
+// shared Redis when configured (replicas share it), else in a file under
+// LEADHOOK_DATA_DIR; nil (memory only, with a warning) when neither is set.
+func (a *app) tokenStore() deskera.TokenStore {
+	switch {
+	case a.cfg.RedisURL != "":
+		opt, _ := redis.ParseURL(a.cfg.RedisURL) // validated by the config
+		return redisTokenStore{rdb: redis.NewClient(opt), key: "leadhook:deskera:refresh-token"}
+	case a.cfg.DataDir != "":
+		return deskera.FileTokenStore{Dir: a.cfg.DataDir}
+	}
+	a.log.Warn("a rotated Deskera refresh token is kept in memory only and lost at restart; set LEADHOOK_DATA_DIR (or LEADHOOK_REDIS_URL)")
+	return nil
+}
+
+// redisTokenStore keeps the refresh token under one Redis key.
+type redisTokenStore struct {
+	rdb *redis.Client
+	key string
+}
+
+func (s redisTokenStore) Load(ctx context.Context) (deskera.StoredToken, error) {
+	var t deskera.StoredToken
+	b, err := s.rdb.Get(ctx, s.key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return t, nil
+	}
+	if err != nil {
+		return t, fmt.Errorf("redis token store: %w", err)
+	}
+	if err := json.Unmarshal(b, &t); err != nil {
+		return deskera.StoredToken{}, fmt.Errorf("redis token store: key %q is not valid json: %w", s.key, err)
+	}
+	return t, nil
+}
+
+func (s redisTokenStore) Save(ctx context.Context, t deskera.StoredToken) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if err := s.rdb.Set(ctx, s.key, b, 0).Err(); err != nil {
+		return fmt.Errorf("redis token store: %w", err)
+	}
+	return nil
 }
 
 // stripPrefix removes the sandbox mount point from request paths before

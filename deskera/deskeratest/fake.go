@@ -65,6 +65,7 @@ type Fake struct {
 	clientID     string
 	clientSecret string
 	refreshToken string
+	rotate       bool
 	tokenTTL     time.Duration
 	issued       int
 	now          func() time.Time

@@ -184,8 +184,8 @@ func TestOAuthEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp2.Body.Close()
-	if resp2.StatusCode != 401 {
-		t.Errorf("bad refresh token: got %d, want 401", resp2.StatusCode)
+	if resp2.StatusCode != 400 { // RFC 6749 5.2: invalid_grant
+		t.Errorf("bad refresh token: got %d, want 400", resp2.StatusCode)
 	}
 }
 
