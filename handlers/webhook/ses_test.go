@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -36,6 +37,51 @@ func TestParseSES(t *testing.T) {
 			delivery: noteID, want: want, check: checkMail,
 			fields: map[string]any{"dkim": "gray", "spf": "pass", "topic_arn": snsTestTopic, "recipients": "leads@inbound.example.org"}},
 		{name: "NotificationBase64", req: provRequest("text/plain", snsBody(t, b64)), delivery: noteID, want: want, check: checkMail},
+		// The SNS signature covers the envelope's signed keys only: a
+		// Records key, with or without a signed envelope, is never mail.
+		{name: "LambdaEventOnSNSSourceRefused", req: provRequest("application/json", provFixture(t, "ses/lambda_event.json")),
+			wantStatus: http.StatusBadRequest, wantField: "Records"},
+		{name: "RecordsAddedToSignedNotificationRefused", req: provRequest("text/plain", sesWithRecords(t, snsBody(t, note))),
+			wantStatus: http.StatusBadRequest, wantField: "Records"},
+		{name: "RecordsAddedToSignedConfirmationRefused",
+			req:        provRequest("text/plain", sesWithRecords(t, snsBody(t, snsTestEnvelope(t, "ses/subscription_confirmation.json")))),
+			wantStatus: http.StatusBadRequest, wantField: "Records"},
+		{name: "UnsubscribeConfirmation", req: provRequest("text/plain", []byte(`{"Type":"UnsubscribeConfirmation","MessageId":"u1","TopicArn":"`+snsTestTopic+`"}`)),
+			delivery: "u1", events: -1},
+		{name: "TopicNotAllowed", req: provRequest("text/plain", snsBody(t, otherTopic)), wantStatus: http.StatusForbidden, wantField: "TopicArn"},
+		{name: "MessageNotSES", req: provRequest("text/plain", snsBody(t, notSES)), wantStatus: http.StatusBadRequest, wantField: "Message"},
+		{name: "BounceNotification", req: provRequest("text/plain", snsBody(t, bounce)), wantStatus: http.StatusBadRequest, wantField: "Message"},
+		{name: "UnknownType", req: provRequest("text/plain", []byte(`{"Type":"Other"}`)), wantStatus: http.StatusBadRequest, wantField: "Type"},
+		{name: "NotJSON", req: provRequest("text/plain", []byte(`Type=Notification`)), wantStatus: http.StatusBadRequest, wantField: "body"},
+	})
+}
+
+// sesWithRecords adds the Lambda event's top-level Records (mail from an
+// attacker-chosen sender) to an SNS body, leaving the signed keys alone.
+func sesWithRecords(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	var lambda map[string]json.RawMessage
+	if err := json.Unmarshal(provFixture(t, "ses/lambda_event.json"), &lambda); err != nil {
+		t.Fatal(err)
+	}
+	m["Records"] = lambda["Records"]
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestParseSESLambdaEvent: a Lambda SimpleEmailEvent is mail on a source
+// that is not SNS-authenticated (the Lambda trigger, invoked by AWS).
+func TestParseSESLambdaEvent(t *testing.T) {
+	src := rules.Source{Format: "ses", Auth: rules.Auth{Type: "none"}}
+	p := provParser(t, src, Options{})
+	runParseCases(t, p, []provParseCase{
 		{name: "LambdaSimpleEmailEvent", req: provRequest("application/json", provFixture(t, "ses/lambda_event.json")),
 			delivery: "6n4thuhcbhpfiuf25gshf70rss364fuejrvmqko1",
 			want:     rules.Event{ID: "6n4thuhcbhpfiuf25gshf70rss364fuejrvmqko1", Kind: rules.KindEmail, Email: "aws@amazon.com", Name: "Amazon Web Services"},
@@ -44,14 +90,7 @@ func TestParseSES(t *testing.T) {
 					t.Errorf("Mail = %+v", m)
 				}
 			}},
-		{name: "UnsubscribeConfirmation", req: provRequest("text/plain", []byte(`{"Type":"UnsubscribeConfirmation","MessageId":"u1","TopicArn":"`+snsTestTopic+`"}`)),
-			delivery: "u1", events: -1},
-		{name: "TopicNotAllowed", req: provRequest("text/plain", snsBody(t, otherTopic)), wantStatus: http.StatusForbidden, wantField: "TopicArn"},
-		{name: "MessageNotSES", req: provRequest("text/plain", snsBody(t, notSES)), wantStatus: http.StatusBadRequest, wantField: "Message"},
-		{name: "BounceNotification", req: provRequest("text/plain", snsBody(t, bounce)), wantStatus: http.StatusBadRequest, wantField: "Message"},
-		{name: "UnknownType", req: provRequest("text/plain", []byte(`{"Type":"Other"}`)), wantStatus: http.StatusBadRequest, wantField: "Type"},
 		{name: "EmptyRecords", req: provRequest("application/json", []byte(`{"Records":[]}`)), wantStatus: http.StatusBadRequest, wantField: "Records"},
-		{name: "NotJSON", req: provRequest("text/plain", []byte(`Type=Notification`)), wantStatus: http.StatusBadRequest, wantField: "body"},
 	})
 }
 
