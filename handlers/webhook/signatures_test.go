@@ -261,7 +261,7 @@ func (c *countingSeen) FirstUse(ctx context.Context, k, v string, ttl time.Durat
 // "{timestamp}.{body}" and refuses a timestamp outside the tolerance.
 func TestVerifyHMACTimestamped(t *testing.T) {
 	const body = `{"email":"jane@example.com"}`
-	const good = "sha256=3a66caa9f6faf6d50de8ada4ec48113c522d8de4bc76aae85dea28d2793bd060" // [C] secret site-secret, "1700000000."+body
+	const good = "sha256=3a66caa9f6faf6d50de8ada4ec48113c522d8de4bc76aae85dea28d2793bd060"     // [C] secret site-secret, "1700000000."+body
 	const bodyOnly = "sha256=7cd06368539aef7304c5536dc937ba87dfd97632758a1a45457b2d90f3710bb4" // [C] same secret, body alone
 	req := func(ts, sig, b string) *Request {
 		return provRequest("application/json", []byte(b), "X-Leadhook-Timestamp", ts, "X-Signature", sig)
