@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -157,3 +158,72 @@ func FuzzParseSES(f *testing.F) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// FuzzSESOverSNS: a validly signed SNS notification with attacker-chosen
+// extra top-level keys (a Records array, duplicates of signed keys, ...).
+// Property: when the verifier accepts the body, the parser acts on the
+// signed Message alone: it either refuses the body or yields exactly the
+// events the clean signed envelope yields (issue 13).
+func FuzzSESOverSNS(f *testing.F) {
+	fake := newSNSFake(f, time.Now().Add(24*time.Hour))
+	src := rules.Source{Name: "ses", Format: "ses", Auth: rules.Auth{Type: "sns", TopicARNs: []string{snsTestTopic}}}
+	v, err := NewVerifier(src, Options{HTTPClient: fake.client})
+	if err != nil {
+		f.Fatal(err)
+	}
+	p := provParser(f, src, Options{HTTPClient: fake.client})
+	note := snsTestEnvelope(f, "ses/notification.json")
+	var lambda map[string]json.RawMessage
+	if err := json.Unmarshal(provFixture(f, "ses/lambda_event.json"), &lambda); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(note.Message, []byte(`{"Records":`+string(lambda["Records"])+`}`))
+	f.Add(note.Message, []byte(`{"Message":"{\"notificationType\":\"Received\",\"mail\":{\"source\":\"eve@example.com\"}}"}`))
+	f.Add(`{"notificationType":"Received","mail":{"source":"x@example.com","commonHeaders":{"from":["x@example.com"]}}}`, []byte(`{}`))
+	f.Add("", []byte(`{"Type":"SubscriptionConfirmation"}`))
+	f.Fuzz(func(t *testing.T, message string, extra []byte) {
+		env := note
+		env.Message = message
+		env.Timestamp = time.Now().UTC().Format(time.RFC3339Nano)
+		fake.sign(t, &env, "2")
+		clean := snsBody(t, env)
+		body := clean
+		var add map[string]json.RawMessage
+		if json.Unmarshal(extra, &add) == nil && len(add) > 0 {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(clean, &m); err != nil {
+				t.Fatal(err)
+			}
+			for k, val := range add {
+				m[k] = val
+			}
+			if body, err = json.Marshal(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		req := provRequest("text/plain", body)
+		if err := v.Verify(req); err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status < 400 || e.Status > 503 {
+				t.Fatalf("Verify: %v is not a 4xx/503 *Error", err)
+			}
+			return
+		}
+		got, err := p.Parse(req)
+		if err != nil {
+			return // refused: nothing acted on
+		}
+		want, wantErr := p.Parse(provRequest("text/plain", clean))
+		if wantErr != nil {
+			t.Fatalf("extra keys made mail of a signed message that is not mail: %+v", got.Events)
+		}
+		if len(got.Events) != len(want.Events) || got.DeliveryID != want.DeliveryID {
+			t.Fatalf("parsed %d events (id %q), the signed Message gives %d (id %q)", len(got.Events), got.DeliveryID, len(want.Events), want.DeliveryID)
+		}
+		for i := range got.Events {
+			if g, w := got.Events[i], want.Events[i]; g.Email != w.Email || g.Mail.From != w.Mail.From || g.Mail.Subject != w.Mail.Subject {
+				t.Fatalf("event %d from %q (%q), the signed Message says %q (%q)", i, g.Email, g.Mail.Subject, w.Email, w.Mail.Subject)
+			}
+		}
+	})
+}

@@ -48,7 +48,7 @@ type snsFake struct {
 	confirmCode int
 }
 
-func newSNSFake(t *testing.T, notAfter time.Time) *snsFake {
+func newSNSFake(t testing.TB, notAfter time.Time) *snsFake {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -110,7 +110,7 @@ func (f *snsFake) clientFor(srv *httptest.Server) *http.Client {
 }
 
 // sign sets the signature fields of env for the version ("1" or "2").
-func (f *snsFake) sign(t *testing.T, env *snsEnvelope, version string) {
+func (f *snsFake) sign(t testing.TB, env *snsEnvelope, version string) {
 	t.Helper()
 	env.SignatureVersion, env.SigningCertURL = version, snsTestCertURL
 	canon, err := snsTestCanonical(env)
@@ -151,7 +151,7 @@ func snsTestCanonical(env *snsEnvelope) (string, error) {
 	return b.String(), nil
 }
 
-func snsTestEnvelope(t *testing.T, name string) snsEnvelope {
+func snsTestEnvelope(t testing.TB, name string) snsEnvelope {
 	t.Helper()
 	var env snsEnvelope
 	if err := json.Unmarshal(provFixture(t, name), &env); err != nil {
@@ -163,7 +163,7 @@ func snsTestEnvelope(t *testing.T, name string) snsEnvelope {
 	return env
 }
 
-func snsBody(t *testing.T, env snsEnvelope) []byte {
+func snsBody(t testing.TB, env snsEnvelope) []byte {
 	t.Helper()
 	b, err := json.Marshal(env)
 	if err != nil {
