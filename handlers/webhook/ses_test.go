@@ -227,3 +227,32 @@ func FuzzSESOverSNS(f *testing.F) {
 		}
 	})
 }
+
+// TestSESForgedRecordsOnSignedMessage is the issue 13 reproduction end to
+// end: a Records key added to a genuine, validly signed SNS notification
+// still verifies (SNS signs only its own keys), so the parser must refuse
+// it rather than take the mail from Records.
+func TestSESForgedRecordsOnSignedMessage(t *testing.T) {
+	fake := newSNSFake(t, time.Now().Add(time.Hour))
+	src := rules.Source{Name: "ses", Format: "ses", Auth: rules.Auth{Type: "sns", TopicARNs: []string{snsTestTopic}}}
+	v, err := NewVerifier(src, Options{HTTPClient: fake.client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := provParser(t, src, Options{HTTPClient: fake.client})
+	for _, name := range []string{"ses/notification.json", "ses/subscription_confirmation.json"} {
+		t.Run(name, func(t *testing.T) {
+			env := snsTestEnvelope(t, name)
+			fake.sign(t, &env, "2")
+			req := provRequest("text/plain", sesWithRecords(t, snsBody(t, env)))
+			if err := v.Verify(req); err != nil {
+				t.Fatalf("Verify: %v (the forgery keeps the signed keys intact)", err)
+			}
+			got, err := p.Parse(req)
+			provWantError(t, err, http.StatusBadRequest, "Records")
+			if got != nil {
+				t.Fatalf("parsed %+v", got)
+			}
+		})
+	}
+}
