@@ -47,6 +47,12 @@ type Config struct {
 	Secrets []string
 }
 
+// Both idempotency stores serve as the verifiers' seen-once store.
+var (
+	_ webhook.SeenOnce = (*idempotency.Memory)(nil)
+	_ webhook.SeenOnce = (*idempotency.Redis)(nil)
+)
+
 // Service is the transport-neutral core: Handle authenticates, parses,
 // dedupes and processes one delivery and says what to answer.
 type Service struct {
