@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -565,5 +566,125 @@ func TestCloudEventsHandshakeHeaders(t *testing.T) {
 					resp.Header.Get("WebHook-Allowed-Origin"), resp.Header.Get("WebHook-Allowed-Rate"), tc.wantOrigin, tc.wantRt)
 			}
 		})
+	}
+}
+
+// hostileClock is the fixed "now" of the replay tests (Unix seconds).
+const hostileClock = 1700000000
+
+// TestHostileReplays: issue 13 §3, signatures must cover what is acted
+// on. Each case sends a first, genuinely signed delivery and then what an
+// attacker holding a captured copy can send; the replay must not act
+// again (no Deskera call) and forged content must not get in.
+func TestHostileReplays(t *testing.T) {
+	stripeSig := func(ts int64, body string) string {
+		return "t=" + strconv.FormatInt(ts, 10) + ",v1=" + hexHMAC("whsec_test", strconv.FormatInt(ts, 10)+"."+body)
+	}
+	const mgToken = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn"
+	mailgun := func(from string) string {
+		return url.Values{
+			"timestamp": {strconv.Itoa(hostileClock)}, "token": {mgToken},
+			"signature": {hexHMAC("key-test", strconv.Itoa(hostileClock)+mgToken)},
+			"from":      {from}, "subject": {"Quote"}, "body-plain": {"hello"},
+		}.Encode()
+	}
+	const lead = `{"id":"evt_1","email":"replay@example.com","name":"Rep Lay"}`
+	const form = "name=Rep+Lay&email=replay%40example.com"
+	type send struct {
+		path, ct, body string
+		header         map[string]string
+		advance        time.Duration // clock moves before this request
+		want           int
+		replayed       bool // answered from the idempotency store
+		acts           bool // makes Deskera calls
+	}
+	cases := []struct {
+		name     string
+		sends    []send
+		contacts int
+	}{
+		{name: "StripeReplayWithNewIdempotencyKeys", contacts: 1, sends: []send{
+			{path: "/hooks/stripe", body: lead, header: map[string]string{"Stripe-Signature": stripeSig(hostileClock, lead)}, want: 200, acts: true},
+			{path: "/hooks/stripe", body: lead, header: map[string]string{"Stripe-Signature": stripeSig(hostileClock, lead), "Idempotency-Key": "k1"}, want: 200, replayed: true},
+			{path: "/hooks/stripe", body: lead, header: map[string]string{"Stripe-Signature": stripeSig(hostileClock, lead), "Webhook-Id": "w2"}, want: 200, replayed: true},
+			{path: "/hooks/stripe", body: lead, header: map[string]string{"Stripe-Signature": stripeSig(hostileClock, lead), "Svix-Id": "s3", "Idempotency-Key": "k3"}, advance: 4 * time.Minute, want: 200, replayed: true},
+		}},
+		// Stripe resends a delivery signed afresh: the same event, not new.
+		{name: "StripeRetrySignedAgain", contacts: 1, sends: []send{
+			{path: "/hooks/stripe", body: lead, header: map[string]string{"Stripe-Signature": stripeSig(hostileClock, lead)}, want: 200, acts: true},
+			{path: "/hooks/stripe", body: lead, header: map[string]string{"Stripe-Signature": stripeSig(hostileClock+600, lead)}, advance: 10 * time.Minute, want: 200, replayed: true},
+		}},
+		{name: "WebsiteHMACReplayWithNewIdempotencyKey", contacts: 1, sends: []send{
+			{path: "/hooks/website", ct: "application/x-www-form-urlencoded", body: form, header: map[string]string{"X-Signature": "sha256=" + hexHMAC(websiteSecret, form)}, want: 200, acts: true},
+			{path: "/hooks/website", ct: "application/x-www-form-urlencoded", body: form, header: map[string]string{"X-Signature": "sha256=" + hexHMAC(websiteSecret, form), "Idempotency-Key": "new"}, advance: time.Hour, want: 200, replayed: true},
+		}},
+		{name: "TimestampedHMACReplayAfterWindow", contacts: 1, sends: []send{
+			{path: "/hooks/website-ts", ct: "application/x-www-form-urlencoded", body: form, header: map[string]string{
+				"X-Leadhook-Timestamp": strconv.Itoa(hostileClock), "X-Signature": "sha256=" + hexHMAC(websiteSecret, strconv.Itoa(hostileClock)+"."+form)}, want: 200, acts: true},
+			{path: "/hooks/website-ts", ct: "application/x-www-form-urlencoded", body: form, header: map[string]string{
+				"X-Leadhook-Timestamp": strconv.Itoa(hostileClock), "X-Signature": "sha256=" + hexHMAC(websiteSecret, strconv.Itoa(hostileClock)+"."+form),
+				"Idempotency-Key": "new"}, advance: 5*time.Minute + time.Second, want: 401},
+			// The untimestamped signature is not enough on this source.
+			{path: "/hooks/website-ts", ct: "application/x-www-form-urlencoded", body: form, header: map[string]string{
+				"X-Leadhook-Timestamp": strconv.Itoa(hostileClock + 301), "X-Signature": "sha256=" + hexHMAC(websiteSecret, form)}, want: 401},
+		}},
+		{name: "MailgunTokenReusedForAnotherMail", contacts: 1, sends: []send{
+			{path: "/hooks/inbound", ct: "application/x-www-form-urlencoded", body: mailgun("Jane <jane@example.com>"), want: 200, acts: true},
+			{path: "/hooks/inbound", ct: "application/x-www-form-urlencoded", body: mailgun("Eve <forged1@example.com>"), advance: time.Minute, want: 401},
+			{path: "/hooks/inbound", ct: "application/x-www-form-urlencoded", body: mailgun("Eve <forged2@example.com>"), advance: time.Minute, want: 401},
+			// Mailgun's own retry (the same fields) is the same delivery.
+			{path: "/hooks/inbound", ct: "application/x-www-form-urlencoded", body: mailgun("Jane <jane@example.com>"), want: 200, replayed: true},
+		}},
+		{name: "GitHubRedeliveryWithNewDeliveryHeader", contacts: 1, sends: []send{
+			{path: "/hooks/github", body: lead, header: map[string]string{"X-Hub-Signature-256": "sha256=" + hexHMAC("test-github-secret", lead), "X-GitHub-Delivery": "guid-1"}, want: 200, acts: true},
+			{path: "/hooks/github", body: lead, header: map[string]string{"X-Hub-Signature-256": "sha256=" + hexHMAC("test-github-secret", lead), "X-GitHub-Delivery": "guid-2"}, want: 200, replayed: true},
+		}},
+		{name: "RotatedSecretStillAccepted", contacts: 1, sends: []send{
+			{path: "/hooks/rotated", body: lead, header: map[string]string{"X-Signature": "sha256=" + hexHMAC(websiteSecret, lead)}, want: 200, acts: true},
+			{path: "/hooks/rotated", body: lead, header: map[string]string{"X-Signature": "sha256=" + hexHMAC("test-new-website-secret", lead)}, want: 200, replayed: true},
+			{path: "/hooks/rotated", body: lead, header: map[string]string{"X-Signature": "sha256=" + hexHMAC("some-other-secret", lead)}, want: 401},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Unix(hostileClock, 0)
+			h := newHarness(t, func(_ *harness, _ *handlers.ServerConfig, c *handlers.Config) {
+				c.Webhook.Now = func() time.Time { return now }
+			})
+			for i, s := range tc.sends {
+				now = now.Add(s.advance)
+				ct := s.ct
+				if ct == "" {
+					ct = "application/json"
+				}
+				calls := h.deskera.Total()
+				r := h.post(s.path, ct, s.body, s.header)
+				if r.Status != s.want {
+					t.Fatalf("send %d: status = %d, want %d; body %s", i, r.Status, s.want, r.Raw)
+				}
+				if got := r.Header.Get(handlers.ReplayHeader) == "true"; got != s.replayed {
+					t.Errorf("send %d: replayed = %v, want %v", i, got, s.replayed)
+				}
+				if acted := h.deskera.Total() != calls; acted != s.acts {
+					t.Errorf("send %d: made %d Deskera calls, want acts=%v", i, h.deskera.Total()-calls, s.acts)
+				}
+			}
+			if got := len(h.deskera.Contacts()); got != tc.contacts {
+				t.Errorf("contacts = %d, want %d: %+v", got, tc.contacts, h.deskera.Contacts())
+			}
+		})
+	}
+}
+
+// TestGitHubDeliveryNamesTheEvent: X-GitHub-Delivery, GitHub's documented
+// delivery id, is read: it names the event in the answer and the logs.
+func TestGitHubDeliveryNamesTheEvent(t *testing.T) {
+	h := newHarness(t)
+	const lead = `{"email":"gh@example.com"}`
+	r := h.post("/hooks/github", "application/json", lead, map[string]string{
+		"X-Hub-Signature-256": "sha256=" + hexHMAC("test-github-secret", lead), "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"})
+	wantStatus(t, r, http.StatusOK)
+	if r.JSON["event_id"] != "github:72d3162e-cc78-11e3-81ab-4c9367dc0958" {
+		t.Fatalf("event_id = %v, want github:<X-GitHub-Delivery>", r.JSON["event_id"])
 	}
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -25,15 +26,61 @@ const ReplayHeader = "Idempotent-Replayed"
 // rejected rather than stored).
 const maxDeliveryID = 256
 
-// deliveryID picks the delivery id: the Standard Webhooks webhook-id,
-// an Idempotency-Key header, the format's own id, or the source's
-// id_field in the (first) event's fields.
-func deliveryID(req *webhook.Request, p *webhook.Parsed, idField string) string {
+// bodySigned lists the auth types whose signature covers the raw body
+// (HMAC over the body, with or without a timestamp) but no delivery id.
+var bodySigned = map[string]bool{
+	"hmac-sha256": true, "typeform": true, "tally": true, "github": true, "stripe": true, "webflow": true,
+}
+
+// deliveryID picks the delivery id the idempotency store dedupes on. An
+// id a request could change without breaking its signature must not make
+// an old delivery new, so it depends on the source's auth:
+//   - standard-webhooks signs webhook-id (svix-id): that id;
+//   - a body-signed scheme (hmac-sha256, typeform, tally, github, stripe,
+//     webflow) signs no id: the format's id or id_field (both read from
+//     the signed body, when there is one) plus a hash of the signed body,
+//     so Idempotency-Key, Webhook-Id or X-GitHub-Delivery headers, unsigned
+//     here, never count;
+//   - sns signs MessageId, mailgun binds the form to its one-time token:
+//     the format's id, else id_field;
+//   - unsigned schemes (none, token, basic): the Standard Webhooks or
+//     Idempotency-Key header, else the format's id, else id_field (the
+//     sender's word is all there is).
+func deliveryID(req *webhook.Request, p *webhook.Parsed, src rules.Source) string {
+	switch {
+	case src.Auth.Type == "standard-webhooks":
+		for _, h := range []string{"Webhook-Id", "Svix-Id"} { // as the verifier reads them
+			if v := req.Header.Get(h); v != "" {
+				return v
+			}
+		}
+		return ""
+	case bodySigned[src.Auth.Type]:
+		sum := sha256.Sum256(req.Body)
+		h := hex.EncodeToString(sum[:16])
+		base := bodyID(p, src.IDField)
+		if base == "" {
+			return "sha256:" + h
+		}
+		if len(base) > maxDeliveryID/2 {
+			b := sha256.Sum256([]byte(base))
+			base = "sha256:" + hex.EncodeToString(b[:16])
+		}
+		return base + "~body:" + h
+	case src.Auth.Type == "sns" || src.Auth.Type == "mailgun":
+		return bodyID(p, src.IDField)
+	}
 	for _, h := range []string{"Webhook-Id", "Svix-Id", "Idempotency-Key"} {
 		if v := strings.TrimSpace(req.Header.Get(h)); v != "" {
 			return v
 		}
 	}
+	return bodyID(p, src.IDField)
+}
+
+// bodyID is the format's own delivery id, else the source's id_field in
+// the (first) event's fields.
+func bodyID(p *webhook.Parsed, idField string) string {
 	if p.DeliveryID != "" {
 		return p.DeliveryID
 	}
@@ -45,6 +92,32 @@ func deliveryID(req *webhook.Request, p *webhook.Parsed, idField string) string 
 		}
 	}
 	return ""
+}
+
+// githubDeliveryHeader is GitHub's documented delivery GUID, kept on
+// redeliveries. It is not signed, so it never decides what is a replay
+// (the delivery id is a hash of the signed body); it names the event in
+// logs and answers when the format gives no id.
+const githubDeliveryHeader = "X-GitHub-Delivery"
+
+// nameGitHubEvents sets the event id of a github-authenticated delivery
+// from X-GitHub-Delivery where the parser left it empty.
+func nameGitHubEvents(req *webhook.Request, p *webhook.Parsed, src rules.Source) {
+	if src.Auth.Type != "github" {
+		return
+	}
+	gid := strings.TrimSpace(req.Header.Get(githubDeliveryHeader))
+	if gid == "" || len(gid) > maxDeliveryID/2 {
+		return
+	}
+	for i := range p.Events {
+		if p.Events[i].ID == "" {
+			p.Events[i].ID = "github:" + gid
+			if len(p.Events) > 1 {
+				p.Events[i].ID += "#" + strconv.Itoa(i)
+			}
+		}
+	}
 }
 
 // dedupeAndProcess acts once per (source, delivery id).

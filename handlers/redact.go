@@ -23,6 +23,9 @@ func sourceSecrets(set *rules.Set) []string {
 	for _, src := range set.Sources() {
 		a := src.Auth
 		out = append(out, a.Secret.Reveal(), a.Token.Reveal(), a.Password.Reveal())
+		for _, sec := range a.Secrets {
+			out = append(out, sec.Reveal())
+		}
 	}
 	return out
 }

@@ -3,10 +3,13 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
 	"github.com/leadhook/leadhook/internal/syncbuf"
@@ -80,4 +83,33 @@ func TestTwoReplicasSameDeliveries(t *testing.T) {
 		t.Fatalf("events_total{outcome=ok} over both replicas = %v, want %d", ok, leads)
 	}
 	checkNoLeaks(t, logs.String(), s.answers)
+}
+
+// TestMailgunTokenSharedByReplicas: a Mailgun token seen by one replica
+// is refused with other mail by another that shares its Redis (the
+// service wires the idempotency store in as the seen-once store).
+func TestMailgunTokenSharedByReplicas(t *testing.T) {
+	srv := redistest.Start(t)
+	const token = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn"
+	now := time.Unix(hostileClock, 0)
+	replica := func() *harness {
+		st, err := idempotency.NewRedis(srv.Client())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newHarness(t, func(_ *harness, _ *handlers.ServerConfig, c *handlers.Config) {
+			c.Store = st
+			c.Webhook.Now = func() time.Time { return now }
+		})
+	}
+	mail := func(from string) string {
+		return url.Values{"timestamp": {strconv.Itoa(hostileClock)}, "token": {token},
+			"signature": {hexHMAC("key-test", strconv.Itoa(hostileClock)+token)}, "from": {from}}.Encode()
+	}
+	a, b := replica(), replica()
+	wantStatus(t, a.post("/hooks/inbound", "application/x-www-form-urlencoded", mail("Jane <jane@example.com>"), nil), http.StatusOK)
+	wantStatus(t, b.post("/hooks/inbound", "application/x-www-form-urlencoded", mail("Eve <eve@example.com>"), nil), http.StatusUnauthorized)
+	if n := len(b.deskera.Contacts()); n != 0 {
+		t.Fatalf("the forged mail made %d contacts on the second replica", n)
+	}
 }

@@ -52,6 +52,12 @@ type Config struct {
 	Secrets []string
 }
 
+// Both idempotency stores serve as the verifiers' seen-once store.
+var (
+	_ webhook.SeenOnce = (*idempotency.Memory)(nil)
+	_ webhook.SeenOnce = (*idempotency.Redis)(nil)
+)
+
 // Service is the transport-neutral core: Handle authenticates, parses,
 // dedupes and processes one delivery and says what to answer.
 type Service struct {
@@ -92,6 +98,13 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.DedupeTTL == 0 {
 		cfg.DedupeTTL = DefaultDedupeTTL
+	}
+	if cfg.Webhook.Seen == nil {
+		// One-time values (Mailgun tokens) live in the idempotency store,
+		// shared by replicas when it is Redis, and survive a rules reload.
+		if so, ok := cfg.Store.(webhook.SeenOnce); ok {
+			cfg.Webhook.Seen = so
+		}
 	}
 	d, err := idempotency.New(cfg.Store, cfg.DedupeTTL, cfg.Logger)
 	if err != nil {
@@ -195,7 +208,8 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 		s.countEvent(name, "reply")
 		return Response{Status: parsed.Reply.Status, Header: parsed.Reply.Header, Body: parsed.Reply.Body}
 	}
-	id := deliveryID(req, parsed, src.IDField)
+	id := deliveryID(req, parsed, src.Source)
+	nameGitHubEvents(req, parsed, src.Source)
 	if dryRun || id == "" {
 		return s.process(ctx, st.set, src, parsed.Events, id, dryRun)
 	}

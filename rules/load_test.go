@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,4 +168,59 @@ func FuzzLoad(f *testing.F) {
 		}
 		set.Evaluate(&rules.Event{Kind: rules.KindForm, Email: "a@b.co"}, nil)
 	})
+}
+
+// TestLoadAuthSecretsAndTimestamp: auth.secrets (a list, for rotation) on
+// every HMAC-style scheme, alone or beside secret, with ${VAR}
+// interpolation; timestamp_header on hmac-sha256 only.
+func TestLoadAuthSecretsAndTimestamp(t *testing.T) {
+	env := map[string]string{"OLD": "old-secret"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	tests := []struct {
+		name, auth string
+		secrets    []string // wanted SigningSecrets
+		tsHeader   string
+		err        string
+	}{
+		{"SecretPlusList", "{type: hmac-sha256, secret: new, secrets: ['${OLD}', older]}", []string{"new", "old-secret", "older"}, "", ""},
+		{"ListAlone", "{type: github, secrets: [a, b]}", []string{"a", "b"}, "", ""},
+		{"StripeList", "{type: stripe, secret: whsec_x, secrets: [whsec_y]}", []string{"whsec_x", "whsec_y"}, "", ""},
+		{"MailgunList", "{type: mailgun, secret: k, secrets: [k2]}", []string{"k", "k2"}, "", ""},
+		{"StandardWebhooksList", "{type: standard-webhooks, secrets: [whsec_AAAA]}", []string{"whsec_AAAA"}, "", ""},
+		{"TimestampHeader", "{type: hmac-sha256, secret: s, timestamp_header: X-Leadhook-Timestamp, tolerance: 2m}", []string{"s"}, "X-Leadhook-Timestamp", ""},
+		{"EmptyListItem", "{type: tally, secret: s, secrets: ['']}", nil, "", `auth secrets #1 is empty`},
+		{"NotAList", "{type: tally, secrets: s}", nil, "", `auth secrets`},
+		{"NeitherSecretNorList", "{type: typeform}", nil, "", `auth type "typeform" needs a non-empty "secret"`},
+		{"SecretsOnToken", "{type: token, token: t, secrets: [a]}", nil, "", `auth key "secrets" does not apply to auth type "token"`},
+		{"TimestampHeaderOnGitHub", "{type: github, secret: s, timestamp_header: X-T}", nil, "", `auth key "timestamp_header" does not apply to auth type "github"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := "sources:\n  s:\n    format: json\n    auth: " + tt.auth + "\n"
+			set, err := rules.Load("t.yaml", []byte(doc), rules.WithLookupEnv(lookup))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, _ := set.Source("s")
+			var got []string
+			for _, s := range src.Auth.SigningSecrets() {
+				got = append(got, s.Reveal())
+			}
+			if strings.Join(got, ",") != strings.Join(tt.secrets, ",") {
+				t.Errorf("secrets = %q, want %q", got, tt.secrets)
+			}
+			if src.Auth.TimestampHeader != tt.tsHeader {
+				t.Errorf("timestamp_header = %q, want %q", src.Auth.TimestampHeader, tt.tsHeader)
+			}
+			if s := fmt.Sprintf("%v %+v %#v", src.Auth, src.Auth, src.Auth); strings.Contains(s, "old-secret") {
+				t.Errorf("a secret of auth.secrets was printed: %s", s)
+			}
+		})
+	}
 }

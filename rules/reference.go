@@ -60,13 +60,15 @@ func authKeyDocs() []KeyDoc {
 		{"type", "string", "Scheme: " + strings.Join(types, "; ") + ". Keys a type does not use are errors.", "type: hmac-sha256"},
 		{"header", "string", "Header carrying the signature or token.", "header: X-Signature"},
 		{"secret", "secret", "Signing secret or key; use ${VAR}. Never logged.", "secret: '${WEBSITE_SECRET:-dev-website-secret}'"},
+		{"secrets", "list", "Further signing secrets accepted beside secret (rotation: a request signed with any passes); every HMAC-style scheme. Never logged.", "secrets: ['${WEBSITE_SECRET_OLD}']"},
 		{"encoding", "string", "Signature encoding, hex (default) or base64.", "encoding: base64"},
 		{"prefix", "string", "Text before the signature or token value.", "prefix: sha256="},
 		{"token", "secret", "Shared token (Authorization: Bearer, or header).", "token: '${CRM_HOOK_TOKEN:-dev-crm-token}'"},
 		{"username", "string", "HTTP Basic user.", "username: postmark"},
 		{"password", "secret", "HTTP Basic password.", "password: '${INBOUND_PASSWORD:-dev-password}'"},
 		{"tolerance", "duration", "Accepted clock skew for timestamped signatures (default 5m).", "tolerance: 5m"},
-		{"topic_arns", "list", "SNS topics accepted.", "topic_arns: ['arn:aws:sns:eu-west-1:123456789012:inbound']"},
+		{"timestamp_header", "string", "hmac-sha256 only: header with the Unix-seconds timestamp; the signature is then over \"{timestamp}.{body}\" and the timestamp must be within tolerance (replay window). For senders you control.", "timestamp_header: X-Leadhook-Timestamp"},
+		{"topic_arns", "list", "SNS topics accepted (sns, also the window of SNS messages: tolerance, default 15m).", "topic_arns: ['arn:aws:sns:eu-west-1:123456789012:inbound']"},
 	}
 }
 

@@ -29,6 +29,14 @@ type Auth struct {
 	Header string `yaml:"header,omitempty" json:"header,omitempty"`
 	// Secret is the signing secret or signing key.
 	Secret Secret `yaml:"secret,omitempty" json:"-"`
+	// Secrets are further signing secrets accepted beside Secret (a list,
+	// for rotation: a request signed with any of them passes). Every
+	// HMAC-style scheme accepts them.
+	Secrets []Secret `yaml:"secrets,omitempty" json:"-"`
+	// TimestampHeader, when set (hmac-sha256), names a header carrying
+	// the Unix-seconds timestamp; the signature is then over
+	// "{timestamp}.{body}" and the timestamp must be within Tolerance.
+	TimestampHeader string `yaml:"timestamp_header,omitempty" json:"timestamp_header,omitempty"`
 	// Encoding of the signature: "hex" (default) or "base64" (hmac-sha256).
 	Encoding string `yaml:"encoding,omitempty" json:"encoding,omitempty"`
 	// Prefix before the signature value, e.g. "sha256=" (hmac-sha256).
@@ -42,6 +50,17 @@ type Auth struct {
 	Tolerance string `yaml:"tolerance,omitempty" json:"tolerance,omitempty"`
 	// TopicARNs allowed for SNS deliveries (sns).
 	TopicARNs []string `yaml:"topic_arns,omitempty" json:"topic_arns,omitempty"`
+}
+
+// SigningSecrets returns Secret followed by Secrets, without empty ones.
+func (a Auth) SigningSecrets() []Secret {
+	var out []Secret
+	for _, s := range append([]Secret{a.Secret}, a.Secrets...) {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Secret is a string that never prints: String, GoString, LogValue and

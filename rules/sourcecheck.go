@@ -17,19 +17,19 @@ func authKeys(typ string) (required, optional []string) {
 	case "none":
 		return nil, nil
 	case "hmac-sha256":
-		return []string{"secret"}, []string{"header", "encoding", "prefix", "tolerance"}
+		return []string{"secret"}, []string{"secrets", "header", "encoding", "prefix", "tolerance", "timestamp_header"}
 	case "standard-webhooks":
-		return []string{"secret"}, []string{"tolerance"}
+		return []string{"secret"}, []string{"secrets", "tolerance"}
 	case "token":
 		return []string{"token"}, []string{"header", "prefix"}
 	case "basic":
 		return []string{"username", "password"}, nil
 	case "typeform", "webflow", "tally", "github":
-		return []string{"secret"}, nil
+		return []string{"secret"}, []string{"secrets"}
 	case "stripe", "mailgun":
-		return []string{"secret"}, []string{"tolerance"}
+		return []string{"secret"}, []string{"secrets", "tolerance"}
 	case "sns":
-		return nil, []string{"topic_arns"}
+		return nil, []string{"topic_arns", "tolerance"}
 	}
 	return nil, nil
 }
@@ -55,16 +55,23 @@ func authFields(l *loader, a *Auth, rule string, set map[string]*yaml.Node) map[
 		}
 	}
 	return map[string]fieldFunc{
-		"type":       func(_, v *yaml.Node) { a.Type, _ = l.str(v, rule, "auth type") },
-		"header":     str(&a.Header, "header"),
-		"secret":     secret(&a.Secret, "secret"),
-		"encoding":   str(&a.Encoding, "encoding"),
-		"prefix":     str(&a.Prefix, "prefix"),
-		"token":      secret(&a.Token, "token"),
-		"username":   str(&a.Username, "username"),
-		"password":   secret(&a.Password, "password"),
-		"tolerance":  str(&a.Tolerance, "tolerance"),
-		"topic_arns": func(_, v *yaml.Node) { set["topic_arns"] = v; a.TopicARNs = l.strList(v, rule, "auth topic_arns") },
+		"type":      func(_, v *yaml.Node) { a.Type, _ = l.str(v, rule, "auth type") },
+		"header":    str(&a.Header, "header"),
+		"secret":    secret(&a.Secret, "secret"),
+		"encoding":  str(&a.Encoding, "encoding"),
+		"prefix":    str(&a.Prefix, "prefix"),
+		"token":     secret(&a.Token, "token"),
+		"username":  str(&a.Username, "username"),
+		"password":  secret(&a.Password, "password"),
+		"tolerance": str(&a.Tolerance, "tolerance"),
+		"secrets": func(_, v *yaml.Node) {
+			set["secrets"] = v
+			for _, s := range l.strList(v, rule, "auth secrets") {
+				a.Secrets = append(a.Secrets, Secret(s))
+			}
+		},
+		"timestamp_header": str(&a.TimestampHeader, "timestamp_header"),
+		"topic_arns":       func(_, v *yaml.Node) { set["topic_arns"] = v; a.TopicARNs = l.strList(v, rule, "auth topic_arns") },
 	}
 }
 
@@ -145,6 +152,9 @@ func (l *loader) decodeAuth(n *yaml.Node, rule string, a *Auth) {
 	}
 	required, optional := authKeys(a.Type)
 	for _, key := range required {
+		if key == "secret" && len(a.Secrets) > 0 {
+			continue // secrets alone will do
+		}
 		if v, ok := present[key]; !ok || v.Value == "" && v.Kind == yaml.ScalarNode {
 			l.errorf(n, rule, "auth type %q needs a non-empty %q", a.Type, key)
 		}
@@ -164,6 +174,11 @@ func (l *loader) decodeAuth(n *yaml.Node, rule string, a *Auth) {
 }
 
 func (l *loader) checkAuthValues(n *yaml.Node, rule string, a *Auth) {
+	for i, s := range a.Secrets {
+		if s == "" {
+			l.errorf(n, rule, "auth secrets #%d is empty", i+1)
+		}
+	}
 	if a.Encoding != "" && a.Encoding != "hex" && a.Encoding != "base64" {
 		l.errorf(n, rule, "auth encoding must be \"hex\" or \"base64\", not %q", a.Encoding)
 	}

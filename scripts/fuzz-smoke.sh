@@ -3,6 +3,11 @@
 #   FUZZTIME   time per target (default 5s; e.g. 60s for a longer local pass)
 #   FUZZ_PKGS  packages to search (default ./...)
 #   FUZZ_PARALLEL  fuzzing workers per target (default 2)
+#   FUZZMINIMIZETIME  -fuzzminimizetime per target (default 1x: a new
+#              input is minimised in one run at most, so a target spends
+#              its FUZZTIME fuzzing, not minimising)
+#   FUZZ_REQUIRED  targets that must be among those found (the smoke
+#              fails when one is missing, e.g. renamed away)
 # A crash fails the script; the failing input is saved under the package's
 # testdata/fuzz/FuzzXxx/ and replays in every later `go test`.
 set -euo pipefail
@@ -10,6 +15,9 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 FUZZTIME=${FUZZTIME:-5s}
 FUZZ_PARALLEL=${FUZZ_PARALLEL:-2}
+FUZZMINIMIZETIME=${FUZZMINIMIZETIME:-1x}
+FUZZ_REQUIRED=${FUZZ_REQUIRED:-}
+seen_targets=" "
 failed=()
 total=0
 
@@ -21,7 +29,7 @@ total=0
 fuzz_one() {
 	local pkg=$1 target=$2 out try
 	for try in 1 2; do
-		if out=$($GO test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 2s \
+		if out=$($GO test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMINIMIZETIME" \
 			-parallel "$FUZZ_PARALLEL" "$pkg" 2>&1); then
 			echo "$out" | grep -E 'elapsed: .*execs: ' | tail -1 || true
 			return 0
@@ -40,11 +48,17 @@ for pkg in $($GO list ${FUZZ_PKGS:-./...}); do
 	grep -qs '^func Fuzz' "$dir"/*_test.go || continue
 	for target in $($GO test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
 		total=$((total + 1))
+		seen_targets+="$target "
 		echo "--- $pkg $target ($FUZZTIME)"
 		if ! fuzz_one "$pkg" "$target"; then
 			failed+=("$pkg $target")
 		fi
 	done
+done
+for want in $FUZZ_REQUIRED; do
+	if [[ $seen_targets != *" $want "* ]]; then
+		failed+=("$want (required target not found)")
+	fi
 done
 echo "--- fuzz-smoke: $total targets, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -225,6 +226,62 @@ func FuzzVerifyMailgun(f *testing.F) {
 		[3]string{"", "", form(fuzzTS, "tok", hmacHex([]byte(fuzzSecret), fuzzTS+"tok"))},
 		[3]string{"", "", form("x", "", "")},
 		[3]string{"", "", `{"signature":{"timestamp":"` + fuzzTS + `","token":"t","signature":"00"}}`})
+}
+
+// FuzzVerifyHMACTimestamped: the timestamped hmac-sha256 variant
+// (auth.timestamp_header) with fuzzed signature, timestamp and body.
+func FuzzVerifyHMACTimestamped(f *testing.F) {
+	fuzzVerifier(f, rules.Auth{Type: "hmac-sha256", Header: "X-Signature", Prefix: "sha256=", Secret: fuzzSecret,
+		Secrets: []rules.Secret{"fuzz-old-secret"}, TimestampHeader: "X-Leadhook-Timestamp"},
+		func(h http.Header, sig, ts string) {
+			h.Set("X-Signature", sig)
+			h.Set("X-Leadhook-Timestamp", ts)
+		},
+		[3]string{"sha256=" + hmacHex([]byte(fuzzSecret), fuzzTS+"."+fuzzBody), fuzzTS, fuzzBody},
+		[3]string{"sha256=" + hmacHex([]byte("fuzz-old-secret"), fuzzTS+"."+fuzzBody), fuzzTS, fuzzBody},
+		[3]string{"sha256=" + hmacHex([]byte(fuzzSecret), fuzzBody), fuzzTS, fuzzBody},
+		[3]string{"sha256=00", "-99999999999999999999", ""}, [3]string{"sha256=", "1e9", fuzzBody})
+}
+
+// FuzzMailgunTokenOnce: two deliveries carrying one validly signed
+// (timestamp, token) pair and fuzzed mail. Property: the first passes;
+// the second passes only when its form is the same as the first's (the
+// same delivery again), never with other mail (issue 13).
+func FuzzMailgunTokenOnce(f *testing.F) {
+	f.Add("abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn", "Jane <jane@example.com>", "Eve <eve@example.com>", "hello", "hello")
+	f.Add("t", "a@example.com", "a@example.com", "x", "x")
+	f.Add("t&token=u", "a@example.com", "a@example.com", "x", "y")
+	f.Add("tok", "", "", "", "\x00")
+	f.Fuzz(func(t *testing.T, token, from1, from2, text1, text2 string) {
+		v, err := webhook.NewVerifier(rules.Source{Name: "fuzz", Format: "mailgun", Auth: rules.Auth{Type: "mailgun", Secret: fuzzSecret}},
+			webhook.Options{Now: func() time.Time { return fuzzNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		form := func(from, text string) url.Values {
+			return url.Values{"timestamp": {fuzzTS}, "token": {token}, "signature": {hmacHex([]byte(fuzzSecret), fuzzTS+token)},
+				"from": {from}, "body-plain": {text}}
+		}
+		first, second := form(from1, text1), form(from2, text2)
+		verify := func(v2 url.Values) error {
+			return v.Verify(fuzzRequest("application/x-www-form-urlencoded", []byte(v2.Encode()), nil))
+		}
+		err1 := verify(first)
+		if token == "" {
+			checkFuzzErr(t, err1, 401, 401)
+			return
+		}
+		if err1 != nil {
+			t.Fatalf("first delivery refused: %v", err1)
+		}
+		err2 := verify(second)
+		if same := first.Encode() == second.Encode(); same != (err2 == nil) {
+			t.Fatalf("same form %v, second delivery err = %v", same, err2)
+		}
+		if err2 != nil {
+			checkFuzzErr(t, err2, 401, 401)
+		}
+	})
 }
 
 func FuzzVerifySNS(f *testing.F) {

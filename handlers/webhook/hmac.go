@@ -1,35 +1,54 @@
 package webhook
 
 import (
-	"crypto/hmac"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/leadhook/leadhook/rules"
 )
 
 // hmacVerifier checks an HMAC-SHA256 of the raw body carried in a header,
 // hex (default) or base64 encoded, optionally after a prefix such as
-// "sha256=" (GitHub style).
+// "sha256=" (GitHub style). Any of the source's secrets (auth.secret and
+// auth.secrets, for rotation) may have signed it.
+//
+// Without a timestamp a captured request verifies forever (the delivery
+// id, a hash of the body, only stops a replay while it is remembered).
+// With auth.timestamp_header set, the header carries Unix seconds, the
+// signature is over "{timestamp}.{body}" and the timestamp must be within
+// auth.tolerance (default 5m) of now: for senders we control.
 type hmacVerifier struct {
-	header string
-	secret []byte
-	prefix string
-	decode func(string) ([]byte, error)
+	header   string
+	keys     [][]byte
+	prefix   string
+	decode   func(string) ([]byte, error)
+	tsHeader string
+	tol      time.Duration
+	now      func() time.Time
 }
 
-func newHMACVerifier(src rules.Source) (Verifier, error) {
+func newHMACVerifier(src rules.Source, opts Options) (Verifier, error) {
 	a := src.Auth
-	if a.Secret == "" {
+	keys, err := provSecrets(src)
+	if err != nil {
 		return nil, fmt.Errorf("source %q: hmac-sha256 needs auth.secret", src.Name)
 	}
 	v := &hmacVerifier{
 		header: http.CanonicalHeaderKey(a.Header),
-		secret: []byte(a.Secret.Reveal()),
+		keys:   keys,
 		prefix: a.Prefix,
+		now:    opts.now,
+	}
+	if a.TimestampHeader != "" {
+		v.tsHeader = http.CanonicalHeaderKey(a.TimestampHeader)
+		if v.tol, err = parseTolerance(src.Name, a.Tolerance, DefaultTolerance); err != nil {
+			return nil, err
+		}
 	}
 	if v.header == "" {
 		v.header = "X-Signature"
@@ -67,10 +86,21 @@ func (v *hmacVerifier) Verify(req *Request) error {
 		got = got[len(v.prefix):]
 	}
 	sig, err := v.decode(got)
-	if err != nil {
+	if err != nil || len(sig) == 0 {
 		return Unauthorized()
 	}
-	if !hmac.Equal(sig, hmacSHA256(v.secret, req.Body)) {
+	if v.tsHeader == "" {
+		if !anyKeyMatches(v.keys, sig, req.Body) {
+			return Unauthorized()
+		}
+		return nil
+	}
+	ts := strings.TrimSpace(req.Header.Get(v.tsHeader))
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || !withinTolerance(time.Unix(sec, 0), v.now(), v.tol) {
+		return Unauthorized()
+	}
+	if !anyKeyMatches(v.keys, sig, []byte(ts), []byte{'.'}, req.Body) {
 		return Unauthorized()
 	}
 	return nil

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -30,6 +31,32 @@ func provSecret(src rules.Source) ([]byte, error) {
 		return nil, fmt.Errorf("source %q: auth %q needs a secret", src.Name, src.Auth.Type)
 	}
 	return []byte(s), nil
+}
+
+// provSecrets returns every signing secret of the source (auth.secret,
+// then auth.secrets: several while a secret is being rotated), or an
+// error naming the source when there is none.
+func provSecrets(src rules.Source) ([][]byte, error) {
+	var keys [][]byte
+	for _, s := range src.Auth.SigningSecrets() {
+		keys = append(keys, []byte(s.Reveal()))
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("source %q: auth %q needs a secret", src.Name, src.Auth.Type)
+	}
+	return keys, nil
+}
+
+// anyKeyMatches reports whether sig equals the HMAC-SHA256 of parts under
+// one of keys; every key is tried, so the time does not say which one.
+func anyKeyMatches(keys [][]byte, sig []byte, parts ...[]byte) bool {
+	ok := false
+	for _, k := range keys {
+		if hmac.Equal(sig, hmacSHA256(k, parts...)) {
+			ok = true
+		}
+	}
+	return ok
 }
 
 // provEmail normalises an email address: the bare address, lowercased;

@@ -24,6 +24,11 @@ type Options struct {
 	// MaxMemory caps the memory a multipart form may use (parts and
 	// values). Defaults to DefaultMaxMemory.
 	MaxMemory int64
+	// Seen remembers one-time values (Mailgun tokens) so each is accepted
+	// once within its window. Share it between replicas (the idempotency
+	// store: idempotency.Memory and idempotency.Redis implement it).
+	// Defaults to a small in-process store per verifier.
+	Seen SeenOnce
 }
 
 func (o Options) now() time.Time {
@@ -109,7 +114,7 @@ func NewVerifier(src rules.Source, opts Options) (Verifier, error) {
 	case "none":
 		v = newNoneVerifier()
 	case "hmac-sha256":
-		v, err = newHMACVerifier(src)
+		v, err = newHMACVerifier(src, opts)
 	case "standard-webhooks":
 		v, err = newStandardWebhooksVerifier(src, opts)
 	case "token":

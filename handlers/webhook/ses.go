@@ -20,7 +20,11 @@ import (
 // MIME message in content. A SubscriptionConfirmation is confirmed by a GET
 // of SubscribeURL, only for a topic listed in auth.topic_arns and only to
 // an https://sns.<region>.amazonaws.com host. A Lambda SimpleEmailEvent
-// ({"Records":[{"ses":...}]}, no body) is accepted too.
+// ({"Records":[{"ses":...}]}, no body) is accepted too, but never on a
+// source whose auth is sns: the SNS signature covers only the envelope's
+// signed keys (Message, MessageId, Subject, Timestamp, TopicArn, Type), so
+// only the signed Message may be read, and a body with any other key that
+// we would act on (Records) is refused.
 
 // sesConfirmTimeout bounds the SubscribeURL GET.
 const sesConfirmTimeout = 10 * time.Second
@@ -67,7 +71,11 @@ func (p *sesParser) ParseContext(ctx context.Context, req *Request) (*Parsed, er
 	if err := json.Unmarshal(req.Body, &probe); err != nil {
 		return nil, BadRequest("body", "invalid SNS JSON: %v", err)
 	}
-	if probe.Records != nil {
+	if p.src.Auth.Type == "sns" {
+		if probe.Records != nil {
+			return nil, BadRequest("Records", "not allowed in an SNS message: only the signed Message is read")
+		}
+	} else if probe.Records != nil {
 		return p.parseRecords(req, probe.Records)
 	}
 	env := &probe.snsEnvelope

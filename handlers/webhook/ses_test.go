@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -36,6 +38,51 @@ func TestParseSES(t *testing.T) {
 			delivery: noteID, want: want, check: checkMail,
 			fields: map[string]any{"dkim": "gray", "spf": "pass", "topic_arn": snsTestTopic, "recipients": "leads@inbound.example.org"}},
 		{name: "NotificationBase64", req: provRequest("text/plain", snsBody(t, b64)), delivery: noteID, want: want, check: checkMail},
+		// The SNS signature covers the envelope's signed keys only: a
+		// Records key, with or without a signed envelope, is never mail.
+		{name: "LambdaEventOnSNSSourceRefused", req: provRequest("application/json", provFixture(t, "ses/lambda_event.json")),
+			wantStatus: http.StatusBadRequest, wantField: "Records"},
+		{name: "RecordsAddedToSignedNotificationRefused", req: provRequest("text/plain", sesWithRecords(t, snsBody(t, note))),
+			wantStatus: http.StatusBadRequest, wantField: "Records"},
+		{name: "RecordsAddedToSignedConfirmationRefused",
+			req:        provRequest("text/plain", sesWithRecords(t, snsBody(t, snsTestEnvelope(t, "ses/subscription_confirmation.json")))),
+			wantStatus: http.StatusBadRequest, wantField: "Records"},
+		{name: "UnsubscribeConfirmation", req: provRequest("text/plain", []byte(`{"Type":"UnsubscribeConfirmation","MessageId":"u1","TopicArn":"`+snsTestTopic+`"}`)),
+			delivery: "u1", events: -1},
+		{name: "TopicNotAllowed", req: provRequest("text/plain", snsBody(t, otherTopic)), wantStatus: http.StatusForbidden, wantField: "TopicArn"},
+		{name: "MessageNotSES", req: provRequest("text/plain", snsBody(t, notSES)), wantStatus: http.StatusBadRequest, wantField: "Message"},
+		{name: "BounceNotification", req: provRequest("text/plain", snsBody(t, bounce)), wantStatus: http.StatusBadRequest, wantField: "Message"},
+		{name: "UnknownType", req: provRequest("text/plain", []byte(`{"Type":"Other"}`)), wantStatus: http.StatusBadRequest, wantField: "Type"},
+		{name: "NotJSON", req: provRequest("text/plain", []byte(`Type=Notification`)), wantStatus: http.StatusBadRequest, wantField: "body"},
+	})
+}
+
+// sesWithRecords adds the Lambda event's top-level Records (mail from an
+// attacker-chosen sender) to an SNS body, leaving the signed keys alone.
+func sesWithRecords(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	var lambda map[string]json.RawMessage
+	if err := json.Unmarshal(provFixture(t, "ses/lambda_event.json"), &lambda); err != nil {
+		t.Fatal(err)
+	}
+	m["Records"] = lambda["Records"]
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestParseSESLambdaEvent: a Lambda SimpleEmailEvent is mail on a source
+// that is not SNS-authenticated (the Lambda trigger, invoked by AWS).
+func TestParseSESLambdaEvent(t *testing.T) {
+	src := rules.Source{Format: "ses", Auth: rules.Auth{Type: "none"}}
+	p := provParser(t, src, Options{})
+	runParseCases(t, p, []provParseCase{
 		{name: "LambdaSimpleEmailEvent", req: provRequest("application/json", provFixture(t, "ses/lambda_event.json")),
 			delivery: "6n4thuhcbhpfiuf25gshf70rss364fuejrvmqko1",
 			want:     rules.Event{ID: "6n4thuhcbhpfiuf25gshf70rss364fuejrvmqko1", Kind: rules.KindEmail, Email: "aws@amazon.com", Name: "Amazon Web Services"},
@@ -44,14 +91,7 @@ func TestParseSES(t *testing.T) {
 					t.Errorf("Mail = %+v", m)
 				}
 			}},
-		{name: "UnsubscribeConfirmation", req: provRequest("text/plain", []byte(`{"Type":"UnsubscribeConfirmation","MessageId":"u1","TopicArn":"`+snsTestTopic+`"}`)),
-			delivery: "u1", events: -1},
-		{name: "TopicNotAllowed", req: provRequest("text/plain", snsBody(t, otherTopic)), wantStatus: http.StatusForbidden, wantField: "TopicArn"},
-		{name: "MessageNotSES", req: provRequest("text/plain", snsBody(t, notSES)), wantStatus: http.StatusBadRequest, wantField: "Message"},
-		{name: "BounceNotification", req: provRequest("text/plain", snsBody(t, bounce)), wantStatus: http.StatusBadRequest, wantField: "Message"},
-		{name: "UnknownType", req: provRequest("text/plain", []byte(`{"Type":"Other"}`)), wantStatus: http.StatusBadRequest, wantField: "Type"},
 		{name: "EmptyRecords", req: provRequest("application/json", []byte(`{"Records":[]}`)), wantStatus: http.StatusBadRequest, wantField: "Records"},
-		{name: "NotJSON", req: provRequest("text/plain", []byte(`Type=Notification`)), wantStatus: http.StatusBadRequest, wantField: "body"},
 	})
 }
 
@@ -118,3 +158,101 @@ func FuzzParseSES(f *testing.F) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// FuzzSESOverSNS: a validly signed SNS notification with attacker-chosen
+// extra top-level keys (a Records array, duplicates of signed keys, ...).
+// Property: when the verifier accepts the body, the parser acts on the
+// signed Message alone: it either refuses the body or yields exactly the
+// events the clean signed envelope yields (issue 13).
+func FuzzSESOverSNS(f *testing.F) {
+	fake := newSNSFake(f, time.Now().Add(24*time.Hour))
+	src := rules.Source{Name: "ses", Format: "ses", Auth: rules.Auth{Type: "sns", TopicARNs: []string{snsTestTopic}}}
+	v, err := NewVerifier(src, Options{HTTPClient: fake.client})
+	if err != nil {
+		f.Fatal(err)
+	}
+	p := provParser(f, src, Options{HTTPClient: fake.client})
+	note := snsTestEnvelope(f, "ses/notification.json")
+	var lambda map[string]json.RawMessage
+	if err := json.Unmarshal(provFixture(f, "ses/lambda_event.json"), &lambda); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(note.Message, []byte(`{"Records":`+string(lambda["Records"])+`}`))
+	f.Add(note.Message, []byte(`{"Message":"{\"notificationType\":\"Received\",\"mail\":{\"source\":\"eve@example.com\"}}"}`))
+	f.Add(`{"notificationType":"Received","mail":{"source":"x@example.com","commonHeaders":{"from":["x@example.com"]}}}`, []byte(`{}`))
+	f.Add("", []byte(`{"Type":"SubscriptionConfirmation"}`))
+	f.Fuzz(func(t *testing.T, message string, extra []byte) {
+		env := note
+		env.Message = message
+		env.Timestamp = time.Now().UTC().Format(time.RFC3339Nano)
+		fake.sign(t, &env, "2")
+		clean := snsBody(t, env)
+		body := clean
+		var add map[string]json.RawMessage
+		if json.Unmarshal(extra, &add) == nil && len(add) > 0 {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(clean, &m); err != nil {
+				t.Fatal(err)
+			}
+			for k, val := range add {
+				m[k] = val
+			}
+			if body, err = json.Marshal(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		req := provRequest("text/plain", body)
+		if err := v.Verify(req); err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status < 400 || e.Status > 503 {
+				t.Fatalf("Verify: %v is not a 4xx/503 *Error", err)
+			}
+			return
+		}
+		got, err := p.Parse(req)
+		if err != nil {
+			return // refused: nothing acted on
+		}
+		want, wantErr := p.Parse(provRequest("text/plain", clean))
+		if wantErr != nil {
+			t.Fatalf("extra keys made mail of a signed message that is not mail: %+v", got.Events)
+		}
+		if len(got.Events) != len(want.Events) || got.DeliveryID != want.DeliveryID {
+			t.Fatalf("parsed %d events (id %q), the signed Message gives %d (id %q)", len(got.Events), got.DeliveryID, len(want.Events), want.DeliveryID)
+		}
+		for i := range got.Events {
+			if g, w := got.Events[i], want.Events[i]; g.Email != w.Email || g.Mail.From != w.Mail.From || g.Mail.Subject != w.Mail.Subject {
+				t.Fatalf("event %d from %q (%q), the signed Message says %q (%q)", i, g.Email, g.Mail.Subject, w.Email, w.Mail.Subject)
+			}
+		}
+	})
+}
+
+// TestSESForgedRecordsOnSignedMessage is the issue 13 reproduction end to
+// end: a Records key added to a genuine, validly signed SNS notification
+// still verifies (SNS signs only its own keys), so the parser must refuse
+// it rather than take the mail from Records.
+func TestSESForgedRecordsOnSignedMessage(t *testing.T) {
+	fake := newSNSFake(t, time.Now().Add(time.Hour))
+	src := rules.Source{Name: "ses", Format: "ses", Auth: rules.Auth{Type: "sns", TopicARNs: []string{snsTestTopic}}}
+	v, err := NewVerifier(src, Options{HTTPClient: fake.client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := provParser(t, src, Options{HTTPClient: fake.client})
+	for _, name := range []string{"ses/notification.json", "ses/subscription_confirmation.json"} {
+		t.Run(name, func(t *testing.T) {
+			env := snsTestEnvelope(t, name)
+			fake.sign(t, &env, "2")
+			req := provRequest("text/plain", sesWithRecords(t, snsBody(t, env)))
+			if err := v.Verify(req); err != nil {
+				t.Fatalf("Verify: %v (the forgery keeps the signed keys intact)", err)
+			}
+			got, err := p.Parse(req)
+			provWantError(t, err, http.StatusBadRequest, "Records")
+			if got != nil {
+				t.Fatalf("parsed %+v", got)
+			}
+		})
+	}
+}

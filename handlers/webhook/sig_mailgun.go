@@ -1,8 +1,10 @@
 package webhook
 
 import (
-	"crypto/hmac"
+	"context"
+	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -12,23 +14,32 @@ import (
 // Mailgun: the form fields timestamp, token and signature, where signature
 // = hex HMAC-SHA256(webhook signing key, timestamp + token). The timestamp
 // (Unix seconds) must be within the tolerance (default 5 minutes) of now.
-// Works for urlencoded and multipart bodies.
+// Works for urlencoded and multipart bodies. Any of auth.secret and
+// auth.secrets may be the key (rotation).
 //
-// A replayed token is not refused here: Mailgun may resend a delivery that
-// failed (a 503 from us) with the same signature fields, and refusing it
-// would lose the mail. Replays never act twice all the same: the mailgun
-// parser's delivery id (Message-Id, else the token) goes through the
-// idempotency store, which answers a replay with the first answer.
+// The signature covers only timestamp and token, not the mail: a captured
+// triple would sign any mail for the whole window. So a token is accepted
+// once within the window: Options.Seen (the shared idempotency store)
+// remembers each token with a hash of the form it came with. The same
+// token with the same form again is Mailgun retrying a delivery we did
+// not finish (a 503): it passes, and the delivery id (Message-Id, else
+// the token) makes the idempotency store answer it with the first answer
+// when there was one. The same token with any other form is refused (401).
 
 type mailgunVerifier struct {
-	key    []byte
+	name   string
+	keys   [][]byte
 	tol    time.Duration
 	maxMem int64
 	now    func() time.Time
+	seen   SeenOnce
 }
 
+// mailgunSeenTimeout bounds the seen-once store lookup.
+const mailgunSeenTimeout = 5 * time.Second
+
 func newMailgunVerifier(src rules.Source, opts Options) (Verifier, error) {
-	key, err := provSecret(src)
+	keys, err := provSecrets(src)
 	if err != nil {
 		return nil, err
 	}
@@ -36,11 +47,22 @@ func newMailgunVerifier(src rules.Source, opts Options) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &mailgunVerifier{key: key, tol: tol, maxMem: opts.maxMemory(), now: opts.now}, nil
+	seen := opts.Seen
+	if seen == nil {
+		seen = newLocalSeen(opts.now)
+	}
+	return &mailgunVerifier{name: src.Name, keys: keys, tol: tol, maxMem: opts.maxMemory(), now: opts.now, seen: seen}, nil
 }
 
 // Verify implements Verifier.
 func (v *mailgunVerifier) Verify(req *Request) error {
+	ctx, cancel := context.WithTimeout(context.Background(), mailgunSeenTimeout)
+	defer cancel()
+	return v.VerifyContext(ctx, req)
+}
+
+// VerifyContext is Verify with a caller's context for the seen-once store.
+func (v *mailgunVerifier) VerifyContext(ctx context.Context, req *Request) error {
 	form, err := provParseForm(req, v.maxMem)
 	if err != nil {
 		return Unauthorized()
@@ -54,7 +76,17 @@ func (v *mailgunVerifier) Verify(req *Request) error {
 		return Unauthorized()
 	}
 	sig, err := hex.DecodeString(form.Values.Get("signature"))
-	if err != nil || !hmac.Equal(sig, hmacSHA256(v.key, []byte(ts), []byte(token))) {
+	if err != nil || len(sig) == 0 || !anyKeyMatches(v.keys, sig, []byte(ts), []byte(token)) {
+		return Unauthorized()
+	}
+	// The token may be presented until its timestamp leaves the window,
+	// at most 2*tol from first sight; remember it a little longer.
+	sum := sha256.Sum256([]byte(form.Values.Encode() + "\nfiles=" + strconv.Itoa(form.Files)))
+	first, err := v.seen.FirstUse(ctx, "mailgun-token\n"+v.name+"\n"+token, hex.EncodeToString(sum[:]), 2*v.tol+time.Minute)
+	if err != nil {
+		return &Error{Status: http.StatusServiceUnavailable, Message: "the token store is unavailable; retry later"}
+	}
+	if !first {
 		return Unauthorized()
 	}
 	return nil

@@ -11,12 +11,13 @@ import (
 )
 
 // Stripe-Signature: t=<unix s>,v1=<hex>,v1=<hex>,v0=... . Every v1 is
-// tried (secret rotation); the HMAC-SHA256 key is the secret string as-is
+// tried (secret rotation on Stripe's side), with every secret of
+// auth.secret and auth.secrets (rotation on ours); the HMAC-SHA256 key is the secret string as-is
 // (whsec_ included) over "{t}.{body}"; t must be within the tolerance
 // (default 300s) of now.
 
 func newStripeVerifier(src rules.Source, opts Options) (Verifier, error) {
-	key, err := provSecret(src)
+	keys, err := provSecrets(src)
 	if err != nil {
 		return nil, err
 	}
@@ -33,11 +34,13 @@ func newStripeVerifier(src rules.Source, opts Options) (Verifier, error) {
 		if !withinTolerance(time.Unix(sec, 0), opts.now(), tol) {
 			return Unauthorized()
 		}
-		want := hmacSHA256(key, []byte(ts+"."), req.Body)
 		ok := false
-		for _, s := range sigs {
-			if b, err := hex.DecodeString(s); err == nil && hmac.Equal(b, want) {
-				ok = true // keep looping: constant work whichever entry matches
+		for _, key := range keys {
+			want := hmacSHA256(key, []byte(ts+"."), req.Body)
+			for _, s := range sigs {
+				if b, err := hex.DecodeString(s); err == nil && hmac.Equal(b, want) {
+					ok = true // keep looping: constant work whichever entry matches
+				}
 			}
 		}
 		if !ok {

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"crypto/hmac"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -15,7 +14,7 @@ import (
 // within the tolerance (default 5 minutes) of now.
 
 func newWebflowVerifier(src rules.Source, opts Options) (Verifier, error) {
-	key, err := provSecret(src)
+	keys, err := provSecrets(src)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +32,7 @@ func newWebflowVerifier(src rules.Source, opts Options) (Verifier, error) {
 			return Unauthorized()
 		}
 		sig, err := hex.DecodeString(strings.TrimSpace(req.Header.Get("X-Webflow-Signature")))
-		if err != nil || len(sig) == 0 || !hmac.Equal(sig, hmacSHA256(key, []byte(ts+":"), req.Body)) {
+		if err != nil || len(sig) == 0 || !anyKeyMatches(keys, sig, []byte(ts+":"), req.Body) {
 			return Unauthorized()
 		}
 		return nil

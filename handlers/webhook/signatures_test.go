@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"testing"
@@ -180,6 +182,171 @@ func TestVerifyMailgunReplay(t *testing.T) {
 		if !s.ok {
 			provWantError(t, err, http.StatusUnauthorized, "")
 		}
+	}
+}
+
+// TestVerifyMailgunTokenOnce: the signature covers only timestamp and
+// token, so one captured triple must not carry other mail (issue 13).
+func TestVerifyMailgunTokenOnce(t *testing.T) {
+	const token = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn"
+	const sig = "93f914f02443fad634158c3d7bd4c38a0824eb28fadbb2a7853a33cbd405f1ac" // [C] key key-test, ts 1700000000
+	mail := func(from string) *Request {
+		v := url.Values{"timestamp": {"1700000000"}, "token": {token}, "signature": {sig}, "from": {from}}
+		return provRequest("application/x-www-form-urlencoded", []byte(v.Encode()))
+	}
+	newV := func(t *testing.T, seen SeenOnce) Verifier {
+		t.Helper()
+		v, err := NewVerifier(rules.Source{Name: "mg", Auth: rules.Auth{Type: "mailgun", Secret: "key-test"}},
+			Options{Now: func() time.Time { return provTestTime }, Seen: seen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	t.Run("SameTokenOtherMailRefused", func(t *testing.T) {
+		v := newV(t, nil)
+		if err := v.Verify(mail("Jane <jane@example.com>")); err != nil {
+			t.Fatalf("first: %v", err)
+		}
+		provWantError(t, v.Verify(mail("Eve <eve@example.com>")), http.StatusUnauthorized, "")
+	})
+	t.Run("SameTokenSameMailPasses", func(t *testing.T) {
+		v := newV(t, nil)
+		for i := range 2 {
+			if err := v.Verify(mail("Jane <jane@example.com>")); err != nil {
+				t.Fatalf("send %d: %v", i, err)
+			}
+		}
+	})
+	t.Run("SharedStoreAcrossReplicas", func(t *testing.T) {
+		shared := newLocalSeen(func() time.Time { return provTestTime })
+		a, b := newV(t, shared), newV(t, shared)
+		if err := a.Verify(mail("Jane <jane@example.com>")); err != nil {
+			t.Fatalf("replica a: %v", err)
+		}
+		provWantError(t, b.Verify(mail("Eve <eve@example.com>")), http.StatusUnauthorized, "")
+	})
+	t.Run("StoreDownIsTemporary", func(t *testing.T) {
+		v := newV(t, failingSeen{})
+		provWantError(t, v.Verify(mail("Jane <jane@example.com>")), http.StatusServiceUnavailable, "")
+	})
+	t.Run("BadSignatureNotRemembered", func(t *testing.T) {
+		seen := &countingSeen{SeenOnce: newLocalSeen(time.Now)}
+		v := newV(t, seen)
+		bad := url.Values{"timestamp": {"1700000000"}, "token": {token}, "signature": {"00"}, "from": {"x@example.com"}}
+		provWantError(t, v.Verify(provRequest("application/x-www-form-urlencoded", []byte(bad.Encode()))), http.StatusUnauthorized, "")
+		if seen.n != 0 {
+			t.Fatalf("an unsigned request reached the seen-once store %d times", seen.n)
+		}
+	})
+}
+
+type failingSeen struct{}
+
+func (failingSeen) FirstUse(context.Context, string, string, time.Duration) (bool, error) {
+	return false, errors.New("store down")
+}
+
+type countingSeen struct {
+	SeenOnce
+	n int
+}
+
+func (c *countingSeen) FirstUse(ctx context.Context, k, v string, ttl time.Duration) (bool, error) {
+	c.n++
+	return c.SeenOnce.FirstUse(ctx, k, v, ttl)
+}
+
+// TestVerifyHMACTimestamped: hmac-sha256 with auth.timestamp_header signs
+// "{timestamp}.{body}" and refuses a timestamp outside the tolerance.
+func TestVerifyHMACTimestamped(t *testing.T) {
+	const body = `{"email":"jane@example.com"}`
+	const good = "sha256=3a66caa9f6faf6d50de8ada4ec48113c522d8de4bc76aae85dea28d2793bd060"     // [C] secret site-secret, "1700000000."+body
+	const bodyOnly = "sha256=7cd06368539aef7304c5536dc937ba87dfd97632758a1a45457b2d90f3710bb4" // [C] same secret, body alone
+	req := func(ts, sig, b string) *Request {
+		return provRequest("application/json", []byte(b), "X-Leadhook-Timestamp", ts, "X-Signature", sig)
+	}
+	auth := rules.Auth{Type: "hmac-sha256", Header: "X-Signature", Prefix: "sha256=", Secret: "site-secret", TimestampHeader: "X-Leadhook-Timestamp"}
+	runSigCases(t, auth, []sigCase{
+		{name: "ComputedVector", req: req("1700000000", good, body), ok: true},
+		{name: "WithinWindow", req: req("1700000000", good, body), now: provTestTime.Add(299 * time.Second), ok: true},
+		{name: "ReplayAfterWindow", req: req("1700000000", good, body), now: provTestTime.Add(301 * time.Second), ok: false},
+		{name: "FromTheFuture", req: req("1700000000", good, body), now: provTestTime.Add(-301 * time.Second), ok: false},
+		{name: "TimestampNotSigned", req: req("1700000001", good, body), ok: false},
+		{name: "BodyOnlySignature", req: req("1700000000", bodyOnly, body), ok: false},
+		{name: "TamperedBody", req: req("1700000000", good, body+" "), ok: false},
+		{name: "MissingTimestamp", req: provRequest("application/json", []byte(body), "X-Signature", good), ok: false},
+		{name: "TimestampNotANumber", req: req("1700000000.0", good, body), ok: false},
+	})
+	wide := auth
+	wide.Tolerance = "1h"
+	runSigCases(t, wide, []sigCase{
+		{name: "ConfiguredTolerance", req: req("1700000000", good, body), now: provTestTime.Add(59 * time.Minute), ok: true},
+	})
+	// Without timestamp_header the same source verifies the body alone
+	// (and forever: the README's replay window says so).
+	plain := auth
+	plain.TimestampHeader = ""
+	runSigCases(t, plain, []sigCase{
+		{name: "UntimestampedVerifiesYearsLater", req: req("", bodyOnly, body), now: provTestTime.Add(3 * 365 * 24 * time.Hour), ok: true},
+	})
+}
+
+// TestVerifySecretRotation: every HMAC-style scheme accepts any of
+// auth.secret and auth.secrets (issue 13), checked with the vectors above.
+func TestVerifySecretRotation(t *testing.T) {
+	cases := []struct {
+		name   string
+		auth   rules.Auth // Secret is the new secret; the vector's is in Secrets
+		secret string
+		req    *Request
+	}{
+		{"hmac-sha256", rules.Auth{Type: "hmac-sha256", Header: "X-Signature", Prefix: "sha256="}, "site-secret",
+			provRequest("application/json", []byte(`{"email":"jane@example.com"}`), "X-Signature", "sha256=7cd06368539aef7304c5536dc937ba87dfd97632758a1a45457b2d90f3710bb4")},
+		{"github", rules.Auth{Type: "github"}, "It's a Secret to Everybody",
+			provRequest("application/json", []byte("Hello, World!"), "X-Hub-Signature-256", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")},
+		{"typeform", rules.Auth{Type: "typeform"}, "abc123",
+			provRequest("application/json", []byte(`{"event_id":"LtWXD3crgy","event_type":"form_response"}`), "Typeform-Signature", "sha256=fQ0Tf/AAVUZy1Bdk1is5tXMLH2Il2Qj36lezGX2eN6s=")},
+		{"tally", rules.Auth{Type: "tally"}, "tallysecret",
+			provRequest("application/json", []byte(`{"eventId":"a","eventType":"FORM_RESPONSE"}`), "Tally-Signature", "SDzKlmK8RHY1dDw9TvGg7tb8gjS6VsVDIfgseJWwV3c=")},
+		{"stripe", rules.Auth{Type: "stripe"}, "whsec_test",
+			provRequest("application/json", []byte(`{"id":"evt_test","object":"event"}`), "Stripe-Signature", "t=1700000000,v1=c25fec335f20601dcb662f0e7c4944646158a9324bb6ed8b7f6ab126449f507a")},
+		{"webflow", rules.Auth{Type: "webflow"}, "client_secret",
+			provRequest("application/json", []byte(`{"triggerType":"form_submission","payload":{"name":"Contact Us"}}`), "X-Webflow-Timestamp", "1700000000000", "X-Webflow-Signature", "f820bfcdd430889767dc902fff314648b279e2b4d891c6cf0441482121fc0bad")},
+		{"mailgun", rules.Auth{Type: "mailgun"}, "key-test",
+			provRequest("application/x-www-form-urlencoded", []byte(url.Values{"timestamp": {"1700000000"}, "token": {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn"},
+				"signature": {"93f914f02443fad634158c3d7bd4c38a0824eb28fadbb2a7853a33cbd405f1ac"}, "from": {"bob@example.com"}}.Encode()))},
+		{"standard-webhooks", rules.Auth{Type: "standard-webhooks"}, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+			provRequest("application/json", []byte(`{"test": 2432232314}`), "Webhook-Id", "msg_p5jXN8AQM9LWM0D4loKWxJek", "Webhook-Timestamp", "1614265330",
+				"Webhook-Signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			now := provTestTime
+			if tc.auth.Type == "standard-webhooks" {
+				now = time.Unix(1614265330, 0)
+			}
+			verify := func(a rules.Auth) error {
+				v, err := NewVerifier(rules.Source{Name: "test", Auth: a}, Options{Now: func() time.Time { return now }})
+				if err != nil {
+					t.Fatalf("NewVerifier: %v", err)
+				}
+				return v.Verify(tc.req)
+			}
+			newOnly := tc.auth
+			newOnly.Secret = "whsec_bmV3LXNlY3JldC1hZnRlci1yb3RhdGlvbg==" // also valid as a Standard Webhooks key
+			provWantError(t, verify(newOnly), http.StatusUnauthorized, "")
+			rotating := newOnly
+			rotating.Secrets = []rules.Secret{"whsec_b3RoZXI=", rules.Secret(tc.secret)}
+			if err := verify(rotating); err != nil {
+				t.Fatalf("old secret in auth.secrets: %v", err)
+			}
+			onlyList := tc.auth
+			onlyList.Secrets = []rules.Secret{rules.Secret(tc.secret)}
+			if err := verify(onlyList); err != nil {
+				t.Fatalf("auth.secrets without auth.secret: %v", err)
+			}
+		})
 	}
 }
 

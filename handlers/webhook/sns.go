@@ -29,7 +29,14 @@ import (
 // (SignatureVersion 1) or SHA256 (2), with the certificate at
 // SigningCertURL, which must be https://sns.<region>.amazonaws.com/...pem.
 // Certificates are fetched with Options.HTTPClient and cached until they
-// expire. The topic must be listed in auth.topic_arns.
+// expire. The topic must be listed in auth.topic_arns. A message whose
+// signed Timestamp is more than auth.tolerance (default SNSDefaultMaxAge,
+// 15 minutes) from now is refused: a signed message does not verify
+// forever.
+
+// SNSDefaultMaxAge is how old (or how far ahead) a signed SNS message's
+// Timestamp may be, unless the source sets auth.tolerance.
+const SNSDefaultMaxAge = 15 * time.Minute
 
 const (
 	snsFetchTimeout = 10 * time.Second
@@ -69,6 +76,7 @@ func snsHTTPClient(opts Options) *http.Client {
 
 type snsVerifier struct {
 	topics []string
+	maxAge time.Duration
 	client *http.Client
 	now    func() time.Time
 
@@ -80,7 +88,11 @@ func newSNSVerifier(src rules.Source, opts Options) (Verifier, error) {
 	if len(src.Auth.TopicARNs) == 0 {
 		return nil, fmt.Errorf("source %q: auth sns needs topic_arns", src.Name)
 	}
-	return &snsVerifier{topics: src.Auth.TopicARNs, client: snsHTTPClient(opts), now: opts.now,
+	maxAge, err := parseTolerance(src.Name, src.Auth.Tolerance, SNSDefaultMaxAge)
+	if err != nil {
+		return nil, err
+	}
+	return &snsVerifier{topics: src.Auth.TopicARNs, maxAge: maxAge, client: snsHTTPClient(opts), now: opts.now,
 		certs: map[string]*x509.Certificate{}}, nil
 }
 
@@ -101,6 +113,10 @@ func (v *snsVerifier) VerifyContext(ctx context.Context, req *Request) error {
 		return Unauthorized()
 	}
 	if h := req.Header.Get("X-Amz-Sns-Topic-Arn"); h != "" && h != env.TopicArn {
+		return Unauthorized()
+	}
+	ts, err := time.Parse(time.RFC3339Nano, env.Timestamp)
+	if err != nil || !withinTolerance(ts, v.now(), v.maxAge) {
 		return Unauthorized()
 	}
 	hash, sum, err := snsDigest(&env)

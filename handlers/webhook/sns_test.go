@@ -48,7 +48,7 @@ type snsFake struct {
 	confirmCode int
 }
 
-func newSNSFake(t *testing.T, notAfter time.Time) *snsFake {
+func newSNSFake(t testing.TB, notAfter time.Time) *snsFake {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -110,7 +110,7 @@ func (f *snsFake) clientFor(srv *httptest.Server) *http.Client {
 }
 
 // sign sets the signature fields of env for the version ("1" or "2").
-func (f *snsFake) sign(t *testing.T, env *snsEnvelope, version string) {
+func (f *snsFake) sign(t testing.TB, env *snsEnvelope, version string) {
 	t.Helper()
 	env.SignatureVersion, env.SigningCertURL = version, snsTestCertURL
 	canon, err := snsTestCanonical(env)
@@ -151,16 +151,19 @@ func snsTestCanonical(env *snsEnvelope) (string, error) {
 	return b.String(), nil
 }
 
-func snsTestEnvelope(t *testing.T, name string) snsEnvelope {
+func snsTestEnvelope(t testing.TB, name string) snsEnvelope {
 	t.Helper()
 	var env snsEnvelope
 	if err := json.Unmarshal(provFixture(t, name), &env); err != nil {
 		t.Fatal(err)
 	}
+	// The fixtures' timestamps are years old and a signed SNS message is
+	// only good for SNSDefaultMaxAge: date it now.
+	env.Timestamp = time.Now().UTC().Format(time.RFC3339Nano)
 	return env
 }
 
-func snsBody(t *testing.T, env snsEnvelope) []byte {
+func snsBody(t testing.TB, env snsEnvelope) []byte {
 	t.Helper()
 	b, err := json.Marshal(env)
 	if err != nil {
@@ -213,6 +216,27 @@ func TestVerifySNS(t *testing.T) {
 		{"CertNotPEMPath", signed(note, "2", func(e *snsEnvelope) { e.SigningCertURL = "https://" + snsTestHost + "/cert" }), http.StatusUnauthorized},
 		{"UnknownType", signed(note, "2", func(e *snsEnvelope) { e.Type = "Other" }), http.StatusUnauthorized},
 		{"NotJSON", []byte("{"), http.StatusUnauthorized},
+		// A validly signed message does not verify forever (issue 13).
+		{"SignedMessageOlderThanWindow", signed(note, "2", nil), http.StatusUnauthorized},
+		{"SignedMessageFromTheFuture", signed(note, "2", nil), http.StatusUnauthorized},
+		{"TimestampNotRFC3339", signed(note, "2", nil), http.StatusUnauthorized},
+	}
+	// Re-sign the three age cases with their own timestamps.
+	for i := range cases {
+		var ts string
+		switch cases[i].name {
+		case "SignedMessageOlderThanWindow":
+			ts = time.Now().Add(-SNSDefaultMaxAge - time.Minute).UTC().Format(time.RFC3339Nano)
+		case "SignedMessageFromTheFuture":
+			ts = time.Now().Add(SNSDefaultMaxAge + time.Minute).UTC().Format(time.RFC3339Nano)
+		case "TimestampNotRFC3339":
+			ts = "yesterday"
+		default:
+			continue
+		}
+		env := note
+		env.Timestamp = ts
+		cases[i].body = signed(env, "2", nil)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,6 +263,47 @@ func newTestSNSVerifier(t *testing.T, client *http.Client) Verifier {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestVerifySNSMaxAge: the window is measured on the injected clock and
+// auth.tolerance widens or narrows it.
+func TestVerifySNSMaxAge(t *testing.T) {
+	fake := newSNSFake(t, time.Now().Add(24*time.Hour))
+	note := snsTestEnvelope(t, "ses/notification.json")
+	signedAt := time.Now().UTC().Truncate(time.Second)
+	note.Timestamp = signedAt.Format(time.RFC3339Nano)
+	fake.sign(t, &note, "2")
+	body := snsBody(t, note)
+	cases := []struct {
+		name      string
+		tolerance string
+		age       time.Duration
+		status    int // 0 = accepted
+	}{
+		{"Fresh", "", time.Minute, 0},
+		{"AtDefaultWindow", "", SNSDefaultMaxAge, 0},
+		{"PastDefaultWindow", "", SNSDefaultMaxAge + time.Second, http.StatusUnauthorized},
+		{"PastConfiguredWindow", "2m", 3 * time.Minute, http.StatusUnauthorized},
+		{"WithinConfiguredWindow", "1h", 30 * time.Minute, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			now := signedAt.Add(tc.age)
+			v, err := NewVerifier(rules.Source{Name: "test", Auth: rules.Auth{Type: "sns", TopicARNs: []string{snsTestTopic}, Tolerance: tc.tolerance}},
+				Options{HTTPClient: fake.client, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = v.Verify(provRequest("text/plain", body))
+			if tc.status == 0 {
+				if err != nil {
+					t.Fatalf("Verify: %v", err)
+				}
+				return
+			}
+			provWantError(t, err, tc.status, "")
+		})
+	}
 }
 
 func TestVerifySNSCertificateProblems(t *testing.T) {

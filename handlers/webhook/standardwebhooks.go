@@ -30,6 +30,9 @@ func newStandardWebhooksVerifier(src rules.Source, opts Options) (Verifier, erro
 	fields := strings.FieldsFunc(src.Auth.Secret.Reveal(), func(r rune) bool {
 		return r == ' ' || r == ',' || r == '\n' || r == '\t'
 	})
+	for _, s := range src.Auth.Secrets {
+		fields = append(fields, s.Reveal())
+	}
 	if len(fields) == 0 {
 		return nil, fmt.Errorf("source %q: standard-webhooks needs auth.secret", src.Name)
 	}
