@@ -266,3 +266,19 @@ func TestMemoryBytesAccounting(t *testing.T) {
 		t.Fatalf("after expiry: Bytes() = %d, Len() = %d", m.Bytes(), m.Len())
 	}
 }
+
+// TestMemoryFirstUseCountsBytes: one-time values (Mailgun tokens) count
+// against the byte bound like stored answers, so a flood of tokens cannot
+// grow the store past it.
+func TestMemoryFirstUseCountsBytes(t *testing.T) {
+	m := idempotency.NewMemory(0, idempotency.WithMaxBytes(4096))
+	ctx := context.Background()
+	for i := range 1000 {
+		if _, err := m.FirstUse(ctx, "token-"+strconv.Itoa(i), strings.Repeat("v", 64), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := m.Bytes(); got <= 0 || got > 4096 {
+		t.Fatalf("Bytes() = %d after 1000 tokens, want within (0, 4096]", got)
+	}
+}

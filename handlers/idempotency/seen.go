@@ -33,7 +33,9 @@ func (m *Memory) FirstUse(_ context.Context, key, value string, ttl time.Duratio
 		}
 		m.remove(el)
 	}
-	m.byKey[key] = m.order.PushBack(&entry{key: key, answer: Answer{Body: []byte(value)}, expires: now.Add(ttl)})
+	e := &entry{key: key, answer: Answer{Body: []byte(value)}, expires: now.Add(ttl), size: int64(len(key)+len(value)) + entryOverhead}
+	m.byKey[key] = m.order.PushBack(e)
+	m.bytes += e.size
 	m.evict(now)
 	return true, nil
 }
