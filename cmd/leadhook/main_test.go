@@ -196,3 +196,26 @@ func TestServeOnSandbox(t *testing.T) {
 		t.Fatalf("healthcheck of a stopped server exit %d, want 1", code)
 	}
 }
+
+// TestEverySubcommandHelp: -h and --help print the subcommand's usage on
+// stdout and exit 0, for every subcommand, whatever the environment
+// (lambda outside Lambda, sweep without credentials).
+func TestEverySubcommandHelp(t *testing.T) {
+	for name := range commands() {
+		for _, flag := range []string{"-h", "--help", "-help"} {
+			t.Run(name+" "+flag, func(t *testing.T) {
+				env, out, errw := testEnv(map[string]string{"LEADHOOK_RULES": "../../rules.example.yaml"})
+				code := run(context.Background(), []string{name, flag}, env)
+				if code != 0 {
+					t.Errorf("exit %d, want 0; stderr %q", code, errw.String())
+				}
+				if want := "Usage: leadhook " + name; !strings.HasPrefix(out.String(), want) {
+					t.Errorf("stdout = %q, want it to start with %q", out.String(), want)
+				}
+				if errw.String() != "" {
+					t.Errorf("stderr = %q, want nothing", errw.String())
+				}
+			})
+		}
+	}
+}
