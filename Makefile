@@ -59,7 +59,10 @@ $(DIST_DIR)/leadhook-lambda-%.zip: $(DIST_DIR)/lambda-%/bootstrap FORCE
 
 # sam build (Metadata BuildMethod: makefile) runs build-<LogicalId> with
 # ARTIFACTS_DIR set; the function reads /var/task/rules.yaml.
+# Without ARTIFACTS_DIR the hook would write /bootstrap into the filesystem
+# root: refuse (sam build sets it; by hand, pass ARTIFACTS_DIR=dir).
 build-LeadhookFunction: ## sam build hook: bootstrap + rules.yaml into $ARTIFACTS_DIR
+	$(if $(strip $(ARTIFACTS_DIR)),,$(error ARTIFACTS_DIR is not set: sam build sets it; by hand run make build-LeadhookFunction ARTIFACTS_DIR=dir (or make lambda for the zips)))
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) $(GO) build -trimpath -tags $(LAMBDA_TAGS) -ldflags '$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./cmd/leadhook
 	cp $(RULES) $(ARTIFACTS_DIR)/rules.yaml
 
