@@ -92,6 +92,8 @@ type Config struct {
 	// SandboxRequested is LEADHOOK_SANDBOX / --sandbox: the in-memory
 	// sandbox was asked for, not fallen into.
 	SandboxRequested bool
+	// Version is the build's version (leadhook_build_info).
+	Version string
 
 	DeskeraBaseURL, AccessToken, ClientID, ClientSecret, RefreshToken string
 	RateLimit                                                         *float64
@@ -157,7 +159,11 @@ func parseConfig(name string, args []string, env *Env) (*Config, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	get := func(env string) string { return strings.TrimSpace(*vals[env]) }
-	return buildConfig(get)
+	c, err := buildConfig(get)
+	if c != nil {
+		c.Version = env.Version
+	}
+	return c, err
 }
 
 func buildConfig(get func(string) string) (*Config, error) {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -180,6 +181,16 @@ func TestServeOnSandbox(t *testing.T) {
 	}
 	if code, body := get(t, base+"/metrics", nil); code != 200 || !strings.Contains(body, `leadhook_events_total{outcome="ok",source="website"} 1`) {
 		t.Fatalf("metrics %d", code)
+	}
+	_, metrics := get(t, base+"/metrics", nil)
+	for _, want := range []string{
+		`leadhook_build_info{goversion="` + runtime.Version() + `",revision="`,
+		`",version="v-test"} 1`,
+		`leadhook_delivery_duration_seconds_count{source="website"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	env, _, errw := testEnv(nil)
 	if code := run(context.Background(), []string{"healthcheck", "--addr", strings.TrimPrefix(base, "http://")}, env); code != 0 {

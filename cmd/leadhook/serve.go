@@ -86,6 +86,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	}
 	a := &app{cfg: cfg, log: log, set: set}
 	metrics := handlers.NewMetrics()
+	metrics.SetBuildInfo(cfg.Version)
 	client, err := a.newDeskera(metrics)
 	if err != nil {
 		return nil, err
