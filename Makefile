@@ -27,8 +27,12 @@ LAMBDA_ARCH ?= arm64
 help: ## list targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
 
-test: vet ## vet, every test with the race detector, and the shipped rules' validate + test (what CI runs)
-	$(GO) test -race -count=1 ./...
+# go test -json through internal/testskips: the usual ok/FAIL lines and
+# failures' output, then which tests were skipped and why (Redis, the Lambda
+# emulator, kubectl...), so a green run does not pass for a full one.
+# pipefail: a failing go test still fails make test.
+test: vet ## vet, every test with the race detector (skips summarised), and the shipped rules' validate + test (what CI runs)
+	bash -o pipefail -c '$(GO) test -json -race -count=1 ./... 2>&1 | $(GO) run ./internal/testskips'
 	$(GO) run ./cmd/leadhook validate rules.example.yaml
 	$(GO) run ./cmd/leadhook test rules.example.test.yaml
 
