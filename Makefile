@@ -27,8 +27,12 @@ LAMBDA_ARCH ?= arm64
 help: ## list targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-28s %s\n", $$1, $$2}'
 
-test: vet ## vet, every test with the race detector, and the shipped rules' validate + test (what CI runs)
-	$(GO) test -race -count=1 ./...
+# go test -json through internal/testskips: the usual ok/FAIL lines and
+# failures' output, then which tests were skipped and why (Redis, the Lambda
+# emulator, kubectl...), so a green run does not pass for a full one.
+# pipefail: a failing go test still fails make test.
+test: vet ## vet, every test with the race detector (skips summarised), and the shipped rules' validate + test (what CI runs)
+	bash -o pipefail -c '$(GO) test -json -race -count=1 ./... 2>&1 | $(GO) run ./internal/testskips'
 	$(GO) run ./cmd/leadhook validate rules.example.yaml
 	$(GO) run ./cmd/leadhook test rules.example.test.yaml
 
@@ -59,7 +63,10 @@ $(DIST_DIR)/leadhook-lambda-%.zip: $(DIST_DIR)/lambda-%/bootstrap FORCE
 
 # sam build (Metadata BuildMethod: makefile) runs build-<LogicalId> with
 # ARTIFACTS_DIR set; the function reads /var/task/rules.yaml.
+# Without ARTIFACTS_DIR the hook would write /bootstrap into the filesystem
+# root: refuse (sam build sets it; by hand, pass ARTIFACTS_DIR=dir).
 build-LeadhookFunction: ## sam build hook: bootstrap + rules.yaml into $ARTIFACTS_DIR
+	$(if $(strip $(ARTIFACTS_DIR)),,$(error ARTIFACTS_DIR is not set: sam build sets it; by hand run make build-LeadhookFunction ARTIFACTS_DIR=dir (or make lambda for the zips)))
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) $(GO) build -trimpath -tags $(LAMBDA_TAGS) -ldflags '$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./cmd/leadhook
 	cp $(RULES) $(ARTIFACTS_DIR)/rules.yaml
 

@@ -634,3 +634,57 @@ func TestKustomizeBuild(t *testing.T) {
 		t.Errorf("rules ConfigMap not rendered as leadhook-rules with rules.yaml")
 	}
 }
+
+// rulesCopyDrift is "" when the Kubernetes rules are the example byte for
+// byte, else the first line where they differ.
+func rulesCopyDrift(example, k8s string) string {
+	if example == k8s {
+		return ""
+	}
+	a, b := strings.Split(example, "\n"), strings.Split(k8s, "\n")
+	for i := 0; i < max(len(a), len(b)); i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return fmt.Sprintf("%s/rules.yaml differs from rules.example.yaml at line %d: %q, example %q (cp rules.example.yaml %s/rules.yaml)", k8sDir, i+1, y, x, k8sDir)
+		}
+	}
+	return fmt.Sprintf("%s/rules.yaml differs from rules.example.yaml", k8sDir)
+}
+
+// TestKubernetesRulesAreTheExample: the ConfigMap's rules file is the
+// example that rules.example.test.yaml proves, byte for byte. A drifted
+// copy once ran gdpr-erasure last, so an erasure request for an unknown
+// email created a contact.
+func TestKubernetesRulesAreTheExample(t *testing.T) {
+	example := readRepoFile(t, "rules.example.yaml")
+	tests := []struct {
+		name, k8s, want string
+	}{
+		{name: "shipped copy", k8s: readRepoFile(t, path.Join(k8sDir, "rules.yaml"))},
+		{name: "gdpr-erasure renamed", k8s: strings.Replace(example, "  - name: gdpr-erasure\n", "  - name: erasure\n", 1), want: `: "  - name: erasure", example "  - name: gdpr-erasure"`},
+		{name: "trailing line", k8s: example + "# local edit\n", want: `"# local edit", example ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := rulesCopyDrift(example, tt.k8s)
+			if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+				t.Errorf("drift = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	// The kustomization must ship that file, not another one.
+	files := readK8sFiles(t)
+	var k kustomization
+	if err := decodeStrict([]byte(files["kustomization.yaml"]), &k); err != nil {
+		t.Fatal(err)
+	}
+	if len(k.ConfigMapGenerator) != 1 || !slices.Equal(k.ConfigMapGenerator[0].Files, []string{"rules.yaml"}) {
+		t.Errorf("configMapGenerator = %+v, want one ConfigMap from rules.yaml", k.ConfigMapGenerator)
+	}
+}

@@ -100,7 +100,27 @@ func checkTemplate(src string, sc samContext) problems {
 	checkPolicies(&p, s)
 	checkReferences(&p, s)
 	checkOutputs(&p, s)
+	checkRetain(&p, s)
 	return p
+}
+
+// checkRetain: the queues (unprocessed leads) and the log groups survive a
+// stack deletion or replacement (cfn-lint informational I3011).
+func checkRetain(p *problems, s *samTemplate) {
+	var kept []string
+	for _, typ := range []string{"AWS::SQS::Queue", "AWS::Logs::LogGroup"} {
+		kept = append(kept, s.resourcesOfType(typ)...)
+	}
+	if len(kept) == 0 {
+		p.addf("no queue or log group to retain")
+	}
+	for _, r := range kept {
+		for _, policy := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+			if v := str(get(s.resources, r, policy)); v != "Retain" {
+				p.addf("%s: %s %q, want Retain (deleting the stack would drop what it holds)", r, policy, v)
+			}
+		}
+	}
 }
 
 func checkFunction(p *problems, s *samTemplate, fn string, sc samContext) {
@@ -461,6 +481,9 @@ func TestSAMTemplate(t *testing.T) {
 		{name: "wildcard action", src: mutate(t, src, "Action: [logs:CreateLogStream, logs:PutLogEvents]", "Action: [logs:*]"), want: []string{"action \"logs:*\""}},
 		{name: "admin policy", src: mutate(t, src, "      Policies:\n        - PolicyName: logs", "      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]\n      Policies:\n        - PolicyName: logs"), want: []string{"AdministratorAccess is not least privilege"}},
 		{name: "no retention", src: mutate(t, src, "      LogGroupName: !Sub /aws/lambda/${AWS::StackName}-leadhook\n      RetentionInDays: !Ref LogRetentionDays\n", "      LogGroupName: !Sub /aws/lambda/${AWS::StackName}-leadhook\n"), want: []string{"has no RetentionInDays"}},
+		{name: "queue deleted with the stack", src: mutate(t, src, "  LeadQueue:\n    Type: AWS::SQS::Queue\n    # Retain: deleting or replacing the stack must not drop unprocessed leads\n    # (or the logs that explain them); remove it by hand once drained.\n    DeletionPolicy: Retain\n", "  LeadQueue:\n    Type: AWS::SQS::Queue\n"), want: []string{"LeadQueue: DeletionPolicy \"\", want Retain"}},
+		{name: "dead-letter queue replaced", src: mutate(t, src, "  LeadDeadLetterQueue:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n", "  LeadDeadLetterQueue:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Delete\n"), want: []string{"LeadDeadLetterQueue: UpdateReplacePolicy \"Delete\", want Retain"}},
+		{name: "log group deleted", src: mutate(t, src, "  ApiAccessLogGroup:\n    Type: AWS::Logs::LogGroup\n    DeletionPolicy: Retain\n", "  ApiAccessLogGroup:\n    Type: AWS::Logs::LogGroup\n    DeletionPolicy: Delete\n"), want: []string{"ApiAccessLogGroup: DeletionPolicy \"Delete\", want Retain"}},
 		{name: "ses always on", src: mutate(t, src, "    Condition: SesEnabled\n", ""), want: []string{"not optional"}},
 		{name: "dangling getatt", src: mutate(t, src, "Queue: !GetAtt LeadQueue.Arn", "Queue: !GetAtt LeadsQueue.Arn"), want: []string{"!GetAtt LeadsQueue.Arn names no resource"}},
 		{name: "dangling sub", src: mutate(t, src, "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/\"", "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/\""), want: []string{"${Api} names nothing"}},
@@ -471,6 +494,42 @@ func TestSAMTemplate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			assertProblems(t, checkTemplate(tt.src, sc), tt.want)
+		})
+	}
+}
+
+// TestSAMBuildHookNeedsArtifactsDir: the sam build hooks run by hand
+// without ARTIFACTS_DIR refuse with a message instead of writing
+// /bootstrap into the filesystem root (make -n: nothing is built).
+func TestSAMBuildHookNeedsArtifactsDir(t *testing.T) {
+	tests := []struct {
+		name, target string
+		vars         []string
+		ok           bool
+		want         string
+	}{
+		{name: "function without ARTIFACTS_DIR", target: "build-LeadhookFunction", want: "ARTIFACTS_DIR is not set"},
+		{name: "sweep function without ARTIFACTS_DIR", target: "build-LeadhookSweepFunction", want: "ARTIFACTS_DIR is not set"},
+		{name: "empty ARTIFACTS_DIR", target: "build-LeadhookFunction", vars: []string{"ARTIFACTS_DIR="}, want: "ARTIFACTS_DIR is not set"},
+		{name: "with ARTIFACTS_DIR", target: "build-LeadhookFunction", vars: []string{"ARTIFACTS_DIR=" + samArtifactsDir}, ok: true, want: "-o " + samArtifactsDir + "/bootstrap"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "make", append([]string{"-s", "-n", tt.target}, tt.vars...)...)
+			cmd.Dir = repoRoot
+			cmd.Env = slices.DeleteFunc(makeEnv(), func(kv string) bool { return strings.HasPrefix(kv, "ARTIFACTS_DIR=") })
+			out, err := cmd.CombinedOutput()
+			if (err == nil) != tt.ok {
+				t.Fatalf("make %s: err %v, want ok %v\n%s", tt.target, err, tt.ok, out)
+			}
+			if !strings.Contains(string(out), tt.want) {
+				t.Errorf("make %s output lacks %q:\n%s", tt.target, tt.want, out)
+			}
+			if !tt.ok && strings.Contains(string(out), "go build") {
+				t.Errorf("make %s would still build:\n%s", tt.target, out)
+			}
 		})
 	}
 }

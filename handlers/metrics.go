@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -32,6 +34,8 @@ type Metrics struct {
 	dedupeHits      *prometheus.CounterVec
 	authFailures    *prometheus.CounterVec
 	failures        *prometheus.CounterVec
+	// deliveryDuration times Service.Handle per known source (HTTP and Lambda).
+	deliveryDuration *prometheus.HistogramVec
 }
 
 // NewMetrics registers the collectors (plus Go and process collectors)
@@ -56,6 +60,7 @@ func NewMetrics() *Metrics {
 	for _, c := range rules.Causes {
 		m.failures.WithLabelValues(string(c))
 	}
+	m.deliveryDuration = histogram(f, "delivery_duration_seconds", "Time to answer one delivery to a known source (HTTP or Lambda), by source.", "source")
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -73,6 +78,45 @@ func histogram(reg func(prometheus.Collector), name, help string, labels ...stri
 	}, labels)
 	reg(h)
 	return h
+}
+
+// SetBuildInfo exports leadhook_build_info{version,revision,goversion} 1:
+// version as stamped at build time (-X main.version), the VCS revision Go
+// stamped into the binary ("unknown" without one; "-dirty" when modified).
+func (m *Metrics) SetBuildInfo(version string) {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadhook_build_info", Help: "Always 1; the labels say which build is running.",
+	}, []string{"version", "revision", "goversion"})
+	if m.Registry.Register(g) != nil {
+		return // already set
+	}
+	g.WithLabelValues(version, buildRevision(debug.ReadBuildInfo), runtime.Version()).Set(1)
+}
+
+// buildRevision is the vcs.revision build setting ("unknown" when absent).
+func buildRevision(read func() (*debug.BuildInfo, bool)) string {
+	bi, ok := read()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "unknown", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if dirty && rev != "unknown" {
+		rev += "-dirty"
+	}
+	return rev
+}
+
+// ObserveDelivery times one delivery to a known source.
+func (m *Metrics) ObserveDelivery(source string, d time.Duration) {
+	m.deliveryDuration.WithLabelValues(source).Observe(d.Seconds())
 }
 
 // Handler serves the registry in the Prometheus text format.

@@ -194,6 +194,9 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	if !ok {
 		return errorResponse(http.StatusNotFound, "source", fmt.Sprintf("unknown source %q", name))
 	}
+	if s.metrics != nil { // known sources only: the label stays bounded
+		defer func(start time.Time) { s.metrics.ObserveDelivery(name, time.Since(start)) }(time.Now())
+	}
 	if resp, ok := s.authenticate(src, req, dryRun); !ok {
 		return resp
 	}

@@ -23,6 +23,8 @@ import (
 type setting struct {
 	flag, env, def, usage string
 	secret                bool
+	// boolean flags may be given bare (--sandbox means --sandbox=true).
+	boolean bool
 }
 
 // settings lists every flag and variable (--help prints them in order).
@@ -43,6 +45,7 @@ func settings() []setting {
 		{flag: "body-timeout", env: "LEADHOOK_BODY_TIMEOUT", def: "10s", usage: "time allowed to send a request body after its headers (slower: 408)"},
 		{flag: "sqs-source", env: "LEADHOOK_SQS_SOURCE", usage: "lambda: source for SQS messages without a `source` attribute (empty: such messages fail)"},
 		{flag: "ses-source", env: "LEADHOOK_SES_SOURCE", def: "ses", usage: "lambda: source (format ses) that SES receipt events go to"},
+		{flag: "sandbox", env: "LEADHOOK_SANDBOX", boolean: true, usage: "run on the in-memory sandbox Deskera without credentials (lambda and sweep refuse to start without credentials unless set; serve warns)"},
 		{flag: "deskera-base-url", env: "DESKERA_BASE_URL", def: deskera.DefaultBaseURL, usage: "Deskera API base URL"},
 		{flag: "deskera-access-token", env: "DESKERA_ACCESS_TOKEN", usage: "Deskera access token", secret: true},
 		{flag: "deskera-client-id", env: "DESKERA_CLIENT_ID", usage: "Deskera OAuth client id"},
@@ -93,6 +96,11 @@ type Config struct {
 	MaxInFlight     int
 	// SQSSource and SESSource route Lambda SQS and SES events (lambda command).
 	SQSSource, SESSource string
+	// SandboxRequested is LEADHOOK_SANDBOX / --sandbox: the in-memory
+	// sandbox was asked for, not fallen into.
+	SandboxRequested bool
+	// Version is the build's version (leadhook_build_info).
+	Version string
 
 	DeskeraBaseURL, AccessToken, ClientID, ClientSecret, RefreshToken string
 	RateLimit                                                         *float64
@@ -110,8 +118,36 @@ func (c *Config) Sandbox() bool {
 	return c.AccessToken == "" && c.ClientID == "" && c.ClientSecret == "" && c.RefreshToken == ""
 }
 
+// errNoCredentials is the start-up error of the commands that must not
+// fall back to the sandbox silently (lambda, sweep).
+var errNoCredentials = errors.New("no Deskera credentials: set DESKERA_ACCESS_TOKEN (or DESKERA_CLIENT_ID, DESKERA_CLIENT_SECRET and DESKERA_REFRESH_TOKEN), " +
+	"or LEADHOOK_SANDBOX=1 to run on the in-memory sandbox, where every lead is lost at exit")
+
+// requireCredentials fails closed: without Deskera credentials only an
+// explicit LEADHOOK_SANDBOX=1 runs on the sandbox. serve does not call it
+// (it warns loudly instead, for a developer's first run).
+func (c *Config) requireCredentials() error {
+	if c.Sandbox() && !c.SandboxRequested {
+		return errNoCredentials
+	}
+	return nil
+}
+
+// boolString is a string-valued flag that may be given bare.
+type boolString struct{ p *string }
+
+func (b boolString) String() string {
+	if b.p == nil {
+		return ""
+	}
+	return *b.p
+}
+func (b boolString) Set(v string) error { *b.p = v; return nil }
+func (b boolString) IsBoolFlag() bool   { return true }
+
 // parseConfig reads flags over environment variables over defaults.
-// A bad value is one error naming the flag and variable.
+// A bad value is one error naming the flag and variable; -h/--help is
+// flag.ErrHelp (the command prints its usage).
 func parseConfig(name string, args []string, env *Env) (*Config, error) {
 	fs := flag.NewFlagSet("leadhook "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -120,6 +156,12 @@ func parseConfig(name string, args []string, env *Env) (*Config, error) {
 		v := s.def
 		if e, ok := env.LookupEnv(s.env); ok {
 			v = e
+		}
+		if s.boolean {
+			p := &v
+			fs.Var(boolString{p}, s.flag, s.usage)
+			vals[s.env] = p
+			continue
 		}
 		vals[s.env] = fs.String(s.flag, v, s.usage)
 	}
@@ -130,7 +172,11 @@ func parseConfig(name string, args []string, env *Env) (*Config, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	get := func(env string) string { return strings.TrimSpace(*vals[env]) }
-	return buildConfig(get)
+	c, err := buildConfig(get)
+	if c != nil {
+		c.Version = env.Version
+	}
+	return c, err
 }
 
 func buildConfig(get func(string) string) (*Config, error) {
@@ -155,6 +201,7 @@ func buildConfig(get func(string) string) (*Config, error) {
 	c.LogLevel = p.level("LEADHOOK_LOG_LEVEL")
 	c.TrustedProxies = p.prefixes("LEADHOOK_TRUSTED_PROXIES")
 	c.RateLimit = p.rate("DESKERA_RATE_LIMIT")
+	c.SandboxRequested = p.boolean("LEADHOOK_SANDBOX")
 	if p.err != nil {
 		return nil, p.err
 	}
@@ -182,6 +229,9 @@ func (c *Config) validate() error {
 	}
 	if set > 0 && set < 3 {
 		return errors.New("Deskera OAuth needs all of DESKERA_CLIENT_ID, DESKERA_CLIENT_SECRET and DESKERA_REFRESH_TOKEN (only some are set)")
+	}
+	if c.SandboxRequested && !c.Sandbox() {
+		return errors.New("--sandbox/LEADHOOK_SANDBOX is set together with Deskera credentials: unset one (the sandbox would lose every lead)")
 	}
 	return nil
 }
@@ -212,6 +262,18 @@ func (p *parser) nonNegativeInt(env string) int64 {
 		p.fail(env, "want a non-negative integer")
 	}
 	return n
+}
+
+func (p *parser) boolean(env string) bool {
+	v := p.get(env)
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(env, "want 1 or 0 (true or false)")
+	}
+	return b
 }
 
 func (p *parser) duration(env string) time.Duration {

@@ -48,7 +48,7 @@ func runEval(ctx context.Context, env *Env, args []string) int {
 			"each rule matched / not matched / errored with the value of every sub-expression, the score parts\n"+
 			"and the Deskera calls a dry run would make. It never calls Deskera.")
 	evalFlags(fs, o, env)
-	files, code := parseArgs(fs, args)
+	files, code := parseArgs(fs, args, env)
 	if code >= 0 {
 		return code
 	}

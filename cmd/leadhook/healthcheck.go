@@ -11,10 +11,10 @@ import (
 // runHealthcheck GETs /healthz on the local server (for a container
 // HEALTHCHECK where no curl exists): exit 0 when it answers 200.
 func runHealthcheck(ctx context.Context, env *Env, args []string) int {
-	cfg, err := parseConfig("healthcheck", args, env)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
-		return 2
+	cfg, code := loadConfig("healthcheck", "GET /healthz on the local server at --addr (for a container HEALTHCHECK where no curl exists):\n"+
+		"exit 0 when it answers 200, 1 otherwise, 2 on a configuration error.", args, env)
+	if code >= 0 {
+		return code
 	}
 	_, port, _ := net.SplitHostPort(cfg.Addr)
 	url := "http://" + net.JoinHostPort("127.0.0.1", port) + "/healthz"

@@ -13,19 +13,28 @@ import (
 	"github.com/leadhook/leadhook/rules"
 )
 
+const lambdaDoc = `Serve AWS Lambda invocations (the default where AWS_LAMBDA_RUNTIME_API is set): HTTP API, REST API,
+Function URL, SQS, SNS, SES and EventBridge schedule events. The rules default to rules.yaml in
+$LAMBDA_TASK_ROOT. Without Deskera credentials it refuses to start unless LEADHOOK_SANDBOX=1.`
+
 // runLambda is the lambda command, the default inside AWS Lambda (and the
 // runtime interface emulator), where AWS_LAMBDA_RUNTIME_API is set. It
 // wires the same service as serve and hands one handler for every trigger
 // (HTTP API, REST API, Function URL, SQS, SNS, SES, EventBridge schedule)
 // to the Lambda runtime; it returns only when it cannot start.
 func runLambda(ctx context.Context, env *Env, args []string) int {
+	cfg, code := loadConfig("lambda", lambdaDoc, args, lambdaEnv(env))
+	if code >= 0 {
+		return code
+	}
 	if env.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 		fmt.Fprintln(env.Stderr, "leadhook: lambda: AWS_LAMBDA_RUNTIME_API is not set; run inside AWS Lambda or aws-lambda-rie (use serve otherwise)")
 		return 2
 	}
-	cfg, err := parseConfig("lambda", args, lambdaEnv(env))
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+	// No credentials must not mean a silent sandbox that answers 200 and
+	// loses every lead: refuse to start (the init error is in the logs).
+	if err := cfg.requireCredentials(); err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: lambda: %v\n", err)
 		return 2
 	}
 	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
@@ -38,6 +47,9 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
 		return 2
+	}
+	if a.sandbox != nil {
+		log.Warn("SANDBOX MODE (LEADHOOK_SANDBOX=1): contacts go to an in-memory fake Deskera and are lost when the instance stops")
 	}
 	log.Info("leadhook lambda ready", "version", env.Version, "rules", cfg.Rules,
 		"sources", len(a.set.Sources()), "sqs_source", cfg.SQSSource, "ses_source", cfg.SESSource)

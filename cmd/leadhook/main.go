@@ -7,6 +7,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -73,7 +75,7 @@ func run(ctx context.Context, args []string, env *Env) int {
 	name := defaultCommand(cmds, env)
 	if len(args) > 0 {
 		switch first := args[0]; {
-		case first == "help" || first == "-h" || first == "-help" || first == "--help":
+		case first == "help" || isHelp(first):
 			usage(env.Stdout, cmds)
 			return 0
 		case !strings.HasPrefix(first, "-"):
@@ -114,7 +116,39 @@ func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "an in-memory sandbox Deskera served under /sandbox/ (x-access-token: test-token).")
 }
 
-func runVersion(_ context.Context, env *Env, _ []string) int {
+// configUsage prints the usage of a command configured by settings()
+// (serve, healthcheck, lambda): its synopsis, what it does and the flags.
+func configUsage(w io.Writer, name, doc string) {
+	fmt.Fprintf(w, "Usage: leadhook %s [flags]\n\n%s\n\nFlags (each mirrors an environment variable; a flag wins over its variable):\n", name, doc)
+	printSettings(w)
+}
+
+// loadConfig parses a settings()-configured command's arguments. code is
+// -1 to go on, 0 after printing the usage (-h/--help, on stdout), 2 after
+// printing a configuration error.
+func loadConfig(name, doc string, args []string, env *Env) (cfg *Config, code int) {
+	cfg, err := parseConfig(name, args, env)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		configUsage(env.Stdout, name, doc)
+		return nil, 0
+	case err != nil:
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return nil, 2
+	}
+	return cfg, -1
+}
+
+// isHelp reports whether a is one of the flag package's help flags.
+func isHelp(a string) bool {
+	return a == "-h" || a == "--h" || a == "-help" || a == "--help"
+}
+
+func runVersion(_ context.Context, env *Env, args []string) int {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(env.Stdout, "Usage: leadhook version\n\nPrint the version, the Go version and the platform.")
+		return 0
+	}
 	fmt.Fprintf(env.Stdout, "leadhook %s (%s %s/%s)\n", env.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return 0
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +182,16 @@ func TestServeOnSandbox(t *testing.T) {
 	if code, body := get(t, base+"/metrics", nil); code != 200 || !strings.Contains(body, `leadhook_events_total{outcome="ok",source="website"} 1`) {
 		t.Fatalf("metrics %d", code)
 	}
+	_, metrics := get(t, base+"/metrics", nil)
+	for _, want := range []string{
+		`leadhook_build_info{goversion="` + runtime.Version() + `",revision="`,
+		`",version="v-test"} 1`,
+		`leadhook_delivery_duration_seconds_count{source="website"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 	env, _, errw := testEnv(nil)
 	if code := run(context.Background(), []string{"healthcheck", "--addr", strings.TrimPrefix(base, "http://")}, env); code != 0 {
 		t.Fatalf("healthcheck exit %d: %s", code, errw.String())
@@ -194,5 +205,28 @@ func TestServeOnSandbox(t *testing.T) {
 	env, _, _ = testEnv(nil)
 	if code := run(context.Background(), []string{"healthcheck", "--addr", strings.TrimPrefix(base, "http://")}, env); code != 1 {
 		t.Fatalf("healthcheck of a stopped server exit %d, want 1", code)
+	}
+}
+
+// TestEverySubcommandHelp: -h and --help print the subcommand's usage on
+// stdout and exit 0, for every subcommand, whatever the environment
+// (lambda outside Lambda, sweep without credentials).
+func TestEverySubcommandHelp(t *testing.T) {
+	for name := range commands() {
+		for _, flag := range []string{"-h", "--help", "-help"} {
+			t.Run(name+" "+flag, func(t *testing.T) {
+				env, out, errw := testEnv(map[string]string{"LEADHOOK_RULES": "../../rules.example.yaml"})
+				code := run(context.Background(), []string{name, flag}, env)
+				if code != 0 {
+					t.Errorf("exit %d, want 0; stderr %q", code, errw.String())
+				}
+				if want := "Usage: leadhook " + name; !strings.HasPrefix(out.String(), want) {
+					t.Errorf("stdout = %q, want it to start with %q", out.String(), want)
+				}
+				if errw.String() != "" {
+					t.Errorf("stderr = %q, want nothing", errw.String())
+				}
+			})
+		}
 	}
 }

@@ -27,6 +27,11 @@ import (
 	"github.com/leadhook/leadhook/rules/reload"
 )
 
+const serveDoc = `Serve HTTP: POST /hooks/{source} runs the rules on each delivery; /healthz, /readyz and /metrics.
+Without Deskera credentials it serves on an in-memory sandbox Deskera under /sandbox/ and says so
+loudly at start-up (every lead is lost at exit). Exit 2 on a configuration error, 1 on a runtime
+failure, 0 after a signal-driven shutdown.`
+
 // runServe is the serve command: configuration errors exit 2 with one
 // message, runtime failures exit 1, a signal-driven shutdown exits 0, or
 // 1 when requests were still in flight at the end of the shutdown
@@ -40,10 +45,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	cfg, err := parseConfig("serve", args, env)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
-		return 2
+	cfg, code := loadConfig("serve", serveDoc, args, env)
+	if code >= 0 {
+		return code
 	}
 	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
@@ -104,6 +108,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...re
 	}
 	a := &app{cfg: cfg, log: log, set: set}
 	metrics := handlers.NewMetrics()
+	metrics.SetBuildInfo(cfg.Version)
 	client, err := a.newDeskera(metrics)
 	if err != nil {
 		return nil, err

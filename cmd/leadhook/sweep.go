@@ -92,14 +92,14 @@ configuration error.
   --seed N        sandbox only: add N generated contacts first (to try the sweep)
 
 Deskera is configured as for serve (DESKERA_* variables or flags, see leadhook --help);
-without credentials the sweep runs on the in-memory sandbox.`)
+without credentials it refuses to run unless LEADHOOK_SANDBOX=1 asks for the in-memory sandbox.`)
 }
 
 // runSweep is `leadhook sweep [--dry-run]`.
 func runSweep(ctx context.Context, env *Env, args []string) int {
 	sf, rest, err := splitSweepFlags(args)
 	if sf.help {
-		sweepUsage(env.Stderr)
+		sweepUsage(env.Stdout)
 		return 0
 	}
 	var cfg *Config
@@ -141,6 +141,11 @@ func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags) (*sw
 		return nil, fmt.Errorf("%s has no thresholds: the sweep maps each contact's score to a label by them; add e.g. thresholds: {Hot lead: 60, Warm lead: 30}", cfg.Rules)
 	}
 	log := handlers.NewLogger(env.Stderr, max(cfg.LogLevel, slog.LevelWarn)) // warnings and errors only: stderr carries the progress
+	// A sweep that falls into the empty sandbox reports success and
+	// relabels nothing: without credentials only LEADHOOK_SANDBOX=1 runs.
+	if err := cfg.requireCredentials(); err != nil {
+		return nil, err
+	}
 	s := &sweepRun{env: env, cfg: cfg, flags: sf, set: set, app: &app{cfg: cfg, log: log}, metrics: handlers.NewMetrics()}
 	client, err := s.app.newDeskera(s.metrics)
 	if err != nil {

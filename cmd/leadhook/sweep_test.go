@@ -10,10 +10,13 @@ import (
 )
 
 func TestSweepCommand(t *testing.T) {
+	sandbox := map[string]string{"LEADHOOK_SANDBOX": "1"}
 	runGolden(t, []cliCase{
-		{name: "dry run on the seeded sandbox", args: []string{"sweep", "--dry-run", "--seed", "250"}, golden: "sweep-dry-run", code: 0},
-		{name: "real sweep on the sandbox", args: []string{"sweep", "--seed=120", "--page-size", "50", "--rules", "rules.example.yaml"}, golden: "sweep-sandbox", code: 0},
-		{name: "empty sandbox", args: []string{"sweep"}, golden: "sweep-empty", code: 0},
+		{name: "dry run on the seeded sandbox", args: []string{"sweep", "--dry-run", "--seed", "250"}, golden: "sweep-dry-run", code: 0, vars: sandbox},
+		{name: "real sweep on the sandbox", args: []string{"sweep", "--seed=120", "--page-size", "50", "--rules", "rules.example.yaml"}, golden: "sweep-sandbox", code: 0, vars: sandbox},
+		{name: "empty sandbox", args: []string{"sweep"}, golden: "sweep-empty", code: 0, vars: sandbox},
+		{name: "no credentials and no explicit sandbox", args: []string{"sweep"}, golden: "sweep-no-credentials", code: 2},
+		{name: "explicit sandbox with credentials", args: []string{"sweep", "--sandbox"}, vars: map[string]string{"DESKERA_ACCESS_TOKEN": "tok"}, golden: "sweep-sandbox-and-credentials", code: 2},
 		{name: "rules without thresholds", args: []string{"sweep", "--rules", "cmd/leadhook/testdata/no-thresholds.yaml"}, golden: "sweep-no-thresholds", code: 2},
 		{name: "bad page size", args: []string{"sweep", "--page-size", "0"}, golden: "sweep-bad-flag", code: 2},
 		{name: "unknown flag", args: []string{"sweep", "--frobnicate"}, golden: "sweep-unknown-flag", code: 2},

@@ -22,7 +22,7 @@ func runTest(ctx context.Context, env *Env, args []string) int {
 			"The test file format is described in docs/writing-rules.md.")
 	verbose := fs.Bool("v", false, "print every case, not only failures")
 	runRE := fs.String("run", "", "run only the cases whose name matches this regular expression")
-	paths, code := parseArgs(fs, args)
+	paths, code := parseArgs(fs, args, env)
 	if code >= 0 {
 		return code
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,7 +22,7 @@ func runValidate(_ context.Context, env *Env, args []string) int {
 	fs := newFlagSet("validate", env, "[--format text|json] [FILE...]",
 		"Check rules files: every problem as file:line: rule \"name\": message; exit 1 on any.\nFILE defaults to LEADHOOK_RULES, else rules.example.yaml.")
 	format := fs.String("format", "text", "output format: text or json (for editors and CI)")
-	files, code := parseArgs(fs, args)
+	files, code := parseArgs(fs, args, env)
 	if code >= 0 {
 		return code
 	}
@@ -163,7 +164,7 @@ func newFlagSet(name string, env *Env, synopsis, doc string) *flag.FlagSet {
 	fs := flag.NewFlagSet("leadhook "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: leadhook %s %s\n\n%s\n\nFlags:\n", name, synopsis, doc)
+		fmt.Fprintf(fs.Output(), "Usage: leadhook %s %s\n\n%s\n\nFlags:\n", name, synopsis, doc)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -172,12 +173,20 @@ func newFlagSet(name string, env *Env, synopsis, doc string) *flag.FlagSet {
 // parseArgs parses flags anywhere among the arguments (validate a.yaml
 // --format json works) and returns the rest. code is -1 to go on, else
 // the exit code (0 for --help, 2 for a usage error).
-func parseArgs(fs *flag.FlagSet, args []string) (rest []string, code int) {
+// The usage asked for with -h/--help goes to stdout; after a usage error,
+// to the flag set's output (stderr) with the error.
+func parseArgs(fs *flag.FlagSet, args []string, env *Env) (rest []string, code int) {
+	errw := fs.Output()
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	defer fs.SetOutput(errw)
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				_, _ = env.Stdout.Write(buf.Bytes())
 				return nil, 0
 			}
+			_, _ = errw.Write(buf.Bytes())
 			return nil, 2
 		}
 		args = fs.Args()
