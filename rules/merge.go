@@ -234,11 +234,14 @@ func (x *execution) unsettledCreate(key string) error {
 // patch merges the plan's pieces first (later rule wins, see mergeAll) and
 // then compares the merged result with the contact once: an action that a
 // later one overrides never reaches Deskera, so a repeat of an unchanged
-// lead costs the search only (no flip-flop between two owners).
+// lead costs the search only (no flip-flop between two owners). An action
+// is reported unchanged when it alone would change nothing, or when the
+// merged plan changes nothing; otherwise updated (it is part of the PATCH
+// sent, even where a later action overrides it).
 func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
 	dto := diff(mergeAll(pieces), x.found)
 	for i, p := range pieces {
-		if p != nil && onlyWriteOnly(diff(shadow(p, pieces[i+1:]), x.found)) {
+		if p != nil && onlyWriteOnly(diff(p, x.found)) {
 			x.out.Results[i].Outcome = OutcomeUnchanged
 			pieces[i] = nil
 		}
@@ -306,41 +309,6 @@ func (x *execution) settle(pieces []*deskera.ContactSaveDto, outcome string, id 
 			r.Error = err.Error()
 		}
 	}
-}
-
-// shadow is p without the fields a later piece overrides: what p itself
-// contributes to the merged result.
-func shadow(p *deskera.ContactSaveDto, later []*deskera.ContactSaveDto) *deskera.ContactSaveDto {
-	out := *p
-	out.CustomField = slices.Clone(p.CustomField)
-	for _, q := range later {
-		if q == nil {
-			continue
-		}
-		for _, f := range [][2]*string{{&out.Name, &q.Name}, {&out.Email, &q.Email}, {&out.CountryCode, &q.CountryCode},
-			{&out.Phone, &q.Phone}, {&out.Address, &q.Address}, {&out.Note, &q.Note}, {&out.Logo, &q.Logo},
-			{&out.VisibilityType, &q.VisibilityType}, {&out.VisibilityIDs, &q.VisibilityIDs}, {&out.Type, &q.Type},
-			{&out.OrganizationName, &q.OrganizationName}} {
-			if *f[1] != "" {
-				*f[0] = ""
-			}
-		}
-		for _, f := range [][2]*deskera.ID{{&out.LabelID, &q.LabelID}, {&out.OwnerID, &q.OwnerID}, {&out.OrganizationID, &q.OrganizationID}} {
-			if *f[1] != 0 {
-				*f[0] = 0
-			}
-		}
-		if q.PersonNames != nil {
-			out.PersonNames = nil
-		}
-		if q.SubOwnerIDs != nil {
-			out.SubOwnerIDs = nil
-		}
-		out.CustomField = slices.DeleteFunc(out.CustomField, func(cf deskera.CustomField) bool {
-			return slices.ContainsFunc(q.CustomField, func(o deskera.CustomField) bool { return o.Code == cf.Code && o.Label == cf.Label })
-		})
-	}
-	return &out
 }
 
 // diff keeps the fields of d that would change c. When any custom field
