@@ -141,9 +141,9 @@ func evalPayload(ctx context.Context, env *Env, o *evalOptions, body []byte, at 
 		}
 		return 1
 	}
-	// The engine plans on an in-memory Deskera holding the declared
-	// labels, so label ids resolve as in a running service; a dry run
-	// sends nothing, not even to it.
+	// The engine plans on the configured Deskera (reads only), or on an
+	// in-memory Deskera holding the declared labels (--offline, or no
+	// credentials), so label ids resolve as in a running service.
 	engine, online, err := evalEngine(ctx, env, o, set, at)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook eval: %v\n", err)
