@@ -146,9 +146,10 @@ func (c *Client) GetContactsByIDs(ctx context.Context, ids []ID) ([]Contact, err
 
 // CreateContact creates a contact (POST /v1/crm/contacts) and returns it as
 // Deskera answers. It is retried only when the request provably never
-// reached Deskera (429, connection refused); any other failure after
-// sending returns an error matching ErrOutcomeUnknown: search by email
-// before creating again (see the package doc). If Deskera answers with an
+// reached Deskera (connection refused, never dialled); any failure after
+// sending, a 429 included (Deskera may commit a create and still answer
+// 429), returns an error matching ErrOutcomeUnknown: search by email before
+// creating again (see the package doc). If Deskera answers with an
 // empty body, the result echoes dto with ID 0.
 func (c *Client) CreateContact(ctx context.Context, dto *ContactSaveDto) (*Contact, error) {
 	if dto == nil {

@@ -37,10 +37,10 @@
 // # Creates and duplicates
 //
 // POST is not idempotent, so CreateContact and CreateLabel are retried only
-// when the request provably never reached Deskera: a 429 (the request was
-// refused) or a failure to connect (dial error, connection refused). Any
-// other failure once the request may have been sent (a timeout, a dropped
-// connection, a 5xx) returns an error matching ErrOutcomeUnknown: the
+// when the request provably never reached Deskera: a failure to connect
+// (dial error, connection refused). Any other failure once the request may
+// have been sent (a 429, which Deskera has been seen to answer after
+// committing the create, a timeout, a dropped connection, a 5xx) returns an error matching ErrOutcomeUnknown: the
 // contact may or may not exist. Temporary reports such errors as retryable
 // at a higher level, and the upsert path avoids duplicates by always
 // searching before it creates: it lists contacts by email

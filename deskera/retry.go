@@ -287,7 +287,9 @@ func neverSent(err error) bool {
 }
 
 // classifyStatus turns a non-2xx reply into an error, retryable for 429
-// always and for 502/503/504 when the request is idempotent.
+// and 502/503/504 when the request is idempotent. A non-idempotent request
+// (a create) is never retried once it reached Deskera: a 429 or 5xx answer
+// gives an error matching ErrOutcomeUnknown.
 func (c *Client) classifyStatus(r *request, rep *reply) error {
 	if rep.status >= 200 && rep.status < 300 {
 		return nil
@@ -301,6 +303,12 @@ func (c *Client) classifyStatus(r *request, rep *reply) error {
 		rl := &RateLimitError{Err: api}
 		if hint != nil {
 			rl.RetryAfter = hint.Duration
+		}
+		if !r.idempotent {
+			// A 429 does not prove the request was not applied: Deskera
+			// has been seen to commit a create and still answer 429.
+			// The caller searches before it creates again.
+			return backoff.Permanent(&outcomeUnknownError{op: r.op, err: rl})
 		}
 		return &retryable{err: rl, after: hint}
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:

@@ -179,8 +179,9 @@ func (e *Engine) Prepare(ctx context.Context, set *Set) error {
 }
 
 // Process handles one event: it takes the per-contact lock, looks the
-// contact up (not in a dry run), evaluates the set with it and carries the
-// plan out. In a dry run nothing is sent: Calls lists what would be.
+// contact up, evaluates the set with it and carries the plan out. A dry run
+// makes the read-only calls (the search, the label list) and none of the
+// writes: Calls lists every call, made or planned.
 // Errors wrap the deskera errors (see deskera.Temporary); the Outcome is
 // returned with them, with the failed actions marked.
 func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) (*Outcome, error) {

@@ -25,15 +25,13 @@ type execution struct {
 func (x *execution) record(c Call) { x.out.Calls = append(x.out.Calls, c) }
 
 // lookup finds the event's contact: by event.contact_id, else by the
-// set's match key (email or phone). In a dry run the call is recorded and
-// the contact taken as unknown.
+// set's match key (email or phone). A dry run makes these read-only calls
+// too, so it plans an update (or nothing) for a contact that exists rather
+// than a create; it only leaves out the writes.
 func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 	if x.ev.ContactID != 0 {
 		id := deskera.ID(x.ev.ContactID)
 		x.record(Call{Op: "contacts.get", Method: "GET", Path: "/v1/crm/contacts/" + strconv.FormatInt(x.ev.ContactID, 10)})
-		if x.dry {
-			return nil, nil
-		}
 		c, err := x.e.crm.GetContact(ctx, id)
 		if errors.Is(err, deskera.ErrNotFound) {
 			return nil, nil
@@ -48,9 +46,6 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 		return nil, nil
 	}
 	x.record(Call{Op: "contacts.list", Method: "GET", Path: "/v1/crm/contacts?" + opts.encode()})
-	if x.dry {
-		return nil, nil
-	}
 	list, err := x.e.crm.ListContacts(ctx, &opts.ListContactsOptions)
 	if err != nil {
 		return nil, fmt.Errorf("rules: search contact: %w", err)

@@ -64,7 +64,7 @@ func helpers() []Helper {
 			Example: `email_valid("jane@@acme")`, Result: "false",
 			fn: bool1(emailValid), types: []any{new(func(string) bool)}},
 		{Name: "field", Signature: "field(name string) string | field(fields map, name string) string",
-			Doc:     "The form field event.fields[name] as a string (numbers formatted, lists joined with \", \"), \"\" when missing.",
+			Doc:     "The form field event.fields[name] as a string (numbers formatted, lists joined with \", \"), \"\" when missing. The name matches exactly first, else ignoring case (field(\"budget\") finds Webflow's Budget).",
 			Example: `field("budget")`, Result: "12000",
 			fn: hField, types: []any{new(func(map[string]any, string) string)}},
 		{Name: "first_name", Signature: "first_name(name string) string",
@@ -72,7 +72,7 @@ func helpers() []Helper {
 			Example: `first_name(event.name)`, Result: "Jane",
 			fn: str1(firstName), types: []any{new(func(string) string)}},
 		{Name: "has", Signature: "has(name string) bool | has(fields map, name string) bool",
-			Doc:     "Whether the form field event.fields[name] is present and not empty.",
+			Doc:     "Whether the form field event.fields[name] is present and not empty (name matched like field: exactly first, else ignoring case).",
 			Example: `has("budget") && !has("coupon")`, Result: "true",
 			fn: hHas, types: []any{new(func(map[string]any, string) bool)}},
 		{Name: "is_free_email", Signature: "is_free_email(email string) bool",
@@ -249,7 +249,7 @@ func hHas(a ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, ok := m[name]
+	v, ok := lookupField(m, name)
 	if !ok || v == nil {
 		return false, nil
 	}
@@ -262,11 +262,30 @@ func hField(a ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := m[name]
+	v, _ := lookupField(m, name)
 	if _, ok := v.(string); ok {
 		return v, nil // already boxed: no allocation
 	}
 	return toString(v), nil
+}
+
+// lookupField finds the form field name: the exact key first, else the key
+// equal to name ignoring case (the one that sorts first when several are,
+// so the answer never depends on map order).
+func lookupField(m map[string]any, name string) (any, bool) {
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	best, found := "", false
+	for k := range m {
+		if strings.EqualFold(k, name) && (!found || k < best) {
+			best, found = k, true
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	return m[best], true
 }
 
 // toString formats a form value: nil is "", lists are joined.

@@ -84,6 +84,13 @@ func (x *execution) piece(ctx context.Context, a Action) (*deskera.ContactSaveDt
 		}
 	}
 	if label != "" {
+		if _, ok := x.e.labels.get(label); !ok && x.dry {
+			// A dry run reads the labels (a read-only call) so that it
+			// plans with the ids Deskera has; it never creates one.
+			if err := x.e.labels.refresh(ctx, x.e.crm, x.record); err != nil {
+				return nil, fmt.Errorf("rules: list labels: %w", err)
+			}
+		}
 		id, err := x.e.resolveLabel(ctx, x.set, label, x.dry, x.record)
 		if err != nil {
 			return nil, err
@@ -126,6 +133,10 @@ func merge(dst, src *deskera.ContactSaveDto) {
 	}
 }
 
+// mergeAll merges the plan's pieces in plan order. The precedence is the
+// same for a create and an update: a later action wins over an earlier one
+// for every field it sets (a later assign_owner overrides the pool route of
+// an earlier rule); custom fields merge by name, the later value winning.
 func mergeAll(pieces []*deskera.ContactSaveDto) *deskera.ContactSaveDto {
 	d := &deskera.ContactSaveDto{}
 	for _, p := range pieces {
@@ -160,6 +171,9 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 			x.e.unsettled.add(key, x.e.now())
 		}
 		err = fmt.Errorf("rules: create contact: %w", err)
+		if found, ok := x.landed(ctx, key); ok {
+			return x.adopt(ctx, found, pieces)
+		}
 		x.settle(pieces, OutcomeFailed, 0, err)
 		return err
 	}
@@ -170,6 +184,33 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 	}
 	x.settle(pieces, OutcomeCreated, int64(id), nil)
 	return nil
+}
+
+// landed searches again after a failed create: Deskera may have applied
+// it and still answered 429 or 5xx, or the answer may have been lost. The
+// client never retries a create by itself (see deskera.CreateContact), so
+// this search, not a second POST, is the next try.
+func (x *execution) landed(ctx context.Context, key string) (*deskera.Contact, bool) {
+	found, err := x.lookup(ctx)
+	if err != nil || found == nil {
+		return nil, false
+	}
+	x.e.unsettled.forget(key)
+	x.e.recent.add(key, found.ID)
+	return found, true
+}
+
+// adopt finishes a plan whose create landed although it failed: the
+// contact found is the one created, and whatever it still lacks is patched.
+func (x *execution) adopt(ctx context.Context, found *deskera.Contact, pieces []*deskera.ContactSaveDto) error {
+	x.found = found
+	err := x.patch(ctx, slices.Clone(pieces))
+	for i, p := range pieces {
+		if r := &x.out.Results[i]; p != nil && (r.Outcome == OutcomeUnchanged || r.Outcome == OutcomeUpdated) {
+			r.Outcome, r.ContactID = OutcomeCreated, int64(found.ID)
+		}
+	}
+	return err
 }
 
 // unsettledCreate refuses to create the contact while an earlier create
@@ -190,15 +231,28 @@ func (x *execution) unsettledCreate(key string) error {
 		wait.Round(time.Millisecond), deskera.ErrOutcomeUnknown)
 }
 
+// patch merges the plan's pieces first (later rule wins, see mergeAll) and
+// then compares the merged result with the contact once: an action that a
+// later one overrides never reaches Deskera, so a repeat of an unchanged
+// lead costs the search only (no flip-flop between two owners). An action
+// is reported unchanged when it alone would change nothing, or when the
+// merged plan changes nothing; otherwise updated (it is part of the PATCH
+// sent, even where a later action overrides it).
 func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
+	dto := diff(mergeAll(pieces), x.found)
 	for i, p := range pieces {
 		if p != nil && onlyWriteOnly(diff(p, x.found)) {
 			x.out.Results[i].Outcome = OutcomeUnchanged
 			pieces[i] = nil
 		}
 	}
-	dto := diff(mergeAll(pieces), x.found)
 	if onlyWriteOnly(dto) {
+		for i := range pieces {
+			if pieces[i] != nil {
+				x.out.Results[i].Outcome = OutcomeUnchanged
+				pieces[i] = nil
+			}
+		}
 		return nil
 	}
 	id := x.found.ID
@@ -257,7 +311,12 @@ func (x *execution) settle(pieces []*deskera.ContactSaveDto, outcome string, id 
 	}
 }
 
-// diff keeps the fields of d that would change c.
+// diff keeps the fields of d that would change c. When any custom field
+// changes, the result carries the contact's whole custom_field list with the
+// changed entries replaced and the new ones appended (entries keep the code
+// Deskera gave them): the API document does not say that a PATCH merges
+// custom_field, so a PATCH carrying only the changed entry may erase the
+// others.
 func diff(d *deskera.ContactSaveDto, c *deskera.Contact) *deskera.ContactSaveDto {
 	out := *d
 	same := func(field *string, cur string) {
@@ -285,18 +344,61 @@ func diff(d *deskera.ContactSaveDto, c *deskera.Contact) *deskera.ContactSaveDto
 	if slices.Equal(out.SubOwnerIDs, c.SubOwnerIDs) {
 		out.SubOwnerIDs = nil
 	}
-	out.CustomField = nil
-	for _, cf := range d.CustomField {
+	out.CustomField = mergedCustom(d.CustomField, c)
+	return &out
+}
+
+// mergedCustom is the contact's custom_field list with want applied, or nil
+// when want changes nothing.
+func mergedCustom(want []deskera.CustomField, c *deskera.Contact) []deskera.CustomField {
+	changed := false
+	for _, cf := range want {
 		if !hasCustom(c, cf) {
-			out.CustomField = append(out.CustomField, cf)
+			changed = true
+			break
 		}
 	}
-	return &out
+	if !changed {
+		return nil
+	}
+	out := slices.Clone(c.CustomField)
+	// c_field entries without a custom_field entry are kept too.
+	keys := make([]string, 0, len(c.CField))
+	for k := range c.CField {
+		if !slices.ContainsFunc(out, func(o deskera.CustomField) bool { return o.ShortName == k || o.Label == k }) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		out = append(out, deskera.CustomField{Label: k, ShortName: k, Value: c.CField[k]})
+	}
+	for _, cf := range want {
+		i := slices.IndexFunc(out, func(o deskera.CustomField) bool { return sameCustom(o, cf) })
+		if i < 0 {
+			out = append(out, cf)
+			continue
+		}
+		out[i].Value = cf.Value
+		if out[i].Code == "" {
+			out[i].Code = cf.Code
+		}
+	}
+	return out
+}
+
+// sameCustom reports whether the contact's entry o is the field cf names
+// (by code, else by label or short name).
+func sameCustom(o, cf deskera.CustomField) bool {
+	if cf.Code != "" && o.Code == cf.Code {
+		return true
+	}
+	return cf.Label != "" && (o.Label == cf.Label || o.ShortName == cf.Label)
 }
 
 func hasCustom(c *deskera.Contact, cf deskera.CustomField) bool {
 	for _, o := range c.CustomField {
-		if (cf.Code != "" && o.Code == cf.Code || cf.Label != "" && (o.Label == cf.Label || o.ShortName == cf.Label)) && o.Value == cf.Value {
+		if sameCustom(o, cf) && o.Value == cf.Value {
 			return true
 		}
 	}

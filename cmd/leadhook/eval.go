@@ -7,11 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/ruletest"
 )
@@ -33,20 +35,25 @@ func (f *headerFlags) Set(v string) error {
 // evalOptions are eval's flags.
 type evalOptions struct {
 	source, rules, format, receivedAt string
-	verify                            bool
+	verify, offline                   bool
 	header                            headerFlags
 }
 
 // runEval is `leadhook eval --source NAME [--header 'K: V']... [FILE|-]`:
 // a raw payload in, the normalised event, every rule's verdict with the
 // value of its sub-expressions, the score parts and the Deskera calls the
-// plan would make out. It never calls Deskera.
+// plan would make out. With Deskera credentials configured (and no
+// --offline) it makes the dry run's read-only calls (the contact search,
+// the labels) against that Deskera, so the plan is the one the service
+// would carry out; it never writes. Without credentials, or with
+// --offline, it plans on an in-memory sandbox and never calls Deskera.
 func runEval(ctx context.Context, env *Env, args []string) int {
 	o := &evalOptions{header: headerFlags{h: http.Header{}}}
 	fs := newFlagSet("eval", env, "--source NAME [--header 'Name: value']... [FILE|-]",
 		"Explain what the rules do with a raw payload (FILE, or standard input): the normalised event,\n"+
 			"each rule matched / not matched / errored with the value of every sub-expression, the score parts\n"+
-			"and the Deskera calls a dry run would make. It never calls Deskera.")
+			"and the Deskera calls a dry run would make. With Deskera credentials set it looks the contact and\n"+
+			"labels up there (reads only, never a write); --offline (or no credentials) plans on the sandbox.")
 	evalFlags(fs, o, env)
 	files, code := parseArgs(fs, args, env)
 	if code >= 0 {
@@ -80,6 +87,7 @@ func evalFlags(fs *flag.FlagSet, o *evalOptions, env *Env) {
 	fs.StringVar(&o.format, "format", "text", "output format: text or json")
 	fs.StringVar(&o.receivedAt, "received-at", "", "the event's received_at, RFC 3339 (default now)")
 	fs.BoolVar(&o.verify, "verify", false, "also check the signature or token as the service would")
+	fs.BoolVar(&o.offline, "offline", false, "never call Deskera: plan on the in-memory sandbox, as if the contact were new")
 }
 
 func (o *evalOptions) check(files []string) string {
@@ -133,15 +141,14 @@ func evalPayload(ctx context.Context, env *Env, o *evalOptions, body []byte, at 
 		}
 		return 1
 	}
-	// The engine plans on an in-memory Deskera holding the declared
-	// labels, so label ids resolve as in a running service; a dry run
-	// sends nothing, not even to it.
-	sb, err := ruletest.NewSandbox(ctx, set, nil, at)
+	// The engine plans on the configured Deskera (reads only), or on an
+	// in-memory Deskera holding the declared labels (--offline, or no
+	// credentials), so label ids resolve as in a running service.
+	engine, online, err := evalEngine(ctx, env, o, set, at)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook eval: %v\n", err)
 		return 1
 	}
-	engine := sb.Engine
 	results := make([]evalResult, 0, len(events))
 	for i := range events {
 		ev := &events[i]
@@ -163,13 +170,39 @@ func evalPayload(ctx context.Context, env *Env, o *evalOptions, body []byte, at 
 		return 0
 	}
 	for i, r := range results {
-		printEval(env.Stdout, o, &r, i, len(results))
+		printEval(env.Stdout, o, &r, i, len(results), online)
 	}
 	return 0
 }
 
+// evalEngine is the engine eval plans with: over the configured Deskera
+// (online: a dry run makes its read-only calls there), or over the
+// in-memory sandbox with --offline or without Deskera credentials.
+func evalEngine(ctx context.Context, env *Env, o *evalOptions, set *rules.Set, at time.Time) (*rules.Engine, bool, error) {
+	if !o.offline {
+		cfg, err := parseConfig("eval", nil, env)
+		if err != nil {
+			return nil, false, err
+		}
+		if !cfg.Sandbox() {
+			a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler)}
+			client, err := a.newDeskera(handlers.NewMetrics())
+			if err != nil {
+				return nil, false, err
+			}
+			eng, err := rules.NewEngine(client)
+			return eng, true, err
+		}
+	}
+	sb, err := ruletest.NewSandbox(ctx, set, nil, at)
+	if err != nil {
+		return nil, false, err
+	}
+	return sb.Engine, false, nil
+}
+
 // printEval prints one event's explanation for a person.
-func printEval(w io.Writer, o *evalOptions, r *evalResult, i, n int) {
+func printEval(w io.Writer, o *evalOptions, r *evalResult, i, n int, online bool) {
 	if n > 1 {
 		fmt.Fprintf(w, "=== event %d of %d\n", i+1, n)
 	}
@@ -185,7 +218,11 @@ func printEval(w io.Writer, o *evalOptions, r *evalResult, i, n int) {
 		printRule(w, x)
 	}
 	printActions(w, r)
-	fmt.Fprintln(w, "\ndeskera calls (dry run: none was made; label ids as in the sandbox):")
+	if online {
+		fmt.Fprintln(w, "\ndeskera calls (dry run: only the reads were made; no write was sent):")
+	} else {
+		fmt.Fprintln(w, "\ndeskera calls (dry run: none was made; label ids as in the sandbox):")
+	}
 	if len(r.Calls) == 0 {
 		fmt.Fprintln(w, "  (none)")
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -86,5 +88,68 @@ func TestDryRunAnswerExplains(t *testing.T) {
 	}
 	if len(a.sandbox.Contacts()) != 0 {
 		t.Error("a dry run created contacts")
+	}
+}
+
+// TestEvalOnlineLooksContactUp: with Deskera configured, eval's dry run
+// searches the contact there (reads only), so an existing contact is
+// planned as an update, never a create; --offline keeps the sandbox and
+// never calls Deskera.
+func TestEvalOnlineLooksContactUp(t *testing.T) {
+	payload, err := filepath.Abs(filepath.Join("..", "..", "testdata", "payloads", "website-form.urlencoded"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulesFile, err := filepath.Abs(filepath.Join("..", "..", "rules.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name       string
+		offline    bool
+		wantCreate bool
+	}{
+		{name: "Online", offline: false, wantCreate: false},
+		{name: "Offline", offline: true, wantCreate: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := deskeratest.NewServer(t)
+			srv.AddContact(deskera.Contact{Name: "Jane Doe", Email: "jane@acme.io", OwnerID: 17826})
+			srv.ResetCounts()
+			env, out, errw := testEnv(map[string]string{"DESKERA_BASE_URL": srv.URL, "DESKERA_ACCESS_TOKEN": deskeratest.DefaultToken})
+			args := []string{"eval", "--source", "website", "--format", "json", "--rules", rulesFile, "--received-at", "2026-01-15T10:00:00Z"}
+			if tc.offline {
+				args = append(args, "--offline")
+			}
+			if code := run(context.Background(), append(args, payload), env); code != 0 {
+				t.Fatalf("exit %d: %s", code, errw.String())
+			}
+			var got struct {
+				Events []struct {
+					Calls []rules.Call `json:"calls"`
+				} `json:"events"`
+			}
+			if err := json.Unmarshal([]byte(out.String()), &got); err != nil || len(got.Events) != 1 {
+				t.Fatalf("output %s: %v", out.String(), err)
+			}
+			creates := 0
+			for _, c := range got.Events[0].Calls {
+				if c.Op == "contacts.create" {
+					creates++
+				}
+			}
+			if (creates > 0) != tc.wantCreate {
+				t.Errorf("planned creates = %d, want create %v (calls %+v)", creates, tc.wantCreate, got.Events[0].Calls)
+			}
+			for op := range srv.Counts() {
+				if tc.offline || op != "contacts.list" && op != "contacts.get" && op != "labels.list" {
+					t.Errorf("Deskera saw %s (%v); want %s", op, srv.Counts(), map[bool]string{true: "nothing", false: "reads only"}[tc.offline])
+				}
+			}
+			if !tc.offline && srv.Count("contacts.list") != 1 {
+				t.Errorf("searches = %d, want 1", srv.Count("contacts.list"))
+			}
+		})
 	}
 }

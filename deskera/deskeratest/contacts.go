@@ -253,6 +253,11 @@ func patchContact(c *deskera.Contact, dto *deskera.ContactSaveDto) {
 	if dto.SubOwnerIDs != nil {
 		c.SubOwnerIDs = dto.SubOwnerIDs
 	}
+	// The API document does not say whether a PATCH merges custom_field
+	// with the contact's list or replaces it. The fake takes the unsafe
+	// reading and REPLACES the whole list (as a PUT-style API would), so a
+	// client that sends only the changed entry loses the others here and
+	// tests catch it; leadhook always sends the full merged list.
 	if dto.CustomField != nil {
 		c.CustomField = append([]deskera.CustomField(nil), dto.CustomField...)
 	}

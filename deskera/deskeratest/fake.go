@@ -169,6 +169,9 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) (drop bool) {
 		return true
 	}
 	if fault.status != 0 {
+		if fault.apply {
+			f.dispatch(discard{}, r, op, id, body)
+		}
 		writeFault(w, fault)
 		return false
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // fault is what happens to one request: an injected status, or a dropped
-// connection (after applying the request when apply is set).
+// connection; with apply set the request is applied first.
 type fault struct {
 	status     int
 	retryAfter time.Duration
@@ -25,8 +25,12 @@ type faults struct {
 	statuses   []int
 	dropN      int
 	dropApplyN int
-	latency    time.Duration
-	rng        *rand.Rand
+	// applyFailN requests are applied and then answered applyStatus.
+	applyFailN  int
+	applyStatus int
+	applyAfter  time.Duration
+	latency     time.Duration
+	rng         *rand.Rand
 }
 
 func (q *faults) next() fault {
@@ -37,6 +41,9 @@ func (q *faults) next() fault {
 	case q.dropApplyN > 0:
 		q.dropApplyN--
 		return fault{drop: true, apply: true}
+	case q.applyFailN > 0:
+		q.applyFailN--
+		return fault{status: q.applyStatus, retryAfter: q.applyAfter, apply: true}
 	case q.failN > 0:
 		q.failN--
 		return fault{status: q.failStatus, retryAfter: q.failAfter}
@@ -90,6 +97,17 @@ func (f *Fake) DropNextAfterApply(n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults.dropApplyN = n
+}
+
+// FailNextAfterApply applies the next n requests (a POST creates its
+// contact) and then answers status (e.g. 429 or 503, with Retry-After when
+// retryAfter > 0) instead of the real answer: Deskera has been seen to
+// commit a create and still answer 429, so a client must not take a 429 or
+// 5xx on a create as proof that nothing happened.
+func (f *Fake) FailNextAfterApply(n, status int, retryAfter time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults.applyFailN, f.faults.applyStatus, f.faults.applyAfter = n, status, retryAfter
 }
 
 // sleep waits for the configured latency; false if the request was

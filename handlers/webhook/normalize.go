@@ -13,12 +13,18 @@ import (
 // Field-name aliases, compared after canonicalKey (lowercase letters and
 // digits only), so "E-mail", "email_address" and "Your Email" all match.
 var (
-	emailKeys   = []string{"email", "emailaddress", "mail", "youremail", "contactemail", "workemail", "businessemail"}
-	nameKeys    = []string{"name", "fullname", "yourname", "contactname"}
-	firstKeys   = []string{"firstname", "fname", "givenname", "first"}
-	lastKeys    = []string{"lastname", "lname", "surname", "familyname", "last"}
-	phoneKeys   = []string{"phone", "phonenumber", "telephone", "tel", "mobile", "mobilephone", "mobilenumber", "cell", "yourphone"}
-	companyKeys = []string{"company", "companyname", "organization", "organisation", "org", "business", "businessname"}
+	emailKeys = []string{"email", "emailaddress", "mail", "youremail", "contactemail", "workemail", "businessemail"}
+	nameKeys  = []string{"name", "fullname", "yourname", "contactname"}
+	firstKeys = []string{"firstname", "fname", "givenname", "first"}
+	lastKeys  = []string{"lastname", "lname", "surname", "familyname", "last"}
+	phoneKeys = []string{"phone", "phonenumber", "telephone", "tel", "mobile", "mobilephone", "mobilenumber", "cell", "yourphone"}
+	// companyKeys are the (folded) field names that mean the company's
+	// name, for both normalisers. Only names: "Company size", "Company
+	// type", "Business type" and the like are answers about the company,
+	// not its name, and never map to organization_name.
+	companyKeys = []string{"company", "companyname", "yourcompany", "yourcompanyname", "organization", "organisation",
+		"organizationname", "organisationname", "yourorganization", "yourorganisation", "org", "orgname",
+		"businessname", "employer"}
 )
 
 // nestedKeys are the object fields searched (after the top level) for a

@@ -69,6 +69,17 @@ func TestParseForms(t *testing.T) {
 			email: "ada@example.org", nameWant: "Ada Lovelace", org: "Analytical Engines",
 		},
 		{
+			name: "FormCompanySizeIsNotTheCompany", format: "form", ct: "application/x-www-form-urlencoded",
+			body:   "email=jane%40example.com&company_size=51-200&business=SaaS&company_type=B2B",
+			email:  "jane@example.com",
+			fields: map[string]any{"company_size": "51-200"},
+		},
+		{
+			name: "JSONCompanyName", format: "json", ct: "application/json",
+			body:  `{"email":"jane@example.com","Company size":"51-200","Company Name":"Acme"}`,
+			email: "jane@example.com", org: "Acme",
+		},
+		{
 			name: "JSONNameAddress", format: "json", ct: "application/vnd.api+json",
 			body:  `{"email":"\"Doe, Jane\" <JANE@example.com>","name":""}`,
 			email: "jane@example.com", nameWant: "Doe, Jane",

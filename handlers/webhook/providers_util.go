@@ -176,7 +176,7 @@ var (
 	provFirstKeys   = []string{"firstname", "first", "givenname", "fname"}
 	provLastKeys    = []string{"lastname", "last", "surname", "familyname", "lname"}
 	provPhoneKeys   = []string{"phone", "phonenumber", "mobile", "mobilenumber", "telephone", "tel", "yourphone"}
-	provCompanyKeys = []string{"company", "companyname", "organization", "organisation", "org", "business", "yourcompany"}
+	provCompanyKeys = companyKeys
 )
 
 // provPick fills the event's email, name, phone and company from fields
@@ -204,8 +204,41 @@ func provPick(ev *rules.Event, fields map[string]any) {
 		ev.Phone = provFirst(folded, provPhoneKeys, "phone")
 	}
 	if ev.Company == "" {
-		ev.Company = provFirst(folded, provCompanyKeys, "company")
+		ev.Company = provCompany(folded)
 	}
+}
+
+// provCompany finds the company name: a known key, else a field whose
+// folded name ends in "companyname" or "company" ("Current company",
+// "Which company are you with" does not) and says nothing else about the
+// company. "Company size: 51-200" is an answer about the company, never
+// its name.
+func provCompany(folded map[string]string) string {
+	if v := provFirst(folded, provCompanyKeys, ""); v != "" {
+		return v
+	}
+	best := ""
+	for k := range folded {
+		if (strings.HasSuffix(k, "companyname") || strings.HasSuffix(k, "company")) && !provCompanyDetail(k) && (best == "" || k < best) {
+			best = k
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return folded[best]
+}
+
+// provCompanyDetail reports whether a folded field name asks about a
+// company's details rather than its name ("sizeofcompany").
+func provCompanyDetail(k string) bool {
+	for _, w := range []string{"size", "type", "industry", "sector", "website", "url", "domain", "revenue",
+		"employees", "headcount", "email", "phone", "address", "country", "city", "role", "stage", "number", "count"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func provFirst(folded map[string]string, keys []string, contains string) string {

@@ -40,6 +40,13 @@ func TestProvPick(t *testing.T) {
 		{"ContainsFallback", map[string]any{"primary_email_addr": "a@x.io", "home_phone_no": float64(5550100)},
 			rules.Event{Email: "a@x.io", Phone: "5550100"}},
 		{"NotAnEmail", map[string]any{"email": "n/a"}, rules.Event{}},
+		// issue 14: "Company size: 51-200" became organization_name.
+		{"CompanySizeIsNotTheCompany", map[string]any{"Company size": "51-200"}, rules.Event{}},
+		{"CompanyDetailsIgnored", map[string]any{"Company type": "B2B", "Size of company": "10", "Business": "SaaS",
+			"Company website": "acme.io"}, rules.Event{}},
+		{"CompanyNextToItsSize", map[string]any{"Company size": "51-200", "Company": "Acme"}, rules.Event{Company: "Acme"}},
+		{"CurrentCompanySuffix", map[string]any{"Company size": "51-200", "Current company": "Acme"}, rules.Event{Company: "Acme"}},
+		{"OrganisationName", map[string]any{"Organisation name": "Acme Ltd"}, rules.Event{Company: "Acme Ltd"}},
 		{"ListValue", map[string]any{"email": []any{"first@x.io", "second@x.io"}}, rules.Event{}},
 	}
 	for _, tc := range cases {

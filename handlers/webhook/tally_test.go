@@ -36,6 +36,21 @@ func TestParseTally(t *testing.T) {
 			want:     rules.Event{ID: "e1", Kind: rules.KindForm},
 			fields:   map[string]any{"k": []any{"zz"}},
 		},
+		{
+			// issue 14: the answer "Company size: 51-200" became organization_name.
+			name:     "CompanySizeIsNotTheCompany",
+			req:      provRequest("application/json", []byte(`{"eventId":"e2","eventType":"FORM_RESPONSE","data":{"fields":[{"key":"q1","label":"Email","type":"INPUT_EMAIL","value":"ann@x.io"},{"key":"q2","label":"Company size","type":"INPUT_TEXT","value":"51-200"}]}}`)),
+			delivery: "e2",
+			want:     rules.Event{ID: "e2", Kind: rules.KindForm, Email: "ann@x.io"},
+			fields:   map[string]any{"Company size": "51-200"},
+		},
+		{
+			name:     "CompanyBesideItsSize",
+			req:      provRequest("application/json", []byte(`{"eventId":"e3","eventType":"FORM_RESPONSE","data":{"fields":[{"key":"q2","label":"Company size","type":"INPUT_TEXT","value":"51-200"},{"key":"q3","label":"Company","type":"INPUT_TEXT","value":"Acme"}]}}`)),
+			delivery: "e3",
+			want:     rules.Event{ID: "e3", Kind: rules.KindForm, Company: "Acme"},
+			fields:   map[string]any{"Company size": "51-200", "Company": "Acme"},
+		},
 		{name: "WrongEventType", req: provRequest("application/json", []byte(`{"eventType":"PING"}`)), wantStatus: http.StatusBadRequest, wantField: "eventType"},
 		{name: "NoData", req: provRequest("application/json", []byte(`{"eventType":"FORM_RESPONSE"}`)), wantStatus: http.StatusBadRequest, wantField: "data"},
 		{name: "NotJSON", req: provRequest("application/json", []byte(`nope`)), wantStatus: http.StatusBadRequest, wantField: "body"},
