@@ -7,6 +7,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker/nature"
 	"github.com/expr-lang/expr/vm"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -154,11 +155,28 @@ func firstLine(err error) error {
 
 // fieldsPatcher rewrites has(x) and field(x), the one-argument forms, to
 // has(event.fields, x) and field(event.fields, x).
+//
+// It also forgets the type of every call: expr type-checks the tree before
+// each patcher pass, and its final check then trusts a call's type from
+// that pass and skips the call's arguments, so an unknown name inside a
+// call (has(coupon), number(budget)) would compile and fail on every event
+// instead of being rejected here. Reset and ShouldRepeat make it run in
+// expr's last patcher pass, right before the final check.
 type fieldsPatcher struct{}
+
+// Reset is part of expr's repeatable-patcher interface.
+func (fieldsPatcher) Reset() {}
+
+// ShouldRepeat is part of expr's repeatable-patcher interface: one pass.
+func (fieldsPatcher) ShouldRepeat() bool { return false }
 
 func (fieldsPatcher) Visit(node *ast.Node) {
 	call, ok := (*node).(*ast.CallNode)
-	if !ok || len(call.Arguments) != 1 {
+	if !ok {
+		return
+	}
+	call.SetNature(nature.Nature{})
+	if len(call.Arguments) != 1 {
 		return
 	}
 	id, ok := call.Callee.(*ast.IdentifierNode)
