@@ -3,7 +3,10 @@ package rules
 import (
 	"fmt"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -101,12 +104,71 @@ func compileExpr(src string, kind exprKind) (*vm.Program, error) {
 	}
 	prog, err := expr.Compile(src, opts...)
 	if err != nil {
-		return nil, firstLine(err)
+		msg := firstLine(err).Error()
+		call, fieldFn := nameContext(src, msg)
+		return nil, fmt.Errorf("%s", friendlyExprError(msg, call, fieldFn))
 	}
 	if t := prog.Node().Type(); !typeFits(t, kind) {
-		return nil, fmt.Errorf("must be %s, but is %s", kindArticle(kind), t)
+		return nil, fmt.Errorf("must be %s, but is %s", kindArticle(kind), typeWord(t))
+	}
+	if kind == kindNumber {
+		for _, b := range branches(prog.Node()) {
+			if t := b.Type(); !typeFits(t, kind) {
+				return nil, fmt.Errorf("must be a number in every branch, but the branch %s is %s", b.String(), typeWord(t))
+			}
+		}
 	}
 	return prog, nil
+}
+
+// branches returns the expressions that can give n's value: both arms of
+// every conditional and of ??, else n itself.
+func branches(n ast.Node) []ast.Node {
+	switch x := n.(type) {
+	case *ast.ConditionalNode:
+		return append(branches(x.Exp1), branches(x.Exp2)...)
+	case *ast.BinaryNode:
+		if x.Operator == "??" {
+			return append(branches(x.Left), branches(x.Right)...)
+		}
+	case *ast.NilNode:
+		return nil // counts as 0
+	}
+	return []ast.Node{n}
+}
+
+var reLoc = regexp.MustCompile(`\((\d+):(\d+)\)$`)
+
+// nameContext looks at the name an "unknown name" error points at: call
+// is true when it is called; fieldFn is "has" or "field" when it is the
+// argument of that function (a form field name written without quotes).
+func nameContext(src, msg string) (call bool, fieldFn string) {
+	m := reLoc.FindStringSubmatch(msg)
+	if m == nil {
+		return false, ""
+	}
+	line, _ := strconv.Atoi(m[1])
+	col, _ := strconv.Atoi(m[2])
+	lines := strings.Split(src, "\n")
+	if line < 1 || line > len(lines) || col < 1 || col > len(lines[line-1]) {
+		return false, ""
+	}
+	text := lines[line-1]
+	end := col - 1
+	for end < len(text) && (text[end] == '_' || unicode.IsLetter(rune(text[end])) || unicode.IsDigit(rune(text[end]))) {
+		end++
+	}
+	after := strings.TrimLeft(text[end:], " \t")
+	before := strings.TrimRight(text[:col-1], " \t")
+	if strings.HasSuffix(before, "(") {
+		fn := strings.TrimRight(before[:len(before)-1], " \t")
+		for _, f := range []string{"has", "field"} {
+			if strings.HasSuffix(fn, f) && strings.HasPrefix(after, ")") {
+				fieldFn = f
+			}
+		}
+	}
+	return strings.HasPrefix(after, "("), fieldFn
 }
 
 func kindArticle(k exprKind) string {

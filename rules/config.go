@@ -152,7 +152,11 @@ func (l *loader) declaredLabel(n *yaml.Node, rule string, set *Set, name string)
 	if _, ok := set.Label(name); ok {
 		return true
 	}
-	l.errorf(n, rule, "label %q is not declared under labels", name)
+	names := make([]string, len(set.labels))
+	for i, lab := range set.labels {
+		names[i] = lab.Name
+	}
+	l.errorf(n, rule, "label %q is not declared under labels%s", name, didYouMean(name, names))
 	return false
 }
 
