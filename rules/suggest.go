@@ -35,7 +35,7 @@ func levenshtein(a, b string) int {
 func closest(name string, candidates []string) string {
 	best, bestD := "", -1
 	lname := strings.ToLower(name)
-	limit := max(1, len(name)/3)
+	limit := max(1, len(name)/4)
 	if len(name) >= 4 {
 		limit = max(2, limit) // a swap of two letters is two edits
 	}
@@ -165,8 +165,11 @@ func friendlyExprError(msg string, call bool, fieldFn string) string {
 			}
 			msg = fmt.Sprintf("unknown function %q%s", name, didYouMean(name, fns))
 		default:
-			msg = fmt.Sprintf("unknown name %q%s (names: event, contact, score, scores, score_label; a form field is event.fields.NAME or field(%q))",
-				name, didYouMean(name, exprNames()), name)
+			if hint := didYouMean(name, exprNames()); hint != "" {
+				msg = fmt.Sprintf("unknown name %q%s", name, hint)
+				break
+			}
+			msg = fmt.Sprintf("unknown name %q (names: event, contact, score, scores, score_label; a form field is field(%q))", name, name)
 		}
 	}
 	return plainTypes(msg) + loc
