@@ -123,11 +123,13 @@ func (l *loader) decodeRule(item *yaml.Node, index int, set *Set) *rule {
 	if len(items) == 0 {
 		l.errorf(item, name, "rule has no actions")
 	}
+	l.contactGuarded = r.when != nil && contactState(r.when.Node(), true)
 	for _, a := range items {
 		if act := l.decodeAction(a, r.name, set); act != nil {
 			r.actions = append(r.actions, act)
 		}
 	}
+	l.contactGuarded = false
 	return r
 }
 

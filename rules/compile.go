@@ -93,6 +93,12 @@ func (l *loader) compile(n *yaml.Node, rule, what string, kind exprKind) (*vm.Pr
 		l.errorf(n, rule, "%s: %v", what, err)
 		return nil, src, false
 	}
+	if !l.contactKnown {
+		for _, m := range unguardedContact(prog.Node(), l.contactGuarded) {
+			safe := "contact?." + strings.TrimPrefix(m, "contact.")
+			l.warnf(n, rule, "%s: %s fails on every event without a contact (every new lead); write %s or guard it with contact != nil &&", what, m, safe)
+		}
+	}
 	return prog, src, true
 }
 

@@ -163,7 +163,9 @@ func (l *loader) declaredLabel(n *yaml.Node, rule string, set *Set, name string)
 func sweepFields(l *loader, set *Set, p *SweepPolicy) map[string]fieldFunc {
 	return map[string]fieldFunc{
 		"when": func(_, v *yaml.Node) {
+			l.contactKnown = true // the sweep runs on existing contacts
 			p.when, p.When, _ = l.compile(v, "", "sweep when", kindBool)
+			l.contactKnown = false
 		},
 		"page_size":  func(_, v *yaml.Node) { p.PageSize = l.size(v, "sweep page_size") },
 		"chunk_size": func(_, v *yaml.Node) { p.ChunkSize = l.size(v, "sweep chunk_size") },

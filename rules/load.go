@@ -57,10 +57,12 @@ func Load(filename string, data []byte, opts ...LoadOption) (*Set, error) {
 		l.interpolate(root)
 		l.decodeRoot(root, set)
 	}
+	sort.SliceStable(l.warnings, func(i, j int) bool { return l.warnings[i].Line < l.warnings[j].Line })
 	if len(l.problems) > 0 {
 		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
-		return nil, &LoadError{Problems: l.problems}
+		return nil, &LoadError{Problems: l.problems, Warnings: l.warnings}
 	}
+	set.warnings = l.warnings
 	set.finish()
 	return set, nil
 }
@@ -109,6 +111,21 @@ type loader struct {
 	file     string
 	lookup   func(string) (string, bool)
 	problems []Problem
+	warnings []Problem
+	// contactKnown is set while compiling expressions that always run
+	// with a contact (the sweep's when); contactGuarded while compiling
+	// the actions of a rule whose when requires contact != nil.
+	contactKnown, contactGuarded bool
+}
+
+// warnf records a pitfall that cannot be proven wrong: shown by validate,
+// fatal only with validate --strict.
+func (l *loader) warnf(n *yaml.Node, rule, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	l.warnings = append(l.warnings, Problem{File: l.file, Line: line, Rule: rule, Severity: SeverityWarning, Message: l.scope + fmt.Sprintf(format, args...)})
 }
 
 func (l *loader) errorf(n *yaml.Node, rule, format string, args ...any) {
