@@ -284,3 +284,35 @@ func TestNewValidates(t *testing.T) {
 		})
 	}
 }
+
+// TestReloadRejectsWhatLoadRejects: each file that used to load and then
+// fail on every event is refused by a reload; the old rules stay.
+func TestReloadRejectsWhatLoadRejects(t *testing.T) {
+	const tail = "    actions:\n      - delete_contact: {}\n"
+	tests := []struct {
+		name, file, want string
+	}{
+		{"unquoted has", "rules:\n  - name: x\n    when: 'has(coupon)'\n" + tail, `unknown name "coupon"`},
+		{"unquoted field", "rules:\n  - name: x\n    when: 'field(budget) != \"\"'\n" + tail, `unknown name "budget"`},
+		{"visibility not in the enum", "rules:\n  - name: x\n    when: 'true'\n    actions:\n      - set_visibility: 42\n", `not "42"`},
+		{"score with a string branch", "scores:\n  s: 'event.kind == \"form\" ? 5 : \"five\"'\nrules:\n  - name: x\n    when: 'true'\n" + tail, `must be a number in every branch`},
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	write(t, path, rulesFile("good"))
+	h := start(t, path)
+	before := h.r.Current()
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			write(t, path, tt.file)
+			h.hup <- os.Interrupt
+			waitFor(t, "the failure to be counted", func() bool { return h.count(reload.ResultFailure) == float64(i+1) })
+			if h.r.Current() != before {
+				t.Fatal("a file load rejects replaced the rules in force")
+			}
+			if got := strings.Join(h.r.Status().LastError, "\n"); !strings.Contains(got, tt.want) {
+				t.Errorf("last error %q does not contain %q", got, tt.want)
+			}
+		})
+	}
+}
