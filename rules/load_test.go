@@ -69,7 +69,10 @@ func TestLoadErrors(t *testing.T) {
 			`9: rule "typos": label "Hot led" is not declared under labels; did you mean "Hot lead"?`,
 			`10: rule "typos": owner pool "sale" is not declared under owners; did you mean "sales"?`,
 			`11: rule "typos": upsert_contact set: unknown contact field "nmae"; did you mean "name"?`}},
-		{"syntax", []string{`1: did not find expected '-' indicator`}},
+		{"syntax", []string{`4: rule "capture": did not find expected '-' indicator`}},
+		{"syntax-colon", []string{`8: rule "broken": mapping values are not allowed in this context`}},
+		{"syntax-quote", []string{`7: rule "broken": found unexpected end of stream (is a quote left open?)`}},
+		{"syntax-tab", []string{`10: rule "broken": found a tab character that violates indentation`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
