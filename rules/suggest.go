@@ -187,3 +187,12 @@ func mapKeys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// valueKind names a run-time value's type in the rules' words ("a
+// string", "a list", "nothing"), never a Go type name.
+func valueKind(v any) string {
+	if v == nil {
+		return "nothing"
+	}
+	return typeWord(reflect.TypeOf(v))
+}

@@ -202,7 +202,7 @@ func TestBadFileKeepsTheOldRules(t *testing.T) {
 	if st.Failures != 1 || len(st.LastError) != 2 {
 		t.Fatalf("status %+v, want 1 failure with 2 problems", st)
 	}
-	for _, want := range []string{"has no field emial", "Nope"} {
+	for _, want := range []string{"emial", "Nope"} {
 		if !strings.Contains(strings.Join(st.LastError, "\n"), want) || !strings.Contains(h.logs.String(), want) {
 			t.Errorf("status and log should name %q; status %q", want, st.LastError)
 		}
@@ -271,7 +271,7 @@ func TestNewValidates(t *testing.T) {
 	}{
 		{"empty path", "", nil, "empty rules file path"},
 		{"missing file", filepath.Join(dir, "nope.yaml"), nil, "no such file"},
-		{"invalid file", bad, nil, "has no field emial"},
+		{"invalid file", bad, nil, `has no field "emial"`},
 		{"bad debounce", bad, []reload.Option{reload.WithDebounce(0)}, "debounce"},
 		{"nil logger", bad, []reload.Option{reload.WithLogger(nil)}, "nil logger"},
 	}
