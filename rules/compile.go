@@ -137,6 +137,12 @@ func branches(n ast.Node) []ast.Node {
 		if x.Operator == "??" {
 			return append(branches(x.Left), branches(x.Right)...)
 		}
+	case *ast.VariableDeclaratorNode:
+		return branches(x.Expr)
+	case *ast.SequenceNode:
+		if len(x.Nodes) > 0 {
+			return branches(x.Nodes[len(x.Nodes)-1])
+		}
 	case *ast.NilNode:
 		return nil // counts as 0
 	}

@@ -64,6 +64,7 @@ func TestLoadErrors(t *testing.T) {
 		{"score-mixed-branches", []string{
 			`2: score "form": must be a number in every branch, but the branch "five" is a string`,
 			`3: score "coalesced": must be a number in every branch, but the branch true is a bool`}},
+		{"score-let-branch", []string{`2: score "let": must be a number in every branch, but the branch "x" is a string`}},
 		{"typos", []string{
 			`8: rule "typos": unknown action "assign_lable"; did you mean "assign_label"? (one of ` + actions + `)`,
 			`9: rule "typos": label "Hot led" is not declared under labels; did you mean "Hot lead"?`,
