@@ -123,11 +123,13 @@ func (l *loader) decodeRule(item *yaml.Node, index int, set *Set) *rule {
 	if len(items) == 0 {
 		l.errorf(item, name, "rule has no actions")
 	}
+	l.contactGuarded = r.when != nil && contactState(r.when.Node(), true)
 	for _, a := range items {
 		if act := l.decodeAction(a, r.name, set); act != nil {
 			r.actions = append(r.actions, act)
 		}
 	}
+	l.contactGuarded = false
 	return r
 }
 
@@ -149,7 +151,7 @@ func (l *loader) decodeAction(n *yaml.Node, rule string, set *Set) *action {
 	k, v := n.Content[0], deref(n.Content[1])
 	i := slices.IndexFunc(actionSpecs(), func(s ActionSpec) bool { return s.Name == k.Value })
 	if i < 0 {
-		l.errorf(k, rule, "unknown action %q (one of %s)", k.Value, strings.Join(ActionNames(), ", "))
+		l.errorf(k, rule, "unknown action %q%s (one of %s)", k.Value, didYouMean(k.Value, ActionNames()), strings.Join(ActionNames(), ", "))
 		return nil
 	}
 	a := &action{typ: k.Value, line: k.Line}
@@ -189,12 +191,22 @@ func (l *loader) decodeSet(n *yaml.Node, rule string, set *Set, a *action) {
 		k, v := kv[0], kv[1]
 		i := slices.IndexFunc(specs, func(s FieldSpec) bool { return s.Name == k.Value })
 		if i < 0 {
-			l.errorf(k, rule, "%s set: unknown contact field %q", a.typ, k.Value)
+			names := make([]string, len(specs))
+			for j, sp := range specs {
+				names[j] = sp.Name
+			}
+			l.errorf(k, rule, "%s set: unknown contact field %q%s", a.typ, k.Value, didYouMean(k.Value, names))
 			continue
 		}
 		prog, _, ok := l.compile(v, rule, a.typ+" set."+k.Value, specs[i].kind)
 		if !ok {
 			continue
+		}
+		if enum := fieldEnums[k.Value]; enum != nil {
+			if s, isConst := prog.Node().(*ast.StringNode); isConst && !slices.Contains(enum, s.Value) {
+				l.errorf(v, rule, "%s set.%s must be one of %s, not %q%s", a.typ, k.Value, quoteList(enum), s.Value, didYouMean(s.Value, enum))
+				continue
+			}
 		}
 		if k.Value == "label" {
 			if s, isConst := prog.Node().(*ast.StringNode); isConst && !l.declaredLabel(v, rule, set, s.Value) {
@@ -266,7 +278,7 @@ func (l *loader) ownerOptions(v *yaml.Node, rule string, set *Set, a *action) bo
 		name, _ := l.str(poolNode, rule, "assign_owner pool")
 		p, ok := set.pools[name]
 		if !ok {
-			l.errorf(poolNode, rule, "owner pool %q is not declared under owners", name)
+			l.errorf(poolNode, rule, "owner pool %q is not declared under owners%s", name, didYouMean(name, mapKeys(set.pools)))
 			return false
 		}
 		a.pool = p
@@ -291,7 +303,26 @@ func (l *loader) visibilityOptions(v *yaml.Node, rule string, a *action) bool {
 		l.errorf(v, rule, "set_visibility needs a visibility type")
 		return false
 	}
+	if !slices.Contains(VisibilityTypes, a.vis) {
+		l.errorf(v, rule, "set_visibility type must be one of %s, not %q%s", quoteList(VisibilityTypes), a.vis, didYouMean(a.vis, VisibilityTypes))
+		return false
+	}
 	return true
+}
+
+// VisibilityTypes are the contact visibility types Deskera accepts.
+var VisibilityTypes = []string{"private", "public", "team"}
+
+// ContactTypes are the contact types Deskera accepts.
+var ContactTypes = []string{"person", "organization"}
+
+// quoteList is `"a", "b", "c"`.
+func quoteList(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = strconv.Quote(x)
+	}
+	return strings.Join(q, ", ")
 }
 
 func (l *loader) deleteOptions(v *yaml.Node, rule string) bool {

@@ -99,14 +99,3 @@ func (e *RuleFailure) Error() string {
 	}
 	return what + " failed: " + e.Err + "; fix the rules file, the sender's retry will then succeed"
 }
-
-func quoteList(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += `"` + n + `"`
-	}
-	return out
-}

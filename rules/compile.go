@@ -3,10 +3,14 @@ package rules
 import (
 	"fmt"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker/nature"
 	"github.com/expr-lang/expr/vm"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -89,6 +93,12 @@ func (l *loader) compile(n *yaml.Node, rule, what string, kind exprKind) (*vm.Pr
 		l.errorf(n, rule, "%s: %v", what, err)
 		return nil, src, false
 	}
+	if !l.contactKnown {
+		for _, m := range unguardedContact(prog.Node(), l.contactGuarded) {
+			safe := "contact?." + strings.TrimPrefix(m, "contact.")
+			l.warnf(n, rule, "%s: %s fails on every event without a contact (every new lead); write %s or guard it with contact != nil &&", what, m, safe)
+		}
+	}
 	return prog, src, true
 }
 
@@ -100,12 +110,77 @@ func compileExpr(src string, kind exprKind) (*vm.Program, error) {
 	}
 	prog, err := expr.Compile(src, opts...)
 	if err != nil {
-		return nil, firstLine(err)
+		msg := firstLine(err).Error()
+		call, fieldFn := nameContext(src, msg)
+		return nil, fmt.Errorf("%s", friendlyExprError(msg, call, fieldFn))
 	}
 	if t := prog.Node().Type(); !typeFits(t, kind) {
-		return nil, fmt.Errorf("must be %s, but is %s", kindArticle(kind), t)
+		return nil, fmt.Errorf("must be %s, but is %s", kindArticle(kind), typeWord(t))
+	}
+	if kind == kindNumber {
+		for _, b := range branches(prog.Node()) {
+			if t := b.Type(); !typeFits(t, kind) {
+				return nil, fmt.Errorf("must be a number in every branch, but the branch %s is %s", b.String(), typeWord(t))
+			}
+		}
 	}
 	return prog, nil
+}
+
+// branches returns the expressions that can give n's value: both arms of
+// every conditional and of ??, else n itself.
+func branches(n ast.Node) []ast.Node {
+	switch x := n.(type) {
+	case *ast.ConditionalNode:
+		return append(branches(x.Exp1), branches(x.Exp2)...)
+	case *ast.BinaryNode:
+		if x.Operator == "??" {
+			return append(branches(x.Left), branches(x.Right)...)
+		}
+	case *ast.VariableDeclaratorNode:
+		return branches(x.Expr)
+	case *ast.SequenceNode:
+		if len(x.Nodes) > 0 {
+			return branches(x.Nodes[len(x.Nodes)-1])
+		}
+	case *ast.NilNode:
+		return nil // counts as 0
+	}
+	return []ast.Node{n}
+}
+
+var reLoc = regexp.MustCompile(`\((\d+):(\d+)\)$`)
+
+// nameContext looks at the name an "unknown name" error points at: call
+// is true when it is called; fieldFn is "has" or "field" when it is the
+// argument of that function (a form field name written without quotes).
+func nameContext(src, msg string) (call bool, fieldFn string) {
+	m := reLoc.FindStringSubmatch(msg)
+	if m == nil {
+		return false, ""
+	}
+	line, _ := strconv.Atoi(m[1])
+	col, _ := strconv.Atoi(m[2])
+	lines := strings.Split(src, "\n")
+	if line < 1 || line > len(lines) || col < 1 || col > len(lines[line-1]) {
+		return false, ""
+	}
+	text := lines[line-1]
+	end := col - 1
+	for end < len(text) && (text[end] == '_' || unicode.IsLetter(rune(text[end])) || unicode.IsDigit(rune(text[end]))) {
+		end++
+	}
+	after := strings.TrimLeft(text[end:], " \t")
+	before := strings.TrimRight(text[:col-1], " \t")
+	if strings.HasSuffix(before, "(") {
+		fn := strings.TrimRight(before[:len(before)-1], " \t")
+		for _, f := range []string{"has", "field"} {
+			if strings.HasSuffix(fn, f) && strings.HasPrefix(after, ")") {
+				fieldFn = f
+			}
+		}
+	}
+	return strings.HasPrefix(after, "("), fieldFn
 }
 
 func kindArticle(k exprKind) string {
@@ -154,11 +229,28 @@ func firstLine(err error) error {
 
 // fieldsPatcher rewrites has(x) and field(x), the one-argument forms, to
 // has(event.fields, x) and field(event.fields, x).
+//
+// It also forgets the type of every call: expr type-checks the tree before
+// each patcher pass, and its final check then trusts a call's type from
+// that pass and skips the call's arguments, so an unknown name inside a
+// call (has(coupon), number(budget)) would compile and fail on every event
+// instead of being rejected here. Reset and ShouldRepeat make it run in
+// expr's last patcher pass, right before the final check.
 type fieldsPatcher struct{}
+
+// Reset is part of expr's repeatable-patcher interface.
+func (fieldsPatcher) Reset() {}
+
+// ShouldRepeat is part of expr's repeatable-patcher interface: one pass.
+func (fieldsPatcher) ShouldRepeat() bool { return false }
 
 func (fieldsPatcher) Visit(node *ast.Node) {
 	call, ok := (*node).(*ast.CallNode)
-	if !ok || len(call.Arguments) != 1 {
+	if !ok {
+		return
+	}
+	call.SetNature(nature.Nature{})
+	if len(call.Arguments) != 1 {
 		return
 	}
 	id, ok := call.Callee.(*ast.IdentifierNode)

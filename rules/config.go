@@ -152,14 +152,20 @@ func (l *loader) declaredLabel(n *yaml.Node, rule string, set *Set, name string)
 	if _, ok := set.Label(name); ok {
 		return true
 	}
-	l.errorf(n, rule, "label %q is not declared under labels", name)
+	names := make([]string, len(set.labels))
+	for i, lab := range set.labels {
+		names[i] = lab.Name
+	}
+	l.errorf(n, rule, "label %q is not declared under labels%s", name, didYouMean(name, names))
 	return false
 }
 
 func sweepFields(l *loader, set *Set, p *SweepPolicy) map[string]fieldFunc {
 	return map[string]fieldFunc{
 		"when": func(_, v *yaml.Node) {
+			l.contactKnown = true // the sweep runs on existing contacts
 			p.when, p.When, _ = l.compile(v, "", "sweep when", kindBool)
+			l.contactKnown = false
 		},
 		"page_size":  func(_, v *yaml.Node) { p.PageSize = l.size(v, "sweep page_size") },
 		"chunk_size": func(_, v *yaml.Node) { p.ChunkSize = l.size(v, "sweep chunk_size") },

@@ -8,11 +8,17 @@ import (
 
 // Problem is one error found while loading a rules file.
 type Problem struct {
-	File    string `json:"file"`
-	Line    int    `json:"line,omitempty"`
-	Rule    string `json:"rule,omitempty"`
-	Message string `json:"message"`
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
+	Rule string `json:"rule,omitempty"`
+	// Severity is SeverityWarning for a pitfall that cannot be proven
+	// wrong, "" for an error.
+	Severity string `json:"severity,omitempty"`
+	Message  string `json:"message"`
 }
+
+// SeverityWarning marks a Problem that does not stop the file loading.
+const SeverityWarning = "warning"
 
 // Error formats the problem as `file:line: rule "name": message`; the line
 // and rule parts are left out when unknown.
@@ -26,6 +32,9 @@ func (p Problem) Error() string {
 	if p.Rule != "" {
 		fmt.Fprintf(&b, "rule %q: ", p.Rule)
 	}
+	if p.Severity == SeverityWarning {
+		b.WriteString("warning: ")
+	}
 	b.WriteString(p.Message)
 	return b.String()
 }
@@ -34,6 +43,8 @@ func (p Problem) Error() string {
 // in file order.
 type LoadError struct {
 	Problems []Problem
+	// Warnings are the pitfalls found besides (not counted as problems).
+	Warnings []Problem
 }
 
 // Error prints one problem per line.

@@ -152,7 +152,7 @@ func asFloat(v any) (float64, error) {
 	case nil:
 		return 0, nil
 	}
-	return 0, fmt.Errorf("expected a number, got %T", v)
+	return 0, fmt.Errorf("expected a number, got %s", valueKind(v))
 }
 
 func (s *Set) evalRule(r *runner, rl *rule, plan *Plan, res *RuleResult) {

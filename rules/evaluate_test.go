@@ -156,7 +156,7 @@ rules:
 	}
 	p := set.Evaluate(&rules.Event{Fields: map[string]any{"n": 5.0}}, nil)
 	want := []rules.RuleResult{
-		{Name: "wrong-type", Error: "when: argument 1: expected a string, got float64 (1:1)"},
+		{Name: "wrong-type", Error: "when: argument 1: expected a string, got a number (1:1)"},
 		{Name: "nil-contact", Error: "when: cannot get email from contact (1:1)"},
 		{Name: "fine", Matched: true},
 	}

@@ -11,6 +11,9 @@ func TestLoadExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load rules.example.yaml: %v", err)
 	}
+	for _, w := range set.Warnings() {
+		t.Errorf("rules.example.yaml warns (validate --strict fails): %s", w.Error())
+	}
 	names := map[string]bool{}
 	for _, src := range set.Sources() {
 		names[src.Name] = true
@@ -37,5 +40,17 @@ func TestLoadExample(t *testing.T) {
 	src, _ := set.Source("website")
 	if got, want := src.Auth.Secret.Reveal(), "dev-website-secret"; got != want {
 		t.Errorf("website secret = %q, want %q", got, want)
+	}
+}
+
+// TestLoadKubernetesRules: the shipped manifests' rules load with no error
+// and no warning (validate --strict passes).
+func TestLoadKubernetesRules(t *testing.T) {
+	set, err := rules.LoadFile("../deploy/kubernetes/rules.yaml", rules.WithLookupEnv(func(string) (string, bool) { return "x", true }))
+	if err != nil {
+		t.Fatalf("load deploy/kubernetes/rules.yaml: %v", err)
+	}
+	for _, w := range set.Warnings() {
+		t.Errorf("deploy/kubernetes/rules.yaml warns: %s", w.Error())
 	}
 }

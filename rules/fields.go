@@ -86,7 +86,7 @@ func asString(v any) (string, error) {
 	case int, int64, float64, bool:
 		return toString(x), nil
 	}
-	return "", fmt.Errorf("expected a string, got %T", v)
+	return "", fmt.Errorf("expected a string, got %s", valueKind(v))
 }
 
 func asInt(v any) (int64, error) {
@@ -112,7 +112,7 @@ func asInt(v any) (int64, error) {
 		}
 		return n, nil
 	}
-	return 0, fmt.Errorf("expected an integer, got %T", v)
+	return 0, fmt.Errorf("expected an integer, got %s", valueKind(v))
 }
 
 func asStrings(v any) ([]string, error) {
@@ -132,7 +132,7 @@ func asStrings(v any) ([]string, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("expected a list of strings, got %T", v)
+	return nil, fmt.Errorf("expected a list of strings, got %s", valueKind(v))
 }
 
 func asInts(v any) ([]int64, error) {
@@ -152,5 +152,5 @@ func asInts(v any) ([]int64, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("expected a list of integers, got %T", v)
+	return nil, fmt.Errorf("expected a list of integers, got %s", valueKind(v))
 }

@@ -99,7 +99,7 @@ func argString(a []any, i int) (string, error) {
 	case nil:
 		return "", nil
 	}
-	return "", fmt.Errorf("argument %d: expected a string, got %T", i+1, a[i])
+	return "", fmt.Errorf("argument %d: expected a string, got %s", i+1, valueKind(a[i]))
 }
 
 func str1(f func(string) string) func(...any) (any, error) {
@@ -228,7 +228,7 @@ func hDaysBetween(a ...any) (any, error) {
 	from, ok1 := a[0].(time.Time)
 	to, ok2 := a[1].(time.Time)
 	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("days_between: expected two times, got %T and %T", a[0], a[1])
+		return nil, fmt.Errorf("days_between: expected two times, got %s and %s", valueKind(a[0]), valueKind(a[1]))
 	}
 	return to.Sub(from).Hours() / 24, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,7 +50,7 @@ func Load(filename string, data []byte, opts ...LoadOption) (*Set, error) {
 	l := &loader{file: filename, lookup: cfg.lookupEnv}
 	root, err := parseYAML(data)
 	if err != nil {
-		l.problems = append(l.problems, yamlProblem(filename, err))
+		l.problems = append(l.problems, yamlProblem(filename, data, err))
 		return nil, &LoadError{Problems: l.problems}
 	}
 	set := newSet(filename)
@@ -57,10 +58,12 @@ func Load(filename string, data []byte, opts ...LoadOption) (*Set, error) {
 		l.interpolate(root)
 		l.decodeRoot(root, set)
 	}
+	sort.SliceStable(l.warnings, func(i, j int) bool { return l.warnings[i].Line < l.warnings[j].Line })
 	if len(l.problems) > 0 {
 		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
-		return nil, &LoadError{Problems: l.problems}
+		return nil, &LoadError{Problems: l.problems, Warnings: l.warnings}
 	}
+	set.warnings = l.warnings
 	set.finish()
 	return set, nil
 }
@@ -88,8 +91,12 @@ func parseYAML(data []byte) (*yaml.Node, error) {
 	return nil, nil
 }
 
-// yamlProblem turns a yaml syntax error ("yaml: line 3: ...") into a Problem.
-func yamlProblem(file string, err error) Problem {
+// yamlProblem turns a yaml syntax error ("yaml: line 3: ...") into a
+// Problem on the line at fault, naming the rule it is in. yaml reports
+// some errors (a key indented wrongly) at the line where the enclosing
+// block starts; the first line after which the file stops parsing is the
+// one to fix.
+func yamlProblem(file string, data []byte, err error) Problem {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
@@ -99,7 +106,60 @@ func yamlProblem(file string, err error) Problem {
 			}
 		}
 	}
-	return Problem{File: file, Line: line, Message: msg}
+	if n := firstBadLine(data); n > 0 {
+		line = n
+	}
+	if strings.Contains(msg, "unexpected end of stream") {
+		msg += " (is a quote left open?)"
+	}
+	return Problem{File: file, Line: line, Rule: ruleAtLine(data, line), Message: msg}
+}
+
+// maxSyntaxScan bounds the lines (and maxSyntaxBytes the size) of a file
+// whose prefixes firstBadLine parses: the scan is quadratic.
+const (
+	maxSyntaxScan  = 2000
+	maxSyntaxBytes = 128 << 10
+)
+
+// firstBadLine is the number of the first line whose prefix of the file
+// no longer parses (0 when unknown or the file is too long to scan).
+func firstBadLine(data []byte) int {
+	lines := strings.SplitAfter(string(data), "\n")
+	if len(lines) > maxSyntaxScan || len(data) > maxSyntaxBytes {
+		return 0
+	}
+	var prefix strings.Builder
+	for i, ln := range lines {
+		prefix.WriteString(ln)
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(prefix.String()), &n); err != nil {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+var reRuleName = regexp.MustCompile(`^\s*(?:-\s+)?name:\s*(.*?)\s*$`)
+
+// ruleAtLine names the rule (an item of the top-level rules list) that
+// line is in, "" when it is in none; read from the text, since the file
+// does not parse.
+func ruleAtLine(data []byte, line int) string {
+	inRules, name := false, ""
+	for i, ln := range strings.Split(string(data), "\n") {
+		if i+1 > line {
+			break
+		}
+		if ln != "" && !strings.ContainsRune(" \t#-", rune(ln[0])) {
+			inRules, name = strings.HasPrefix(ln, "rules:"), ""
+			continue
+		}
+		if m := reRuleName.FindStringSubmatch(ln); inRules && m != nil {
+			name = strings.Trim(m[1], `"'`)
+		}
+	}
+	return name
 }
 
 // loader collects problems while walking the YAML tree.
@@ -109,6 +169,21 @@ type loader struct {
 	file     string
 	lookup   func(string) (string, bool)
 	problems []Problem
+	warnings []Problem
+	// contactKnown is set while compiling expressions that always run
+	// with a contact (the sweep's when); contactGuarded while compiling
+	// the actions of a rule whose when requires contact != nil.
+	contactKnown, contactGuarded bool
+}
+
+// warnf records a pitfall that cannot be proven wrong: shown by validate,
+// fatal only with validate --strict.
+func (l *loader) warnf(n *yaml.Node, rule, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	l.warnings = append(l.warnings, Problem{File: l.file, Line: line, Rule: rule, Severity: SeverityWarning, Message: l.scope + fmt.Sprintf(format, args...)})
 }
 
 func (l *loader) errorf(n *yaml.Node, rule, format string, args ...any) {

@@ -20,19 +20,19 @@ func TestLoadErrors(t *testing.T) {
 		name string
 		want []string // without the "rules.<name>.yaml:" prefix
 	}{
-		{"unknown-key", []string{`2: unknown key "rule" in the rules file`}},
+		{"unknown-key", []string{`2: unknown key "rule" in the rules file; did you mean "rules"?`}},
 		{"unknown-rule-key", []string{
 			`2: rule "capture": rule has no when (use when: 'true' to match every event)`,
-			`3: rule "capture": unknown key "whn" in rule`}},
+			`3: rule "capture": unknown key "whn" in rule; did you mean "when"?`}},
 		{"duplicate-key", []string{`4: rule "capture": duplicate key "when" in rule`}},
 		{"duplicate-rule", []string{`5: rule "capture": duplicate rule name (first at line 2)`}},
 		{"unknown-action", []string{`5: rule "capture": unknown action "send_email" (one of ` + actions + `)`}},
 		{"undeclared-label", []string{`6: rule "hot": label "Hot lead" is not declared under labels`}},
 		{"undeclared-pool", []string{`7: rule "route": owner pool "support" is not declared under owners`}},
 		{"empty-when", []string{`3: rule "capture": when is empty`}},
-		{"when-not-bool", []string{`3: rule "capture": when: expected bool, but got float64`}},
-		{"score-not-number", []string{`2: score "email": must be a number, but is string`}},
-		{"type-error", []string{`3: rule "capture": when: type rules.Event has no field emial (1:7)`}},
+		{"when-not-bool", []string{`3: rule "capture": when: expected bool, but got number`}},
+		{"score-not-number", []string{`2: score "email": must be a number, but is a string`}},
+		{"type-error", []string{`3: rule "capture": when: event has no field "emial"; did you mean "email"? (1:7)`}},
 		{"bad-regex", []string{"3: rule \"capture\": when: error parsing regexp: missing closing ]: `[` (1:13)"}},
 		{"unset-var", []string{`4: environment variable "LEADHOOK_TEST_UNSET" is not set and has no default`}},
 		{"bad-source", []string{
@@ -41,18 +41,40 @@ func TestLoadErrors(t *testing.T) {
 			`4: source "website": auth key "token" does not apply to auth type "hmac-sha256"`,
 			`5: source name "Mail" must be lowercase letters, digits, '-' or '_'`}},
 		{"set-field-type", []string{
-			`7: rule "capture": upsert_contact set.owner_id: must be an integer, but is string`,
+			`7: rule "capture": upsert_contact set.owner_id: must be an integer, but is a string`,
 			`7: rule "capture": upsert_contact set: unknown contact field "nickname"`}},
 		{"node-limit", []string{`3: rule "huge": when: compilation failed: expression exceeds maximum allowed nodes (1:2004)`}},
 		{"multi", []string{
-			`2: unknown key "colour" in label`,
+			`2: unknown key "colour" in label; did you mean "color"?`,
 			`4: owner pool "sales" is empty`,
 			`7: label "Warm lead" is not declared under labels`,
-			`10: rule "one": when: unknown name scor (1:1)`,
+			`10: rule "one": when: unknown name "scor"; did you mean "score"? (1:1)`,
 			`12: rule "one": label "Cold lead" is not declared under labels`,
 			`13: rule #2 has no name`,
 			`13: rule "#2": rule has no actions`}},
-		{"syntax", []string{`1: did not find expected '-' indicator`}},
+		{"unquoted-has", []string{`3: rule "coupon": when: unknown name "coupon"; a form field's name is a quoted string: has("coupon") (1:5)`}},
+		{"unquoted-field", []string{`3: rule "budget": when: unknown name "budget"; a form field's name is a quoted string: field("budget") (1:14)`}},
+		{"unknown-call-arg", []string{`3: rule "words": when: unknown name "subject" (names: event, contact, score, scores, score_label; a form field is field("subject")) (1:14)`}},
+		{"unknown-function", []string{`3: rule "typo": when: unknown function "hass"; did you mean "has"? (1:1)`}},
+		{"event-field-typo", []string{`3: rule "typo": when: event has no field "knd"; did you mean "kind"? (1:7)`}},
+		{"visibility-number", []string{`5: rule "vis": set_visibility type must be one of "private", "public", "team", not "42"`}},
+		{"visibility-typo", []string{`5: rule "vis": set_visibility type must be one of "private", "public", "team", not "teams"; did you mean "team"?`}},
+		{"set-enum", []string{
+			`5: rule "vis": upsert_contact set.visibility_type must be one of "private", "public", "team", not "everyone"`,
+			`5: rule "vis": upsert_contact set.type must be one of "person", "organization", not "company"`}},
+		{"score-mixed-branches", []string{
+			`2: score "form": must be a number in every branch, but the branch "five" is a string`,
+			`3: score "coalesced": must be a number in every branch, but the branch true is a bool`}},
+		{"score-let-branch", []string{`2: score "let": must be a number in every branch, but the branch "x" is a string`}},
+		{"typos", []string{
+			`8: rule "typos": unknown action "assign_lable"; did you mean "assign_label"? (one of ` + actions + `)`,
+			`9: rule "typos": label "Hot led" is not declared under labels; did you mean "Hot lead"?`,
+			`10: rule "typos": owner pool "sale" is not declared under owners; did you mean "sales"?`,
+			`11: rule "typos": upsert_contact set: unknown contact field "nmae"; did you mean "name"?`}},
+		{"syntax", []string{`4: rule "capture": did not find expected '-' indicator`}},
+		{"syntax-colon", []string{`8: rule "broken": mapping values are not allowed in this context`}},
+		{"syntax-quote", []string{`7: rule "broken": found unexpected end of stream (is a quote left open?)`}},
+		{"syntax-tab", []string{`10: rule "broken": found a tab character that violates indentation`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -80,8 +80,14 @@ type Set struct {
 	sweep      SweepPolicy
 	rules      []*rule
 	matchOn    string
+	warnings   []Problem
 	vms        sync.Pool // of *runner
 }
+
+// Warnings returns the pitfalls found at load that cannot be proven wrong
+// (a field of a contact that may not exist); `leadhook validate` shows
+// them and --strict fails on them.
+func (s *Set) Warnings() []Problem { return s.warnings }
 
 type scoreDef struct {
 	name string

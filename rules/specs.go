@@ -62,7 +62,7 @@ func actionSpecs() []ActionSpec {
 				return l.ownerOptions(v, rule, set, a)
 			}},
 		{Name: ActionSetVisibility,
-			Doc:     "Set the contact's visibility type (and optionally ids).",
+			Doc:     "Set the contact's visibility type, one of `private`, `public` or `team` (and optionally ids); another value is refused at load.",
 			Calls:   "none of its own: rides in the POST/PATCH",
 			Example: "set_visibility: {type: team}",
 			decode: func(l *loader, v *yaml.Node, rule string, _ *Set, a *action) bool {

@@ -54,7 +54,7 @@ func (l *loader) mapping(n *yaml.Node, rule, what string, fields map[string]fiel
 		seen[k.Value] = true
 		fn, ok := fields[k.Value]
 		if !ok {
-			l.errorf(k, rule, "unknown key %q in %s", k.Value, what)
+			l.errorf(k, rule, "unknown key %q in %s%s", k.Value, what, didYouMean(k.Value, mapKeys(fields)))
 			continue
 		}
 		fn(k, v)

@@ -16,12 +16,14 @@ import (
 	"github.com/leadhook/leadhook/rules"
 )
 
-// runValidate is `leadhook validate [--format text|json] [FILE...]`: every
-// problem of every file at once, exit 1 when there is any.
+// runValidate is `leadhook validate [--strict] [--format text|json] [FILE...]`:
+// every problem and warning of every file at once, exit 1 when there is
+// any problem (or, with --strict, any warning).
 func runValidate(_ context.Context, env *Env, args []string) int {
-	fs := newFlagSet("validate", env, "[--format text|json] [FILE...]",
-		"Check rules files: every problem as file:line: rule \"name\": message; exit 1 on any.\nFILE defaults to LEADHOOK_RULES, else rules.example.yaml.")
+	fs := newFlagSet("validate", env, "[--strict] [--format text|json] [FILE...]",
+		"Check rules files: every problem as file:line: rule \"name\": message; exit 1 on any.\nWarnings (pitfalls that cannot be proven wrong) are shown too; --strict fails on them.\nFILE defaults to LEADHOOK_RULES, else rules.example.yaml.")
 	format := fs.String("format", "text", "output format: text or json (for editors and CI)")
+	strict := fs.Bool("strict", false, "fail on warnings too")
 	files, code := parseArgs(fs, args, env)
 	if code >= 0 {
 		return code
@@ -36,7 +38,8 @@ func runValidate(_ context.Context, env *Env, args []string) int {
 	reports := make([]fileReport, 0, len(files))
 	ok := true
 	for _, f := range files {
-		r := validateFile(f, env.LookupEnv)
+		r := validateFile(f, env.LookupEnv, *strict)
+		r.count()
 		ok = ok && r.OK
 		reports = append(reports, r)
 	}
@@ -60,6 +63,9 @@ type fileReport struct {
 	OK       bool            `json:"ok"`
 	Problems []rules.Problem `json:"problems"`
 	Summary  *summary        `json:"summary,omitempty"`
+	// errors and warnings count Problems by severity.
+	errors, warnings int
+	strict           bool
 }
 
 type summary struct {
@@ -72,8 +78,8 @@ type summary struct {
 
 // validateFile loads the file as serve would, then builds every source's
 // parser and verifier (which catches what only they check).
-func validateFile(path string, lookup func(string) (string, bool)) fileReport {
-	r := fileReport{File: path, Problems: []rules.Problem{}}
+func validateFile(path string, lookup func(string) (string, bool), strict bool) fileReport {
+	r := fileReport{File: path, Problems: []rules.Problem{}, strict: strict}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		r.Problems = append(r.Problems, rules.Problem{File: path, Message: readHint(err)})
@@ -84,6 +90,8 @@ func validateFile(path string, lookup func(string) (string, bool)) fileReport {
 	switch {
 	case errors.As(err, &le):
 		r.Problems = append(r.Problems, le.Problems...)
+		r.Problems = append(r.Problems, le.Warnings...)
+		sort.SliceStable(r.Problems, func(i, j int) bool { return r.Problems[i].Line < r.Problems[j].Line })
 		return r
 	case err != nil:
 		r.Problems = append(r.Problems, rules.Problem{File: path, Message: err.Error()})
@@ -100,10 +108,23 @@ func validateFile(path string, lookup func(string) (string, bool)) fileReport {
 	if len(r.Problems) > 0 {
 		return r
 	}
-	r.OK = true
+	r.Problems = append(r.Problems, set.Warnings()...)
+	r.OK = !strict || len(r.Problems) == 0
 	r.Summary = &summary{Rules: len(set.Rules()), Sources: len(set.Sources()), Labels: len(set.Labels()),
 		Pools: len(set.Pools()), Thresholds: len(set.Thresholds())}
 	return r
+}
+
+// count counts the report's problems by severity, after validateFile.
+func (r *fileReport) count() {
+	r.errors, r.warnings = 0, 0
+	for _, p := range r.Problems {
+		if p.Severity == rules.SeverityWarning {
+			r.warnings++
+		} else {
+			r.errors++
+		}
+	}
 }
 
 // readHint words a read error for the user.
@@ -126,14 +147,28 @@ func printReports(w io.Writer, reports []fileReport) {
 		for _, p := range r.Problems {
 			fmt.Fprintln(w, p.Error())
 		}
+		warned := ""
+		if r.warnings > 0 {
+			warned = " and " + plural(r.warnings, "warning")
+		}
 		if r.OK {
 			s := r.Summary
-			fmt.Fprintf(w, "%s: ok: %s, %s, %s, %s, %s\n", r.File, plural(s.Rules, "rule"), plural(s.Sources, "source"),
-				plural(s.Labels, "label"), plural(s.Pools, "owner pool"), plural(s.Thresholds, "threshold"))
+			fmt.Fprintf(w, "%s: ok: %s, %s, %s, %s, %s%s\n", r.File, plural(s.Rules, "rule"), plural(s.Sources, "source"),
+				plural(s.Labels, "label"), plural(s.Pools, "owner pool"), plural(s.Thresholds, "threshold"),
+				strings.Replace(warned, " and ", "; ", 1))
 			continue
 		}
-		fmt.Fprintf(w, "%s: %s; fix %s and run leadhook validate again (keys and functions: docs/rules-reference.md)\n",
-			r.File, plural(len(r.Problems), "problem"), them(len(r.Problems)))
+		n := r.errors
+		if r.strict {
+			n += r.warnings
+		}
+		if r.errors == 0 {
+			fmt.Fprintf(w, "%s: %s (failing with --strict); fix %s and run leadhook validate again (keys and functions: docs/rules-reference.md)\n",
+				r.File, plural(r.warnings, "warning"), them(n))
+			continue
+		}
+		fmt.Fprintf(w, "%s: %s%s; fix %s and run leadhook validate again (keys and functions: docs/rules-reference.md)\n",
+			r.File, plural(r.errors, "problem"), warned, them(n))
 	}
 }
 

@@ -102,6 +102,16 @@ func TestValidateCommand(t *testing.T) {
 			golden: "validate-several", code: 1},
 		{name: "json for editors, flags among the files", args: []string{"validate", "cmd/leadhook/testdata/bad-rules.yaml", "--format", "json", "rules.example.yaml"},
 			golden: "validate-json", code: 1},
+		{name: "what failed on every event is rejected at load", args: []string{"validate", "cmd/leadhook/testdata/validate/load-time.yaml"},
+			golden: "validate-load-time", code: 1},
+		{name: "contact pitfalls are warnings", args: []string{"validate", "cmd/leadhook/testdata/validate/contact-warnings.yaml"},
+			golden: "validate-warnings", code: 0},
+		{name: "strict fails on warnings", args: []string{"validate", "--strict", "cmd/leadhook/testdata/validate/contact-warnings.yaml"},
+			golden: "validate-warnings-strict", code: 1},
+		{name: "strict passes the example", args: []string{"validate", "--strict", "rules.example.yaml", "deploy/kubernetes/rules.yaml"},
+			golden: "validate-strict-example", code: 0},
+		{name: "warnings in json", args: []string{"validate", "--format", "json", "cmd/leadhook/testdata/validate/contact-warnings.yaml"},
+			golden: "validate-warnings-json", code: 0},
 		{name: "bad format flag", args: []string{"validate", "--format", "xml"}, golden: "validate-bad-flag", code: 2},
 	})
 }

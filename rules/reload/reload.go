@@ -263,6 +263,9 @@ func (r *Reloader) reload(ctx context.Context, force bool) (changed bool, err er
 	r.status.Successes++
 	r.total.WithLabelValues(ResultSuccess).Inc()
 	r.log.Info("rules reloaded", "file", r.path, "rules", r.status.Rules, "sources", r.status.Sources, "sha256", h)
+	for _, w := range set.Warnings() {
+		r.log.Warn("rules warning", "problem", w.Error())
+	}
 	return true, nil
 }
 

@@ -202,7 +202,7 @@ func TestBadFileKeepsTheOldRules(t *testing.T) {
 	if st.Failures != 1 || len(st.LastError) != 2 {
 		t.Fatalf("status %+v, want 1 failure with 2 problems", st)
 	}
-	for _, want := range []string{"has no field emial", "Nope"} {
+	for _, want := range []string{"emial", "Nope"} {
 		if !strings.Contains(strings.Join(st.LastError, "\n"), want) || !strings.Contains(h.logs.String(), want) {
 			t.Errorf("status and log should name %q; status %q", want, st.LastError)
 		}
@@ -271,7 +271,7 @@ func TestNewValidates(t *testing.T) {
 	}{
 		{"empty path", "", nil, "empty rules file path"},
 		{"missing file", filepath.Join(dir, "nope.yaml"), nil, "no such file"},
-		{"invalid file", bad, nil, "has no field emial"},
+		{"invalid file", bad, nil, `has no field "emial"`},
 		{"bad debounce", bad, []reload.Option{reload.WithDebounce(0)}, "debounce"},
 		{"nil logger", bad, []reload.Option{reload.WithLogger(nil)}, "nil logger"},
 	}
@@ -280,6 +280,37 @@ func TestNewValidates(t *testing.T) {
 			_, err := reload.New(tt.path, tt.opts...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestReloadRejectsWhatLoadRejects: each file that used to load and then
+// fail on every event is refused by a reload; the old rules stay.
+func TestReloadRejectsWhatLoadRejects(t *testing.T) {
+	const tail = "    actions:\n      - delete_contact: {}\n"
+	tests := []struct {
+		name, file, want string
+	}{
+		{"unquoted has", "rules:\n  - name: x\n    when: 'has(coupon)'\n" + tail, `unknown name "coupon"`},
+		{"unquoted field", "rules:\n  - name: x\n    when: 'field(budget) != \"\"'\n" + tail, `unknown name "budget"`},
+		{"visibility not in the enum", "rules:\n  - name: x\n    when: 'true'\n    actions:\n      - set_visibility: 42\n", `not "42"`},
+		{"score with a string branch", "scores:\n  s: 'event.kind == \"form\" ? 5 : \"five\"'\nrules:\n  - name: x\n    when: 'true'\n" + tail, `must be a number in every branch`},
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	write(t, path, rulesFile("good"))
+	h := start(t, path)
+	before := h.r.Current()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			write(t, path, tt.file)
+			h.hup <- os.Interrupt
+			waitFor(t, "the reload to fail naming "+tt.want, func() bool {
+				return strings.Contains(strings.Join(h.r.Status().LastError, "\n"), tt.want)
+			})
+			if h.r.Current() != before {
+				t.Fatal("a file load rejects replaced the rules in force")
 			}
 		})
 	}
