@@ -22,12 +22,13 @@ const (
 	CauseConfig      Cause = "config"              // our rules or labels do not fit the CRM
 	CauseCRMState    Cause = "crm_state"           // the CRM changed under us (404, 409)
 	CauseRule        Cause = "rule_error"          // a rule failed to evaluate or apply
+	CauseSharedState Cause = "shared_state"        // the shared contact state (Redis) did not answer, or a contact lock was busy
 	CauseInternal    Cause = "internal"            // anything else
 	CauseDelivery    Cause = "delivery"            // Deskera rejected the delivery's data
 )
 
 // Causes lists every Cause, for pre-creating metrics.
-var Causes = []Cause{CauseDeskera, CauseCredentials, CauseStaleLabel, CauseConfig, CauseCRMState, CauseRule, CauseInternal, CauseDelivery}
+var Causes = []Cause{CauseDeskera, CauseCredentials, CauseStaleLabel, CauseConfig, CauseCRMState, CauseRule, CauseSharedState, CauseInternal, CauseDelivery}
 
 // Failure is the classification of a processing error.
 type Failure struct {
@@ -56,6 +57,12 @@ func Classify(err error) Failure {
 	case deskera.LabelMissing(err):
 		return Failure{Cause: CauseStaleLabel, Ours: true, RetryAfter: 30 * time.Second,
 			Message: "deskera does not know a label id leadhook holds even after reloading the labels; check the labels in Deskera"}
+	case errors.Is(err, ErrContactBusy):
+		return Failure{Cause: CauseSharedState, RetryAfter: 2 * time.Second,
+			Message: "another delivery for this contact is being processed; retry later"}
+	case errors.Is(err, ErrSharedState):
+		return Failure{Cause: CauseSharedState, RetryAfter: 5 * time.Second,
+			Message: "the shared contact state is unavailable; retry later"}
 	case errors.Is(err, ErrLabelNotFound):
 		return Failure{Cause: CauseConfig, Ours: true, RetryAfter: 60 * time.Second,
 			Message: "a label of the rules is missing in Deskera: " + err.Error()}

@@ -88,13 +88,13 @@ type Engine struct {
 	crm    CRM
 	log    *slog.Logger
 	now    func() time.Time
-	locks  keyLocks
 	labels labelCache
 	recent *recentSet[deskera.ID]
-	// unsettled holds when a create whose outcome is unknown was sent, per
-	// contact key; within settle of it the engine does not create again.
-	unsettled *recentSet[time.Time]
-	settle    time.Duration
+	// coord holds the per-contact locks and when a create whose outcome is
+	// unknown was sent, per contact key; within settle of it the engine does
+	// not create again (memory by default, see WithContactCoordinator).
+	coord  ContactCoordinator
+	settle time.Duration
 }
 
 // NewEngine returns an engine acting on crm.
@@ -103,7 +103,7 @@ func NewEngine(crm CRM, opts ...EngineOption) (*Engine, error) {
 		return nil, errors.New("rules: nil CRM")
 	}
 	e := &Engine{crm: crm, log: slog.New(slog.DiscardHandler), now: time.Now, recent: newRecentSet[deskera.ID](10000),
-		unsettled: newRecentSet[time.Time](10000)}
+		coord: newMemoryCoordinator()}
 	for _, o := range opts {
 		if err := o(e); err != nil {
 			return nil, err
@@ -188,7 +188,13 @@ func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) 
 	if set == nil || ev == nil {
 		return nil, errors.New("rules: process: nil set or event")
 	}
-	unlock := e.locks.lock(lockKey(ev, set.matchOn))
+	unlock := func() {}
+	if key := lockKey(ev, set.matchOn); key != "" && !dryRun {
+		var err error
+		if unlock, err = e.coord.Lock(ctx, key); err != nil {
+			return nil, sharedErr("lock contact", err)
+		}
+	}
 	defer unlock()
 	out, err := e.processOnce(ctx, set, ev, dryRun)
 	if err != nil && !dryRun && deskera.LabelMissing(err) {

@@ -161,16 +161,19 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 		return nil
 	}
 	key := lockKey(x.ev, x.set.matchOn)
-	if err := x.unsettledCreate(key); err != nil {
+	if err := x.unsettledCreate(ctx, key); err != nil {
 		x.settle(pieces, OutcomeFailed, 0, err)
 		return err
 	}
 	c, err := x.e.crm.CreateContact(ctx, dto)
 	if err != nil {
-		if errors.Is(err, deskera.ErrOutcomeUnknown) && x.e.settle > 0 {
-			x.e.unsettled.add(key, x.e.now())
-		}
 		err = fmt.Errorf("rules: create contact: %w", err)
+		if errors.Is(err, deskera.ErrOutcomeUnknown) && x.e.settle > 0 {
+			if merr := x.e.coord.MarkUnsettled(ctx, key, x.e.now(), x.e.settle); merr != nil {
+				x.e.log.Error("rules: recording an unsettled create failed", "err", merr.Error())
+				err = fmt.Errorf("%w (and recording it: %w)", err, sharedErr("mark unsettled create", merr))
+			}
+		}
 		if found, ok := x.landed(ctx, key); ok {
 			return x.adopt(ctx, found, pieces)
 		}
@@ -195,7 +198,9 @@ func (x *execution) landed(ctx context.Context, key string) (*deskera.Contact, b
 	if err != nil || found == nil {
 		return nil, false
 	}
-	x.e.unsettled.forget(key)
+	if err := x.e.coord.Settle(ctx, key); err != nil {
+		x.e.log.Warn("rules: forgetting a settled create failed; it expires with the window", "err", err.Error())
+	}
 	x.e.recent.add(key, found.ID)
 	return found, true
 }
@@ -217,14 +222,22 @@ func (x *execution) adopt(ctx context.Context, found *deskera.Contact, pieces []
 // for key, whose outcome is unknown, may still be applied by Deskera (see
 // WithSettleWindow). The error matches deskera.ErrOutcomeUnknown, so the
 // sender is told to retry later.
-func (x *execution) unsettledCreate(key string) error {
-	at, ok := x.e.unsettled.get(key)
+// A store that does not answer is a temporary failure too: nothing is
+// created without knowing.
+func (x *execution) unsettledCreate(ctx context.Context, key string) error {
+	if key == "" {
+		return nil
+	}
+	at, ok, err := x.e.coord.Unsettled(ctx, key)
+	if err != nil {
+		return sharedErr("read unsettled create", err)
+	}
 	if !ok {
 		return nil
 	}
 	wait := x.e.settle - x.e.now().Sub(at)
 	if wait <= 0 {
-		x.e.unsettled.forget(key)
+		_ = x.e.coord.Settle(ctx, key)
 		return nil
 	}
 	return fmt.Errorf("rules: create contact: an earlier create of this contact may still be applied by Deskera; not creating it again for %v: %w",

@@ -6,9 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
 )
 
@@ -65,5 +68,34 @@ func TestServeWithRedis(t *testing.T) {
 	srv.Stop()
 	if r := post(); r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("redis down: %d %v, want 503 with Retry-After", r.StatusCode, r.Header)
+	}
+}
+
+// TestServeSharesContactState: with LEADHOOK_REDIS_URL the engine reads
+// the settle window from Redis: a create of jane another replica lost a
+// moment ago (its mark in Redis) is not made again here (503), where the
+// in-memory default would create her.
+func TestServeSharesContactState(t *testing.T) {
+	srv := redistest.Start(t)
+	sum := sha256.Sum256([]byte("jane@acme.io"))
+	key := idempotency.DefaultContactPrefix + hex.EncodeToString(sum[:]) + ":unsettled"
+	if err := srv.Client().Set(context.Background(), key, strconv.FormatInt(time.Now().UnixNano(), 10), time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	base, _, stop := startServe(t, map[string]string{"LEADHOOK_REDIS_URL": srv.URL()})
+	defer stop()
+	form := "name=Jane+Doe&email=jane%40acme.io&budget=15000"
+	m := hmac.New(sha256.New, []byte("dev-website-secret"))
+	m.Write([]byte(form))
+	req, _ := http.NewRequest(http.MethodPost, base+"/hooks/website", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("status %d %v, want 503 + Retry-After (an unsettled create in the shared state)", resp.StatusCode, resp.Header)
 	}
 }

@@ -93,6 +93,7 @@ type app struct {
 	engine  *rules.Engine // the lambda command's scheduled sweep uses it
 	router  *gin.Engine
 	sandbox *deskeratest.Fake
+	rdb     *redis.Client // see redis
 	// reloader follows the rules file (serve runs it; see reload.go).
 	reloader *reload.Reloader
 }
@@ -115,7 +116,18 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...re
 	}
 	// A create whose answer was lost may still land for about the client's
 	// timeout: its retries wait that long before creating again.
-	engine, err := rules.NewEngine(client, rules.WithLogger(log), rules.WithSettleWindow(cfg.DeskeraTimeout))
+	engineOpts := []rules.EngineOption{rules.WithLogger(log), rules.WithSettleWindow(cfg.DeskeraTimeout)}
+	if cfg.RedisURL != "" {
+		// Replicas share the per-contact lock and the settle window, so
+		// that none creates a contact another one (or this one before a
+		// restart) may have created.
+		cs, err := idempotency.NewContactState(a.redis())
+		if err != nil {
+			return nil, err
+		}
+		engineOpts = append(engineOpts, rules.WithContactCoordinator(cs))
+	}
+	engine, err := rules.NewEngine(client, engineOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -152,15 +164,25 @@ func (a *app) dedupeStore(ctx context.Context) idempotency.Store {
 		return idempotency.NewMemory(a.cfg.DedupeSize, idempotency.WithMaxBytes(a.cfg.DedupeBytes))
 	}
 	opt, _ := redis.ParseURL(a.cfg.RedisURL)
-	st, _ := idempotency.NewRedis(redis.NewClient(opt))
+	st, _ := idempotency.NewRedis(a.redis())
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := st.Ping(pctx); err != nil {
 		a.log.Error("redis idempotency store unreachable; deliveries with an id get 503 until it answers", "err", err.Error())
 	} else {
-		a.log.Info("idempotency store: redis", "addr", opt.Addr)
+		a.log.Info("idempotency store: redis (shared with it: the per-contact locks and the settle window of lost creates)", "addr", opt.Addr)
 	}
 	return st
+}
+
+// redis is the client of LEADHOOK_REDIS_URL (validated by the config)
+// that the idempotency store and the shared contact state use.
+func (a *app) redis() *redis.Client {
+	if a.rdb == nil {
+		opt, _ := redis.ParseURL(a.cfg.RedisURL)
+		a.rdb = redis.NewClient(opt)
+	}
+	return a.rdb
 }
 
 // secrets are the credentials redacted from panic messages.
