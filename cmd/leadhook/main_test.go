@@ -161,17 +161,7 @@ func TestServeOnSandbox(t *testing.T) {
 		t.Fatalf("readyz %d %s", code, body)
 	}
 	// The README walkthrough: a signed form post with the example's dev secret.
-	form := "name=Jane+Doe&email=jane%40acme.io&budget=15000"
-	m := hmac.New(sha256.New, []byte("dev-website-secret"))
-	m.Write([]byte(form))
-	req, _ := http.NewRequest(http.MethodPost, base+"/hooks/website", strings.NewReader(form))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := postWalkthroughForm(t, base)
 	if resp.StatusCode != 200 {
 		t.Fatalf("form post answered %d", resp.StatusCode)
 	}
@@ -229,4 +219,25 @@ func TestEverySubcommandHelp(t *testing.T) {
 			})
 		}
 	}
+}
+
+// postWalkthroughForm posts the README walkthrough's lead to base, signed
+// with the example's dev secret, and returns the answer (body closed).
+func postWalkthroughForm(t *testing.T, base string) *http.Response {
+	t.Helper()
+	form := "name=Jane+Doe&email=jane%40acme.io&budget=15000"
+	m := hmac.New(sha256.New, []byte("dev-website-secret"))
+	m.Write([]byte(form))
+	req, err := http.NewRequest(http.MethodPost, base+"/hooks/website", strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
 }

@@ -84,17 +84,7 @@ func TestServeSharesContactState(t *testing.T) {
 	}
 	base, _, stop := startServe(t, map[string]string{"LEADHOOK_REDIS_URL": srv.URL()})
 	defer stop()
-	form := "name=Jane+Doe&email=jane%40acme.io&budget=15000"
-	m := hmac.New(sha256.New, []byte("dev-website-secret"))
-	m.Write([]byte(form))
-	req, _ := http.NewRequest(http.MethodPost, base+"/hooks/website", strings.NewReader(form))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := postWalkthroughForm(t, base)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("status %d %v, want 503 + Retry-After (an unsettled create in the shared state)", resp.StatusCode, resp.Header)
 	}
