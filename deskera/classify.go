@@ -54,12 +54,31 @@ func LabelMissing(err error) bool {
 }
 
 // Rejected reports whether Deskera refused the data of a request as
-// invalid (400 or 422 that is neither about our credentials nor a stale
-// label): the delivery itself is at fault and retrying cannot help.
+// invalid (400 or 422 that is neither about our credentials, nor a stale
+// label, nor a value our rules set): the delivery itself is at fault and
+// retrying cannot help.
 func Rejected(err error) bool {
 	var api *APIError
-	if !errors.As(err, &api) || errors.Is(err, ErrCredentials) || LabelMissing(err) {
+	if !errors.As(err, &api) || errors.Is(err, ErrCredentials) || LabelMissing(err) || RulesValueRefused(err) {
 		return false
 	}
 	return api.StatusCode == http.StatusBadRequest || api.StatusCode == http.StatusUnprocessableEntity
+}
+
+// rulesField matches a Deskera error naming a contact field whose value
+// comes from the rules file (owner, sub-owner, visibility), not from the
+// delivery.
+var rulesField = regexp.MustCompile(`(?i)\b(sub_?owner|owner)(_?ids?)?\b|\bvisibility(_?type)?\b`)
+
+// RulesValueRefused reports whether err is a 400/422 whose message names a
+// field that the rules set (an owner id that is not a Deskera user, a
+// visibility Deskera does not accept). The document gives no error
+// samples, so this is the safe reading: such a refusal is our
+// configuration, and answering it as final would lose the lead.
+func RulesValueRefused(err error) bool {
+	var api *APIError
+	if !errors.As(err, &api) || (api.StatusCode != http.StatusBadRequest && api.StatusCode != http.StatusUnprocessableEntity) {
+		return false
+	}
+	return rulesField.MatchString(api.Message) || rulesField.MatchString(api.Body)
 }

@@ -166,6 +166,8 @@ func TestFailureClassesMatchTable(t *testing.T) {
 		{"contact gone", api(404, "contact 9 not found"), rules.CauseCRMState, false},
 		{"conflict", api(409, "duplicate"), rules.CauseCRMState, false},
 		{"deskera down", api(503, "down"), rules.CauseDeskera, false},
+		{"owner refused", api(400, "owner_id 99999 is not a user of this organisation"), rules.CauseConfig, false},
+		{"visibility refused", api(422, "invalid visibility_type"), rules.CauseConfig, false},
 		{"undeclared label", fmt.Errorf("rules: %w: %q", rules.ErrLabelNotFound, "Partner"), rules.CauseConfig, false},
 		{"rule failed", &rules.RuleFailure{Rules: []string{"seats"}, Err: "int(many)"}, rules.CauseRule, false},
 		{"unknown", fmt.Errorf("boom"), rules.CauseInternal, false},

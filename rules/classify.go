@@ -63,6 +63,9 @@ func Classify(err error) Failure {
 	case errors.Is(err, ErrSharedState):
 		return Failure{Cause: CauseSharedState, RetryAfter: 5 * time.Second,
 			Message: "the shared contact state is unavailable; retry later"}
+	case deskera.RulesValueRefused(err):
+		return Failure{Cause: CauseConfig, Ours: true, RetryAfter: 60 * time.Second,
+			Message: "deskera refused a value the rules set (owner or visibility); check the rules file against Deskera"}
 	case errors.Is(err, ErrLabelNotFound):
 		return Failure{Cause: CauseConfig, Ours: true, RetryAfter: 60 * time.Second,
 			Message: "a label of the rules is missing in Deskera: " + err.Error()}
