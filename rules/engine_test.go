@@ -162,21 +162,7 @@ func TestProcessDryRunMakesNoWrites(t *testing.T) {
 
 func TestProcessConcurrentSameContactCreatesOnce(t *testing.T) {
 	eng, set, srv := newEngine(t)
-	var wg sync.WaitGroup
-	errs := make(chan error, 20)
-	for range 20 {
-		wg.Go(func() {
-			_, err := eng.Process(context.Background(), set, hotLead("same@acme.io"), false)
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	processConcurrently(t, eng, set, 20, func() *rules.Event { return hotLead("same@acme.io") })
 	if got := srv.Count("contacts.create"); got != 1 {
 		t.Errorf("contacts.create = %d, want 1", got)
 	}
@@ -307,5 +293,26 @@ func TestProcessErrors(t *testing.T) {
 	}
 	if _, err := rules.NewEngine(nil); err == nil {
 		t.Error("NewEngine(nil) succeeded")
+	}
+}
+
+// processConcurrently runs n deliveries of ev at once through eng and
+// fails the test on any error.
+func processConcurrently(t *testing.T, eng *rules.Engine, set *rules.Set, n int, ev func() *rules.Event) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			_, err := eng.Process(context.Background(), set, ev(), false)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

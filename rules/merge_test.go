@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/leadhook/leadhook/deskera"
@@ -117,21 +116,7 @@ func TestRepeatLeadWrongOwnerPatchedOnce(t *testing.T) {
 
 func TestConcurrentNewLeadOneFinalOwner(t *testing.T) {
 	eng, set, srv := overrideEngine(t, nil)
-	var wg sync.WaitGroup
-	errs := make(chan error, 20)
-	for range 20 {
-		wg.Go(func() {
-			_, err := eng.Process(context.Background(), set, vipLead("same@acme.io", "x"), false)
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	processConcurrently(t, eng, set, 20, func() *rules.Event { return vipLead("same@acme.io", "x") })
 	if got := srv.Counts(); got["contacts.create"] != 1 || got["contacts.update"] != 0 {
 		t.Errorf("calls %v, want 1 create and 0 owner PATCHes", got)
 	}
