@@ -67,7 +67,7 @@ func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, e
 	// Explaining compiles every sub-expression (~16 ms an event): only
 	// on request (?dry_run=1&explain=1), so that dry runs stay cheap.
 	if dryRun && out != nil && isTrue(ev.Query["explain"]) {
-		r.Explain = set.Explain(ev, nil)
+		r.Explain = set.Explain(ev, out.Contact) // the contact the dry run found: stored_score and contact as planned
 	}
 	var retryAfter time.Duration
 	var fail rules.Failure

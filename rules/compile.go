@@ -28,6 +28,21 @@ type Env struct {
 	Scores map[string]float64 `expr:"scores"`
 	// ScoreLabel is the label the thresholds give Score ("" if none).
 	ScoreLabel string `expr:"score_label"`
+	// StoredScore is the contact's stored score decayed to the event's
+	// time (0 when it has none); EventScore and EventScores are the
+	// event's own score and parts, before combining (see `scoring`).
+	StoredScore float64            `expr:"stored_score"`
+	EventScore  float64            `expr:"event_score"`
+	EventScores map[string]float64 `expr:"event_scores"`
+}
+
+// setScoring sets the stored and event scores from the plan.
+func (e *Env) setScoring(p *Plan) {
+	if p.Scoring == nil {
+		e.StoredScore, e.EventScore, e.EventScores = 0, p.Score, p.Scores
+		return
+	}
+	e.StoredScore, e.EventScore, e.EventScores = p.Scoring.StoredScore, p.Scoring.EventScore, p.Scoring.EventScores
 }
 
 // MaxNodes bounds the size of one expression (a hostile rules file cannot

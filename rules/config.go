@@ -9,7 +9,7 @@ import (
 
 // rootOrder is the order the top-level sections are decoded in, so that
 // declarations (labels, pools) exist before the rules that use them.
-var rootOrder = [...]string{"labels", "owners", "sources", "scores", "thresholds", "sweep", "rules"}
+var rootOrder = [...]string{"labels", "owners", "sources", "scores", "scoring", "thresholds", "sweep", "rules"}
 
 func (l *loader) decodeRoot(root *yaml.Node, set *Set) {
 	vals := map[string]*yaml.Node{}
@@ -35,6 +35,7 @@ func rootFields(l *loader, set *Set) map[string]fieldFunc {
 		"owners":     func(_, v *yaml.Node) { l.decodeOwners(v, set) },
 		"sources":    func(_, v *yaml.Node) { l.decodeSources(v, set) },
 		"scores":     func(_, v *yaml.Node) { l.decodeScores(v, set) },
+		"scoring":    func(_, v *yaml.Node) { l.decodeScoring(v, set) },
 		"thresholds": func(_, v *yaml.Node) { l.decodeThresholds(v, set) },
 		"sweep":      func(_, v *yaml.Node) { l.decodeSweep(v, set) },
 		"rules":      func(_, v *yaml.Node) { l.decodeRules(v, set) },

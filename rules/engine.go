@@ -149,6 +149,9 @@ type Outcome struct {
 	Results []ActionResult `json:"results"`
 	Calls   []Call         `json:"calls"`
 	DryRun  bool           `json:"dry_run,omitempty"`
+	// Contact is the contact the plan was evaluated with (nil: none was
+	// found), for explaining it (Set.Explain).
+	Contact *Contact `json:"-"`
 }
 
 // Prepare resolves the set's declared labels to Deskera ids, creating the
@@ -210,13 +213,21 @@ func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) 
 }
 
 func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bool) (*Outcome, error) {
+	if ev.ReceivedAt.IsZero() {
+		// The time the score is stored (and decayed) at: the engine's clock
+		// when the event does not say when it arrived.
+		cp := *ev
+		cp.ReceivedAt = e.now().UTC()
+		ev = &cp
+	}
 	x := &execution{e: e, set: set, ev: ev, dry: dryRun, out: &Outcome{DryRun: dryRun}}
 	found, err := x.lookup(ctx)
 	if err != nil {
 		return x.out, err
 	}
 	x.found = found
-	x.out.Plan = set.Evaluate(ev, e.toContact(found))
+	x.out.Contact = e.toContact(found)
+	x.out.Plan = set.Evaluate(ev, x.out.Contact)
 	if rf := ruleFailure(x.out.Plan); rf != nil && !dryRun {
 		// A rule that errored may have been meant to act: acting on the
 		// others would answer as if the event was done. Nothing is done;

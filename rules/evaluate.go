@@ -20,6 +20,9 @@ type Plan struct {
 	Actions []Action     `json:"actions"`
 	// Errors lists score expressions that failed at run time (counted as 0).
 	Errors []string `json:"errors,omitempty"`
+	// Scoring says how Score combines the contact's stored score with the
+	// event's own (nil when scores are not stored, see `scoring`).
+	Scoring *Scoring `json:"scoring,omitempty"`
 }
 
 // RuleResult says what happened to one rule.
@@ -86,7 +89,10 @@ func (s *Set) Evaluate(ev *Event, contact *Contact) *Plan {
 	defer s.putRunner(r)
 	plan := &Plan{Key: ContactKey(ev, contact), Rules: make([]RuleResult, 0, len(s.rules)), Actions: make([]Action, 0, 8)}
 	s.score(r, plan)
+	s.combine(plan, contact, ev.ReceivedAt, true)
+	plan.ScoreLabel = s.ScoreLabel(plan.Score)
 	r.env.Score, r.env.Scores, r.env.ScoreLabel = plan.Score, plan.Scores, plan.ScoreLabel
+	r.env.setScoring(plan)
 	stoppedBy := ""
 	for _, rl := range s.rules {
 		res := RuleResult{Name: rl.name}
@@ -277,18 +283,28 @@ func (s *Set) sweepLabel(ev *Event, c *Contact) (label string, ok bool, err erro
 	r := s.getRunner(ev, c)
 	defer s.putRunner(r)
 	env := &r.env
-	if s.sweep.when != nil {
-		env.Scores = make(map[string]float64, len(s.scores))
-	}
-	for _, sc := range s.scores {
-		f, err := r.scorePart(sc)
-		if err != nil {
-			return "", false, fmt.Errorf("score %q: %v", sc.name, firstLine(err))
+	if stored, _ := s.readStored(c); stored != nil && s.storesScore() {
+		// The sweep learns nothing new about a lead: its stored score
+		// (decayed) is the score, combined as an event without one.
+		plan := &Plan{}
+		s.combine(plan, c, ev.ReceivedAt, false)
+		env.Score, env.Scores = plan.Score, plan.Scores
+		env.setScoring(plan)
+	} else {
+		if s.sweep.when != nil {
+			env.Scores = make(map[string]float64, len(s.scores))
 		}
-		env.Score += f
-		if env.Scores != nil {
-			env.Scores[sc.name] = f
+		for _, sc := range s.scores {
+			f, err := r.scorePart(sc)
+			if err != nil {
+				return "", false, fmt.Errorf("score %q: %v", sc.name, firstLine(err))
+			}
+			env.Score += f
+			if env.Scores != nil {
+				env.Scores[sc.name] = f
+			}
 		}
+		env.EventScore, env.EventScores = env.Score, env.Scores
 	}
 	env.ScoreLabel = s.ScoreLabel(env.Score)
 	if s.sweep.when != nil {

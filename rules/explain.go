@@ -13,8 +13,12 @@ import (
 // every score part and rule the value of each sub-expression. It is what
 // `leadhook eval` prints and what a dry run answers.
 type Explanation struct {
-	Scores []ExprExplanation `json:"scores"`
-	Rules  []ExprExplanation `json:"rules"`
+	// Score is the combined score; Scoring how it was made from the
+	// contact's stored score and the event's (nil when not stored).
+	Score   float64           `json:"score"`
+	Scoring *Scoring          `json:"scoring,omitempty"`
+	Scores  []ExprExplanation `json:"scores"`
+	Rules   []ExprExplanation `json:"rules"`
 }
 
 // Results of a rule in an ExprExplanation.
@@ -60,14 +64,19 @@ func (s *Set) Explain(ev *Event, contact *Contact) *Explanation {
 		ev = &Event{}
 	}
 	plan := s.Evaluate(ev, contact)
-	out := &Explanation{Scores: make([]ExprExplanation, 0, len(s.scores)), Rules: make([]ExprExplanation, 0, len(s.rules))}
+	out := &Explanation{Score: plan.Score, Scoring: plan.Scoring, Scores: make([]ExprExplanation, 0, len(s.scores)), Rules: make([]ExprExplanation, 0, len(s.rules))}
 	scoreEnv := &Env{Event: ev, Contact: contact}
+	eventScores := plan.Scores
+	if plan.Scoring != nil {
+		eventScores = plan.Scoring.EventScores
+	}
 	for _, sc := range s.scores {
-		x := ExprExplanation{Name: sc.name, Expr: sc.src, Value: plan.Scores[sc.name]}
+		x := ExprExplanation{Name: sc.name, Expr: sc.src, Value: eventScores[sc.name]}
 		x.Steps, x.Reason = explainExpr(sc.src, scoreEnv)
 		out.Scores = append(out.Scores, x)
 	}
 	ruleEnv := &Env{Event: ev, Contact: contact, Score: plan.Score, Scores: plan.Scores, ScoreLabel: plan.ScoreLabel}
+	ruleEnv.setScoring(plan)
 	for i, rl := range s.rules {
 		res := plan.Rules[i]
 		x := ExprExplanation{Name: rl.name, Expr: rl.whenSrc}

@@ -71,6 +71,12 @@ func TestLoadErrors(t *testing.T) {
 			`9: rule "typos": label "Hot led" is not declared under labels; did you mean "Hot lead"?`,
 			`10: rule "typos": owner pool "sale" is not declared under owners; did you mean "sales"?`,
 			`11: rule "typos": upsert_contact set: unknown contact field "nmae"; did you mean "name"?`}},
+		{"bad-scoring", []string{
+			`3: scoring combine "lastest" is not one of max, latest; did you mean "latest"?`,
+			`4: scoring half_life "30 days" is not a duration: write e.g. 30d, 2w or 720h`,
+			`5: scoring at_field is empty: name the Deskera custom field (or write store: false to not keep scores)`,
+			`6: unknown key "decay" in scoring`}},
+		{"bad-half-life", []string{`4: scoring half_life "-2d" must be positive (leave half_life out for no decay)`}},
 		{"syntax", []string{`4: rule "capture": did not find expected '-' indicator`}},
 		{"syntax-colon", []string{`8: rule "broken": mapping values are not allowed in this context`}},
 		{"syntax-quote", []string{`7: rule "broken": found unexpected end of stream (is a quote left open?)`}},

@@ -148,7 +148,7 @@ func mergeAll(pieces []*deskera.ContactSaveDto) *deskera.ContactSaveDto {
 }
 
 func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
-	dto := mergeAll(pieces)
+	dto := x.withScore(mergeAll(pieces))
 	if dto.Email == "" && x.set.matchOn == MatchEmail {
 		dto.Email = normEmail(firstNonEmpty(x.ev.Email, x.ev.Mail.From))
 	}
@@ -252,7 +252,11 @@ func (x *execution) unsettledCreate(ctx context.Context, key string) error {
 // merged plan changes nothing; otherwise updated (it is part of the PATCH
 // sent, even where a later action overrides it).
 func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
-	dto := diff(mergeAll(pieces), x.found)
+	merged := mergeAll(pieces)
+	if slices.ContainsFunc(pieces, func(p *deskera.ContactSaveDto) bool { return p != nil }) {
+		merged = x.withScore(merged)
+	}
+	dto := diff(merged, x.found)
 	for i, p := range pieces {
 		if p != nil && onlyWriteOnly(diff(p, x.found)) {
 			x.out.Results[i].Outcome = OutcomeUnchanged
@@ -308,6 +312,19 @@ func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.Contac
 	x.e.recent.forget(lockKey(x.ev, x.set.matchOn))
 	res.Outcome = OutcomeDeleted
 	return nil
+}
+
+// withScore adds the plan's score to d's custom fields when the score the
+// contact stores changes (see Scoring.Write): it rides in the POST or
+// PATCH the plan makes anyway, and a changed score alone makes the PATCH
+// of a plan that acts on the contact; an unchanged score adds nothing.
+func (x *execution) withScore(d *deskera.ContactSaveDto) *deskera.ContactSaveDto {
+	sc := x.out.Plan.Scoring
+	if sc == nil || sc.Write == nil {
+		return d
+	}
+	merge(d, &deskera.ContactSaveDto{CustomField: x.set.scoreFields(sc.Write)})
+	return d
 }
 
 // settle sets the outcome of every action that contributed a piece.

@@ -11,7 +11,8 @@ func rootKeyDocs() []KeyDoc {
 		{"labels", "list", "Labels rules may assign. Names resolve to Deskera label ids at start-up (cached, refreshed on a miss); `create: true` creates a missing one.", "labels:\n  - {name: Hot lead, color: deep-orange, icon: whatshot}\n  - Warm lead"},
 		{"owners", "mapping of pools", "Owner pools for assign_owner: pool name -> list of user ids, each optionally weighted.", "owners:\n  sales: [17826, 21584]\n  enterprise:\n    - {id: 2675, weight: 2}\n    - 17826"},
 		{"sources", "mapping", "Inbound endpoints, POST /hooks/<name>, with their payload format and authentication.", "sources:\n  website:\n    format: form\n    auth: {type: hmac-sha256, header: X-Signature, secret: '${WEBSITE_SECRET:-dev-website-secret}'}"},
-		{"scores", "mapping of expressions", "Named score parts, each a numeric expression; `score` is their sum and `scores.<name>` each part. Inside a score expression score is 0.", "scores:\n  budget: 'number(field(\"budget\")) >= 10000 ? 40 : 0'\n  business_email: 'is_free_email(event.email) ? 0 : 20'"},
+		{"scores", "mapping of expressions", "Named score parts, each a numeric expression; their sum is the event's score (`event_score`, parts `event_scores.<name>`), which `scoring` combines with the contact's stored score into `score` and `scores.<name>`. Inside a score expression score, scores, stored_score and event_score are 0.", "scores:\n  budget: 'number(field(\"budget\")) >= 10000 ? 40 : 0'\n  business_email: 'is_free_email(event.email) ? 0 : 20'"},
+		{"scoring", "mapping", "Where a contact's score is kept between events and how a new event's score combines with it (see below). Without it: stored in `Lead score`, `Lead score at` and `Lead score parts`, combined by `max`, no decay.", "scoring: {combine: max, half_life: 90d}"},
 		{"thresholds", "mapping label -> number", "Score thresholds: a score of at least the number gets the label (highest match wins); used by `assign_label: {from: score}`, `score_label` and the sweep. Labels must be declared.", "thresholds:\n  Hot lead: 60\n  Warm lead: 30\n  Cold lead: 0"},
 		{"sweep", "mapping", "The scoring sweep's policy (see below).", "sweep: {when: 'contact.email != \"\"', page_size: 100, chunk_size: 200}"},
 		{"rules", "list", "The rules, evaluated in order (see below).", "rules:\n  - name: capture\n    when: 'event.email != \"\"'\n    actions:\n      - upsert_contact: {set: {name: event.name}}"},
@@ -72,9 +73,20 @@ func authKeyDocs() []KeyDoc {
 	}
 }
 
+func scoringKeyDocs() []KeyDoc {
+	return []KeyDoc{
+		{"store", "bool", "Keep each contact's score in its custom fields (default true when the file has scores). false: every event and the sweep score from scratch, as if nothing was known.", "store: false"},
+		{"field", "string", "Custom field (name, or code like D-0000042) holding the score, e.g. `90` (default `Lead score`). Create it in Deskera as a text or number field.", "field: Lead score"},
+		{"at_field", "string", "Custom field holding when the score was last raised, RFC 3339 UTC, e.g. `2026-01-15T10:00:00Z` (default `Lead score at`); decay counts from it.", "at_field: Lead score at"},
+		{"parts_field", "string", "Custom field holding the score's non-zero parts, e.g. `budget=40; business_email=20` (default `Lead score parts`; empty: not stored, and a stored score that wins has parts 0).", "parts_field: Lead score parts"},
+		{"combine", "string", "How an event's score combines with the stored one: `max` (default: the higher of the two, so a thinner form never downgrades a lead; the stored one is replaced only when the event's is higher) or `latest` (the event's score, whatever it is). Either way the winner's parts are `scores`.", "combine: latest"},
+		{"half_life", "duration", "Decay: a stored score counts half after this long without being raised (`30d`, `2w`, `720h`; default none). Applied when an event is evaluated (at `event.received_at`) and by the sweep (at its start), never written back.", "half_life: 30d"},
+	}
+}
+
 func sweepKeyDocs() []KeyDoc {
 	return []KeyDoc{
-		{"when", "bool expression", "Only contacts for which this is true are relabelled (the env has `contact`, `score`, `scores`).", "when: 'contact.email != \"\" && contact.label != \"Customer\"'"},
+		{"when", "bool expression", "Only contacts for which this is true are relabelled (the env has `contact`, `score`, `scores`, `stored_score`).", "when: 'contact.email != \"\" && contact.label != \"Customer\"'"},
 		{"page_size", "integer 1..1000", "Contacts per list page (default 100).", "page_size: 200"},
 		{"chunk_size", "integer 1..1000", "Most ids per bulk PATCH (default 100).", "chunk_size: 500"},
 		{"keep_labels", "list", "Declared labels the sweep never changes.", "keep_labels: [Customer]"},
@@ -103,8 +115,10 @@ func envDocs() []KeyDoc {
 		{"event.headers / query", "map", "Request headers (canonical names) and query parameters.", `event.query.utm_source == "ads"`},
 		{"event.contact_id", "integer", "Deskera contact id the event is about (CRM webhooks).", `event.contact_id > 0`},
 		{"contact", "object or nil", "The existing contact: id, name, email, phone, type, label, label_id, owner_id, visibility, custom, created_at, updated_at. nil when unknown: write `(contact?.label ?? \"\")` (a bare `contact?.label == \"x\"` is a runtime error when contact is nil) or `contact != nil && ...`.", `(contact?.label ?? "") == "Cold lead"`},
-		{"score / scores", "number / map", "Total score and its named parts.", `scores.budget > 0`},
-		{"score_label", "string", "The label the thresholds give the score.", `score_label == "Hot lead"`},
+		{"score / scores", "number / map", "The combined score (the stored one and the event's, by `scoring.combine`) and its named parts.", `scores.budget > 0`},
+		{"score_label", "string", "The label the thresholds give the combined score.", `score_label == "Hot lead"`},
+		{"stored_score", "number", "The contact's stored score, decayed to the event's time (0 when it has none).", `stored_score >= 60 && event_score < 30`},
+		{"event_score / event_scores", "number / map", "This event's own score and parts, before combining.", `event_scores.budget > 0`},
 	}
 }
 

@@ -76,6 +76,7 @@ type Set struct {
 	pools      map[string]*Pool
 	sources    map[string]Source
 	scores     []scoreDef
+	scoring    ScorePolicy
 	thresholds []Threshold
 	sweep      SweepPolicy
 	rules      []*rule
@@ -103,6 +104,7 @@ func newSet(file string) *Set {
 		pools:    map[string]*Pool{},
 		sources:  map[string]Source{},
 		sweep:    SweepPolicy{PageSize: DefaultPageSize, ChunkSize: DefaultChunkSize},
+		scoring:  defaultScorePolicy(),
 		matchOn:  MatchEmail,
 	}
 	s.vms.New = func() any { return &runner{vm: vm.VM{MemoryBudget: MemoryBudget}} }

@@ -102,6 +102,7 @@ func Sections() []Section {
 		lab  Label
 		own  Owner
 		pol  SweepPolicy
+		sp   ScorePolicy
 		src  Source
 		auth Auth
 		r    rule
@@ -118,7 +119,9 @@ func Sections() []Section {
 			order: func() map[string]fieldFunc { return sourceFields(l, &src, "", &node) }},
 		{Name: "sources.<name>.auth", Doc: "Which keys apply depends on type; each type lists the keys it needs.", Keys: authKeyDocs(),
 			order: func() map[string]fieldFunc { return authFields(l, &auth, "", map[string]*yaml.Node{}) }},
-		{Name: "sweep", Doc: "The scoring sweep (`leadhook sweep`, or a schedule) re-scores every contact and relabels it by the thresholds.", Keys: sweepKeyDocs(),
+		{Name: "scoring", Doc: "A contact's score is stored on it in Deskera, inside the POST that creates it or the PATCH of a plan that acts on it (an unchanged score adds nothing; a changed one alone makes that PATCH), and read back from the searched contact on its next event and in the sweep. A plan with no action on the contact stores nothing. A stored value that is not a number is ignored and replaced by the next event's.", Keys: scoringKeyDocs(),
+			order: func() map[string]fieldFunc { return scoringFields(l, &sp, map[string]*yaml.Node{}) }},
+		{Name: "sweep", Doc: "The scoring sweep (`leadhook sweep`, or a schedule) relabels every contact by the thresholds. A contact with a stored score keeps it (decayed by `scoring.half_life`): the sweep is an event with no score of its own, so without decay it never changes the label of a contact whose stored score still maps to it. A contact without one is re-scored from its CRM fields (`contact`; `event` is an empty schedule event).", Keys: sweepKeyDocs(),
 			order: func() map[string]fieldFunc { return sweepFields(l, set, &pol) }},
 		{Name: "rules[]", Doc: "Rules run in file order; each matched rule adds its actions to the plan.", Keys: ruleKeyDocs(),
 			order: func() map[string]fieldFunc { return ruleFields(l, &r, &node, &node) }},

@@ -153,10 +153,12 @@ func evalPayload(ctx context.Context, env *Env, o *evalOptions, body []byte, at 
 	for i := range events {
 		ev := &events[i]
 		out, err := engine.Process(ctx, set, ev, true)
-		r := evalResult{Event: ev, Explain: set.Explain(ev, nil)}
+		r := evalResult{Event: ev}
+		var contact *rules.Contact
 		if out != nil {
-			r.Plan, r.Results, r.Calls = out.Plan, out.Results, out.Calls
+			r.Plan, r.Results, r.Calls, contact = out.Plan, out.Results, out.Calls, out.Contact
 		}
+		r.Explain = set.Explain(ev, contact) // with the contact the dry run found (its stored score)
 		if err != nil {
 			r.Error = err.Error()
 		}
@@ -245,13 +247,43 @@ func printScores(w io.Writer, p *rules.Plan, x *rules.Explanation) {
 		label = fmt.Sprintf(" -> %s", p.ScoreLabel)
 	}
 	fmt.Fprintf(w, "\nscore %s%s:\n", fmtValue(p.Score), label)
+	parts := p.Scores
+	if sc := p.Scoring; sc != nil {
+		parts = sc.EventScores
+		printScoring(w, sc)
+	}
 	for _, s := range x.Scores {
-		fmt.Fprintf(w, "  %-18s %6s   %s\n", s.Name, fmtValue(p.Scores[s.Name]), s.Expr)
+		fmt.Fprintf(w, "  %-18s %6s   %s\n", s.Name, fmtValue(parts[s.Name]), s.Expr)
 		printSteps(w, s.Steps[min(1, len(s.Steps)):], 6)
 	}
 	for _, e := range p.Errors {
 		fmt.Fprintf(w, "  error: %s (counted as 0)\n", e)
 	}
+}
+
+// printScoring says how the score combines the contact's stored score
+// with this event's, and what is stored.
+func printScoring(w io.Writer, sc *rules.Scoring) {
+	stored := "none"
+	if st := sc.Stored; st != nil {
+		stored = fmtValue(sc.StoredScore)
+		if st.Score != sc.StoredScore {
+			stored += fmt.Sprintf(" (%s raised %s, decayed)", fmtValue(st.Score), st.At.Format(time.RFC3339))
+		}
+	}
+	kept := "the stored score stands"
+	switch {
+	case sc.Write != nil:
+		kept = "stores " + fmtValue(sc.Write.Score)
+	case sc.Stored == nil:
+		kept = "nothing stored"
+	}
+	fmt.Fprintf(w, "  stored score       %6s\n  event score        %6s\n  combined by %s: the %s score; %s\n",
+		stored, fmtValue(sc.EventScore), sc.Combine, sc.From, kept)
+	if sc.Problem != "" {
+		fmt.Fprintf(w, "  note: %s\n", sc.Problem)
+	}
+	fmt.Fprintln(w, "  event score parts:")
 }
 
 func printRule(w io.Writer, x rules.ExprExplanation) {
