@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -40,6 +41,17 @@ type Env struct {
 	Stdin     io.Reader
 	LookupEnv func(string) (string, bool)
 	Version   string
+	// Now is the clock of the sweep (the time stored scores decay to);
+	// nil means time.Now.
+	Now func() time.Time
+}
+
+// now is the command's clock.
+func (e *Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // Getenv returns the variable's value ("" when unset).

@@ -158,7 +158,7 @@ func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags) (*sw
 		return nil, errors.New("--seed only applies to the sandbox (Deskera credentials are set)")
 	}
 	s.crm = &labelRecorder{Client: client, dry: sf.dryRun, before: map[deskera.ID]deskera.ID{}, planned: map[deskera.ID]string{}}
-	if s.engine, err = rules.NewEngine(s.crm, rules.WithLogger(log)); err != nil {
+	if s.engine, err = rules.NewEngine(s.crm, rules.WithLogger(log), rules.WithClock(env.now)); err != nil {
 		return nil, err
 	}
 	return s, nil
