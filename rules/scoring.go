@@ -77,6 +77,8 @@ type Scoring struct {
 	Write *StoredScore `json:"write,omitempty"`
 	// Problem says why a stored value was ignored (not a number, ...).
 	Problem string `json:"problem,omitempty"`
+	// write is where Write points (one allocation per evaluation).
+	write StoredScore
 }
 
 // Scoring returns the score policy (defaults applied).
@@ -104,10 +106,12 @@ func (s *Set) combine(plan *Plan, c *Contact, now time.Time, event bool) {
 	plan.Scoring = sc
 	stored, problem := s.readStored(c)
 	sc.Problem = problem
-	eventRec := &StoredScore{Score: round2(plan.Score), Scores: nonZero(plan.Scores), At: now.UTC().Truncate(time.Second)}
+	// The event's score as it would be stored (parts with zeros: they are
+	// left out when written).
+	sc.write = StoredScore{Score: round2(plan.Score), Scores: plan.Scores, At: now.UTC().Truncate(time.Second)}
 	if stored == nil {
 		if event {
-			sc.Write = eventRec
+			sc.Write = &sc.write
 		}
 		return
 	}
@@ -124,10 +128,10 @@ func (s *Set) combine(plan *Plan, c *Contact, now time.Time, event bool) {
 		}
 		return
 	}
-	if s.sameStored(stored, eventRec, sc.StoredScore) {
+	if s.sameStored(stored, &sc.write, sc.StoredScore) {
 		return
 	}
-	sc.Write = eventRec
+	sc.Write = &sc.write
 }
 
 // sameStored reports whether writing rec would change nothing worth a
@@ -201,16 +205,6 @@ func customField(key, value string) deskera.CustomField {
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 func formatScore(v float64) string { return strconv.FormatFloat(round2(v), 'f', -1, 64) }
-
-func nonZero(m map[string]float64) map[string]float64 {
-	out := make(map[string]float64, len(m))
-	for k, v := range m {
-		if v != 0 {
-			out[k] = round2(v)
-		}
-	}
-	return out
-}
 
 // formatParts writes the non-zero parts in the rules file's order:
 // "budget=40; business_email=20".
