@@ -15,7 +15,11 @@
 //   - Engine: Prepare resolves labels, Process looks the contact up,
 //     evaluates and executes the plan (a new contact gets its label and
 //     owner inside its POST; changes to an existing contact merge into one
-//     PATCH), Sweep re-scores every contact and relabels in bulk.
+//     PATCH), Sweep relabels every contact by its score in bulk.
+//   - Stored scores (scoring.go): the score a contact earned rides in that
+//     POST or PATCH as custom fields, is read back on its next event and
+//     in the sweep, and combines with a new event's score by the declared
+//     policy (max or latest, optional half-life decay).
 //
 // docs/rules-reference.md is generated from this package
 // (go run ./rules/internal/gendoc) and a test keeps it current.
