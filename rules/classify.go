@@ -66,6 +66,9 @@ func Classify(err error) Failure {
 	case deskera.RulesValueRefused(err):
 		return Failure{Cause: CauseConfig, Ours: true, RetryAfter: 60 * time.Second,
 			Message: "deskera refused a value the rules set (owner or visibility); check the rules file against Deskera"}
+	case errors.Is(err, ErrScoreFieldRefused):
+		return Failure{Cause: CauseConfig, Ours: true, RetryAfter: 60 * time.Second,
+			Message: "deskera refused the stored score's custom fields (scoring in the rules file); create them in Deskera or set scoring.store: false"}
 	case errors.Is(err, ErrLabelNotFound):
 		return Failure{Cause: CauseConfig, Ours: true, RetryAfter: 60 * time.Second,
 			Message: "a label of the rules is missing in Deskera: " + err.Error()}

@@ -66,3 +66,10 @@ var ErrNoContact = errors.New("no contact to act on")
 // ErrLabelNotFound is returned when a label name cannot be resolved in the
 // CRM and the rules file does not declare it with create: true.
 var ErrLabelNotFound = errors.New("label not found")
+
+// ErrScoreFieldRefused wraps a Deskera 400/422 to a POST or PATCH that
+// carried the stored score, when Deskera names a custom field: the score's
+// fields come from the rules file (`scoring`), so the refusal is ours to
+// fix (create the fields in Deskera, or set scoring.store: false), never
+// the delivery's.
+var ErrScoreFieldRefused = errors.New("deskera refused the stored score's custom fields")

@@ -167,7 +167,7 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 	}
 	c, err := x.e.crm.CreateContact(ctx, dto)
 	if err != nil {
-		err = fmt.Errorf("rules: create contact: %w", err)
+		err = fmt.Errorf("rules: create contact: %w", x.set.scoreRefused(err, x.scoreWritten()))
 		if errors.Is(err, deskera.ErrOutcomeUnknown) && x.e.settle > 0 {
 			if merr := x.e.coord.MarkUnsettled(ctx, key, x.e.now(), x.e.settle); merr != nil {
 				x.e.log.Error("rules: recording an unsettled create failed", "err", merr.Error())
@@ -279,7 +279,7 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 		return nil
 	}
 	if _, err := x.e.crm.UpdateContact(ctx, id, dto); err != nil {
-		err = fmt.Errorf("rules: update contact %d: %w", id, err)
+		err = fmt.Errorf("rules: update contact %d: %w", id, x.set.scoreRefused(err, x.scoreWritten()))
 		x.settle(pieces, OutcomeFailed, int64(id), err)
 		return err
 	}
@@ -325,6 +325,12 @@ func (x *execution) withScore(d *deskera.ContactSaveDto) *deskera.ContactSaveDto
 	}
 	merge(d, &deskera.ContactSaveDto{CustomField: x.set.scoreFields(sc.Write)})
 	return d
+}
+
+// scoreWritten reports whether the plan's POST or PATCH carries the score.
+func (x *execution) scoreWritten() bool {
+	sc := x.out.Plan.Scoring
+	return sc != nil && sc.Write != nil
 }
 
 // settle sets the outcome of every action that contributed a piece.

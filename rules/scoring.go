@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -256,4 +258,27 @@ func parseHalfLife(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration", s)
 	}
 	return d, nil
+}
+
+// scoreRefused marks err (from the POST or PATCH) as ErrScoreFieldRefused
+// when the body carried the score and Deskera refused it naming a custom
+// field or one of the score's fields.
+func (s *Set) scoreRefused(err error, carried bool) error {
+	var api *deskera.APIError
+	if err == nil || !carried || !errors.As(err, &api) ||
+		(api.StatusCode != http.StatusBadRequest && api.StatusCode != http.StatusUnprocessableEntity) {
+		return err
+	}
+	fields := []string{s.scoring.Field, s.scoring.AtField}
+	if s.scoring.PartsField != "" {
+		fields = append(fields, s.scoring.PartsField)
+	}
+	text := strings.ToLower(api.Message + " " + api.Body)
+	for _, n := range append([]string{"custom", "c_field"}, fields...) {
+		if strings.Contains(text, strings.ToLower(n)) {
+			return fmt.Errorf("%w (custom fields %q must exist in Deskera, or set scoring.store: false): %w",
+				ErrScoreFieldRefused, fields, err)
+		}
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -333,5 +334,108 @@ func TestStoreFalseKeepsNothing(t *testing.T) {
 	}
 	if c := onlyContact(t, srv); customValue(c, "Lead score") != "" || out.Plan.Scoring != nil {
 		t.Errorf("store: false wrote %+v (scoring %+v)", c.CustomField, out.Plan.Scoring)
+	}
+}
+
+// readingCRM changes what the search answers: a second reading of how
+// Deskera returns custom fields.
+type readingCRM struct {
+	rules.CRM
+	shape func(*deskera.Contact)
+	// refuse, when set, is the answer to every create.
+	refuse error
+}
+
+func (r *readingCRM) ListContacts(ctx context.Context, o *deskera.ListContactsOptions) (*deskera.ContactList, error) {
+	l, err := r.CRM.ListContacts(ctx, o)
+	if err == nil && r.shape != nil {
+		for i := range l.Data {
+			r.shape(&l.Data[i])
+		}
+	}
+	return l, err
+}
+
+func (r *readingCRM) CreateContact(ctx context.Context, d *deskera.ContactSaveDto) (*deskera.Contact, error) {
+	if r.refuse != nil {
+		return nil, r.refuse
+	}
+	return r.CRM.CreateContact(ctx, d)
+}
+
+// TestStoredScoreReadings: the fake answers a contact's custom fields in
+// both custom_field and c_field (as the document's samples do); the stored
+// score is read as well when Deskera gives only one of them, so a thinner
+// form still costs the search only and keeps the Hot lead.
+func TestStoredScoreReadings(t *testing.T) {
+	tests := []struct {
+		name  string
+		shape func(*deskera.Contact)
+	}{
+		{"both lists", nil},
+		{"c_field only", func(c *deskera.Contact) { c.CustomField = nil }},
+		{"custom_field only", func(c *deskera.Contact) { c.CField = nil }},
+		{"custom_field without shortName", func(c *deskera.Contact) {
+			c.CField = nil
+			for i := range c.CustomField {
+				c.CustomField[i].ShortName = ""
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := exampleWith(t, rules.CombineMax, false)
+			srv := deskeratest.NewServer(t)
+			eng, err := rules.NewEngine(&readingCRM{CRM: srv.Client(), shape: tt.shape})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := eng.Prepare(ctx, set); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
+				t.Fatal(err)
+			}
+			srv.ResetCounts()
+			out, err := eng.Process(ctx, set, thinnerLead(scoringT0.Add(time.Hour)), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := onlyContact(t, srv); c.LabelID != labelHot || srv.Count("contacts.update") != 0 || out.Plan.Scoring.StoredScore != 90 {
+				t.Errorf("label %d, calls %v, scoring %+v: the stored score was not read", c.LabelID, srv.Counts(), out.Plan.Scoring)
+			}
+		})
+	}
+}
+
+// TestScoreFieldRefusedIsOurs: Deskera refusing the create because a
+// score custom field does not exist is our configuration (503, retried),
+// never a final answer that loses the lead.
+func TestScoreFieldRefusedIsOurs(t *testing.T) {
+	set := exampleWith(t, rules.CombineMax, false)
+	srv := deskeratest.NewServer(t)
+	refusal := &deskera.APIError{Op: "contacts.create", StatusCode: 400, Method: "POST", Path: "/v1/crm/contacts",
+		Message: "Custom field 'Lead score' does not exist"}
+	eng, err := rules.NewEngine(&readingCRM{CRM: srv.Client(), refuse: refusal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := eng.Prepare(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	_, err = eng.Process(ctx, set, walkthroughLead(scoringT0), false)
+	f := rules.Classify(err)
+	if !errors.Is(err, rules.ErrScoreFieldRefused) || f.Cause != rules.CauseConfig || f.Final || !f.Ours {
+		t.Errorf("err %v classified %+v, want ours, config, not final", err, f)
+	}
+	// The same refusal naming a plain contact field stays the delivery's.
+	plain := &deskera.APIError{Op: "contacts.create", StatusCode: 400, Method: "POST", Path: "/v1/crm/contacts", Message: "invalid phone"}
+	eng, _ = rules.NewEngine(&readingCRM{CRM: srv.Client(), refuse: plain})
+	_ = eng.Prepare(ctx, set)
+	_, err = eng.Process(ctx, set, walkthroughLead(scoringT0), false)
+	if f := rules.Classify(err); !f.Final || errors.Is(err, rules.ErrScoreFieldRefused) {
+		t.Errorf("invalid phone classified %+v, want the delivery's (final)", f)
 	}
 }
