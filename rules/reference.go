@@ -76,7 +76,7 @@ func authKeyDocs() []KeyDoc {
 func scoringKeyDocs() []KeyDoc {
 	return []KeyDoc{
 		{"store", "bool", "Keep each contact's score in its custom fields (default true when the file has scores). false: every event and the sweep score from scratch, as if nothing was known.", "store: false"},
-		{"field", "string", "Custom field (name, or code like D-0000042) holding the score, e.g. `90` (default `Lead score`). Create it in Deskera as a text or number field.", "field: Lead score"},
+		{"field", "string", "Custom field (name, or code like D-0000042) holding the score, e.g. `90` (default `Lead score`). Create it in Deskera (a text field: the API gives custom-field values as strings); a POST or PATCH Deskera refuses naming it is answered 503 (our configuration), never as the delivery's fault.", "field: Lead score"},
 		{"at_field", "string", "Custom field holding when the score was last raised, RFC 3339 UTC, e.g. `2026-01-15T10:00:00Z` (default `Lead score at`); decay counts from it.", "at_field: Lead score at"},
 		{"parts_field", "string", "Custom field holding the score's non-zero parts, e.g. `budget=40; business_email=20` (default `Lead score parts`; empty: not stored, and a stored score that wins has parts 0).", "parts_field: Lead score parts"},
 		{"combine", "string", "How an event's score combines with the stored one: `max` (default: the higher of the two, so a thinner form never downgrades a lead; the stored one is replaced only when the event's is higher) or `latest` (the event's score, whatever it is). Either way the winner's parts are `scores`.", "combine: latest"},
