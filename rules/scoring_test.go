@@ -439,3 +439,36 @@ func TestScoreFieldRefusedIsOurs(t *testing.T) {
 		t.Errorf("invalid phone classified %+v, want the delivery's (final)", f)
 	}
 }
+
+// TestRepeatRefreshesDecayedScore: with decay, the same form sent again
+// once decay has eaten into the stored score stores it afresh (one PATCH,
+// score and time), so the sweep counts from the latest raise.
+func TestRepeatRefreshesDecayedScore(t *testing.T) {
+	set := exampleWith(t, rules.CombineMax, true)
+	clk := &clock{scoringT0}
+	eng, srv := scoringEngine(t, set, clk)
+	ctx := context.Background()
+	if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetCounts()
+	later := scoringT0.Add(150 * 24 * time.Hour) // stored 90 is worth 28.3 now
+	out, err := eng.Process(ctx, set, walkthroughLead(later), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := onlyContact(t, srv)
+	if srv.Count("contacts.update") != 1 || customValue(c, "Lead score at") != later.Format(time.RFC3339) || c.LabelID != labelHot {
+		t.Errorf("calls %v, at %q, label %d: want one PATCH storing the fresh time", srv.Counts(), customValue(c, "Lead score at"), c.LabelID)
+	}
+	if out.Plan.Scoring.StoredScore >= 30 || out.Plan.Score != 90 {
+		t.Errorf("scoring %+v score %v", out.Plan.Scoring, out.Plan.Score)
+	}
+	clk.t = later.Add(24 * time.Hour)
+	if _, err := eng.Sweep(ctx, set, rules.SweepOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if c := onlyContact(t, srv); c.LabelID != labelHot {
+		t.Errorf("the sweep the day after the refresh labelled %d, want Hot lead", c.LabelID)
+	}
+}
