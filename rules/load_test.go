@@ -54,7 +54,7 @@ func TestLoadErrors(t *testing.T) {
 			`13: rule "#2": rule has no actions`}},
 		{"unquoted-has", []string{`3: rule "coupon": when: unknown name "coupon"; a form field's name is a quoted string: has("coupon") (1:5)`}},
 		{"unquoted-field", []string{`3: rule "budget": when: unknown name "budget"; a form field's name is a quoted string: field("budget") (1:14)`}},
-		{"unknown-call-arg", []string{`3: rule "words": when: unknown name "subject" (names: event, contact, score, scores, score_label; a form field is field("subject")) (1:14)`}},
+		{"unknown-call-arg", []string{`3: rule "words": when: unknown name "subject" (names: event, contact, score, scores, score_label, stored_score, event_score, event_scores; a form field is field("subject")) (1:14)`}},
 		{"unknown-function", []string{`3: rule "typo": when: unknown function "hass"; did you mean "has"? (1:1)`}},
 		{"event-field-typo", []string{`3: rule "typo": when: event has no field "knd"; did you mean "kind"? (1:7)`}},
 		{"visibility-number", []string{`5: rule "vis": set_visibility type must be one of "private", "public", "team", not "42"`}},

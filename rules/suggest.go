@@ -169,7 +169,7 @@ func friendlyExprError(msg string, call bool, fieldFn string) string {
 				msg = fmt.Sprintf("unknown name %q%s", name, hint)
 				break
 			}
-			msg = fmt.Sprintf("unknown name %q (names: event, contact, score, scores, score_label; a form field is field(%q))", name, name)
+			msg = fmt.Sprintf("unknown name %q (names: event, contact, score, scores, score_label, stored_score, event_score, event_scores; a form field is field(%q))", name, name)
 		}
 	}
 	return plainTypes(msg) + loc
