@@ -40,7 +40,9 @@ func WithLogger(l *slog.Logger) EngineOption {
 	}
 }
 
-// WithClock sets the clock used for sweep events (default time.Now).
+// WithClock sets the engine's clock (default time.Now): the time of sweep
+// events (stored scores decay to it) and of events that do not say when
+// they arrived (their score is stored at it).
 func WithClock(now func() time.Time) EngineOption {
 	return func(e *Engine) error {
 		if now == nil {
