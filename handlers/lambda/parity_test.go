@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/gin-gonic/gin"
 
+	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/lambda"
@@ -302,7 +304,7 @@ func TestParityQueuedAndEmail(t *testing.T) {
 	}{
 		{
 			name:    "sqs record",
-			payload: sqsPayload(sqsRecord("m-1", `{"email":"katherine@orbit.example","name":"Katherine Johnson","budget":"30000"}`, "queue", "arn:aws:sqs:eu-west-1:1:q")),
+			payload: sqsPayload(sentNow(sqsRecord("m-1", `{"email":"katherine@orbit.example","name":"Katherine Johnson","budget":"30000"}`, "queue", "arn:aws:sqs:eu-west-1:1:q"))),
 			gin: httpCase{method: http.MethodPost, path: "/hooks/queue", body: `{"email":"katherine@orbit.example","name":"Katherine Johnson","budget":"30000"}`,
 				header: map[string]string{"Content-Type": "application/json", "Idempotency-Key": "m-1"}},
 			want: `{"batchItemFailures":[]}`,
@@ -333,9 +335,19 @@ func TestParityQueuedAndEmail(t *testing.T) {
 	}
 }
 
+// sentNow makes an SQS message sent at the stacks' clock, as the Gin
+// request of the same lead arrives: the stored score's time is the event's
+// received_at, so both paths store the same contact.
+func sentNow(m events.SQSMessage) events.SQSMessage {
+	m.Attributes = map[string]string{"SentTimestamp": strconv.FormatInt(fixedNow.UnixMilli(), 10)}
+	return m
+}
+
 // TestScheduledSweepRelabels creates a Hot lead from a form (its budget
-// scores 70) and wants the scheduled sweep, which scores the contact alone
-// (no form fields: 0), to relabel it Cold lead in Deskera.
+// scores 70, stored on the contact) next to a Hot lead created before
+// scores were stored, and wants the scheduled sweep to keep the first (its
+// stored score) and to relabel the second, which scores alone from its
+// CRM fields (no form fields: 0), Cold lead in Deskera.
 func TestScheduledSweepRelabels(t *testing.T) {
 	s := newStack(t)
 	lead := `{"email":"ada@analytical.example","name":"Ada","budget":"25000"}`
@@ -345,6 +357,8 @@ func TestScheduledSweepRelabels(t *testing.T) {
 	if got := contactLabel(t, s); got != "Hot lead" {
 		t.Fatalf("label after the form = %q, want Hot lead", got)
 	}
+	ada := s.fake.Contacts()[0].ID
+	old := s.fake.AddContact(deskera.Contact{Name: "Old", Email: "old@analytical.example", LabelID: s.fake.Contacts()[0].LabelID})
 	raw, err := invoke(t, s.lambda.Invoke, fixture(t, "eventbridge-scheduled.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -353,11 +367,17 @@ func TestScheduledSweepRelabels(t *testing.T) {
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Scanned != 1 || res.Changed != 1 || res.ByLabel["Cold lead"] != 1 || res.DryRun {
-		t.Fatalf("sweep result %s, want one contact changed to Cold lead", raw)
+	if res.Scanned != 2 || res.Changed != 1 || res.Unchanged != 1 || res.ByLabel["Cold lead"] != 1 || res.DryRun {
+		t.Fatalf("sweep result %s, want the old contact changed to Cold lead and Ada unchanged", raw)
 	}
-	if got := contactLabel(t, s); got != "Cold lead" {
-		t.Fatalf("label after the sweep = %q, want Cold lead", got)
+	names := map[deskera.ID]string{}
+	for _, l := range s.fake.Labels() {
+		names[l.ID] = l.Name
+	}
+	for id, want := range map[deskera.ID]string{ada: "Hot lead", old.ID: "Cold lead"} {
+		if c, _ := s.fake.Contact(id); names[c.LabelID] != want {
+			t.Errorf("contact %d is %q after the sweep, want %q", id, names[c.LabelID], want)
+		}
 	}
 }
 
