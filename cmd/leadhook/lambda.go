@@ -38,6 +38,12 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
+	shutdownTracing, err := startTracing(ctx, env, cfg, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 2
+	}
+	defer shutdownTracing()
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
@@ -53,7 +59,7 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 	}
 	log.Info("leadhook lambda ready", "version", env.Version, "rules", cfg.Rules,
 		"sources", len(a.set.Sources()), "sqs_source", cfg.SQSSource, "ses_source", cfg.SESSource)
-	awslambda.StartWithOptions(h.Invoke, awslambda.WithContext(ctx))
+	awslambda.StartWithOptions(flushAfter(h.Invoke, cfg.TracerProvider), awslambda.WithContext(ctx))
 	return 1 // StartWithOptions exits the process itself on failure
 }
 

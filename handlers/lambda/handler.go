@@ -15,6 +15,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/internal/obs"
 )
 
 // Core is the transport-neutral service both the Gin server and this
@@ -56,6 +57,9 @@ type Config struct {
 	Now func() time.Time
 }
 
+// KeyAWSRequestID is the log attribute naming the Lambda invocation.
+const KeyAWSRequestID = "aws_request_id"
+
 // Handler is the Lambda entry point; Invoke has the signature
 // lambda.Start expects.
 type Handler struct {
@@ -84,7 +88,7 @@ func New(cfg Config) (*Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{cfg: cfg, log: log}, nil
+	return &Handler{cfg: cfg, log: obs.Logger(log)}, nil
 }
 
 // Invoke handles one Lambda invocation of any supported trigger. Client
@@ -96,8 +100,11 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		return nil, err
 	}
 	log := h.log.With("trigger", string(trig))
+	// Every line about this invocation's deliveries (the service's event
+	// lines included) names the invocation.
+	ctx = obs.NewScope(ctx)
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		log = log.With("aws_request_id", lc.AwsRequestID)
+		obs.Set(ctx, KeyAWSRequestID, lc.AwsRequestID)
 	}
 	switch trig {
 	case TriggerAPIGatewayV1:
