@@ -225,6 +225,12 @@ func TestEverySubcommandHelp(t *testing.T) {
 // with the example's dev secret, and returns the answer (body closed).
 func postWalkthroughForm(t *testing.T, base string) *http.Response {
 	t.Helper()
+	return postWalkthroughFormWith(t, base, nil)
+}
+
+// postWalkthroughFormWith is postWalkthroughForm with further headers.
+func postWalkthroughFormWith(t *testing.T, base string, header map[string]string) *http.Response {
+	t.Helper()
 	form := "name=Jane+Doe&email=jane%40acme.io&budget=15000"
 	m := hmac.New(sha256.New, []byte("dev-website-secret"))
 	m.Write([]byte(form))
@@ -234,6 +240,9 @@ func postWalkthroughForm(t *testing.T, base string) *http.Response {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
