@@ -15,7 +15,8 @@ import (
 
 const lambdaDoc = `Serve AWS Lambda invocations (the default where AWS_LAMBDA_RUNTIME_API is set): HTTP API, REST API,
 Function URL, SQS, SNS, SES and EventBridge schedule events. The rules default to rules.yaml in
-$LAMBDA_TASK_ROOT. Without Deskera credentials it refuses to start unless LEADHOOK_SANDBOX=1.`
+$LAMBDA_TASK_ROOT. Without Deskera credentials it refuses to start unless LEADHOOK_SANDBOX=1.
+` + tracingDoc
 
 // runLambda is the lambda command, the default inside AWS Lambda (and the
 // runtime interface emulator), where AWS_LAMBDA_RUNTIME_API is set. It

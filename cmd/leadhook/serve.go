@@ -30,7 +30,8 @@ import (
 const serveDoc = `Serve HTTP: POST /hooks/{source} runs the rules on each delivery; /healthz, /readyz and /metrics.
 Without Deskera credentials it serves on an in-memory sandbox Deskera under /sandbox/ and says so
 loudly at start-up (every lead is lost at exit). Exit 2 on a configuration error, 1 on a runtime
-failure, 0 after a signal-driven shutdown.`
+failure, 0 after a signal-driven shutdown.
+` + tracingDoc
 
 // runServe is the serve command: configuration errors exit 2 with one
 // message, runtime failures exit 1, a signal-driven shutdown exits 0, or

@@ -13,6 +13,11 @@ import (
 	"github.com/leadhook/leadhook/internal/obs/otlp"
 )
 
+// tracingDoc is the tracing paragraph of the serve and lambda usage.
+const tracingDoc = `OpenTelemetry tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT (or
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set: spans then go there over OTLP/HTTP, configured by the
+standard OTEL_* variables (OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, ...).`
+
 // tracingShutdownTimeout bounds flushing the spans still queued at exit.
 const tracingShutdownTimeout = 5 * time.Second
 
