@@ -143,8 +143,23 @@ type sourceChecker interface {
 // handleHTTP answers an HTTP trigger the way the Gin router answers the
 // same request: POST /hooks/{source} goes to the core (with ?dry_run=1 as
 // a dry run the core authorises), GET /healthz is answered here, any other
-// path is 404 and any other method 405.
+// path is 404 and any other method 405. Every answer carries the request
+// id (X-Request-Id) the router would give it.
 func (h *Handler) handleHTTP(ctx context.Context, hr *httpRequest, err error) handlers.Response {
+	header := http.Header{}
+	if err == nil {
+		header = hr.req.Header
+	}
+	ctx, id := obs.BeginRequest(ctx, header)
+	resp := h.routeHTTP(ctx, hr, err)
+	if resp.Header == nil {
+		resp.Header = http.Header{}
+	}
+	resp.Header.Set(obs.RequestIDHeader, id)
+	return resp
+}
+
+func (h *Handler) routeHTTP(ctx context.Context, hr *httpRequest, err error) handlers.Response {
 	if err != nil {
 		return errorResponse(err)
 	}
