@@ -9,7 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
+
+	"github.com/leadhook/leadhook/internal/obs"
 )
 
 // DefaultBaseURL is Deskera's production API.
@@ -38,6 +41,7 @@ type Client struct {
 	limiter     *rate.Limiter // nil: unlimited
 	log         *slog.Logger
 	observe     func(op string, status int, d time.Duration)
+	tracer      trace.Tracer
 }
 
 // config is what the options set before NewClient validates it.
@@ -196,7 +200,21 @@ func WithLogger(l *slog.Logger) Option {
 		if l == nil {
 			return errors.New("deskera: nil logger")
 		}
-		c.log = l
+		c.log = obs.Logger(l)
+		return nil
+	}
+}
+
+// WithTracerProvider traces every call (one client span each, with the
+// op, method and final status) and sends its W3C traceparent to Deskera.
+// Default: no tracing (the traceparent of the caller's span, if any, is
+// still sent).
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *config) error {
+		if tp == nil {
+			return errors.New("deskera: nil tracer provider")
+		}
+		c.tracer = obs.Tracer(tp)
 		return nil
 	}
 }
@@ -216,7 +234,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		baseURL: DefaultBaseURL, timeout: DefaultTimeout,
 		maxAttempts: DefaultMaxAttempts, maxElapsed: DefaultMaxElapsed,
 		backoffMin: 250 * time.Millisecond, backoffMax: 5 * time.Second,
-		log: slog.New(slog.DiscardHandler),
+		log: slog.New(slog.DiscardHandler), tracer: obs.Tracer(nil),
 	}, rps: DefaultRate, burst: DefaultBurst}
 	for _, o := range opts {
 		if err := o(cfg); err != nil {
@@ -277,7 +295,7 @@ func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("base_url", c.baseURL),
 		slog.String("auth", c.auth.mode()),
-		slog.Duration("timeout", c.timeout),
+		slog.Float64("timeout_ms", obs.Millis(c.timeout)),
 		slog.Int("max_attempts", int(c.maxAttempts)),
 		slog.String("rate_limit", limit),
 	)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+
+	"github.com/leadhook/leadhook/internal/obs"
 )
 
 // maxReply bounds the size of a reply body the client reads.
@@ -34,6 +36,7 @@ type request struct {
 	basicUser  string
 	basicPass  secret // with basicUser: HTTP Basic instead of x-access-token
 	attempts   int    // set by do: how many attempts were made
+	status     int    // set by do: the last attempt's HTTP status (0: none)
 }
 
 // reply is a received HTTP answer.
@@ -61,7 +64,9 @@ func (e *retryable) Unwrap() []error {
 
 // do runs r with rate limiting, authentication, per-attempt timeouts and
 // retries, and decodes a non-empty 2xx body into out (when out is non-nil).
-func (c *Client) do(ctx context.Context, r *request, out any) error {
+func (c *Client) do(ctx context.Context, r *request, out any) (err error) {
+	ctx, span := c.startSpan(ctx, r)
+	defer func() { endSpan(span, r, err) }()
 	payload, err := encode(r)
 	if err != nil {
 		return err
@@ -128,7 +133,7 @@ func (c *Client) finalError(ctx context.Context, r *request, err, last error) er
 func (c *Client) logRetry(ctx context.Context, r *request, attempt int, err error, d time.Duration) {
 	c.log.LogAttrs(ctx, slog.LevelWarn, "deskera: retrying",
 		slog.String("op", r.op), slog.Int("attempt", attempt),
-		slog.Duration("delay", d), slog.String("err", err.Error()))
+		slog.Float64("delay_ms", obs.Millis(d)), slog.String("err", err.Error()))
 }
 
 // attempt sends r once (twice when a 401 triggers the one token refresh)
@@ -214,6 +219,7 @@ func (c *Client) newRequest(ctx context.Context, r *request, payload []byte) (*h
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "leadhook-deskera/1")
+	obs.Inject(ctx, req.Header) // traceparent: Deskera's side of the trace
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -234,12 +240,13 @@ func (c *Client) record(ctx context.Context, r *request, rep *reply, err error, 
 	if rep != nil {
 		status = rep.status
 	}
+	r.status = status
 	if c.observe != nil {
 		c.observe(r.op, status, d)
 	}
 	attrs := []slog.Attr{slog.String("op", r.op), slog.String("method", r.method),
 		slog.String("path", r.path), slog.Int("status", status),
-		slog.Duration("duration", d), slog.Int("attempt", n)}
+		slog.Float64("duration_ms", obs.Millis(d)), slog.Int("attempt", n)}
 	if err != nil {
 		attrs = append(attrs, slog.String("err", redact(err.Error(), c.auth.secrets()...)))
 	}

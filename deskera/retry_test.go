@@ -121,14 +121,14 @@ func retryDelays(t *testing.T, logs string) []time.Duration {
 	var out []time.Duration
 	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
 		var rec struct {
-			Msg   string `json:"msg"`
-			Delay int64  `json:"delay"`
+			Msg   string  `json:"msg"`
+			Delay float64 `json:"delay_ms"`
 		}
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatalf("log line %q: %v", line, err)
 		}
 		if rec.Msg == "deskera: retrying" {
-			out = append(out, time.Duration(rec.Delay))
+			out = append(out, time.Duration(rec.Delay*float64(time.Millisecond)))
 		}
 	}
 	return out

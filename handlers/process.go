@@ -132,7 +132,7 @@ func (s *Service) dedupeAndProcess(ctx context.Context, set *rules.Set, src *sou
 		return idempotency.Answer{Status: first.Status, Body: body}, storable(first.Status)
 	})
 	if err != nil {
-		return s.dedupeFailed(src.Name, id, err)
+		return s.dedupeFailed(ctx, src.Name, id, err)
 	}
 	if !replayed {
 		return first
@@ -140,7 +140,7 @@ func (s *Service) dedupeAndProcess(ctx context.Context, set *rules.Set, src *sou
 	if s.metrics != nil {
 		s.metrics.dedupeHits.WithLabelValues(src.Name).Inc()
 	}
-	s.log.Info("event replayed", "id", id, "source", src.Name, "status", ans.Status)
+	s.log.InfoContext(ctx, "event replayed", "id", id, "source", src.Name, "status", ans.Status)
 	if ans.Status == 0 || len(ans.Body) == 0 { // the first attempt crashed
 		return errorResponse(http.StatusServiceUnavailable, "", "the first delivery failed; retry later").withRetryAfter(time.Second)
 	}
@@ -154,9 +154,9 @@ func (s *Service) dedupeAndProcess(ctx context.Context, set *rules.Set, src *sou
 
 // dedupeFailed answers 503 when the delivery could not be checked or
 // claimed: nothing was done, so the sender's retry is safe.
-func (s *Service) dedupeFailed(source, id string, err error) Response {
+func (s *Service) dedupeFailed(ctx context.Context, source, id string, err error) Response {
 	s.countEvent(source, OutcomeRetry)
-	s.log.Warn("delivery not processed", "id", id, "source", source, "err", err.Error())
+	s.log.WarnContext(ctx, "delivery not processed", "id", id, "source", source, "err", err.Error())
 	msg := "a duplicate of this delivery is still being processed; retry later"
 	if errors.Is(err, idempotency.ErrUnavailable) {
 		msg = "the idempotency store is unavailable; retry later"

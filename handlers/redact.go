@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -50,12 +51,12 @@ func (s *Service) Redact(text string) string {
 // recoverPanic turns a panic in Handle into a 500 answer, logged with
 // credentials redacted (the Lambda runtime would otherwise report the raw
 // panic value).
-func (s *Service) recoverPanic(source string, resp *Response) {
+func (s *Service) recoverPanic(ctx context.Context, source string, resp *Response) {
 	v := recover()
 	if v == nil {
 		return
 	}
-	s.log.Error("panic handling a delivery", "source", source,
+	s.log.ErrorContext(ctx, "panic handling a delivery", "source", source,
 		"panic", s.Redact(fmt.Sprint(v)), "stack", s.Redact(string(debug.Stack())))
 	s.countEvent(source, "panic")
 	*resp = errorResponse(http.StatusInternalServerError, "", "internal error")

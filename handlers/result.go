@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -38,7 +39,8 @@ type EventResult struct {
 	// Error says why the event failed (no internal details).
 	Error string `json:"error,omitempty"`
 
-	status int
+	status  int
+	changes []rules.ContactChange // what actions_total counts
 }
 
 // RuleError is a rule whose evaluation failed.
@@ -94,7 +96,7 @@ func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, e
 	case dryRun:
 		r.Outcome = OutcomeDryRun
 	}
-	s.record(r, ev, time.Since(start), err, fail)
+	s.record(ctx, r, ev, time.Since(start), err, fail)
 	return r, retryAfter
 }
 
@@ -113,6 +115,7 @@ func fillResult(r *EventResult, out *rules.Outcome, dryRun bool) {
 	for _, a := range out.Results {
 		r.Actions = append(r.Actions, ActionResult{Rule: a.Rule, Type: a.Type, ContactID: a.ContactID, Outcome: a.Outcome, Error: a.Error})
 	}
+	r.changes = rules.Changes(out.Results)
 	if dryRun {
 		r.Plan = out.Plan
 		r.Calls = out.Calls
@@ -162,7 +165,7 @@ func failedRule(as []ActionResult) string {
 }
 
 // record counts the event, its rules and actions, and logs one line.
-func (s *Service) record(r *EventResult, ev *rules.Event, d time.Duration, err error, fail rules.Failure) {
+func (s *Service) record(ctx context.Context, r *EventResult, ev *rules.Event, d time.Duration, err error, fail rules.Failure) {
 	if m := s.metrics; m != nil {
 		if fail.Cause != "" {
 			m.failures.WithLabelValues(string(fail.Cause)).Inc()
@@ -174,14 +177,16 @@ func (s *Service) record(r *EventResult, ev *rules.Event, d time.Duration, err e
 		for _, e := range r.Errored {
 			m.rulesErrored.WithLabelValues(e.Rule).Inc()
 		}
-		for _, a := range r.Actions {
-			m.actions.WithLabelValues(a.Type, actionOutcome(a)).Inc()
+		// One per contact change: the actions merged into one write
+		// (two rules labelling the contact) count once.
+		for _, c := range r.changes {
+			m.actions.WithLabelValues(c.Type, cmp.Or(c.Outcome, "unknown")).Inc()
 		}
 	}
 	attrs := []any{
 		"id", r.EventID, "source", r.Source, "kind", ev.Kind, "email", MaskEmail(ev.Email),
 		"matched", r.Matched, "outcome", r.Outcome, "status", r.status,
-		"actions", len(r.Actions), "contact_ids", contactIDs(r.Actions), "duration_ms", d.Milliseconds(),
+		"actions", len(r.Actions), "contact_ids", contactIDs(r.Actions), "duration_ms", obs.Millis(d),
 	}
 	if err != nil {
 		attrs = append(attrs, "err", MaskEmails(err.Error()))
@@ -198,12 +203,7 @@ func (s *Service) record(r *EventResult, ev *rules.Event, d time.Duration, err e
 	case r.status >= 500:
 		level = slog.LevelWarn
 	}
-	s.log.Log(context.Background(), level, "event", attrs...)
-}
-
-// actionOutcome is the metrics label: the engine's fixed outcome names.
-func actionOutcome(a ActionResult) string {
-	return cmp.Or(a.Outcome, "unknown")
+	s.log.Log(ctx, level, "event", attrs...)
 }
 
 func contactIDs(as []ActionResult) []int64 {

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/internal/obs"
 )
 
 // Defaults for ServerConfig.
@@ -69,6 +70,7 @@ func NewRouter(cfg ServerConfig) (*gin.Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.Logger = obs.Logger(cfg.Logger)
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
@@ -86,7 +88,7 @@ func NewRouter(cfg ServerConfig) (*gin.Engine, error) {
 	if err := r.SetTrustedProxies(nil); err != nil { // client IPs are ours to compute
 		return nil, fmt.Errorf("handlers: %w", err)
 	}
-	r.Use(cfg.Metrics.Middleware(), recovery(cfg.Logger, cfg.Service.Redact))
+	r.Use(requestScope(), cfg.Metrics.Middleware(), recovery(cfg.Logger, cfg.Service.Redact))
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, ErrorBody{Error: "not found"}) })
 	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, ErrorBody{Error: "method not allowed"}) })
 
@@ -105,10 +107,22 @@ func NewRouter(cfg ServerConfig) (*gin.Engine, error) {
 	return r, nil
 }
 
+// requestScope starts each request's scope with its request id (see
+// obs.BeginRequest) and echoes the id on every answer, including those
+// given before the Service (404, 413, 429).
+func requestScope() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, id := obs.BeginRequest(obs.NewScope(c.Request.Context()), c.Request.Header)
+		c.Request = c.Request.WithContext(ctx)
+		c.Header(obs.RequestIDHeader, id)
+		c.Next()
+	}
+}
+
 // recovery answers a JSON 500 for a panic and logs it without the body.
 func recovery(log *slog.Logger, redact func(string) string) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
-		log.Error("panic serving request", "route", c.FullPath(), "panic", redact(fmt.Sprint(err)))
+		log.ErrorContext(c.Request.Context(), "panic serving request", "route", c.FullPath(), "panic", redact(fmt.Sprint(err)))
 		c.AbortWithStatusJSON(http.StatusInternalServerError, ErrorBody{Error: "internal error"})
 	})
 }
@@ -241,9 +255,11 @@ func isTrue(s string) bool {
 	return false
 }
 
-// writeResponse writes a Response as JSON.
+// writeResponse writes a Response as JSON; its headers replace those of
+// the same name set before (X-Request-Id).
 func writeResponse(c *gin.Context, r Response) {
 	for k, vs := range r.Header {
+		c.Writer.Header().Del(k)
 		for _, v := range vs {
 			c.Writer.Header().Add(k, v)
 		}

@@ -10,8 +10,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -50,6 +53,9 @@ type Config struct {
 	// Secrets are further credentials (Deskera token, Redis password)
 	// redacted from panic messages; the sources' own are added.
 	Secrets []string
+	// TracerProvider traces each delivery (a span with verify, parse,
+	// evaluate and the Deskera calls under it); nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // Both idempotency stores serve as the verifiers' seen-once store.
@@ -66,6 +72,7 @@ type Service struct {
 	adminToken string
 	metrics    *Metrics
 	log        *slog.Logger
+	tracer     trace.Tracer
 	wopts      webhook.Options
 	secrets    []string // Config.Secrets and the admin token (see Redact)
 	state      atomic.Pointer[state]
@@ -93,6 +100,7 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.Logger = obs.Logger(cfg.Logger) // every line carries the delivery's ids
 	if cfg.Store == nil {
 		cfg.Store = idempotency.NewMemory(0)
 	}
@@ -115,7 +123,7 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		engine: cfg.Engine, dedupe: d, adminToken: cfg.AdminToken,
-		metrics: cfg.Metrics, log: cfg.Logger, wopts: cfg.Webhook,
+		metrics: cfg.Metrics, log: cfg.Logger, wopts: cfg.Webhook, tracer: obs.Tracer(cfg.TracerProvider),
 		secrets: append([]string{cfg.AdminToken}, cfg.Secrets...),
 		health:  health{now: cfg.Webhook.Now, hold: cfg.NotReadyFor},
 	}
@@ -188,7 +196,9 @@ func (s *Service) Unauthenticated() []string {
 // and reports the plan without calling Deskera or touching the
 // idempotency store.
 func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request, dryRun bool) (resp Response) {
-	defer s.recoverPanic(name, &resp)
+	ctx, span, reqID := s.beginDelivery(ctx, name, req)
+	defer endDelivery(ctx, span, reqID, &resp)
+	defer s.recoverPanic(ctx, name, &resp)
 	st := s.state.Load()
 	src, ok := st.sources[name]
 	if !ok {
@@ -197,14 +207,15 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	if s.metrics != nil { // known sources only: the label stays bounded
 		defer func(start time.Time) { s.metrics.ObserveDelivery(name, time.Since(start)) }(time.Now())
 	}
-	if resp, ok := s.authenticate(src, req, dryRun); !ok {
+	if resp, ok := s.authenticate(ctx, src, req, dryRun); !ok {
 		return resp
 	}
-	parsed, err := src.parser.Parse(req)
+	var parsed *webhook.Parsed
+	err := s.step(ctx, "parse", func() (err error) { parsed, err = src.parser.Parse(req); return err })
 	if err != nil {
 		s.countEvent(name, "rejected")
 		resp := fromError(err)
-		s.log.Info("event rejected", "source", name, "status", resp.Status, "field", errorField(err))
+		s.log.InfoContext(ctx, "event rejected", "source", name, "status", resp.Status, "field", errorField(err))
 		return resp
 	}
 	if parsed.Reply != nil {
@@ -212,6 +223,7 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 		return Response{Status: parsed.Reply.Status, Header: parsed.Reply.Header, Body: parsed.Reply.Body}
 	}
 	id := deliveryID(req, parsed, src.Source)
+	setDeliveryID(ctx, id)
 	nameGitHubEvents(req, parsed, src.Source)
 	if dryRun || id == "" {
 		return s.process(ctx, st.set, src, parsed.Events, id, dryRun)
@@ -221,30 +233,30 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 
 // authenticate runs the source's verifier, or for a dry run checks the
 // admin token instead.
-func (s *Service) authenticate(src *source, req *webhook.Request, dryRun bool) (Response, bool) {
+func (s *Service) authenticate(ctx context.Context, src *source, req *webhook.Request, dryRun bool) (Response, bool) {
 	if dryRun {
 		if s.adminToken == "" {
 			return errorResponse(http.StatusForbidden, "dry_run", "dry runs are disabled: LEADHOOK_ADMIN_TOKEN is not set"), false
 		}
 		if !webhook.CheckBearer(req.Header, s.adminToken) {
-			s.authFailed(src.Name, req)
+			s.authFailed(ctx, src.Name, req)
 			return errorResponse(http.StatusUnauthorized, "", "authentication failed"), false
 		}
 		return Response{}, true
 	}
-	if err := src.verifier.Verify(req); err != nil {
-		s.authFailed(src.Name, req)
+	if err := s.step(ctx, "verify", func() error { return src.verifier.Verify(req) }); err != nil {
+		s.authFailed(ctx, src.Name, req)
 		return fromError(err), false
 	}
 	return Response{}, true
 }
 
-func (s *Service) authFailed(name string, req *webhook.Request) {
+func (s *Service) authFailed(ctx context.Context, name string, req *webhook.Request) {
 	if s.metrics != nil {
 		s.metrics.authFailures.WithLabelValues(name).Inc()
 	}
 	s.countEvent(name, "unauthorized")
-	s.log.Warn("authentication failed", "source", name, "remote_ip", req.RemoteIP)
+	s.log.WarnContext(ctx, "authentication failed", "source", name, "remote_ip", req.RemoteIP)
 }
 
 // fromError maps a parser or verifier error to an answer; anything that

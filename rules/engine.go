@@ -9,7 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/internal/obs"
 )
 
 // CRM is the part of the Deskera API the engine uses; *deskera.Client
@@ -35,7 +40,7 @@ func WithLogger(l *slog.Logger) EngineOption {
 		if l == nil {
 			return errors.New("rules: nil logger")
 		}
-		e.log = l
+		e.log = obs.Logger(l)
 		return nil
 	}
 }
@@ -85,10 +90,23 @@ func WithSettleWindow(d time.Duration) EngineOption {
 	}
 }
 
+// WithTracerProvider traces the evaluation of each event (an "evaluate"
+// span, a child of the caller's; default: no tracing).
+func WithTracerProvider(tp trace.TracerProvider) EngineOption {
+	return func(e *Engine) error {
+		if tp == nil {
+			return errors.New("rules: nil tracer provider")
+		}
+		e.tracer = obs.Tracer(tp)
+		return nil
+	}
+}
+
 // Engine carries plans out on the CRM. It is safe for concurrent use.
 type Engine struct {
 	crm    CRM
 	log    *slog.Logger
+	tracer trace.Tracer
 	now    func() time.Time
 	labels labelCache
 	recent *recentSet[deskera.ID]
@@ -104,7 +122,7 @@ func NewEngine(crm CRM, opts ...EngineOption) (*Engine, error) {
 	if crm == nil {
 		return nil, errors.New("rules: nil CRM")
 	}
-	e := &Engine{crm: crm, log: slog.New(slog.DiscardHandler), now: time.Now, recent: newRecentSet[deskera.ID](10000),
+	e := &Engine{crm: crm, log: slog.New(slog.DiscardHandler), tracer: obs.Tracer(nil), now: time.Now, recent: newRecentSet[deskera.ID](10000),
 		coord: newMemoryCoordinator()}
 	for _, o := range opts {
 		if err := o(e); err != nil {
@@ -205,7 +223,7 @@ func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) 
 	if err != nil && !dryRun && deskera.LabelMissing(err) {
 		// A label was deleted (or deleted and recreated with a new id) in
 		// Deskera: reload the labels once and act again.
-		e.log.Warn("rules: deskera does not know a cached label id; reloading the labels and retrying", "err", err.Error())
+		e.log.WarnContext(ctx, "rules: deskera does not know a cached label id; reloading the labels and retrying", "err", err.Error())
 		if rerr := e.labels.refresh(ctx, e.crm, nil); rerr != nil {
 			return out, fmt.Errorf("rules: reload labels: %w (after: %w)", rerr, err)
 		}
@@ -229,7 +247,7 @@ func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bo
 	}
 	x.found = found
 	x.out.Contact = e.toContact(found)
-	x.out.Plan = set.Evaluate(ev, x.out.Contact)
+	x.out.Plan = e.evaluate(ctx, set, ev, x.out.Contact)
 	if rf := ruleFailure(x.out.Plan); rf != nil && !dryRun {
 		// A rule that errored may have been meant to act: acting on the
 		// others would answer as if the event was done. Nothing is done;
@@ -237,6 +255,26 @@ func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bo
 		return x.out, rf
 	}
 	return x.out, x.run(ctx)
+}
+
+// evaluate runs the rules over the event and the contact found, in an
+// "evaluate" span.
+func (e *Engine) evaluate(ctx context.Context, set *Set, ev *Event, c *Contact) *Plan {
+	_, span := e.tracer.Start(ctx, "evaluate")
+	defer span.End()
+	p := set.Evaluate(ev, c)
+	matched := 0
+	for _, r := range p.Rules {
+		if r.Matched {
+			matched++
+		}
+	}
+	span.SetAttributes(attribute.Int("leadhook.rules.matched", matched), attribute.Int("leadhook.actions", len(p.Actions)),
+		attribute.Float64("leadhook.score", p.Score))
+	if rf := ruleFailure(p); rf != nil {
+		span.SetStatus(codes.Error, "a rule failed")
+	}
+	return p
 }
 
 // ruleFailure names the rules (and scores) whose evaluation errored (nil
@@ -280,7 +318,7 @@ func (e *Engine) RefreshLabelsOn(ctx context.Context, tick <-chan time.Time) {
 				return
 			}
 			if err := e.RefreshLabels(ctx); err != nil && ctx.Err() == nil {
-				e.log.Warn("rules: periodic label refresh failed; keeping the cached labels", "err", err.Error())
+				e.log.WarnContext(ctx, "rules: periodic label refresh failed; keeping the cached labels", "err", err.Error())
 			}
 		}
 	}

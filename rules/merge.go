@@ -54,6 +54,29 @@ func (x *execution) run(ctx context.Context) error {
 	return cmpErr(err, firstErr)
 }
 
+// ContactChange is one change of one contact: the actions of a plan that merge
+// into one write (two rules labelling the contact, an upsert carrying a
+// label) change the contact once per action type, so they count once.
+type ContactChange struct {
+	Type      string
+	Outcome   string
+	ContactID int64
+}
+
+// Changes folds the per-action results of a plan into one ContactChange
+// per contact, action type and outcome, in the order they first appear:
+// what leadhook_actions_total counts.
+func Changes(results []ActionResult) []ContactChange {
+	out := make([]ContactChange, 0, len(results))
+	for _, r := range results {
+		c := ContactChange{Type: r.Type, Outcome: r.Outcome, ContactID: r.ContactID}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func cmpErr(a, b error) error {
 	if a != nil {
 		return a
@@ -170,7 +193,7 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 		err = fmt.Errorf("rules: create contact: %w", x.set.scoreRefused(err, x.scoreWritten()))
 		if errors.Is(err, deskera.ErrOutcomeUnknown) && x.e.settle > 0 {
 			if merr := x.e.coord.MarkUnsettled(ctx, key, x.e.now(), x.e.settle); merr != nil {
-				x.e.log.Error("rules: recording an unsettled create failed", "err", merr.Error())
+				x.e.log.ErrorContext(ctx, "rules: recording an unsettled create failed", "err", merr.Error())
 				err = fmt.Errorf("%w (and recording it: %w)", err, sharedErr("mark unsettled create", merr))
 			}
 		}
@@ -199,7 +222,7 @@ func (x *execution) landed(ctx context.Context, key string) (*deskera.Contact, b
 		return nil, false
 	}
 	if err := x.e.coord.Settle(ctx, key); err != nil {
-		x.e.log.Warn("rules: forgetting a settled create failed; it expires with the window", "err", err.Error())
+		x.e.log.WarnContext(ctx, "rules: forgetting a settled create failed; it expires with the window", "err", err.Error())
 	}
 	x.e.recent.add(key, found.ID)
 	return found, true

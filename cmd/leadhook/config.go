@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/handlers/webhook"
@@ -111,6 +112,9 @@ type Config struct {
 	DataDir string
 	// LabelRefresh is how often the label cache is reloaded.
 	LabelRefresh time.Duration
+	// TracerProvider, set by the command (see tracing.go) when an OTLP
+	// endpoint is configured, traces deliveries; nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // Sandbox reports whether no Deskera credentials were given.

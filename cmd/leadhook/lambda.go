@@ -15,7 +15,8 @@ import (
 
 const lambdaDoc = `Serve AWS Lambda invocations (the default where AWS_LAMBDA_RUNTIME_API is set): HTTP API, REST API,
 Function URL, SQS, SNS, SES and EventBridge schedule events. The rules default to rules.yaml in
-$LAMBDA_TASK_ROOT. Without Deskera credentials it refuses to start unless LEADHOOK_SANDBOX=1.`
+$LAMBDA_TASK_ROOT. Without Deskera credentials it refuses to start unless LEADHOOK_SANDBOX=1.
+` + tracingDoc
 
 // runLambda is the lambda command, the default inside AWS Lambda (and the
 // runtime interface emulator), where AWS_LAMBDA_RUNTIME_API is set. It
@@ -38,6 +39,12 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
+	shutdownTracing, err := startTracing(ctx, env, cfg, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 2
+	}
+	defer shutdownTracing()
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
@@ -53,7 +60,7 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 	}
 	log.Info("leadhook lambda ready", "version", env.Version, "rules", cfg.Rules,
 		"sources", len(a.set.Sources()), "sqs_source", cfg.SQSSource, "ses_source", cfg.SESSource)
-	awslambda.StartWithOptions(h.Invoke, awslambda.WithContext(ctx))
+	awslambda.StartWithOptions(flushAfter(h.Invoke, cfg.TracerProvider), awslambda.WithContext(ctx))
 	return 1 // StartWithOptions exits the process itself on failure
 }
 

@@ -228,12 +228,13 @@ const walkthroughForm = "name=Jane+Doe&email=jane%40acme.io&phone=%2B1+555+0100&
 // with the example's dev secret, and returns the answer (body closed).
 func postWalkthroughForm(t *testing.T, base string) *http.Response {
 	t.Helper()
-	return postSignedForm(t, base, walkthroughForm)
+	return postSignedForm(t, base, walkthroughForm, nil)
 }
 
 // postSignedForm posts form to the website source of base, signed with
-// the example's dev secret, and returns the answer (body closed).
-func postSignedForm(t *testing.T, base, form string) *http.Response {
+// the example's dev secret, with further headers, and returns the answer
+// (body closed).
+func postSignedForm(t *testing.T, base, form string, header map[string]string) *http.Response {
 	t.Helper()
 	m := hmac.New(sha256.New, []byte("dev-website-secret"))
 	m.Write([]byte(form))
@@ -243,6 +244,9 @@ func postSignedForm(t *testing.T, base, form string) *http.Response {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

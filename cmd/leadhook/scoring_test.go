@@ -43,7 +43,7 @@ func TestWalkthroughThenSweep(t *testing.T) {
 		t.Fatalf("after the walkthrough: label %d, custom %v; want Hot lead, Lead score 90", c.LabelID, c.CField)
 	}
 	srv.ResetCounts()
-	if resp := postSignedForm(t, base, "name=Jane+Doe&email=jane%40acme.io"); resp.StatusCode != 200 {
+	if resp := postSignedForm(t, base, "name=Jane+Doe&email=jane%40acme.io", nil); resp.StatusCode != 200 {
 		t.Fatalf("thinner form answered %d", resp.StatusCode)
 	}
 	if c := jane(); c.LabelID != fakeHot || srv.Count("contacts.update") != 0 {

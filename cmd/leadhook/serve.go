@@ -30,7 +30,8 @@ import (
 const serveDoc = `Serve HTTP: POST /hooks/{source} runs the rules on each delivery; /healthz, /readyz and /metrics.
 Without Deskera credentials it serves on an in-memory sandbox Deskera under /sandbox/ and says so
 loudly at start-up (every lead is lost at exit). Exit 2 on a configuration error, 1 on a runtime
-failure, 0 after a signal-driven shutdown.`
+failure, 0 after a signal-driven shutdown.
+` + tracingDoc
 
 // runServe is the serve command: configuration errors exit 2 with one
 // message, runtime failures exit 1, a signal-driven shutdown exits 0, or
@@ -52,6 +53,12 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	shutdownTracing, err := startTracing(ctx, env, cfg, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 2
+	}
+	defer shutdownTracing()
 	app, err := newApp(ctx, cfg, log, reload.WithSignals(hup))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
@@ -117,6 +124,9 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...re
 	// A create whose answer was lost may still land for about the client's
 	// timeout: its retries wait that long before creating again.
 	engineOpts := []rules.EngineOption{rules.WithLogger(log), rules.WithSettleWindow(cfg.DeskeraTimeout)}
+	if cfg.TracerProvider != nil {
+		engineOpts = append(engineOpts, rules.WithTracerProvider(cfg.TracerProvider))
+	}
 	if cfg.RedisURL != "" {
 		// Replicas share the per-contact lock and the settle window, so
 		// that none creates a contact another one (or this one before a
@@ -134,7 +144,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...re
 	a.svc, err = handlers.NewService(handlers.Config{
 		Rules: set, Engine: engine, AdminToken: cfg.AdminToken, Metrics: metrics, Logger: log,
 		Store: a.dedupeStore(ctx), DedupeTTL: cfg.DedupeTTL, Secrets: cfg.secrets(),
-		Webhook: webhook.Options{MaxMemory: cfg.MaxBody},
+		Webhook: webhook.Options{MaxMemory: cfg.MaxBody}, TracerProvider: cfg.TracerProvider,
 	})
 	if err != nil {
 		return nil, err
@@ -200,6 +210,9 @@ func (a *app) newDeskera(m *handlers.Metrics) (*deskera.Client, error) {
 	cfg := a.cfg
 	opts := []deskera.Option{
 		deskera.WithTimeout(cfg.DeskeraTimeout), deskera.WithLogger(a.log), deskera.WithObserver(m.ObserveDeskera),
+	}
+	if cfg.TracerProvider != nil {
+		opts = append(opts, deskera.WithTracerProvider(cfg.TracerProvider))
 	}
 	if cfg.RateLimit != nil {
 		opts = append(opts, deskera.WithRateLimit(*cfg.RateLimit, max(1, int(*cfg.RateLimit))))

@@ -140,7 +140,7 @@ func (d *Deduper) act(ctx context.Context, key string, fn func(ctx context.Conte
 	a, keep := fn(ctx)
 	if keep {
 		if err := d.store.Put(context.WithoutCancel(ctx), key, a, d.ttl); err != nil {
-			d.log.Error("idempotency store put failed", "err", err)
+			d.log.ErrorContext(ctx, "idempotency store put failed", "err", err)
 		}
 	}
 	return a, false, nil
@@ -154,7 +154,7 @@ func (d *Deduper) actShared(ctx context.Context, cl Claimer, key string, fn func
 	for {
 		token, won, err := cl.Claim(ctx, key, d.claimTTL)
 		if err != nil {
-			d.log.Error("idempotency claim failed", "err", err)
+			d.log.ErrorContext(ctx, "idempotency claim failed", "err", err)
 			return Answer{}, false, fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		if won {
@@ -188,12 +188,12 @@ func (d *Deduper) runClaimed(ctx context.Context, cl Claimer, key, token string,
 	bg := context.WithoutCancel(ctx)
 	if keep {
 		if err := d.store.Put(bg, key, a, d.ttl); err != nil {
-			d.log.Error("idempotency store put failed; the claim expires on its own", "err", err)
+			d.log.ErrorContext(bg, "idempotency store put failed; the claim expires on its own", "err", err)
 		}
 		return a
 	}
 	if err := cl.Release(bg, key, token); err != nil {
-		d.log.Error("idempotency claim release failed; it expires on its own", "err", err)
+		d.log.ErrorContext(bg, "idempotency claim release failed; it expires on its own", "err", err)
 	}
 	return a
 }
@@ -205,7 +205,7 @@ func (d *Deduper) lookup(ctx context.Context, key string) (Answer, bool, error) 
 	if err == nil {
 		return a, ok, nil
 	}
-	d.log.Error("idempotency store get failed", "err", err)
+	d.log.ErrorContext(ctx, "idempotency store get failed", "err", err)
 	if _, shared := d.store.(Claimer); shared {
 		return Answer{}, false, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}

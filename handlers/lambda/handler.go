@@ -15,6 +15,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/internal/obs"
 )
 
 // Core is the transport-neutral service both the Gin server and this
@@ -56,6 +57,9 @@ type Config struct {
 	Now func() time.Time
 }
 
+// KeyAWSRequestID is the log attribute naming the Lambda invocation.
+const KeyAWSRequestID = "aws_request_id"
+
 // Handler is the Lambda entry point; Invoke has the signature
 // lambda.Start expects.
 type Handler struct {
@@ -84,7 +88,7 @@ func New(cfg Config) (*Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{cfg: cfg, log: log}, nil
+	return &Handler{cfg: cfg, log: obs.Logger(log)}, nil
 }
 
 // Invoke handles one Lambda invocation of any supported trigger. Client
@@ -96,8 +100,11 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		return nil, err
 	}
 	log := h.log.With("trigger", string(trig))
+	// Every line about this invocation's deliveries (the service's event
+	// lines included) names the invocation.
+	ctx = obs.NewScope(ctx)
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		log = log.With("aws_request_id", lc.AwsRequestID)
+		obs.Set(ctx, KeyAWSRequestID, lc.AwsRequestID)
 	}
 	switch trig {
 	case TriggerAPIGatewayV1:
@@ -136,8 +143,23 @@ type sourceChecker interface {
 // handleHTTP answers an HTTP trigger the way the Gin router answers the
 // same request: POST /hooks/{source} goes to the core (with ?dry_run=1 as
 // a dry run the core authorises), GET /healthz is answered here, any other
-// path is 404 and any other method 405.
+// path is 404 and any other method 405. Every answer carries the request
+// id (X-Request-Id) the router would give it.
 func (h *Handler) handleHTTP(ctx context.Context, hr *httpRequest, err error) handlers.Response {
+	header := http.Header{}
+	if err == nil {
+		header = hr.req.Header
+	}
+	ctx, id := obs.BeginRequest(ctx, header)
+	resp := h.routeHTTP(ctx, hr, err)
+	if resp.Header == nil {
+		resp.Header = http.Header{}
+	}
+	resp.Header.Set(obs.RequestIDHeader, id)
+	return resp
+}
+
+func (h *Handler) routeHTTP(ctx context.Context, hr *httpRequest, err error) handlers.Response {
 	if err != nil {
 		return errorResponse(err)
 	}

@@ -154,6 +154,9 @@ func TestHTTPTriggersAdapterAnswers(t *testing.T) {
 			if resp.StatusCode != tt.wantStatus {
 				t.Errorf("status = %d, want %d (body %s)", resp.StatusCode, tt.wantStatus, resp.Body)
 			}
+			if id := resp.Headers["X-Request-Id"]; len(id) != 32 {
+				t.Errorf("X-Request-Id = %q, want a new 32-hex-digit id on every answer", id)
+			}
 			calls := core.recorded()
 			if len(calls) != tt.wantCalls {
 				t.Fatalf("core called %d times, want %d", len(calls), tt.wantCalls)

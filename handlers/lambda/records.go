@@ -13,6 +13,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/internal/obs"
 )
 
 // DeliveryError is a delivery the core did not accept: Status is the HTTP
@@ -70,6 +71,10 @@ func (h *Handler) recordOptions() recordOptions {
 	return opts
 }
 
+// keyMessageID is the log attribute naming the SQS or SNS message a
+// delivery came in.
+const keyMessageID = "message_id"
+
 // deadlineMargin is kept free before the invocation's deadline so that a
 // batch still reports its failures instead of timing out as a whole.
 const deadlineMargin = time.Second
@@ -102,8 +107,10 @@ func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (ev
 			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 			continue
 		}
-		if err := h.sqsRecord(ctx, log, rec, opts); err != nil {
-			log.Warn("sqs record failed", "message_id", rec.MessageId, "error", err)
+		rctx := obs.NewScope(ctx) // one delivery: its own request and delivery ids
+		obs.Set(rctx, keyMessageID, rec.MessageId)
+		if err := h.sqsRecord(rctx, log, rec, opts); err != nil {
+			log.WarnContext(rctx, "sqs record failed", "error", err)
 			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 			stop = isFIFO(rec)
 		}
@@ -117,9 +124,13 @@ func (h *Handler) sqsRecord(ctx context.Context, log *slog.Logger, rec *events.S
 		return err
 	}
 	if d.skip != "" {
-		log.Info("sqs record skipped", "message_id", rec.MessageId, "source", d.source, "reason", d.skip)
+		log.InfoContext(ctx, "sqs record skipped", "source", d.source, "reason", d.skip)
 		return nil
 	}
+	// The record's X-Request-Id and traceparent attributes (now headers)
+	// name the delivery and continue the producer's trace.
+	ctx, _ = obs.BeginRequest(ctx, d.req.Header)
+	ctx = obs.Extract(ctx, d.req.Header)
 	return h.deliver(ctx, d)
 }
 
@@ -143,12 +154,14 @@ func (h *Handler) sns(ctx context.Context, log *slog.Logger, payload []byte) (an
 		if err != nil {
 			return nil, fmt.Errorf("sns record %d: %w", i, err)
 		}
+		rctx := obs.NewScope(ctx)
+		obs.Set(rctx, keyMessageID, env.MessageID)
 		d, err := snsDelivery(env, raw, "", http.Header{}, opts.now, opts)
 		if err == nil && d.skip == "" {
-			err = h.deliver(ctx, d)
+			err = h.deliver(rctx, d)
 		}
 		if err != nil {
-			log.Warn("sns record failed", "message_id", env.MessageID, "error", err)
+			log.WarnContext(rctx, "sns record failed", "error", err)
 			return nil, fmt.Errorf("sns message %q: %w", env.MessageID, err)
 		}
 	}
@@ -194,7 +207,7 @@ func (h *Handler) ses(ctx context.Context, log *slog.Logger, payload []byte) (ev
 		ReceivedAt: h.cfg.Now(),
 	}}
 	if err := h.deliver(ctx, d); err != nil {
-		log.Warn("ses event failed", "source", d.source, "error", err)
+		log.WarnContext(ctx, "ses event failed", "source", d.source, "error", err)
 		return events.SimpleEmailDisposition{}, err
 	}
 	return events.SimpleEmailDisposition{Disposition: events.SimpleEmailContinue}, nil
@@ -223,9 +236,9 @@ func (h *Handler) schedule(ctx context.Context, log *slog.Logger, payload []byte
 	}
 	res, err := h.cfg.Sweep(ctx, det.DryRun)
 	if err != nil {
-		log.Error("sweep failed", "event_id", ev.ID, "error", err)
+		log.ErrorContext(ctx, "sweep failed", "event_id", ev.ID, "error", err)
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
-	log.Info("sweep done", "event_id", ev.ID, "dry_run", det.DryRun)
+	log.InfoContext(ctx, "sweep done", "event_id", ev.ID, "dry_run", det.DryRun)
 	return res, nil
 }

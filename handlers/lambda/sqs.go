@@ -17,7 +17,11 @@ import (
 
 // Message attributes with a meaning to the adapter. Every other String or
 // Number attribute is passed to the source as a request header of the
-// same name (a producer can forward a webhook's signature headers).
+// same name (a producer can forward a webhook's signature headers). So a
+// producer continues its trace with a `traceparent` (and `tracestate`)
+// attribute and names its request with `X-Request-Id`: the service reads
+// them from the headers as from an HTTP delivery's (see obs.BeginRequest,
+// obs.Extract).
 const (
 	attrSource      = "source"
 	attrContentType = "content_type"

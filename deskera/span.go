@@ -1,0 +1,35 @@
+package deskera
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Span attributes of a Deskera call.
+const (
+	attrOp       = "deskera.op"
+	attrMethod   = "http.request.method"
+	attrStatus   = "http.response.status_code"
+	attrAttempts = "deskera.attempts"
+)
+
+// startSpan starts the client span of one call (its retries included).
+func (c *Client) startSpan(ctx context.Context, r *request) (context.Context, trace.Span) {
+	return c.tracer.Start(ctx, "deskera "+r.op, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String(attrOp, r.op), attribute.String(attrMethod, r.method),
+			attribute.String("url.path", r.path)))
+}
+
+// endSpan records the final status and attempts; an error marks the span
+// failed without its message (Deskera's answers may quote the contact's
+// email or phone, which must not reach a trace backend).
+func endSpan(span trace.Span, r *request, err error) {
+	span.SetAttributes(attribute.Int(attrStatus, r.status), attribute.Int(attrAttempts, r.attempts))
+	if err != nil {
+		span.SetStatus(codes.Error, "deskera call failed")
+	}
+	span.End()
+}

@@ -1,0 +1,98 @@
+package obs
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+)
+
+// Log attribute keys shared by every package.
+const (
+	KeyRequestID  = "request_id"
+	KeyDeliveryID = "delivery_id"
+	KeyTraceID    = "trace_id"
+	KeySpanID     = "span_id"
+)
+
+// scope holds the attributes of one delivery. It lives in the delivery's
+// context and is filled as they become known (the delivery id only after
+// parsing), so a line logged by the transport after the service answered
+// still carries them.
+type scope struct {
+	mu    sync.Mutex
+	attrs []slog.Attr
+}
+
+type scopeKey struct{}
+
+func scopeOf(ctx context.Context) *scope {
+	s, _ := ctx.Value(scopeKey{}).(*scope)
+	return s
+}
+
+// NewScope starts the scope of one delivery: it inherits the attributes
+// of an enclosing scope (a Lambda invocation's aws_request_id for each of
+// its SQS records) and keeps its own from then on.
+func NewScope(ctx context.Context) context.Context {
+	s := &scope{}
+	if parent := scopeOf(ctx); parent != nil {
+		s.attrs = parent.snapshot()
+	}
+	return context.WithValue(ctx, scopeKey{}, s)
+}
+
+// EnsureScope returns ctx when it already has a scope, else NewScope(ctx).
+func EnsureScope(ctx context.Context) context.Context {
+	if scopeOf(ctx) != nil {
+		return ctx
+	}
+	return NewScope(ctx)
+}
+
+// Set adds (or replaces) an attribute of the delivery in ctx's scope; it
+// does nothing without a scope or for an empty string value.
+func Set(ctx context.Context, key string, value any) {
+	s := scopeOf(ctx)
+	if s == nil {
+		return
+	}
+	if v, ok := value.(string); ok && v == "" {
+		return
+	}
+	a := slog.Any(key, value)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := slices.IndexFunc(s.attrs, func(o slog.Attr) bool { return o.Key == key }); i >= 0 {
+		s.attrs[i] = a
+		return
+	}
+	s.attrs = append(s.attrs, a)
+}
+
+// Attrs returns the attributes in ctx's scope (nil without one).
+func Attrs(ctx context.Context) []slog.Attr {
+	if s := scopeOf(ctx); s != nil {
+		return s.snapshot()
+	}
+	return nil
+}
+
+// Get returns the string value of key in ctx's scope ("" when unset).
+func Get(ctx context.Context, key string) string {
+	for _, a := range Attrs(ctx) {
+		if a.Key == key {
+			return a.Value.String()
+		}
+	}
+	return ""
+}
+
+// RequestID is the request id of ctx's delivery ("" when none was set).
+func RequestID(ctx context.Context) string { return Get(ctx, KeyRequestID) }
+
+func (s *scope) snapshot() []slog.Attr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.attrs)
+}

@@ -1,0 +1,52 @@
+package obs
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"time"
+
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// TracerName names leadhook's tracer (the instrumentation scope).
+const TracerName = "github.com/leadhook/leadhook"
+
+// Tracer returns leadhook's tracer from tp; a nil tp traces nothing.
+func Tracer(tp trace.TracerProvider) trace.Tracer {
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	return tp.Tracer(TracerName)
+}
+
+// Propagator is the W3C trace context (traceparent, tracestate): what
+// leadhook reads from deliveries and sends to Deskera.
+func Propagator() propagation.TextMapPropagator { return propagation.TraceContext{} }
+
+// Extract returns ctx with the remote span context of h's traceparent,
+// when it has a valid one; otherwise ctx as it is (keeping a span it may
+// already carry).
+func Extract(ctx context.Context, h http.Header) context.Context {
+	if h == nil {
+		return ctx
+	}
+	out := Propagator().Extract(ctx, propagation.HeaderCarrier(h))
+	if !trace.SpanContextFromContext(out).IsValid() {
+		return ctx
+	}
+	return out
+}
+
+// Inject sets traceparent (and tracestate) on h from ctx's span.
+func Inject(ctx context.Context, h http.Header) {
+	Propagator().Inject(ctx, propagation.HeaderCarrier(h))
+}
+
+// Millis is d in milliseconds with microsecond precision: the unit of
+// every duration_ms (and *_ms) log attribute.
+func Millis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
+}
