@@ -53,11 +53,16 @@ func Load(filename string, data []byte, opts ...LoadOption) (*Set, error) {
 		l.problems = append(l.problems, yamlProblem(filename, data, err))
 		return nil, &LoadError{Problems: l.problems}
 	}
-	set := newSet(filename)
-	if root != nil {
-		l.interpolate(root)
-		l.decodeRoot(root, set)
+	if root == nil {
+		// An empty file is never meant: it is most often one being written
+		// (truncated, not yet filled) when a reload reads it, and loading it
+		// would replace every rule with none, so every lead would be
+		// answered ok and acted on by nothing.
+		return nil, &LoadError{Problems: []Problem{{File: filename, Line: 1, Message: "the rules file is empty: it declares no sources and no rules"}}}
 	}
+	set := newSet(filename)
+	l.interpolate(root)
+	l.decodeRoot(root, set)
 	sort.SliceStable(l.warnings, func(i, j int) bool { return l.warnings[i].Line < l.warnings[j].Line })
 	if len(l.problems) > 0 {
 		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })

@@ -29,6 +29,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown-action", []string{`5: rule "capture": unknown action "send_email" (one of ` + actions + `)`}},
 		{"undeclared-label", []string{`6: rule "hot": label "Hot lead" is not declared under labels`}},
 		{"undeclared-pool", []string{`7: rule "route": owner pool "support" is not declared under owners`}},
+		{"empty", []string{`1: the rules file is empty: it declares no sources and no rules`}},
 		{"empty-when", []string{`3: rule "capture": when is empty`}},
 		{"when-not-bool", []string{`3: rule "capture": when: expected bool, but got number`}},
 		{"score-not-number", []string{`2: score "email": must be a number, but is a string`}},

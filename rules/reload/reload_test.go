@@ -295,6 +295,7 @@ func TestReloadRejectsWhatLoadRejects(t *testing.T) {
 		{"unquoted has", "rules:\n  - name: x\n    when: 'has(coupon)'\n" + tail, `unknown name "coupon"`},
 		{"unquoted field", "rules:\n  - name: x\n    when: 'field(budget) != \"\"'\n" + tail, `unknown name "budget"`},
 		{"visibility not in the enum", "rules:\n  - name: x\n    when: 'true'\n    actions:\n      - set_visibility: 42\n", `not "42"`},
+		{"empty file (one being written)", "", "the rules file is empty"},
 		{"score with a string branch", "scores:\n  s: 'event.kind == \"form\" ? 5 : \"five\"'\nrules:\n  - name: x\n    when: 'true'\n" + tail, `must be a number in every branch`},
 	}
 	dir := t.TempDir()
