@@ -118,7 +118,7 @@ func decodeInto[T any](dst **T, data []byte) error {
 func decodeObject(m *manifests, name string, data []byte) error {
 	var obj struct {
 		metav1.TypeMeta `json:",inline"`
-		Metadata         metav1.ObjectMeta `json:"metadata"`
+		Metadata        metav1.ObjectMeta `json:"metadata"`
 	}
 	if err := yaml.Unmarshal(data, &obj); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
