@@ -173,10 +173,16 @@ func typeSchema(path, typ string) (obj, error) {
 		return numberSchema(), nil
 	case "bool expression", "expression", "number expression", "string expression":
 		return exprSchema(), nil
-	case "list", "list of strings":
+	case "list":
+		// Items unknown to the spec: any (never stricter than the loader).
+		return nullable(obj{"type": "array"}), nil
+	case "list of strings":
 		return nullable(obj{"type": "array", "items": scalarString()}), nil
 	case "list of integers":
 		return nullable(obj{"type": "array", "items": integerSchema(nil, nil)}), nil
+	case "mapping":
+		// A mapping without a section of its own: any keys.
+		return nullable(obj{"type": "object"}), nil
 	case "mapping of expressions":
 		return nullable(obj{"type": "object", "additionalProperties": exprSchema()}), nil
 	case "mapping label -> number":
