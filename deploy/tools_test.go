@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,57 @@ func TestCfnLint(t *testing.T) {
 	}
 }
 
+const (
+	alertRules     = "deploy/prometheus/alerts.yaml"
+	alertRuleTests = "deploy/prometheus/alerts-tests.yaml"
+)
+
+var metricRe = regexp.MustCompile(`\bleadhook_[a-z_]+\b`)
+
+// TestPromtoolRules checks the shipped alerting rules with `promtool
+// check rules` and runs their unit tests (`promtool test rules`: the
+// alerts fire on the failures they are about, and not on a sender's own
+// faults); a broken expression and a wrong expectation show promtool is
+// not vacuous.
+func TestPromtoolRules(t *testing.T) {
+	promtool := lookTool(t, "promtool", true, "apt-get install prometheus ships /usr/bin/promtool")
+	rulesSrc, testsSrc := readRepoFile(t, alertRules), readRepoFile(t, alertRuleTests)
+	tests := []struct {
+		name         string
+		rules, tests string
+		clean        bool
+		want         string
+	}{
+		{name: "shipped rules and tests", rules: rulesSrc, tests: testsSrc, clean: true, want: "SUCCESS"},
+		{name: "broken expression", rules: mutate(t, rulesSrc, `> 0.2
+        for: 10m`, `>> 0.2
+        for: 10m`), tests: testsSrc, want: "parse error"},
+		{name: "alert that never fires", rules: mutate(t, rulesSrc, `{cause="credentials"}[10m])) > 0`, `{cause="credentials"}[10m])) > 1000`), tests: testsSrc, want: "LeadhookCredentialsRefused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, data := range map[string]string{"alerts.yaml": tt.rules, "alerts-tests.yaml": tt.tests} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, ok := runTool(t, "", promtool, "check", "rules", filepath.Join(dir, "alerts.yaml"))
+			if ok {
+				var more string
+				more, ok = runTool(t, "", promtool, "test", "rules", filepath.Join(dir, "alerts-tests.yaml"))
+				out += more
+			}
+			if ok != tt.clean {
+				t.Fatalf("promtool check/test rules: clean %v, want %v:\n%s", ok, tt.clean, out)
+			}
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("promtool output lacks %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
 // TestPromtoolCheckMetrics scrapes /metrics of a running `leadhook serve`
 // (on the sandbox, after a signed lead, a bad signature and an unknown
 // source, so the labelled series exist) and lints it with
@@ -142,6 +194,12 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	for _, name := range []string{"leadhook_events_total", "leadhook_deskera_requests_total", "leadhook_auth_failures_total"} {
 		if !strings.Contains(string(scraped), "\n"+name+"{") {
 			t.Errorf("scrape has no %s series: the lint would not cover it", name)
+		}
+	}
+	// The alerting rules name only metrics /metrics serves.
+	for _, name := range metricRe.FindAllString(readRepoFile(t, alertRules), -1) {
+		if !strings.Contains(string(scraped), "# TYPE "+name+" ") {
+			t.Errorf("%s names %s, which /metrics does not serve", alertRules, name)
 		}
 	}
 	tests := []struct {
