@@ -326,6 +326,22 @@ func TestChartValues(t *testing.T) {
 			t.Errorf("render with replicaCount 3 and no store: %v", err)
 		}
 	})
+	// values.schema.json: a misspelt or mistyped value fails the render
+	// instead of being ignored.
+	for name, vals := range map[string]map[string]any{
+		"misspelt sharedStore": {"sharedstore": map[string]any{"enabled": true}},
+		"unknown store key":    {"sharedStore": map[string]any{"enable": true}},
+		"bad log level":        {"logLevel": "verbose"},
+		"schedule of 4 fields": {"sweep": map[string]any{"schedule": "0 3 * *"}},
+		"replicas as a string": {"replicaCount": "two"},
+	} {
+		t.Run("values schema: "+name, func(t *testing.T) {
+			_, err := renderChart(release, vals)
+			if err == nil || !strings.Contains(err.Error(), "values don't meet the specifications of the schema") {
+				t.Errorf("render with %v: %v, want a values schema error", vals, err)
+			}
+		})
+	}
 	t.Run("replicas with the store", func(t *testing.T) {
 		objs, err := renderChart(release, map[string]any{"replicaCount": 3, "sharedStore": map[string]any{"enabled": true}})
 		if err != nil {
