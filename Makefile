@@ -81,7 +81,7 @@ image-push: ## multi-arch image IMAGE:VERSION pushed to the registry (docker bui
 sizes: build lambda ## build everything and print the artefact sizes
 	@ls -l $(BIN_DIR)/leadhook $(foreach a,$(LAMBDA_ARCHES),$(DIST_DIR)/lambda-$(a)/bootstrap $(DIST_DIR)/leadhook-lambda-$(a).zip) | awk '{printf "%10d  %s\n", $$5, $$9}'
 
-test-deploy: ## drift checks of Dockerfile, template.yaml and deploy/kubernetes against the binary
+test-deploy: ## drift checks of Dockerfile, template.yaml, deploy/kubernetes and the Helm chart against the binary (cfn-lint, promtool when installed)
 	$(GO) test -race -count=1 ./deploy/...
 
 .PHONY: bench bench-smoke

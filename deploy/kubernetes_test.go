@@ -20,12 +20,16 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
 
@@ -42,6 +46,7 @@ type kustomization struct {
 		IncludeSelectors bool              `json:"includeSelectors"`
 	} `json:"labels"`
 	Resources          []string `json:"resources"`
+	Components         []string `json:"components"`
 	ConfigMapGenerator []struct {
 		Name    string   `json:"name"`
 		Files   []string `json:"files"`
@@ -61,16 +66,28 @@ type kustomization struct {
 // cluster has); they are checked but not listed in kustomization.yaml.
 var optionalManifests = []string{"servicemonitor.yaml"}
 
-// manifests are the decoded objects of deploy/kubernetes.
+// storeComponent is the optional shared-store component, and the lines
+// of kustomization.yaml that enable it once uncommented.
+const (
+	storeComponent    = "components/shared-store"
+	storeCommentedOut = "# components:\n#   - " + storeComponent + "\n"
+	storeEnabled      = "components:\n  - " + storeComponent + "\n"
+)
+
+// manifests are the decoded objects kustomize renders from deploy/kubernetes.
 type manifests struct {
-	kust       kustomization
-	deployment *appsv1.Deployment
-	service    *corev1.Service
-	configMaps []*corev1.ConfigMap
-	hpa        *autoscalingv2.HorizontalPodAutoscaler
-	pdb        *policyv1.PodDisruptionBudget
-	monitor    *unstructured.Unstructured
-	others     []string // kinds decoded without further checks
+	kust         kustomization
+	deployment   *appsv1.Deployment
+	service      *corev1.Service
+	configMaps   []*corev1.ConfigMap
+	cronJob      *batchv1.CronJob
+	hpa          *autoscalingv2.HorizontalPodAutoscaler
+	pdb          *policyv1.PodDisruptionBudget
+	store        *appsv1.StatefulSet // shared-store component
+	storeService *corev1.Service
+	netpol       *networkingv1.NetworkPolicy
+	monitor      *unstructured.Unstructured
+	kinds        []string // every rendered kind, sorted
 }
 
 // decodeStrict decodes YAML the way the API server reads JSON: field names
@@ -87,99 +104,158 @@ func decodeStrict(data []byte, v any) error {
 	return errors.Join(strict...)
 }
 
+// decodeInto strictly decodes data into a new T, stored in *dst (a
+// second object of the kind is an error).
+func decodeInto[T any](dst **T, data []byte) error {
+	if *dst != nil {
+		return errors.New("a second object of this kind")
+	}
+	*dst = new(T)
+	return decodeStrict(data, *dst)
+}
+
 // decodeObject strictly decodes one manifest into its k8s.io/api type.
 func decodeObject(m *manifests, name string, data []byte) error {
-	var tm metav1.TypeMeta
-	if err := yaml.Unmarshal(data, &tm); err != nil {
+	var obj struct {
+		metav1.TypeMeta `json:",inline"`
+		Metadata        metav1.ObjectMeta `json:"metadata"`
+	}
+	if err := yaml.Unmarshal(data, &obj); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	store := obj.Metadata.Labels["app.kubernetes.io/component"] == "shared-store"
 	var err error
-	switch gvk := tm.APIVersion + "/" + tm.Kind; gvk {
+	switch gvk := obj.APIVersion + "/" + obj.Kind; gvk {
 	case "apps/v1/Deployment":
-		m.deployment = new(appsv1.Deployment)
-		err = decodeStrict(data, m.deployment)
+		err = decodeInto(&m.deployment, data)
 	case "v1/Service":
-		m.service = new(corev1.Service)
-		err = decodeStrict(data, m.service)
+		if store {
+			err = decodeInto(&m.storeService, data)
+		} else {
+			err = decodeInto(&m.service, data)
+		}
 	case "v1/ConfigMap":
 		cm := new(corev1.ConfigMap)
 		err = decodeStrict(data, cm)
 		m.configMaps = append(m.configMaps, cm)
+	case "batch/v1/CronJob":
+		err = decodeInto(&m.cronJob, data)
 	case "autoscaling/v2/HorizontalPodAutoscaler":
-		m.hpa = new(autoscalingv2.HorizontalPodAutoscaler)
-		err = decodeStrict(data, m.hpa)
+		err = decodeInto(&m.hpa, data)
 	case "policy/v1/PodDisruptionBudget":
-		m.pdb = new(policyv1.PodDisruptionBudget)
-		err = decodeStrict(data, m.pdb)
+		err = decodeInto(&m.pdb, data)
+	case "apps/v1/StatefulSet":
+		err = decodeInto(&m.store, data)
+	case "networking.k8s.io/v1/NetworkPolicy":
+		err = decodeInto(&m.netpol, data)
 	case "v1/Namespace":
 		err = decodeStrict(data, new(corev1.Namespace))
-		m.others = append(m.others, tm.Kind)
 	case "v1/ServiceAccount":
 		err = decodeStrict(data, new(corev1.ServiceAccount))
-		m.others = append(m.others, tm.Kind)
 	case "monitoring.coreos.com/v1/ServiceMonitor":
-		obj := map[string]any{}
-		err = yaml.Unmarshal(data, &obj)
-		m.monitor = &unstructured.Unstructured{Object: obj}
+		o := map[string]any{}
+		err = yaml.Unmarshal(data, &o)
+		m.monitor = &unstructured.Unstructured{Object: o}
 	default:
 		return fmt.Errorf("%s: unexpected kind %s", name, gvk)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %s %s: %w", name, obj.Kind, obj.Metadata.Name, err)
 	}
+	m.kinds = append(m.kinds, obj.Kind)
 	return nil
 }
 
-// loadManifests decodes kustomization.yaml, its resources, the ConfigMaps
-// it generates and the optional manifests from files (name -> content).
-func loadManifests(files map[string]string) (*manifests, error) {
+// renderKustomize renders files (paths relative to deploy/kubernetes)
+// with the kustomize library kubectl embeds, on an in-memory copy, with
+// the shared-store component enabled or not.
+func renderKustomize(files map[string]string, withStore bool) ([]byte, error) {
+	fs := filesys.MakeFsInMemory()
+	for name, data := range files {
+		if name == "kustomization.yaml" && withStore {
+			if !strings.Contains(data, storeCommentedOut) {
+				return nil, fmt.Errorf("kustomization.yaml lacks the commented-out lines that enable the shared store:\n%s", storeCommentedOut)
+			}
+			data = strings.Replace(data, storeCommentedOut, storeEnabled, 1)
+		}
+		if err := fs.WriteFile(path.Join("/k", name), []byte(data)); err != nil {
+			return nil, err
+		}
+	}
+	rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/k")
+	if err != nil {
+		return nil, fmt.Errorf("kustomize build: %w", err)
+	}
+	return rm.AsYaml()
+}
+
+// decodeRendered decodes every object of a multi-document YAML stream.
+func decodeRendered(m *manifests, what string, out []byte) error {
+	for _, doc := range bytes.Split(out, []byte("\n---\n")) {
+		if len(bytes.TrimSpace(doc)) == 0 {
+			continue
+		}
+		if err := decodeObject(m, what, doc); err != nil {
+			return err
+		}
+	}
+	slices.Sort(m.kinds)
+	return nil
+}
+
+// loadManifests decodes kustomization.yaml strictly, renders the
+// kustomization (withStore: with the shared-store component) and decodes
+// every object and the optional manifests.
+func loadManifests(files map[string]string, withStore bool) (*manifests, error) {
 	m := &manifests{}
 	if err := decodeStrict([]byte(files["kustomization.yaml"]), &m.kust); err != nil {
 		return nil, fmt.Errorf("kustomization.yaml: %w", err)
 	}
-	for _, r := range append(slices.Clone(m.kust.Resources), optionalManifests...) {
-		data, ok := files[r]
-		if !ok {
-			return nil, fmt.Errorf("kustomization.yaml lists %s, which does not exist", r)
-		}
-		if err := decodeObject(m, r, []byte(data)); err != nil {
-			return nil, err
-		}
-	}
 	for _, g := range m.kust.ConfigMapGenerator {
-		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: g.Name}, Data: map[string]string{}}
-		for _, f := range g.Files {
-			key, file, ok := strings.Cut(f, "=")
-			if !ok {
-				file = key
-				key = path.Base(f)
-			}
-			data, ok := files[file]
-			if !ok {
-				return nil, fmt.Errorf("configMapGenerator %s: no file %s", g.Name, file)
-			}
-			cm.Data[key] = data
-		}
 		if !g.Options.DisableNameSuffixHash {
 			return nil, fmt.Errorf("configMapGenerator %s: the hash suffix renames the ConfigMap on every change: rules edits would roll the pods instead of reloading", g.Name)
 		}
-		m.configMaps = append(m.configMaps, cm)
+	}
+	for _, r := range m.kust.Resources {
+		if _, ok := files[r]; !ok {
+			return nil, fmt.Errorf("kustomization.yaml lists %s, which does not exist", r)
+		}
+	}
+	out, err := renderKustomize(files, withStore)
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeRendered(m, "kustomize output", out); err != nil {
+		return nil, err
+	}
+	for _, r := range optionalManifests {
+		if err := decodeObject(m, r, []byte(files[r])); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }
 
-// readK8sFiles reads every file of deploy/kubernetes.
+// readK8sFiles reads every file under deploy/kubernetes, by path relative
+// to it.
 func readK8sFiles(t *testing.T) map[string]string {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(repoRoot, k8sDir))
+	root := filepath.Join(repoRoot, k8sDir)
+	files := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		files[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	files := map[string]string{}
-	for _, e := range entries {
-		if !e.IsDir() {
-			files[e.Name()] = readRepoFile(t, k8sDir+"/"+e.Name())
-		}
 	}
 	return files
 }
@@ -190,21 +266,16 @@ type k8sContext struct {
 	imageUser int // the Dockerfile's USER uid
 }
 
-func checkManifests(files map[string]string, kc k8sContext) problems {
+func checkManifests(files map[string]string, kc k8sContext, withStore bool) problems {
 	var p problems
-	m, err := loadManifests(files)
+	m, err := loadManifests(files, withStore)
 	if err != nil {
 		p.addf("%v", err)
 		return p
 	}
-	for name := range files {
-		if strings.HasSuffix(name, ".yaml") && name != "kustomization.yaml" && !slices.Contains(m.kust.Resources, name) &&
-			!slices.Contains(optionalManifests, name) && !generated(m.kust, name) {
-			p.addf("%s is neither a kustomization resource nor a generator input", name)
-		}
-	}
-	if m.deployment == nil || m.service == nil || m.hpa == nil || m.pdb == nil {
-		p.addf("missing one of Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget")
+	checkListed(&p, m.kust, files)
+	if m.deployment == nil || m.service == nil || m.cronJob == nil {
+		p.addf("missing one of Deployment, Service, CronJob (the sweep); rendered %v", m.kinds)
 		return p
 	}
 	c := leadhookContainer(&p, m.deployment)
@@ -213,9 +284,56 @@ func checkManifests(files map[string]string, kc k8sContext) problems {
 	}
 	checkDeployment(&p, m, c, kc)
 	checkSelectors(&p, m, c)
-	checkRulesMount(&p, m, c)
+	checkRulesMount(&p, m, &m.deployment.Spec.Template.Spec, c, "deployment")
 	checkMetrics(&p, m, c)
+	checkSweepJob(&p, m, kc)
+	if withStore {
+		checkSharedStore(&p, m, c)
+	} else {
+		checkNoStore(&p, m, c)
+	}
 	return p
+}
+
+// component is the part of a kustomize Component leadhook uses.
+type component struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Resources  []string `json:"resources"`
+	Patches    []struct {
+		Path string `json:"path"`
+	} `json:"patches"`
+}
+
+// checkListed: every manifest of deploy/kubernetes is a resource, a
+// generator input or an optional manifest, and every file of the
+// shared-store component is one of its resources or patches.
+func checkListed(p *problems, k kustomization, files map[string]string) {
+	var comp component
+	if err := decodeStrict([]byte(files[storeComponent+"/kustomization.yaml"]), &comp); err != nil {
+		p.addf("%s/kustomization.yaml: %v", storeComponent, err)
+	}
+	if comp.Kind != "Component" {
+		p.addf("%s is a %q, not a kustomize Component", storeComponent, comp.Kind)
+	}
+	for name := range files {
+		if !strings.HasSuffix(name, ".yaml") || path.Base(name) == "kustomization.yaml" {
+			continue
+		}
+		if dir, base := path.Split(name); dir == storeComponent+"/" {
+			if !slices.Contains(comp.Resources, base) && !slices.ContainsFunc(comp.Patches, func(pt struct {
+				Path string `json:"path"`
+			}) bool {
+				return pt.Path == base
+			}) {
+				p.addf("%s is neither a resource nor a patch of the component", name)
+			}
+			continue
+		}
+		if !slices.Contains(k.Resources, name) && !slices.Contains(optionalManifests, name) && !generated(k, name) {
+			p.addf("%s is neither a kustomization resource nor a generator input", name)
+		}
+	}
 }
 
 func generated(k kustomization, name string) bool {
@@ -263,9 +381,6 @@ func containerPort(c *corev1.Container, port intstr.IntOrString) int32 {
 
 func checkDeployment(p *problems, m *manifests, c *corev1.Container, kc k8sContext) {
 	d := m.deployment
-	if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
-		p.addf("deployment: replicas is not 2")
-	}
 	if len(c.Args) == 0 || !kc.bin.commands[c.Args[0]] {
 		p.addf("container args %q do not start with a leadhook command (commands: %v)", c.Args, keysOf(kc.bin.commands))
 	}
@@ -412,30 +527,46 @@ func checkShutdown(p *problems, pod *corev1.PodSpec, c *corev1.Container) {
 	}
 }
 
-// checkSelectors: the Service, PDB and HPA reach the Deployment's pods.
+// matchesLabels reports whether a non-empty selector selects labels.
+func matchesLabels(sel, labels map[string]string) bool {
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return len(sel) > 0
+}
+
+// checkSelectors: the Service reaches the Deployment's pods (and not the
+// sweep's).
 func checkSelectors(p *problems, m *manifests, c *corev1.Container) {
 	d := m.deployment
 	podLabels := d.Spec.Template.Labels
-	matches := func(sel map[string]string) bool {
-		for k, v := range sel {
-			if podLabels[k] != v {
-				return false
-			}
-		}
-		return len(sel) > 0
-	}
-	if d.Spec.Selector == nil || !matches(d.Spec.Selector.MatchLabels) {
+	if d.Spec.Selector == nil || !matchesLabels(d.Spec.Selector.MatchLabels, podLabels) {
 		p.addf("deployment selector does not match its pod labels")
 	}
-	if !matches(m.service.Spec.Selector) {
+	if !matchesLabels(m.service.Spec.Selector, podLabels) {
 		p.addf("service selector %v does not match the pods %v", m.service.Spec.Selector, podLabels)
+	}
+	if m.cronJob != nil && matchesLabels(m.service.Spec.Selector, m.cronJob.Spec.JobTemplate.Spec.Template.Labels) {
+		p.addf("service selector %v also selects the sweep's pods", m.service.Spec.Selector)
 	}
 	for _, sp := range m.service.Spec.Ports {
 		if int(containerPort(c, sp.TargetPort)) != 8080 {
 			p.addf("service port %s targets %s, not the container port 8080", sp.Name, sp.TargetPort.String())
 		}
 	}
-	if m.pdb.Spec.Selector == nil || !matches(m.pdb.Spec.Selector.MatchLabels) {
+}
+
+// checkScaling: with the shared store, the PDB and HPA reach the
+// Deployment's pods and leave room for drains.
+func checkScaling(p *problems, m *manifests) {
+	d := m.deployment
+	if m.pdb == nil || m.hpa == nil {
+		p.addf("shared store: no PodDisruptionBudget or HorizontalPodAutoscaler for the replicas")
+		return
+	}
+	if m.pdb.Spec.Selector == nil || !matchesLabels(m.pdb.Spec.Selector.MatchLabels, d.Spec.Template.Labels) {
 		p.addf("PodDisruptionBudget selector does not match the pods")
 	}
 	if mu := m.pdb.Spec.MinAvailable; mu != nil && mu.Type == intstr.Int && d.Spec.Replicas != nil && mu.IntVal >= *d.Spec.Replicas {
@@ -450,20 +581,214 @@ func checkSelectors(p *problems, m *manifests, c *corev1.Container) {
 	}
 }
 
+// checkNoStore: without the shared store nothing claims cross-replica
+// dedupe: one replica, no autoscaler, no PDB, no store variable.
+func checkNoStore(p *problems, m *manifests, c *corev1.Container) {
+	if r := m.deployment.Spec.Replicas; r == nil || *r != 1 {
+		p.addf("deployment: replicas is not 1 without the shared store (each pod dedupes only its own deliveries: a redelivery reaching another replica runs again)")
+	}
+	if m.hpa != nil || m.pdb != nil {
+		p.addf("HPA or PDB without the shared store: they scale to replicas that do not share delivery ids")
+	}
+	if m.store != nil || m.netpol != nil || m.storeService != nil {
+		p.addf("shared-store objects rendered without the component")
+	}
+	for _, cc := range []*corev1.Container{c, sweepContainer(m)} {
+		if cc != nil && slices.ContainsFunc(cc.Env, func(e corev1.EnvVar) bool { return e.Name == "LEADHOOK_REDIS_URL" }) {
+			p.addf("container %s sets LEADHOOK_REDIS_URL without the shared store", cc.Name)
+		}
+	}
+}
+
+// sweepContainer is the CronJob's one container (nil otherwise).
+func sweepContainer(m *manifests) *corev1.Container {
+	if m.cronJob == nil || len(m.cronJob.Spec.JobTemplate.Spec.Template.Spec.Containers) != 1 {
+		return nil
+	}
+	return &m.cronJob.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
+}
+
+// checkSweepJob: the CronJob runs `leadhook sweep` one at a time, on a
+// valid schedule, with the server's security, rules mount and
+// credentials from the Secret.
+func checkSweepJob(p *problems, m *manifests, kc k8sContext) {
+	cj := m.cronJob
+	c := sweepContainer(m)
+	if c == nil {
+		p.addf("cronjob: want one container")
+		return
+	}
+	if len(c.Args) == 0 || c.Args[0] != "sweep" || !kc.bin.commands["sweep"] {
+		p.addf("cronjob: args %q do not run leadhook sweep (commands: %v)", c.Args, keysOf(kc.bin.commands))
+	}
+	if f := strings.Fields(cj.Spec.Schedule); len(f) != 5 {
+		p.addf("cronjob: schedule %q is not five cron fields", cj.Spec.Schedule)
+	}
+	if cj.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+		p.addf("cronjob: concurrencyPolicy %q, want Forbid (two sweeps at once patch the same contacts)", cj.Spec.ConcurrencyPolicy)
+	}
+	if cj.Spec.TimeZone == nil {
+		p.addf("cronjob: no timeZone (the schedule would follow the controller's clock)")
+	}
+	job := cj.Spec.JobTemplate.Spec
+	if job.ActiveDeadlineSeconds == nil {
+		p.addf("cronjob: no activeDeadlineSeconds: a hung sweep would block every later one (Forbid)")
+	}
+	pod := &job.Template.Spec
+	if pod.RestartPolicy != corev1.RestartPolicyNever && pod.RestartPolicy != corev1.RestartPolicyOnFailure {
+		p.addf("cronjob: restartPolicy %q", pod.RestartPolicy)
+	}
+	if a := pod.AutomountServiceAccountToken; a == nil || *a {
+		p.addf("cronjob: pod mounts a service account token it never uses")
+	}
+	if envValue(c, "LEADHOOK_SANDBOX") != "" {
+		p.addf("cronjob: LEADHOOK_SANDBOX set: the sweep would relabel the in-memory sandbox")
+	}
+	var sp problems
+	checkEnvK8s(&sp, c, kc.bin, m)
+	checkSecurity(&sp, pod, c, kc.imageUser)
+	checkResources(&sp, c)
+	for _, s := range sp {
+		p.addf("cronjob: %s", s)
+	}
+	checkRulesMount(p, m, pod, c, "cronjob")
+	d := m.deployment.Spec.Template.Spec.Containers[0]
+	if c.Image != d.Image {
+		p.addf("cronjob image %q differs from the deployment's %q", c.Image, d.Image)
+	}
+}
+
+// checkSharedStore: two replicas and the sweep reach the store through
+// LEADHOOK_REDIS_URL from the Secret; the store is a persistent,
+// password-protected Redis behind its Service, reachable only from
+// leadhook's pods.
+func checkSharedStore(p *problems, m *manifests, c *corev1.Container) {
+	if r := m.deployment.Spec.Replicas; r == nil || *r != 2 {
+		p.addf("deployment: replicas is not 2 with the shared store")
+	}
+	checkScaling(p, m)
+	for _, cc := range []*corev1.Container{c, sweepContainer(m)} {
+		if cc == nil {
+			continue
+		}
+		i := slices.IndexFunc(cc.Env, func(e corev1.EnvVar) bool { return e.Name == "LEADHOOK_REDIS_URL" })
+		if i < 0 || cc.Env[i].ValueFrom == nil || cc.Env[i].ValueFrom.SecretKeyRef == nil {
+			p.addf("container %s: LEADHOOK_REDIS_URL not set from a Secret (the store's password is in it)", cc.Name)
+		} else if o := cc.Env[i].ValueFrom.SecretKeyRef.Optional; o != nil && *o {
+			p.addf("container %s: LEADHOOK_REDIS_URL optional: a pod without it would dedupe alone", cc.Name)
+		}
+	}
+	if m.store == nil || m.storeService == nil || m.netpol == nil {
+		p.addf("shared store: missing one of StatefulSet, Service, NetworkPolicy")
+		return
+	}
+	st := m.store
+	storeLabels := st.Spec.Template.Labels
+	if len(st.Spec.Template.Spec.Containers) != 1 {
+		p.addf("store: want one container")
+		return
+	}
+	rc := &st.Spec.Template.Spec.Containers[0]
+	args := strings.Join(rc.Args, " ")
+	for _, want := range []string{"--appendonly yes", "--requirepass $(", "--maxmemory-policy noeviction"} {
+		if !strings.Contains(args, want) {
+			p.addf("store: args %q lack %q (persistence of the rotated refresh token, a password, no silent eviction of delivery ids)", args, want)
+		}
+	}
+	if len(st.Spec.VolumeClaimTemplates) == 0 || !slices.ContainsFunc(rc.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath == "/data" }) {
+		p.addf("store: /data is not a persistent volume")
+	}
+	var sp problems
+	checkSecurity(&sp, &st.Spec.Template.Spec, rc, 999) // the redis image's uid
+	checkResources(&sp, rc)
+	for _, s := range sp {
+		p.addf("store: %s", s)
+	}
+	for _, e := range rc.Env {
+		if secretVar(e.Name) && (e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil) {
+			p.addf("store: env %s is not from a Secret", e.Name)
+		}
+	}
+	if st.Spec.Selector == nil || !matchesLabels(st.Spec.Selector.MatchLabels, storeLabels) {
+		p.addf("store: selector does not match its pod labels")
+	}
+	svc := m.storeService
+	if !matchesLabels(svc.Spec.Selector, storeLabels) || matchesLabels(svc.Spec.Selector, m.deployment.Spec.Template.Labels) {
+		p.addf("store service selector %v does not select (only) the store pods %v", svc.Spec.Selector, storeLabels)
+	}
+	for _, sp := range svc.Spec.Ports {
+		if containerPort(rc, sp.TargetPort) != 6379 {
+			p.addf("store service port %s targets %s, not redis's 6379", sp.Name, sp.TargetPort.String())
+		}
+	}
+	checkStorePolicy(p, m, rc)
+}
+
+// checkStorePolicy: the NetworkPolicy covers the store pods and lets in
+// only the server's and the sweep's pods, only on the store's port.
+func checkStorePolicy(p *problems, m *manifests, rc *corev1.Container) {
+	np := m.netpol.Spec
+	storeLabels := m.store.Spec.Template.Labels
+	if !matchesLabels(np.PodSelector.MatchLabels, storeLabels) {
+		p.addf("NetworkPolicy podSelector %v does not select the store pods %v", np.PodSelector.MatchLabels, storeLabels)
+	}
+	if !slices.Contains(np.PolicyTypes, networkingv1.PolicyTypeIngress) {
+		p.addf("NetworkPolicy does not restrict Ingress")
+	}
+	if len(np.Ingress) == 0 {
+		p.addf("NetworkPolicy has no ingress rule: nothing, not even leadhook, reaches the store")
+	}
+	clients := map[string]map[string]string{
+		"server pods": m.deployment.Spec.Template.Labels,
+		"sweep pods":  m.cronJob.Spec.JobTemplate.Spec.Template.Labels,
+	}
+	for i, r := range np.Ingress {
+		if len(r.From) == 0 {
+			p.addf("NetworkPolicy ingress rule %d has no from: every pod reaches the store", i)
+		}
+		for _, peer := range r.From {
+			if peer.IPBlock != nil || peer.NamespaceSelector != nil || peer.PodSelector == nil {
+				p.addf("NetworkPolicy ingress rule %d lets in more than leadhook's pods: %+v", i, peer)
+				continue
+			}
+			if len(peer.PodSelector.MatchExpressions) > 0 || len(peer.PodSelector.MatchLabels) == 0 {
+				p.addf("NetworkPolicy ingress rule %d: podSelector %v is not a label match", i, peer.PodSelector)
+				continue
+			}
+			for what, labels := range clients {
+				if !matchesLabels(peer.PodSelector.MatchLabels, labels) {
+					p.addf("NetworkPolicy ingress rule %d does not let in the %s %v", i, what, labels)
+				}
+			}
+			if matchesLabels(peer.PodSelector.MatchLabels, storeLabels) {
+				p.addf("NetworkPolicy ingress rule %d also matches the store's own pods", i)
+			}
+		}
+		if len(r.Ports) == 0 {
+			p.addf("NetworkPolicy ingress rule %d opens every port", i)
+		}
+		for _, pt := range r.Ports {
+			if pt.Port == nil || containerPort(rc, *pt.Port) != 6379 {
+				p.addf("NetworkPolicy ingress rule %d port %v is not the store's port", i, pt.Port)
+			}
+		}
+	}
+}
+
 // checkRulesMount: LEADHOOK_RULES is in a directory mounted from the rules
 // ConfigMap without subPath (a subPath mount never sees updates; a
 // directory mount gets kubelet's atomic ..data symlink swap, which the
 // server's directory watch reloads on).
-func checkRulesMount(p *problems, m *manifests, c *corev1.Container) {
+func checkRulesMount(p *problems, m *manifests, pod *corev1.PodSpec, c *corev1.Container, what string) {
 	rules := envValue(c, "LEADHOOK_RULES")
 	if rules != "/etc/leadhook/rules.yaml" {
-		p.addf("LEADHOOK_RULES %q, want /etc/leadhook/rules.yaml", rules)
+		p.addf("%s: LEADHOOK_RULES %q, want /etc/leadhook/rules.yaml", what, rules)
 	}
 	dir, file := path.Split(rules)
 	dir = path.Clean(dir)
 	i := slices.IndexFunc(c.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath == dir })
 	if i < 0 {
-		p.addf("no volume mounted at %s (the LEADHOOK_RULES directory)", dir)
+		p.addf("%s: no volume mounted at %s (the LEADHOOK_RULES directory)", what, dir)
 		return
 	}
 	vm := c.VolumeMounts[i]
@@ -473,7 +798,7 @@ func checkRulesMount(p *problems, m *manifests, c *corev1.Container) {
 	if !vm.ReadOnly {
 		p.addf("rules volume is not mounted readOnly")
 	}
-	vols := m.deployment.Spec.Template.Spec.Volumes
+	vols := pod.Volumes
 	j := slices.IndexFunc(vols, func(v corev1.Volume) bool { return v.Name == vm.Name })
 	if j < 0 || vols[j].ConfigMap == nil {
 		p.addf("volume %s is not a ConfigMap", vm.Name)
@@ -550,13 +875,17 @@ func TestKubernetesManifests(t *testing.T) {
 		}
 		return out
 	}
+	const comp = storeComponent + "/"
 	tests := []struct {
 		name  string
 		files map[string]string
+		store bool // with the shared-store component
 		want  []string
 	}{
 		{name: "shipped manifests", files: files},
-		{name: "one replica", files: edit("deployment.yaml", "replicas: 2", "replicas: 1"), want: []string{"replicas is not 2"}},
+		{name: "shipped manifests with the shared store", files: files, store: true},
+		{name: "two replicas without a store", files: edit("deployment.yaml", "replicas: 1", "replicas: 2"), want: []string{"replicas is not 1 without the shared store"}},
+		{name: "store enabling lines gone", files: edit("kustomization.yaml", "# components:\n", ""), store: true, want: []string{"lacks the commented-out lines"}},
 		{name: "liveness path", files: edit("deployment.yaml", "livenessProbe:\n            httpGet: {path: /healthz", "livenessProbe:\n            httpGet: {path: /health"), want: []string{"liveness probe path \"/health\""}},
 		{name: "readiness port", files: edit("deployment.yaml", "httpGet: {path: /readyz, port: http}", "httpGet: {path: /readyz, port: 9090}"), want: []string{"readiness probe port 9090"}},
 		{name: "no readiness", files: edit("deployment.yaml", "readinessProbe:\n            httpGet: {path: /readyz, port: http}\n", "readinessProbe:\n"), want: []string{"no readiness probe"}},
@@ -571,67 +900,160 @@ func TestKubernetesManifests(t *testing.T) {
 		{name: "secret literal", files: edit("deployment.yaml", "- name: DESKERA_CLIENT_SECRET\n              valueFrom:\n                secretKeyRef: {name: leadhook-credentials, key: DESKERA_CLIENT_SECRET}", "- name: DESKERA_CLIENT_SECRET\n              value: hunter2"), want: []string{"DESKERA_CLIENT_SECRET is not from a Secret"}},
 		{name: "renamed variable", files: edit("deployment.yaml", "name: LEADHOOK_LOG_LEVEL", "name: LOG_LEVEL"), want: []string{"env LOG_LEVEL is not a variable"}},
 		{name: "subPath mount", files: edit("deployment.yaml", "mountPath: /etc/leadhook\n", "mountPath: /etc/leadhook\n              subPath: rules.yaml\n"), want: []string{"subPath"}},
-		{name: "rules elsewhere", files: edit("deployment.yaml", "value: /etc/leadhook/rules.yaml", "value: /config/rules.yaml"), want: []string{"no volume mounted at /config"}},
+		{name: "rules elsewhere", files: edit("deployment.yaml", "value: /etc/leadhook/rules.yaml", "value: /config/rules.yaml"), want: []string{"deployment: no volume mounted at /config"}},
 		{name: "hashed configmap", files: edit("kustomization.yaml", "disableNameSuffixHash: true", "disableNameSuffixHash: false"), want: []string{"hash suffix"}},
 		{name: "unknown command", files: edit("deployment.yaml", `args: ["serve"]`, `args: ["server"]`), want: []string{"do not start with a leadhook command"}},
 		{name: "short grace", files: edit("deployment.yaml", "terminationGracePeriodSeconds: 30", "terminationGracePeriodSeconds: 20"), want: []string{"does not cover"}},
 		{name: "shell preStop", files: edit("deployment.yaml", "sleep: {seconds: 5}", "exec: {command: [sh, -c, sleep 5]}"), want: []string{"no shell"}},
 		{name: "service selector", files: edit("service.yaml", "    app.kubernetes.io/component: server\n  ports:", "    app.kubernetes.io/component: web\n  ports:"), want: []string{"service selector"}},
-		{name: "pdb blocks drains", files: edit("pdb.yaml", "minAvailable: 1", "minAvailable: 2"), want: []string{"leaves no disruption"}},
-		{name: "hpa target", files: edit("hpa.yaml", "name: leadhook\n  minReplicas", "name: leadhook-server\n  minReplicas"), want: []string{"HPA targets"}},
-		{name: "hpa one replica", files: edit("hpa.yaml", "minReplicas: 2", "minReplicas: 1"), want: []string{"minReplicas >= 2"}},
 		{name: "scrape port", files: edit("deployment.yaml", `prometheus.io/port: "8080"`, `prometheus.io/port: "9090"`), want: []string{"scrape annotations"}},
 		{name: "servicemonitor port", files: edit("servicemonitor.yaml", "- port: http", "- port: metrics"), want: []string{"ServiceMonitor endpoint"}},
-		{name: "missing resource", files: edit("kustomization.yaml", "  - pdb.yaml\n", "  - pdb.yaml\n  - ingress.yaml\n"), want: []string{"lists ingress.yaml"}},
-		{name: "unlisted manifest", files: edit("kustomization.yaml", "  - hpa.yaml\n", ""), want: []string{"hpa.yaml is neither"}},
+		{name: "missing resource", files: edit("kustomization.yaml", "  - cronjob.yaml\n", "  - cronjob.yaml\n  - ingress.yaml\n"), want: []string{"lists ingress.yaml"}},
+		{name: "unlisted manifest", files: edit("kustomization.yaml", "  - cronjob.yaml\n", ""), want: []string{"cronjob.yaml is neither", "missing one of Deployment, Service, CronJob"}},
+		// The sweep CronJob.
+		{name: "sweep command", files: edit("cronjob.yaml", `args: ["sweep"]`, `args: ["serve"]`), want: []string{"do not run leadhook sweep"}},
+		{name: "sweeps overlap", files: edit("cronjob.yaml", "  concurrencyPolicy: Forbid\n", "  concurrencyPolicy: Allow\n"), want: []string{"want Forbid"}},
+		{name: "sweep schedule", files: edit("cronjob.yaml", `schedule: "0 3 * * *"`, `schedule: "@nightly 3"`), want: []string{"not five cron fields"}},
+		{name: "sweep without deadline", files: edit("cronjob.yaml", "      activeDeadlineSeconds: 3600\n", ""), want: []string{"no activeDeadlineSeconds"}},
+		{name: "sweep secret literal", files: edit("cronjob.yaml", "- name: DESKERA_REFRESH_TOKEN\n                  valueFrom:\n                    secretKeyRef: {name: leadhook-credentials, key: DESKERA_REFRESH_TOKEN}", "- name: DESKERA_REFRESH_TOKEN\n                  value: hunter2"), want: []string{"cronjob: env DESKERA_REFRESH_TOKEN is not from a Secret"}},
+		{name: "sweep writable root", files: edit("cronjob.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false"), want: []string{"cronjob: securityContext: readOnlyRootFilesystem"}},
+		{name: "sweep rules elsewhere", files: edit("cronjob.yaml", "mountPath: /etc/leadhook\n", "mountPath: /etc/rules\n"), want: []string{"cronjob: no volume mounted at /etc/leadhook"}},
+		{name: "sweep on the sandbox", files: edit("cronjob.yaml", "- name: LEADHOOK_LOG_LEVEL\n", "- name: LEADHOOK_SANDBOX\n                  value: \"1\"\n                - name: LEADHOOK_LOG_LEVEL\n"), want: []string{"LEADHOOK_SANDBOX set"}},
+		{name: "service selects the sweep", files: edit("service.yaml", "    app.kubernetes.io/component: server\n  ports:", "  ports:"), want: []string{"also selects the sweep's pods"}},
+		// The shared-store component.
+		{name: "store: one replica", store: true, files: edit(comp+"deployment-patch.yaml", "replicas: 2", "replicas: 1"), want: []string{"replicas is not 2 with the shared store", "leaves no disruption"}},
+		{name: "store: pdb blocks drains", store: true, files: edit(comp+"pdb.yaml", "minAvailable: 1", "minAvailable: 2"), want: []string{"leaves no disruption"}},
+		{name: "store: hpa target", store: true, files: edit(comp+"hpa.yaml", "name: leadhook\n  minReplicas", "name: leadhook-server\n  minReplicas"), want: []string{"HPA targets"}},
+		{name: "store: hpa one replica", store: true, files: edit(comp+"hpa.yaml", "minReplicas: 2", "minReplicas: 1"), want: []string{"minReplicas >= 2"}},
+		{name: "store: sweep without the store", store: true, files: edit(comp+"kustomization.yaml", "  - path: cronjob-patch.yaml\n", ""), want: []string{"container sweep: LEADHOOK_REDIS_URL not set", "cronjob-patch.yaml is neither"}},
+		{name: "store: url literal", store: true, files: edit(comp+"deployment-patch.yaml", "              valueFrom:\n                secretKeyRef: {name: leadhook-credentials, key: LEADHOOK_REDIS_URL}", "              value: redis://leadhook-store:6379/0"), want: []string{"container leadhook: LEADHOOK_REDIS_URL not set from a Secret"}},
+		{name: "store: no password", store: true, files: edit(comp+"store-statefulset.yaml", "            - --requirepass\n            - $(REDIS_PASSWORD)\n", ""), want: []string{"lack \"--requirepass $(\""}},
+		{name: "store: evicts", store: true, files: edit(comp+"store-statefulset.yaml", "- noeviction", "- allkeys-lru"), want: []string{"--maxmemory-policy noeviction"}},
+		{name: "store: root", store: true, files: edit(comp+"store-statefulset.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false"), want: []string{"store: securityContext: readOnlyRootFilesystem"}},
+		{name: "store: service port", store: true, files: edit(comp+"store-service.yaml", "targetPort: redis", "targetPort: 6380"), want: []string{"not redis's 6379"}},
+		{name: "store: no network policy", store: true, files: edit(comp+"kustomization.yaml", "  - store-networkpolicy.yaml\n", ""), want: []string{"missing one of StatefulSet, Service, NetworkPolicy"}},
+		{name: "store: open to the namespace", store: true, files: edit(comp+"store-networkpolicy.yaml", "        - podSelector:\n            matchLabels:\n              app.kubernetes.io/name: leadhook\n", "        - namespaceSelector: {}\n"), want: []string{"lets in more than leadhook's pods"}},
+		{name: "store: open to all", store: true, files: edit(comp+"store-networkpolicy.yaml", "    - from:\n        - podSelector:\n            matchLabels:\n              app.kubernetes.io/name: leadhook\n      ports:", "    - ports:"), want: []string{"has no from"}},
+		{name: "store: sweep shut out", store: true, files: edit(comp+"store-networkpolicy.yaml", "              app.kubernetes.io/name: leadhook\n", "              app.kubernetes.io/name: leadhook\n              app.kubernetes.io/component: server\n"), want: []string{"does not let in the sweep pods"}},
+		{name: "store: policy on other pods", store: true, files: edit(comp+"store-networkpolicy.yaml", "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: leadhook-store\n", "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: redis\n"), want: []string{"does not select the store pods"}},
+		{name: "store: every port", store: true, files: edit(comp+"store-networkpolicy.yaml", "      ports:\n        - port: redis\n          protocol: TCP\n", ""), want: []string{"opens every port"}},
+		{name: "store: unlisted file", store: true, files: edit(comp+"kustomization.yaml", "  - pdb.yaml\n", ""), want: []string{"pdb.yaml is neither a resource nor a patch"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			assertProblems(t, checkManifests(tt.files, kc), tt.want)
+			assertProblems(t, checkManifests(tt.files, kc, tt.store), tt.want)
 		})
 	}
 }
 
-// TestKustomizeBuild renders deploy/kubernetes with kubectl's built-in
-// kustomize (when kubectl is installed) and decodes every object strictly.
+// TestKustomizeBuild renders deploy/kubernetes, with and without the
+// shared-store component, with the kustomize library kubectl embeds, and
+// checks what an apply would create: the kinds, the namespace, the image
+// and the rules ConfigMap. When kubectl is installed its own
+// `kubectl kustomize` must render the same objects.
 func TestKustomizeBuild(t *testing.T) {
+	files := readK8sFiles(t)
+	common := []string{"ConfigMap", "CronJob", "Deployment", "Namespace", "Service", "ServiceAccount"}
+	tests := []struct {
+		name  string
+		store bool
+		kinds []string
+	}{
+		{name: "base", kinds: common},
+		{name: "with shared store", store: true, kinds: append(slices.Clone(common), "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Service", "StatefulSet")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := renderKustomize(files, tt.store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := &manifests{}
+			if err := decodeRendered(m, "kustomize output", out); err != nil {
+				t.Fatal(err)
+			}
+			want := slices.Sorted(slices.Values(tt.kinds))
+			if !slices.Equal(m.kinds, want) {
+				t.Errorf("kustomize renders %v, want %v", m.kinds, want)
+			}
+			for _, ns := range namespacedNames(t, out) {
+				if ns != "leadhook" {
+					t.Errorf("an object is rendered into namespace %q, want leadhook", ns)
+				}
+			}
+			for _, img := range []string{m.deployment.Spec.Template.Spec.Containers[0].Image, sweepContainer(m).Image} {
+				if !strings.HasPrefix(img, "ghcr.io/leadhook/leadhook:") {
+					t.Errorf("image %q: the images transformer did not apply", img)
+				}
+			}
+			if len(m.configMaps) != 1 || m.configMaps[0].Name != "leadhook-rules" || m.configMaps[0].Data["rules.yaml"] != files["rules.yaml"] {
+				t.Errorf("rules ConfigMap not rendered as leadhook-rules with rules.yaml")
+			}
+			kubectlSame(t, files, tt.store, out)
+		})
+	}
+}
+
+// namespacedNames returns metadata.namespace of every rendered object
+// but the Namespace itself.
+func namespacedNames(t *testing.T, out []byte) []string {
+	t.Helper()
+	var nss []string
+	for _, doc := range bytes.Split(out, []byte("\n---\n")) {
+		var obj struct {
+			Kind     string            `json:"kind"`
+			Metadata metav1.ObjectMeta `json:"metadata"`
+		}
+		if err := yaml.Unmarshal(doc, &obj); err != nil {
+			t.Fatal(err)
+		}
+		if obj.Kind != "Namespace" {
+			nss = append(nss, obj.Metadata.Namespace)
+		}
+	}
+	return nss
+}
+
+// kubectlSame compares the library's rendering with `kubectl kustomize`
+// on a copy of the files, when kubectl is installed.
+func kubectlSame(t *testing.T, files map[string]string, withStore bool, want []byte) {
+	t.Helper()
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
-		t.Skip("kubectl not installed; the manifests are still checked file by file")
+		t.Log("kubectl not installed: rendered with the kustomize library only")
+		return
+	}
+	dir := t.TempDir()
+	for name, data := range files {
+		if name == "kustomization.yaml" && withStore {
+			data = strings.Replace(data, storeCommentedOut, storeEnabled, 1)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, kubectl, "kustomize", filepath.Join(repoRoot, k8sDir))
-	out, err := cmd.Output()
+	got, err := exec.CommandContext(ctx, kubectl, "kustomize", dir).Output()
 	if err != nil {
 		t.Fatalf("kubectl kustomize: %v", err)
 	}
-	m := &manifests{}
-	var kinds []string
-	for _, doc := range bytes.Split(out, []byte("\n---\n")) {
-		if err := decodeObject(m, "kustomize output", doc); err != nil {
-			t.Fatal(err)
+	// kubectl sorts the objects its own way; compare them as a set.
+	docs := func(b []byte) []string {
+		var out []string
+		for _, d := range bytes.Split(b, []byte("\n---\n")) {
+			out = append(out, strings.TrimSpace(string(d)))
 		}
-		var tm metav1.TypeMeta
-		if err := yaml.Unmarshal(doc, &tm); err != nil {
-			t.Fatal(err)
-		}
-		kinds = append(kinds, tm.Kind)
+		slices.Sort(out)
+		return out
 	}
-	slices.Sort(kinds)
-	want := []string{"ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Namespace", "PodDisruptionBudget", "Service", "ServiceAccount"}
-	if !slices.Equal(kinds, want) {
-		t.Errorf("kustomize renders %v, want %v", kinds, want)
-	}
-	if m.deployment == nil || m.deployment.Namespace != "leadhook" {
-		t.Fatalf("deployment not rendered into namespace leadhook")
-	}
-	if img := m.deployment.Spec.Template.Spec.Containers[0].Image; !strings.HasPrefix(img, "ghcr.io/leadhook/leadhook:") {
-		t.Errorf("image %q: the images transformer did not apply", img)
-	}
-	if len(m.configMaps) != 1 || m.configMaps[0].Name != "leadhook-rules" || m.configMaps[0].Data["rules.yaml"] == "" {
-		t.Errorf("rules ConfigMap not rendered as leadhook-rules with rules.yaml")
+	if !slices.Equal(docs(got), docs(want)) {
+		t.Errorf("kubectl kustomize renders other objects than the kustomize library:\n%s", got)
 	}
 }
 

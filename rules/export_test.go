@@ -28,3 +28,6 @@ func RunExample(src string) (string, error) {
 
 // DecoderKeys exposes the keys each documented section's decoder accepts.
 func DecoderKeys(s Section) []string { return s.decoderKeys() }
+
+// AuthKeys exposes authKeys to the schema tests.
+var AuthKeys = authKeys
