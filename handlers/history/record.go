@@ -15,11 +15,11 @@ const (
 // Outcomes of a delivery, besides the handlers' event outcomes (ok,
 // failed, retry) that a sync delivery ends with.
 const (
-	OutcomeOK      = "ok"
-	OutcomeFailed  = "failed"
-	OutcomeRetry   = "retry"
-	OutcomeQueued  = "queued" // accepted, waiting for (another) attempt
-	OutcomeDead    = "dead"   // dead-lettered: given up on, kept for retry-dead
+	OutcomeOK     = "ok"
+	OutcomeFailed = "failed"
+	OutcomeRetry  = "retry"
+	OutcomeQueued = "queued" // accepted, waiting for (another) attempt
+	OutcomeDead   = "dead"   // dead-lettered: given up on, kept for retry-dead
 )
 
 // Record is the audit of one delivery (all its events). A delivery
