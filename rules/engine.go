@@ -149,6 +149,10 @@ type Outcome struct {
 	Results []ActionResult `json:"results"`
 	Calls   []Call         `json:"calls"`
 	DryRun  bool           `json:"dry_run,omitempty"`
+	// Contact is the contact the rules were evaluated with (nil: none
+	// found), so that another rules file can be evaluated offline on the
+	// same state (shadow rules).
+	Contact *Contact `json:"-"`
 }
 
 // Prepare resolves the set's declared labels to Deskera ids, creating the
@@ -216,7 +220,8 @@ func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bo
 		return x.out, err
 	}
 	x.found = found
-	x.out.Plan = set.Evaluate(ev, e.toContact(found))
+	x.out.Contact = e.toContact(found)
+	x.out.Plan = set.Evaluate(ev, x.out.Contact)
 	if rf := ruleFailure(x.out.Plan); rf != nil && !dryRun {
 		// A rule that errored may have been meant to act: acting on the
 		// others would answer as if the event was done. Nothing is done;

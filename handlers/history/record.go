@@ -67,8 +67,10 @@ type Event struct {
 	Score      float64            `json:"score"`
 	Scores     map[string]float64 `json:"scores,omitempty"`
 	ScoreLabel string             `json:"score_label,omitempty"`
-	Matched    []string           `json:"matched"`
-	Errored    []RuleError        `json:"errored,omitempty"`
+	// Label is the label the rules assigned (their last assign_label).
+	Label   string      `json:"label,omitempty"`
+	Matched []string    `json:"matched"`
+	Errored []RuleError `json:"errored,omitempty"`
 	// Planned are the Deskera calls the engine decided on (bodies masked).
 	Planned []PlannedCall `json:"planned,omitempty"`
 	// Made are the HTTP attempts that reached (or tried to reach) Deskera.
@@ -120,9 +122,10 @@ type Shadow struct {
 	RulesVersion string   `json:"rules_version"`
 	Matched      []string `json:"matched"`
 	Score        float64  `json:"score"`
-	ScoreLabel   string   `json:"score_label,omitempty"`
-	Owner        int64    `json:"owner,omitempty"`
-	Planned      []string `json:"planned,omitempty"`
+	// Label is the label it would assign ("" none).
+	Label   string   `json:"label,omitempty"`
+	Owner   int64    `json:"owner,omitempty"`
+	Planned []string `json:"planned,omitempty"`
 	// Differences names what differs: matched, label, owner, planned.
 	Differences []string `json:"differences,omitempty"`
 	Error       string   `json:"error,omitempty"`
