@@ -63,6 +63,7 @@ func (a *app) serveHistory(ctx context.Context) *history.Store {
 			a.log.Error("delivery history is off: no temporary directory", "err", err.Error())
 			return nil
 		}
+		a.historyTmp = dir // removed by close
 		sandboxed := *cfg
 		sandboxed.DataDir = dir
 		cfg = &sandboxed

@@ -103,14 +103,19 @@ type app struct {
 	rdb     *redis.Client // see redis
 	// reloader follows the rules file (serve runs it; see reload.go).
 	reloader *reload.Reloader
-	// history is the delivery history (nil: off; see history.go).
-	history *history.Store
+	// history is the delivery history (nil: off; see history.go);
+	// historyTmp the sandbox's temporary directory for it.
+	history    *history.Store
+	historyTmp string
 }
 
 // close releases what newApp opened.
 func (a *app) close() {
 	if a.history != nil {
 		a.history.Close()
+	}
+	if a.historyTmp != "" {
+		os.RemoveAll(a.historyTmp)
 	}
 }
 

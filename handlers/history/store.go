@@ -156,22 +156,48 @@ func (s *Store) Close() error {
 // Dialect is the store's SQL dialect.
 func (s *Store) Dialect() Dialect { return s.d }
 
+// migrationLock is the PostgreSQL advisory lock key replicas starting at
+// once take around the migrations (CREATE TABLE IF NOT EXISTS races).
+const migrationLock = 7_170_434_215_015 // "leadhook history"
+
+// execer is what the migrations run on: one connection, so that the
+// advisory lock covers them.
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS leadhook_history_migrations (version INTEGER NOT NULL)`); err != nil {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("history: migrate: %w", err)
+	}
+	defer conn.Close()
+	if s.d == Postgres {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("history: migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck // released with the session anyway
+	}
+	return s.migrateOn(ctx, conn)
+}
+
+func (s *Store) migrateOn(ctx context.Context, db execer) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS leadhook_history_migrations (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("history: migrate: %w", err)
 	}
 	var applied int
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM leadhook_history_migrations`).Scan(&applied); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM leadhook_history_migrations`).Scan(&applied); err != nil {
 		return fmt.Errorf("history: migrate: %w", err)
 	}
 	for i, m := range s.d.migrations() {
 		if i < applied {
 			continue
 		}
-		if _, err := s.db.ExecContext(ctx, m); err != nil {
+		if _, err := db.ExecContext(ctx, m); err != nil {
 			return fmt.Errorf("history: migration %d: %w", i+1, err)
 		}
-		if _, err := s.db.ExecContext(ctx, s.d.rebind(`INSERT INTO leadhook_history_migrations (version) VALUES (?)`), i+1); err != nil {
+		if _, err := db.ExecContext(ctx, s.d.rebind(`INSERT INTO leadhook_history_migrations (version) VALUES (?)`), i+1); err != nil {
 			return fmt.Errorf("history: migration %d: %w", i+1, err)
 		}
 	}

@@ -297,3 +297,28 @@ func TestReopenKeepsRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Replicas starting at once on one PostgreSQL schema all migrate it
+// without tripping over each other (an advisory lock serialises them).
+func TestReplicasMigrateAtOnce(t *testing.T) {
+	url := historytest.PostgresSchemaURL(t)
+	const replicas = 4
+	errs := make(chan error, replicas)
+	var wg sync.WaitGroup
+	for range replicas {
+		wg.Go(func() {
+			s, err := history.OpenPostgres(context.Background(), url)
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
