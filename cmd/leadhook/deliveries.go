@@ -26,7 +26,9 @@ store named by LEADHOOK_DATA_DIR or LEADHOOK_STORE_URL).
 Subcommands:
   list [--source S] [--outcome O] [--since D] [--limit N] [--format text|json]
                   recent deliveries, newest first (D: a duration back from now, 24h, or a date/time, 2026-03-01)
-  show ID         the whole record as JSON: matched rules, score parts, planned and made Deskera calls, outcome
+  show ID [--body]
+                  the whole record as JSON: matched rules, score parts, planned and made Deskera calls, outcome
+                  (--body: with the kept raw body, which holds unmasked personal data)
   replay ID... [--dry-run]
                   run deliveries again on today's rules from their kept bodies (queued and dead-lettered
                   deliveries keep theirs for the body retention); --dry-run plans without calling Deskera's writes`
@@ -42,7 +44,7 @@ type deliveriesCommand struct {
 func deliveriesCommands() map[string]deliveriesCommand {
 	return map[string]deliveriesCommand{
 		"list":   {"list [--source S] [--outcome O] [--since D] [--limit N] [--format text|json]", runDeliveriesList},
-		"show":   {"show ID", runDeliveriesShow},
+		"show":   {"show ID [--body]", runDeliveriesShow},
 		"replay": {"replay ID... [--dry-run]", runDeliveriesReplay},
 	}
 }
@@ -202,7 +204,10 @@ func writeJSON(env *Env, v any) int {
 }
 
 func runDeliveriesShow(ctx context.Context, env *Env, args []string) int {
-	cfg, ids, code := deliveriesConfig("show", deliveriesCommands()["show"].usage, args, env, nil)
+	var withBody bool
+	cfg, ids, code := deliveriesConfig("show", deliveriesCommands()["show"].usage, args, env, func(fs *flag.FlagSet) {
+		fs.BoolVar(&withBody, "body", false, "include the kept raw body (unmasked personal data)")
+	})
 	if code >= 0 {
 		return code
 	}
@@ -218,10 +223,10 @@ func runDeliveriesShow(ctx context.Context, env *Env, args []string) int {
 	r, err := st.Get(ctx, ids[0])
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook deliveries show: %v\n", err)
-		if errors.Is(err, history.ErrNotFound) {
-			return 1
-		}
 		return 1
+	}
+	if !withBody {
+		r.Body = nil // body_expires_at says one is kept
 	}
 	return writeJSON(env, r)
 }

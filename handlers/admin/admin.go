@@ -228,8 +228,13 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request) (*history.Recor
 	return rec, true
 }
 
+// get answers the whole record; its raw body (unmasked personal data)
+// only with ?body=1 (body_expires_at says whether one is kept).
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	if rec, ok := h.record(w, r); ok {
+		if r.URL.Query().Get("body") != "1" {
+			rec.Body = nil
+		}
 		writeJSON(w, http.StatusOK, rec)
 	}
 }

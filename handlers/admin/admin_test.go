@@ -122,4 +122,10 @@ func TestAdminReplay(t *testing.T) {
 	if rec.Outcome != history.OutcomeOK || rec.Attempts != 2 {
 		t.Fatalf("after replay: outcome %q attempts %d", rec.Outcome, rec.Attempts)
 	}
+	if rec.Body != nil || rec.BodyExpiresAt == nil {
+		t.Fatalf("without ?body=1: body %q, expires %v", rec.Body, rec.BodyExpiresAt)
+	}
+	if _, body := e.call("GET", "/admin/deliveries/"+id+"?body=1", "bearer"); !strings.Contains(body, `"body":`) {
+		t.Fatalf("?body=1 without the body: %s", body)
+	}
 }
