@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/leadhook/leadhook/handlers/history"
+	"github.com/leadhook/leadhook/handlers/history/historytest"
 )
 
 const (
@@ -165,5 +166,46 @@ func TestRulesDiffReportsExactlyTheLabelChanges(t *testing.T) {
 			raw, _ := json.Marshal(r)
 			t.Errorf("record changed by the diff: %s", raw)
 		}
+	}
+}
+
+func TestDeliveriesOnPostgres(t *testing.T) {
+	url := historytest.PostgresSchemaURL(t)
+	st, err := history.OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &history.Record{ID: history.ID("survey", "pg-1"), Source: "survey", DeliveryID: "pg-1", Mode: history.ModeSync, Outcome: history.OutcomeOK, Status: 200}
+	if err := st.Record(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	env, out, errw := testEnv(map[string]string{"LEADHOOK_STORE_URL": url})
+	if code := run(context.Background(), []string{"deliveries", "list"}, env); code != 0 || !strings.Contains(out.String(), r.ID) {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errw.String())
+	}
+}
+
+func TestHistoryConfigErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"store url not postgres", map[string]string{"LEADHOOK_STORE_URL": "mysql://u:hunter2@h/db"}, "is not a postgres:// or postgresql:// URL"},
+		{"retention shorter than bodies", map[string]string{"LEADHOOK_HISTORY_RETENTION": "1h"}, "is shorter than"},
+		{"bad body retention", map[string]string{"LEADHOOK_HISTORY_BODY_RETENTION": "a week"}, "LEADHOOK_HISTORY_BODY_RETENTION"},
+		{"shadow rules that do not load", map[string]string{"LEADHOOK_SHADOW_RULES": "testdata/history/missing.yaml", "LEADHOOK_RULES": liveRules, "LEADHOOK_ADDR": "127.0.0.1:0"}, "shadow rules"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env, _, errw := testEnv(tc.vars)
+			if code := run(context.Background(), []string{"serve"}, env); code != 2 || !strings.Contains(errw.String(), tc.want) {
+				t.Fatalf("exit %d, want 2 with %q: %s", code, tc.want, errw.String())
+			}
+			if strings.Contains(errw.String(), "hunter2") {
+				t.Fatal("the store password is in the message")
+			}
+		})
 	}
 }
