@@ -26,6 +26,9 @@ type Recorder interface {
 	Record(ctx context.Context, rec *history.Record) error
 }
 
+// maxRequestID is the longest X-Request-Id recorded (longer: none).
+const maxRequestID = 128
+
 // DefaultHistoryTimeout bounds one history write.
 const DefaultHistoryTimeout = 2 * time.Second
 
@@ -139,7 +142,9 @@ func (s *Service) startAudit(ctx context.Context, set *rules.Set, src *source, i
 	}
 	if r := d.Request; r != nil {
 		rec.ReceivedAt = r.ReceivedAt
-		rec.RequestID = r.Header.Get("X-Request-Id")
+		if rid := r.Header.Get("X-Request-Id"); len(rid) <= maxRequestID {
+			rec.RequestID = rid
+		}
 		rec.Body, rec.Header, rec.Query = r.Body, keptHeaders(r.Header, src.Source), flatQuery(r.Query)
 	}
 	a := &audit{rec: rec}
