@@ -11,10 +11,11 @@ import (
 
 // listView is the data of the list page.
 type listView struct {
-	Deliveries []history.Record
-	Source     string
-	Outcome    string
-	Error      string
+	Deliveries    []history.Record
+	Source        string
+	Outcome       string
+	ShadowDiffers bool
+	Error         string
 }
 
 // detailView is the data of the detail page.
@@ -37,7 +38,7 @@ func (h *Handler) render(w http.ResponseWriter, name string, status int, data an
 
 func (h *Handler) listPage(w http.ResponseWriter, r *http.Request) {
 	f, _, err := h.filter(r)
-	v := listView{Source: f.Source, Outcome: f.Outcome}
+	v := listView{Source: f.Source, Outcome: f.Outcome, ShadowDiffers: f.ShadowDiffers}
 	if err != nil {
 		v.Error = err.Error()
 		h.render(w, "list.html", http.StatusBadRequest, v)
