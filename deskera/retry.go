@@ -244,6 +244,7 @@ func (c *Client) record(ctx context.Context, r *request, rep *reply, err error, 
 	if c.observe != nil {
 		c.observe(r.op, status, d)
 	}
+	observeAttempt(ctx, Attempt{Op: r.op, Method: r.method, Path: r.path, Status: status, Duration: d, N: n})
 	attrs := []slog.Attr{slog.String("op", r.op), slog.String("method", r.method),
 		slog.String("path", r.path), slog.Int("status", status),
 		slog.Float64("duration_ms", obs.Millis(d)), slog.Int("attempt", n)}

@@ -184,6 +184,7 @@ func (s *Service) process(ctx context.Context, set *rules.Set, src *source, even
 	if len(events) == 0 {
 		return jsonResponse(http.StatusOK, map[string]any{"events": []any{}})
 	}
+	ctx, audit := s.startAudit(ctx, set, src, id, dryRun)
 	results := make([]*EventResult, len(events))
 	status := http.StatusOK
 	var retryAfter time.Duration
@@ -204,6 +205,7 @@ func (s *Service) process(ctx context.Context, set *rules.Set, src *source, even
 	if status == http.StatusServiceUnavailable {
 		resp = resp.withRetryAfter(retryAfter)
 	}
+	s.finishAudit(ctx, audit, resp)
 	return resp
 }
 

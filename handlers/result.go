@@ -97,6 +97,7 @@ func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, e
 		r.Outcome = OutcomeDryRun
 	}
 	s.record(ctx, r, ev, time.Since(start), err, fail)
+	s.auditEvent(ctx, ev, out, r)
 	return r, retryAfter
 }
 

@@ -57,6 +57,9 @@ type ServerConfig struct {
 	ReadyDetail func() any
 	// Sandbox, when set, is served under /sandbox/ (the fake Deskera).
 	Sandbox http.Handler
+	// Admin, when set, is served under /admin/ (the delivery history API
+	// and page, see handlers/admin); nil: /admin/ answers 404.
+	Admin http.Handler
 	// Now is the clock for ReceivedAt (default time.Now).
 	Now func() time.Time
 }
@@ -103,6 +106,9 @@ func NewRouter(cfg ServerConfig) (*gin.Engine, error) {
 	r.GET("/metrics", gin.WrapH(cfg.Metrics.Handler()))
 	if cfg.Sandbox != nil {
 		r.Any("/sandbox/*path", gin.WrapH(http.StripPrefix("/sandbox", cfg.Sandbox)))
+	}
+	if cfg.Admin != nil {
+		r.Any("/admin/*path", gin.WrapH(cfg.Admin))
 	}
 	return r, nil
 }

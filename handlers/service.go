@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,6 +57,13 @@ type Config struct {
 	// TracerProvider traces each delivery (a span with verify, parse,
 	// evaluate and the Deskera calls under it); nil traces nothing.
 	TracerProvider trace.TracerProvider
+	// History, when set, keeps the decision audit of every delivery
+	// (*history.Store); HistoryTimeout bounds a write (DefaultHistoryTimeout).
+	History        Recorder
+	HistoryTimeout time.Duration
+	// Shadow, when set, is a candidate rules file every event is also
+	// evaluated by, offline (see SetShadow).
+	Shadow *rules.Set
 }
 
 // Both idempotency stores serve as the verifiers' seen-once store.
@@ -77,6 +85,11 @@ type Service struct {
 	secrets    []string // Config.Secrets and the admin token (see Redact)
 	state      atomic.Pointer[state]
 	health     health
+	// history and shadow: see audit.go and shadow.go.
+	history        Recorder
+	historyTimeout time.Duration
+	shadow         atomic.Pointer[rules.Set]
+	auditMetrics   *auditMetrics
 }
 
 // state is what a rules file compiles to; swapped whole on reload.
@@ -130,6 +143,8 @@ func NewService(cfg Config) (*Service, error) {
 	if s.health.now == nil {
 		s.health.now = time.Now
 	}
+	s.history, s.historyTimeout, s.auditMetrics = cfg.History, cmp.Or(cfg.HistoryTimeout, DefaultHistoryTimeout), newAuditMetrics(cfg.Metrics)
+	s.shadow.Store(cfg.Shadow)
 	if err := s.SetRules(cfg.Rules); err != nil {
 		return nil, err
 	}
@@ -225,6 +240,7 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	id := deliveryID(req, parsed, src.Source)
 	setDeliveryID(ctx, id)
 	nameGitHubEvents(req, parsed, src.Source)
+	ctx = withRequest(ctx, req)
 	if dryRun || id == "" {
 		return s.process(ctx, st.set, src, parsed.Events, id, dryRun)
 	}

@@ -35,7 +35,7 @@ func benchLead(email string) []byte {
 // benchService is the service as `leadhook serve` wires it, on
 // rules.example.yaml with the website source taking JSON, acting on the
 // in-process fake Deskera, logging JSON lines to io.Discard.
-func benchService(b *testing.B) (*handlers.Service, *handlers.Metrics) {
+func benchService(b *testing.B, opts ...func(*handlers.Config)) (*handlers.Service, *handlers.Metrics) {
 	b.Helper()
 	raw, err := os.ReadFile("../rules.example.yaml")
 	if err != nil {
@@ -63,7 +63,11 @@ func benchService(b *testing.B) (*handlers.Service, *handlers.Metrics) {
 	if err := engine.Prepare(context.Background(), set); err != nil {
 		b.Fatal(err)
 	}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken, Metrics: metrics, Logger: log})
+	cfg := handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken, Metrics: metrics, Logger: log}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc, err := handlers.NewService(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -170,7 +170,8 @@ type Outcome struct {
 	Calls   []Call         `json:"calls"`
 	DryRun  bool           `json:"dry_run,omitempty"`
 	// Contact is the contact the plan was evaluated with (nil: none was
-	// found), for explaining it (Set.Explain).
+	// found), for explaining it (Set.Explain) and for evaluating another
+	// rules file offline on the same state (shadow rules).
 	Contact *Contact `json:"-"`
 }
 

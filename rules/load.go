@@ -2,6 +2,8 @@ package rules
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +71,8 @@ func Load(filename string, data []byte, opts ...LoadOption) (*Set, error) {
 		return nil, &LoadError{Problems: l.problems, Warnings: l.warnings}
 	}
 	set.warnings = l.warnings
+	sum := sha256.Sum256(data)
+	set.digest = hex.EncodeToString(sum[:])
 	set.finish()
 	return set, nil
 }

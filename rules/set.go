@@ -71,6 +71,7 @@ type RuleInfo struct {
 // concurrent use.
 type Set struct {
 	file       string
+	digest     string // sha256 (hex) of the file's content
 	labels     []Label
 	labelIdx   map[string]int // lower(name) -> index in labels
 	pools      map[string]*Pool
@@ -132,6 +133,10 @@ func (s *Set) finish() {
 
 // File returns the file name the set was loaded from.
 func (s *Set) File() string { return s.file }
+
+// Digest is the SHA-256 (hex) of the rules file's content: the rules
+// version a delivery ran on.
+func (s *Set) Digest() string { return s.digest }
 
 // Sources returns the declared sources sorted by name.
 func (s *Set) Sources() []Source {

@@ -54,6 +54,10 @@ func settings() []setting {
 		{flag: "deskera-refresh-token", env: "DESKERA_REFRESH_TOKEN", usage: "Deskera OAuth refresh token", secret: true},
 		{flag: "deskera-oauth-url", env: "DESKERA_OAUTH_URL", usage: "Deskera OAuth token endpoint (empty: the base URL + /v2/oauth/token)"},
 		{flag: "data-dir", env: "LEADHOOK_DATA_DIR", usage: "directory for state kept across restarts: the rotated Deskera refresh token, mode 0600 (empty: kept in Redis when LEADHOOK_REDIS_URL is set, else in memory only)"},
+		{flag: "store-url", env: "LEADHOOK_STORE_URL", usage: "PostgreSQL URL of the store shared by replicas (delivery history), e.g. postgres://user:pass@host:5432/db (empty: the SQLite file leadhook.db under LEADHOOK_DATA_DIR)", secret: true},
+		{flag: "history-body-retention", env: "LEADHOOK_HISTORY_BODY_RETENTION", def: "168h", usage: "how long the bodies of queued and dead-lettered deliveries are kept for replay"},
+		{flag: "history-retention", env: "LEADHOOK_HISTORY_RETENTION", def: "720h", usage: "how long delivery history records are kept"},
+		{flag: "shadow-rules", env: "LEADHOOK_SHADOW_RULES", usage: "candidate rules file every event is also evaluated by, offline (nothing acted); differences are counted and recorded"},
 		{flag: "label-refresh", env: "LEADHOOK_LABEL_REFRESH", def: "10m", usage: "how often the Deskera label list is reloaded"},
 		{flag: "deskera-rate-limit", env: "DESKERA_RATE_LIMIT", usage: "Deskera calls per second (empty: client default; 0: unlimited)"},
 		{flag: "deskera-timeout", env: "DESKERA_TIMEOUT", def: deskera.DefaultTimeout.String(), usage: "timeout per Deskera request"},
@@ -115,6 +119,12 @@ type Config struct {
 	// TracerProvider, set by the command (see tracing.go) when an OTLP
 	// endpoint is configured, traces deliveries; nil traces nothing.
 	TracerProvider trace.TracerProvider
+	// StoreURL is the shared PostgreSQL store ("" = SQLite under DataDir).
+	StoreURL string
+	// HistoryBodyRetention and HistoryRetention: see the history package.
+	HistoryBodyRetention, HistoryRetention time.Duration
+	// ShadowRules is the candidate rules file ("" = none).
+	ShadowRules string
 }
 
 // Sandbox reports whether no Deskera credentials were given.
@@ -153,7 +163,20 @@ func (b boolString) IsBoolFlag() bool   { return true }
 // A bad value is one error naming the flag and variable; -h/--help is
 // flag.ErrHelp (the command prints its usage).
 func parseConfig(name string, args []string, env *Env) (*Config, error) {
+	c, rest, err := parseConfigWith(name, args, env, nil)
+	if err == nil && len(rest) > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", rest[0])
+	}
+	return c, err
+}
+
+// parseConfigWith is parseConfig for a command with flags of its own
+// (extra adds them) and positional arguments (returned).
+func parseConfigWith(name string, args []string, env *Env, extra func(*flag.FlagSet)) (*Config, []string, error) {
 	fs := flag.NewFlagSet("leadhook "+name, flag.ContinueOnError)
+	if extra != nil {
+		extra(fs)
+	}
 	fs.SetOutput(io.Discard)
 	vals := map[string]*string{}
 	for _, s := range settings() {
@@ -169,18 +192,33 @@ func parseConfig(name string, args []string, env *Env) (*Config, error) {
 		}
 		vals[s.env] = fs.String(s.flag, v, s.usage)
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := parseInterspersed(fs, args); err != nil {
+		return nil, nil, err
 	}
 	get := func(env string) string { return strings.TrimSpace(*vals[env]) }
 	c, err := buildConfig(get)
 	if c != nil {
 		c.Version = env.Version
 	}
-	return c, err
+	return c, fs.Args(), err
+}
+
+// parseInterspersed parses flags before, between and after positional
+// arguments (`replay ID --dry-run`); fs.Args() then holds the positional
+// ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 func buildConfig(get func(string) string) (*Config, error) {
@@ -191,6 +229,7 @@ func buildConfig(get func(string) string) (*Config, error) {
 		ClientSecret: get("DESKERA_CLIENT_SECRET"), RefreshToken: get("DESKERA_REFRESH_TOKEN"),
 		SQSSource: get("LEADHOOK_SQS_SOURCE"), SESSource: get("LEADHOOK_SES_SOURCE"),
 		OAuthURL: get("DESKERA_OAUTH_URL"), DataDir: get("LEADHOOK_DATA_DIR"),
+		StoreURL: get("LEADHOOK_STORE_URL"), ShadowRules: get("LEADHOOK_SHADOW_RULES"),
 	}
 	p := parser{get: get}
 	c.MaxBody = p.positiveInt("LEADHOOK_MAX_BODY")
@@ -202,6 +241,8 @@ func buildConfig(get func(string) string) (*Config, error) {
 	c.ShutdownTimeout = p.duration("LEADHOOK_SHUTDOWN_TIMEOUT")
 	c.DeskeraTimeout = p.duration("DESKERA_TIMEOUT")
 	c.LabelRefresh = p.duration("LEADHOOK_LABEL_REFRESH")
+	c.HistoryBodyRetention = p.duration("LEADHOOK_HISTORY_BODY_RETENTION")
+	c.HistoryRetention = p.duration("LEADHOOK_HISTORY_RETENTION")
 	c.LogLevel = p.level("LEADHOOK_LOG_LEVEL")
 	c.TrustedProxies = p.prefixes("LEADHOOK_TRUSTED_PROXIES")
 	c.RateLimit = p.rate("DESKERA_RATE_LIMIT")
@@ -224,6 +265,13 @@ func (c *Config) validate() error {
 			// The URL may hold a password: name the problem, not the value.
 			return errors.New("--redis-url/LEADHOOK_REDIS_URL is not a redis:// or rediss:// URL")
 		}
+	}
+	if c.StoreURL != "" && !strings.HasPrefix(c.StoreURL, "postgres://") && !strings.HasPrefix(c.StoreURL, "postgresql://") {
+		// The URL may hold a password: name the problem, not the value.
+		return errors.New("--store-url/LEADHOOK_STORE_URL is not a postgres:// or postgresql:// URL")
+	}
+	if c.HistoryRetention < c.HistoryBodyRetention {
+		return errors.New("--history-retention/LEADHOOK_HISTORY_RETENTION is shorter than --history-body-retention/LEADHOOK_HISTORY_BODY_RETENTION")
 	}
 	set := 0
 	for _, v := range []string{c.ClientID, c.ClientSecret, c.RefreshToken} {

@@ -78,6 +78,8 @@ func commands() map[string]command {
 		"test":        {"run rule test files (*_test.yaml, *.test.yaml): matched rules, score, actions, CRM state", runTest},
 		"eval":        {"explain what the rules do with a raw payload, sub-expression by sub-expression (never calls Deskera)", runEval},
 		"sweep":       {"re-score every contact and relabel in bulk against the configured Deskera (--dry-run)", runSweep},
+		"deliveries":  {"the delivery history: list, show ID, replay ID... [--dry-run]", runDeliveries},
+		"rules":       {"rules diff live.yaml candidate.yaml [--deliveries N]: what a candidate file would change on stored deliveries", runRules},
 	}
 }
 

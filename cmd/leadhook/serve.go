@@ -21,6 +21,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
@@ -70,6 +71,12 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	app.announce(ln.Addr().String(), env.Version)
+	defer app.close()
+	if app.history != nil {
+		pruneTicker := time.NewTicker(history.DefaultPruneEvery)
+		defer pruneTicker.Stop()
+		go app.history.RunPruner(ctx, pruneTicker.C, log)
+	}
 	labelTicker := time.NewTicker(cfg.LabelRefresh)
 	defer labelTicker.Stop()
 	go app.engine.RefreshLabelsOn(ctx, labelTicker.C)
@@ -103,6 +110,20 @@ type app struct {
 	rdb     *redis.Client // see redis
 	// reloader follows the rules file (serve runs it; see reload.go).
 	reloader *reload.Reloader
+	// history is the delivery history (nil: off; see history.go);
+	// historyTmp the sandbox's temporary directory for it.
+	history    *history.Store
+	historyTmp string
+}
+
+// close releases what newApp opened.
+func (a *app) close() {
+	if a.history != nil {
+		a.history.Close()
+	}
+	if a.historyTmp != "" {
+		os.RemoveAll(a.historyTmp)
+	}
 }
 
 // newApp loads the rules and wires Deskera, the engine, the service and
@@ -141,12 +162,17 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...re
 	if err != nil {
 		return nil, err
 	}
-	a.svc, err = handlers.NewService(handlers.Config{
+	svcCfg := handlers.Config{
 		Rules: set, Engine: engine, AdminToken: cfg.AdminToken, Metrics: metrics, Logger: log,
 		Store: a.dedupeStore(ctx), DedupeTTL: cfg.DedupeTTL, Secrets: cfg.secrets(),
 		Webhook: webhook.Options{MaxMemory: cfg.MaxBody}, TracerProvider: cfg.TracerProvider,
-	})
+	}
+	if err := a.withHistory(ctx, &svcCfg); err != nil {
+		return nil, err
+	}
+	a.svc, err = handlers.NewService(svcCfg)
 	if err != nil {
+		a.close()
 		return nil, err
 	}
 	a.engine = engine
@@ -161,6 +187,10 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...re
 	}
 	if a.sandbox != nil {
 		sc.Sandbox = a.sandbox
+	}
+	if sc.Admin, err = a.adminHandler(); err != nil {
+		a.close()
+		return nil, err
 	}
 	a.router, err = handlers.NewRouter(sc)
 	return a, err

@@ -1,0 +1,419 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// Defaults of a Store.
+const (
+	// DefaultBodyRetention is how long a kept body (queued and
+	// dead-lettered deliveries) stays for replay.
+	DefaultBodyRetention = 7 * 24 * time.Hour
+	// DefaultRetention is how long a record stays.
+	DefaultRetention = 30 * 24 * time.Hour
+	// FileName is the SQLite file under the data directory (shared with
+	// the queue).
+	FileName = "leadhook.db"
+)
+
+// ErrNotFound is returned by Get for an unknown id.
+var ErrNotFound = errors.New("history: no such delivery")
+
+// Store keeps Records in an SQL database. It is safe for concurrent use.
+type Store struct {
+	db            *sql.DB
+	d             Dialect
+	now           func() time.Time
+	bodyRetention time.Duration
+	retention     time.Duration
+	owned         bool // Close closes db
+}
+
+// Option configures New.
+type Option func(*Store) error
+
+// WithClock sets the clock (default time.Now): received and updated
+// times, body expiry, pruning.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) error {
+		if now == nil {
+			return errors.New("history: nil clock")
+		}
+		s.now = now
+		return nil
+	}
+}
+
+// WithBodyRetention sets how long kept bodies stay (DefaultBodyRetention);
+// 0 keeps none.
+func WithBodyRetention(d time.Duration) Option {
+	return func(s *Store) error {
+		if d < 0 {
+			return fmt.Errorf("history: body retention %s is negative", d)
+		}
+		s.bodyRetention = d
+		return nil
+	}
+}
+
+// WithRetention sets how long records stay (DefaultRetention); it must
+// be at least the body retention.
+func WithRetention(d time.Duration) Option {
+	return func(s *Store) error {
+		if d <= 0 {
+			return fmt.Errorf("history: retention %s must be positive", d)
+		}
+		s.retention = d
+		return nil
+	}
+}
+
+// New returns a Store on db (which the caller keeps and closes), creating
+// or upgrading its tables.
+func New(ctx context.Context, db *sql.DB, d Dialect, opts ...Option) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("history: nil db")
+	}
+	if err := d.valid(); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, d: d, now: time.Now, bodyRetention: DefaultBodyRetention, retention: DefaultRetention}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	if s.retention < s.bodyRetention {
+		return nil, fmt.Errorf("history: retention %s is shorter than the body retention %s", s.retention, s.bodyRetention)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenSQLite opens (creating) the SQLite file path, with WAL and a busy
+// timeout so that the queue and the history can share it.
+func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	dsn := "file:" + filepath.ToSlash(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("history: open %q: %w", path, err)
+	}
+	s, err := New(ctx, db, SQLite, opts...)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.owned = true
+	return s, nil
+}
+
+// OpenPostgres connects to the PostgreSQL database at url
+// (postgres://user:pass@host:5432/db?search_path=...).
+func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("history: open postgres (%s): %w", RedactURL(url), err)
+	}
+	s, err := New(ctx, db, Postgres, opts...)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.owned = true
+	return s, nil
+}
+
+// RedactURL drops the password from a database URL, for messages.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable url)"
+	}
+	return u.Redacted()
+}
+
+// Close closes the database when the Store opened it.
+func (s *Store) Close() error {
+	if s.owned {
+		return s.db.Close()
+	}
+	return nil
+}
+
+// Dialect is the store's SQL dialect.
+func (s *Store) Dialect() Dialect { return s.d }
+
+// migrationLock is the PostgreSQL advisory lock key replicas starting at
+// once take around the migrations (CREATE TABLE IF NOT EXISTS races).
+const migrationLock = 7_170_434_215_015 // "leadhook history"
+
+// execer is what the migrations run on: one connection, so that the
+// advisory lock covers them.
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("history: migrate: %w", err)
+	}
+	defer conn.Close()
+	if s.d == Postgres {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("history: migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck // released with the session anyway
+	}
+	return s.migrateOn(ctx, conn)
+}
+
+func (s *Store) migrateOn(ctx context.Context, db execer) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS leadhook_history_migrations (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("history: migrate: %w", err)
+	}
+	var applied int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM leadhook_history_migrations`).Scan(&applied); err != nil {
+		return fmt.Errorf("history: migrate: %w", err)
+	}
+	for i, m := range s.d.migrations() {
+		if i < applied {
+			continue
+		}
+		if _, err := db.ExecContext(ctx, m); err != nil {
+			return fmt.Errorf("history: migration %d: %w", i+1, err)
+		}
+		if _, err := db.ExecContext(ctx, s.d.rebind(`INSERT INTO leadhook_history_migrations (version) VALUES (?)`), i+1); err != nil {
+			return fmt.Errorf("history: migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// keepsBody reports whether a record's body is kept: queued or
+// dead-lettered deliveries only.
+func keepsBody(r *Record) bool {
+	return r.Mode == ModeQueued || r.Outcome == OutcomeDead
+}
+
+// Record inserts rec or, when a record with its id exists, updates it:
+// the first received time and a kept body stay; Attempts counts up unless
+// rec.Attempts says which attempt this was. rec.ID and rec.Source are
+// required; rec is not modified.
+func (s *Store) Record(ctx context.Context, rec *Record) error {
+	if rec == nil || rec.ID == "" || rec.Source == "" {
+		return errors.New("history: record needs an id and a source")
+	}
+	r := *rec
+	now := s.now().UTC()
+	r.UpdatedAt = now
+	if r.ReceivedAt.IsZero() {
+		r.ReceivedAt = now
+	}
+	if r.Mode == "" {
+		r.Mode = ModeSync
+	}
+	var body []byte
+	var expires *int64
+	if keepsBody(&r) && len(r.Body) > 0 && s.bodyRetention > 0 {
+		body = r.Body
+		e := r.ReceivedAt.Add(s.bodyRetention).UnixMilli()
+		expires = &e
+	} else {
+		r.Header, r.Query = nil, nil
+	}
+	r.Body, r.BodyExpiresAt = nil, nil
+	doc, err := json.Marshal(&r)
+	if err != nil {
+		return fmt.Errorf("history: encode record %q: %w", r.ID, err)
+	}
+	var next *int64
+	if r.NextAttemptAt != nil {
+		n := r.NextAttemptAt.UnixMilli()
+		next = &n
+	}
+	q := s.d.rebind(`INSERT INTO leadhook_deliveries
+	(id, received_at, updated_at, source, delivery_id, mode, outcome, rules_version, attempts, next_attempt_at, shadow_differs, record, body, body_expires_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (id) DO UPDATE SET
+	updated_at = excluded.updated_at, mode = excluded.mode, outcome = excluded.outcome,
+	rules_version = excluded.rules_version, next_attempt_at = excluded.next_attempt_at,
+	shadow_differs = excluded.shadow_differs, record = excluded.record,
+	attempts = CASE WHEN ? > 0 THEN ? ELSE leadhook_deliveries.attempts + 1 END,
+	body = COALESCE(excluded.body, leadhook_deliveries.body),
+	body_expires_at = COALESCE(excluded.body_expires_at, leadhook_deliveries.body_expires_at)`)
+	first := max(r.Attempts, 1)
+	_, err = s.db.ExecContext(ctx, q, r.ID, r.ReceivedAt.UnixMilli(), now.UnixMilli(), r.Source, r.DeliveryID, r.Mode, r.Outcome,
+		r.RulesVersion, first, next, boolInt(r.ShadowDiffers), string(doc), body, expires, r.Attempts, r.Attempts)
+	if err != nil {
+		return fmt.Errorf("history: record %q: %w", r.ID, err)
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+const columns = `received_at, updated_at, attempts, next_attempt_at, record, body, body_expires_at`
+
+// Get returns the whole record id, with its body when kept.
+func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
+	row := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT `+columns+` FROM leadhook_deliveries WHERE id = ?`), id)
+	r, err := scan(row.Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("history: get %q: %w", id, err)
+	}
+	return r, nil
+}
+
+// Filter selects records for List.
+type Filter struct {
+	Source  string
+	Outcome string
+	// Since keeps records received at or after it (zero: all).
+	Since time.Time
+	// WithBody keeps only records whose body is still kept.
+	WithBody bool
+	// ShadowDiffers keeps only records a shadow rules file decided
+	// otherwise for.
+	ShadowDiffers bool
+	// Limit is the most records returned (0: 100); newest first.
+	Limit int
+}
+
+// DefaultListLimit is List's limit when Filter.Limit is 0.
+const DefaultListLimit = 100
+
+// List returns the records matching f, newest first. Bodies are included
+// only with f.WithBody.
+func (s *Store) List(ctx context.Context, f Filter) ([]Record, error) {
+	var where []string
+	var args []any
+	if f.Source != "" {
+		where, args = append(where, "source = ?"), append(args, f.Source)
+	}
+	if f.Outcome != "" {
+		where, args = append(where, "outcome = ?"), append(args, f.Outcome)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "received_at >= ?"), append(args, f.Since.UnixMilli())
+	}
+	if f.WithBody {
+		where = append(where, "body IS NOT NULL")
+	}
+	if f.ShadowDiffers {
+		where = append(where, "shadow_differs = 1")
+	}
+	q := `SELECT ` + columns + ` FROM leadhook_deliveries`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	q += " ORDER BY received_at DESC, id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("history: list: %w", err)
+	}
+	defer rows.Close()
+	out := []Record{}
+	for rows.Next() {
+		r, err := scan(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("history: list: %w", err)
+		}
+		if !f.WithBody {
+			r.Body, r.Header, r.Query = nil, nil, nil
+		}
+		out = append(out, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: list: %w", err)
+	}
+	return out, nil
+}
+
+// scan reads one row of columns; the columns win over the JSON document
+// (they are updated in place: attempts, first received time, body).
+func scan(fn func(...any) error) (*Record, error) {
+	var received, updated int64
+	var attempts int
+	var next, expires sql.NullInt64
+	var doc string
+	var body []byte
+	if err := fn(&received, &updated, &attempts, &next, &doc, &body, &expires); err != nil {
+		return nil, err
+	}
+	r := &Record{}
+	if err := json.Unmarshal([]byte(doc), r); err != nil {
+		return nil, fmt.Errorf("decode record: %w", err)
+	}
+	r.ReceivedAt, r.UpdatedAt, r.Attempts = time.UnixMilli(received).UTC(), time.UnixMilli(updated).UTC(), attempts
+	r.NextAttemptAt = nil
+	if next.Valid {
+		t := time.UnixMilli(next.Int64).UTC()
+		r.NextAttemptAt = &t
+	}
+	r.Body = nil
+	if body != nil {
+		r.Body = body
+		if expires.Valid {
+			t := time.UnixMilli(expires.Int64).UTC()
+			r.BodyExpiresAt = &t
+		}
+	} else {
+		r.Header, r.Query = nil, nil
+	}
+	return r, nil
+}
+
+// Pruned counts what Prune removed.
+type Pruned struct {
+	Bodies  int64 `json:"bodies"`
+	Records int64 `json:"records"`
+}
+
+// Prune drops the bodies past their retention and the records older than
+// the record retention.
+func (s *Store) Prune(ctx context.Context) (Pruned, error) {
+	now := s.now().UnixMilli()
+	var p Pruned
+	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE leadhook_deliveries SET body = NULL, body_expires_at = NULL WHERE body_expires_at <= ?`), now)
+	if err != nil {
+		return p, fmt.Errorf("history: prune bodies: %w", err)
+	}
+	p.Bodies, _ = res.RowsAffected()
+	res, err = s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM leadhook_deliveries WHERE received_at <= ?`), now-s.retention.Milliseconds())
+	if err != nil {
+		return p, fmt.Errorf("history: prune records: %w", err)
+	}
+	p.Records, _ = res.RowsAffected()
+	return p, nil
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }

@@ -1,0 +1,324 @@
+package history_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/handlers/history"
+	"github.com/leadhook/leadhook/handlers/history/historytest"
+)
+
+// clock is a test clock moved by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func rec(source, delivery, mode, outcome string) *history.Record {
+	return &history.Record{
+		ID: history.ID(source, delivery), Source: source, DeliveryID: delivery, Mode: mode, Outcome: outcome,
+		RulesVersion: "abc", Body: []byte(`{"email":"jane@example.com"}`), Header: map[string]string{"Content-Type": "application/json"},
+		Events: []history.Event{{EventID: delivery, Email: "j***@example.com", Outcome: outcome, Score: 42,
+			Matched: []string{"hot"}, Made: []history.MadeCall{{Op: "contacts.create", Method: "POST", Path: "/v1/crm/contacts", Status: 201, DurationMS: 3.5, Attempt: 1}}}},
+		ContactIDs: []int64{7},
+	}
+}
+
+func TestRecordGetRoundTrip(t *testing.T) {
+	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
+		c := newClock()
+		s := open(history.WithClock(c.now))
+		ctx := context.Background()
+		cases := []struct {
+			name     string
+			mode     string
+			outcome  string
+			keepBody bool
+		}{
+			{"sync ok keeps no body", history.ModeSync, history.OutcomeOK, false},
+			{"sync retry keeps no body", history.ModeSync, history.OutcomeRetry, false},
+			{"queued keeps the body", history.ModeQueued, history.OutcomeQueued, true},
+			{"dead-lettered keeps the body", history.ModeSync, history.OutcomeDead, true},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := rec("web", tc.name, tc.mode, tc.outcome)
+				if err := s.Record(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.Get(ctx, r.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Source != "web" || got.Outcome != tc.outcome || got.Attempts != 1 || !got.ReceivedAt.Equal(c.now()) ||
+					len(got.Events) != 1 || got.Events[0].Made[0].Status != 201 || !slices.Equal(got.ContactIDs, []int64{7}) {
+					t.Fatalf("got %+v", got)
+				}
+				if kept := got.Body != nil; kept != tc.keepBody {
+					t.Fatalf("body kept = %v, want %v", kept, tc.keepBody)
+				}
+				if tc.keepBody {
+					if string(got.Body) != string(r.Body) || got.Header["Content-Type"] != "application/json" ||
+						got.BodyExpiresAt == nil || !got.BodyExpiresAt.Equal(c.now().Add(history.DefaultBodyRetention)) {
+						t.Fatalf("body %q header %v expires %v", got.Body, got.Header, got.BodyExpiresAt)
+					}
+				} else if got.Header != nil {
+					t.Fatalf("header kept without body: %v", got.Header)
+				}
+			})
+		}
+	})
+}
+
+func TestRecordAgainUpdatesOneRecord(t *testing.T) {
+	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
+		c := newClock()
+		s := open(history.WithClock(c.now))
+		ctx := context.Background()
+		first := c.now()
+		r := rec("web", "d1", history.ModeQueued, history.OutcomeRetry)
+		next := first.Add(time.Minute)
+		r.NextAttemptAt = &next
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		c.add(time.Minute)
+		again := rec("web", "d1", history.ModeQueued, history.OutcomeOK)
+		again.Body = nil // later attempts need not carry it
+		if err := s.Record(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Get(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Attempts != 2 || got.Outcome != history.OutcomeOK || !got.ReceivedAt.Equal(first) || !got.UpdatedAt.Equal(c.now()) ||
+			got.NextAttemptAt != nil || string(got.Body) != string(r.Body) {
+			t.Fatalf("got attempts %d outcome %q received %v updated %v next %v body %q", got.Attempts, got.Outcome, got.ReceivedAt, got.UpdatedAt, got.NextAttemptAt, got.Body)
+		}
+		third := rec("web", "d1", history.ModeQueued, history.OutcomeOK)
+		third.Attempts = 7 // the queue says which attempt this was
+		if err := s.Record(ctx, third); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Get(ctx, r.ID); got.Attempts != 7 {
+			t.Fatalf("attempts %d, want the queue's 7", got.Attempts)
+		}
+	})
+}
+
+func TestList(t *testing.T) {
+	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
+		c := newClock()
+		s := open(history.WithClock(c.now))
+		ctx := context.Background()
+		start := c.now()
+		for _, r := range []*history.Record{
+			rec("web", "a", history.ModeSync, history.OutcomeOK),
+			rec("web", "b", history.ModeSync, history.OutcomeFailed),
+			rec("mail", "c", history.ModeQueued, history.OutcomeOK),
+			rec("mail", "d", history.ModeSync, history.OutcomeRetry),
+		} {
+			if err := s.Record(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			c.add(time.Second)
+		}
+		cases := []struct {
+			name string
+			f    history.Filter
+			want []string
+		}{
+			{"all newest first", history.Filter{}, []string{"d", "c", "b", "a"}},
+			{"by source", history.Filter{Source: "web"}, []string{"b", "a"}},
+			{"by outcome", history.Filter{Outcome: "ok"}, []string{"c", "a"}},
+			{"source and outcome", history.Filter{Source: "mail", Outcome: "retry"}, []string{"d"}},
+			{"since", history.Filter{Since: start.Add(2 * time.Second)}, []string{"d", "c"}},
+			{"limit", history.Filter{Limit: 1}, []string{"d"}},
+			{"with body", history.Filter{WithBody: true}, []string{"c"}},
+			{"nothing", history.Filter{Source: "nope"}, []string{}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := s.List(ctx, tc.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids := []string{}
+				for _, r := range got {
+					ids = append(ids, r.DeliveryID)
+					if (r.Body != nil) != tc.f.WithBody {
+						t.Errorf("%s: body %q with WithBody %v", r.DeliveryID, r.Body, tc.f.WithBody)
+					}
+				}
+				if !slices.Equal(ids, tc.want) {
+					t.Fatalf("got %v, want %v", ids, tc.want)
+				}
+			})
+		}
+	})
+}
+
+func TestPruneAfterRetention(t *testing.T) {
+	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
+		c := newClock()
+		s := open(history.WithClock(c.now), history.WithBodyRetention(48*time.Hour), history.WithRetention(96*time.Hour))
+		ctx := context.Background()
+		old := rec("web", "old", history.ModeQueued, history.OutcomeOK)
+		if err := s.Record(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+		c.add(24 * time.Hour)
+		young := rec("web", "young", history.ModeQueued, history.OutcomeOK)
+		if err := s.Record(ctx, young); err != nil {
+			t.Fatal(err)
+		}
+		steps := []struct {
+			after      time.Duration
+			want       history.Pruned
+			oldBody    bool
+			youngBody  bool
+			oldRemains bool
+		}{
+			{after: 0, want: history.Pruned{}, oldBody: true, youngBody: true, oldRemains: true},
+			{after: 24 * time.Hour, want: history.Pruned{Bodies: 1}, youngBody: true, oldRemains: true},
+			{after: 24 * time.Hour, want: history.Pruned{Bodies: 1}, oldRemains: true},
+			{after: 36 * time.Hour, want: history.Pruned{Records: 1}},
+		}
+		for i, st := range steps {
+			c.add(st.after)
+			p, err := s.Prune(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p != st.want {
+				t.Fatalf("step %d: pruned %+v, want %+v", i, p, st.want)
+			}
+			g, err := s.Get(ctx, old.ID)
+			if remains := err == nil; remains != st.oldRemains {
+				t.Fatalf("step %d: old remains %v (%v)", i, remains, err)
+			}
+			if err != nil && !errors.Is(err, history.ErrNotFound) {
+				t.Fatal(err)
+			}
+			if g != nil && (g.Body != nil) != st.oldBody {
+				t.Fatalf("step %d: old body %q", i, g.Body)
+			}
+			y, err := s.Get(ctx, young.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (y.Body != nil) != st.youngBody {
+				t.Fatalf("step %d: young body %q", i, y.Body)
+			}
+		}
+	})
+}
+
+func TestRunPrunerOnTicks(t *testing.T) {
+	c := newClock()
+	s := historytest.SQLite(t, history.WithClock(c.now), history.WithBodyRetention(time.Hour))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := rec("web", "q", history.ModeQueued, history.OutcomeQueued)
+	if err := s.Record(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	tick := make(chan time.Time)
+	done := make(chan struct{})
+	go func() { s.RunPruner(ctx, tick, nil); close(done) }()
+	c.add(2 * time.Hour)
+	tick <- c.now()
+	tick <- c.now() // the first prune has finished once the second tick is taken
+	close(tick)
+	<-done
+	got, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Body != nil {
+		t.Fatalf("body %q kept past its retention", got.Body)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	cases := []struct {
+		name string
+		opts []history.Option
+	}{
+		{"negative body retention", []history.Option{history.WithBodyRetention(-time.Second)}},
+		{"zero retention", []history.Option{history.WithRetention(0)}},
+		{"retention shorter than bodies", []history.Option{history.WithRetention(time.Hour), history.WithBodyRetention(2 * time.Hour)}},
+		{"nil clock", []history.Option{history.WithClock(nil)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := history.OpenSQLite(context.Background(), t.TempDir()+"/x.db", tc.opts...); err == nil {
+				t.Fatal("no error")
+			}
+		})
+	}
+	if _, err := history.New(context.Background(), nil, history.SQLite); err == nil {
+		t.Fatal("nil db: no error")
+	}
+}
+
+func TestReopenKeepsRecords(t *testing.T) {
+	path := t.TempDir() + "/" + history.FileName
+	ctx := context.Background()
+	s, err := history.OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rec("web", "kept", history.ModeSync, history.OutcomeOK)
+	if err := s.Record(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := history.OpenSQLite(ctx, path) // migrations run again, once
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, err := s2.Get(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Replicas starting at once on one PostgreSQL schema all migrate it
+// without tripping over each other (an advisory lock serialises them).
+func TestReplicasMigrateAtOnce(t *testing.T) {
+	url := historytest.PostgresSchemaURL(t)
+	const replicas = 4
+	errs := make(chan error, replicas)
+	var wg sync.WaitGroup
+	for range replicas {
+		wg.Go(func() {
+			s, err := history.OpenPostgres(context.Background(), url)
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

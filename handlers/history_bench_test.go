@@ -1,0 +1,51 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/history/historytest"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// BenchmarkServiceHandleHistory is BenchmarkServiceHandle/e2e (a new
+// contact per delivery on the in-process fake) without history (the
+// baseline), recording each delivery to an SQLite history file, and
+// recording it with shadow rules (rules.example.yaml again) evaluated too.
+// Compare the variants as ratios of the baseline of the same run.
+func BenchmarkServiceHandleHistory(b *testing.B) {
+	ctx := context.Background()
+	variants := []struct {
+		name string
+		opt  func(*handlers.Config)
+	}{
+		{"none", func(*handlers.Config) {}},
+		{"sqlite", func(c *handlers.Config) { c.History = historytest.SQLite(b) }},
+		{"sqlite+shadow", func(c *handlers.Config) {
+			c.History = historytest.SQLite(b)
+			set, err := rules.LoadFile("../rules.example.yaml")
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Shadow = set
+		}},
+	}
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			svc, _ := benchService(b, v.opt)
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				n++
+				body := benchLead("lead-" + strconv.Itoa(n) + "@acme-industrial.example")
+				resp := svc.Handle(ctx, "website", benchRequest(body, "X-Signature", "sha256="+hexHMAC(benchSecret, string(body))), false)
+				if resp.Status != http.StatusOK {
+					b.Fatalf("status %d: %v", resp.Status, resp.Body)
+				}
+			}
+		})
+	}
+}
