@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -202,6 +203,11 @@ type replicaOptions struct {
 	store      idempotency.Store
 	logs       *syncbuf.Buffer
 	maxFlight  int
+	// timeout is the Deskera client's per-call timeout (clientTimeout
+	// when 0): short where faults make calls hang, long where none are
+	// injected, so a loaded machine cannot turn a slow answer into a
+	// fault the test did not mean.
+	timeout time.Duration
 	// configure adjusts the configs before the service and router exist.
 	configure func(*handlers.Config, *handlers.ServerConfig)
 	// server adjusts the http.Server (NewHTTPServer's) before it starts.
@@ -212,9 +218,10 @@ func newReplica(t *testing.T, o replicaOptions) *replicaSetup {
 	t.Helper()
 	r := &replicaSetup{metrics: handlers.NewMetrics()}
 	log := handlers.NewLogger(o.logs, slog.LevelDebug)
+	timeout := cmp.Or(o.timeout, clientTimeout)
 	client, err := deskera.NewClient(
 		deskera.WithBaseURL(o.deskeraURL), deskera.WithAccessToken(soakDeskeraToken),
-		deskera.WithTimeout(clientTimeout), deskera.WithRetry(4, 3*time.Second),
+		deskera.WithTimeout(timeout), deskera.WithRetry(4, 3*time.Second),
 		deskera.WithBackoff(2*time.Millisecond, 20*time.Millisecond), deskera.WithRateLimit(0, 0),
 		deskera.WithLogger(log), deskera.WithObserver(r.metrics.ObserveDeskera),
 		// No keep-alive: net/http silently resends a GET whose reused
@@ -231,7 +238,7 @@ func newReplica(t *testing.T, o replicaOptions) *replicaSetup {
 	// A late-applied create lands as soon as the client gives up; a
 	// window of a few client timeouts keeps the sender's retry from
 	// creating the contact a second time.
-	engine, err := rules.NewEngine(client, rules.WithLogger(log), rules.WithSettleWindow(3*clientTimeout))
+	engine, err := rules.NewEngine(client, rules.WithLogger(log), rules.WithSettleWindow(3*timeout))
 	if err != nil {
 		t.Fatal(err)
 	}

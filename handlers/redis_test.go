@@ -46,7 +46,7 @@ func TestTwoReplicasSameDeliveries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		reps = append(reps, newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: st, logs: logs}))
+		reps = append(reps, newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: st, logs: logs, timeout: 30 * time.Second}))
 	}
 	const leads, copies = 60, 4
 	s := &sender{t: t, client: &http.Client{Timeout: time.Minute}}
