@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/leadhook/leadhook/handlers/browser"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
@@ -50,6 +51,9 @@ type Config struct {
 	// Secrets are further credentials (Deskera token, Redis password)
 	// redacted from panic messages; the sources' own are added.
 	Secrets []string
+	// CaptchaClient calls captcha providers' siteverify for browser
+	// sources (default: a plain client; each call has its own timeout).
+	CaptchaClient *http.Client
 }
 
 // Both idempotency stores serve as the verifiers' seen-once store.
@@ -70,6 +74,7 @@ type Service struct {
 	secrets    []string // Config.Secrets and the admin token (see Redact)
 	state      atomic.Pointer[state]
 	health     health
+	captcha    *http.Client
 }
 
 // state is what a rules file compiles to; swapped whole on reload.
@@ -83,6 +88,7 @@ type source struct {
 	rules.Source
 	parser   webhook.Parser
 	verifier webhook.Verifier
+	guard    *browser.Guard // nil unless the source has a browser block
 }
 
 // NewService validates cfg and builds every source's parser and verifier.
@@ -118,6 +124,7 @@ func NewService(cfg Config) (*Service, error) {
 		metrics: cfg.Metrics, log: cfg.Logger, wopts: cfg.Webhook,
 		secrets: append([]string{cfg.AdminToken}, cfg.Secrets...),
 		health:  health{now: cfg.Webhook.Now, hold: cfg.NotReadyFor},
+		captcha: cfg.CaptchaClient,
 	}
 	if s.health.now == nil {
 		s.health.now = time.Now
@@ -144,7 +151,11 @@ func (s *Service) SetRules(set *rules.Set) error {
 		if err != nil {
 			return err
 		}
-		st.sources[src.Name] = &source{Source: src, parser: p, verifier: v}
+		g, err := s.browserGuard(src)
+		if err != nil {
+			return err
+		}
+		st.sources[src.Name] = &source{Source: src, parser: p, verifier: v, guard: g}
 	}
 	s.state.Store(st)
 	if s.metrics != nil {
@@ -210,6 +221,9 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	if parsed.Reply != nil {
 		s.countEvent(name, "reply")
 		return Response{Status: parsed.Reply.Status, Header: parsed.Reply.Header, Body: parsed.Reply.Body}
+	}
+	if resp, stop := s.screenBrowser(ctx, src, req, parsed); stop {
+		return resp
 	}
 	id := deliveryID(req, parsed, src.Source)
 	nameGitHubEvents(req, parsed, src.Source)

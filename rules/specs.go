@@ -104,6 +104,9 @@ func Sections() []Section {
 		pol  SweepPolicy
 		src  Source
 		auth Auth
+		brw  Browser
+		cap  Captcha
+		rl   RateLimit
 		r    rule
 		node *yaml.Node
 	)
@@ -118,6 +121,12 @@ func Sections() []Section {
 			order: func() map[string]fieldFunc { return sourceFields(l, &src, "", &node) }},
 		{Name: "sources.<name>.auth", Doc: "Which keys apply depends on type; each type lists the keys it needs.", Keys: authKeyDocs(),
 			order: func() map[string]fieldFunc { return authFields(l, &auth, "", map[string]*yaml.Node{}) }},
+		{Name: "sources.<name>.browser", Doc: "For pages that post straight from the visitor's browser (formats form and json, usually with `auth: {type: none}`): a plain form post is answered for people (303 to `redirect`, or a built-in thank-you page; refusals to `error_redirect` or a built-in error page), a request asking for JSON (`Accept: application/json`, or `fetch` in CORS mode) gets the usual JSON. The checks run in this order: origin, rate limits, body, honeypot, render time, captcha, disposable address; nothing is acted on until all pass.", Keys: browserKeyDocs(),
+			order: func() map[string]fieldFunc { return browserFields(l, &brw, "") }},
+		{Name: "sources.<name>.browser.captcha", Doc: "The token the provider's widget put in the form is checked with its siteverify endpoint. A provider that cannot be reached, answers an error, or rejects our secret is a temporary failure (503 + Retry-After, or the error page): never taken, never silently dropped.", Keys: captchaKeyDocs(),
+			order: func() map[string]fieldFunc { return captchaFields(l, &cap, "", map[string]bool{}) }},
+		{Name: "sources.<name>.browser.rate_limit", Doc: "Token buckets: `\"5/m\"` lets 5 through at once and refills 5 a minute. Over the limit: 429 with Retry-After (JSON) or the error page. The client IP is the one --trusted-proxies gives (X-Forwarded-For only from trusted proxies).", Keys: rateLimitKeyDocs(),
+			order: func() map[string]fieldFunc { return rateLimitFields(l, &rl, "") }},
 		{Name: "sweep", Doc: "The scoring sweep (`leadhook sweep`, or a schedule) re-scores every contact and relabels it by the thresholds.", Keys: sweepKeyDocs(),
 			order: func() map[string]fieldFunc { return sweepFields(l, set, &pol) }},
 		{Name: "rules[]", Doc: "Rules run in file order; each matched rule adds its actions to the plan.", Keys: ruleKeyDocs(),
