@@ -166,6 +166,12 @@ func boundedMethod(m string) string {
 	return "OTHER"
 }
 
+// BrowserBlocked is the counter of browser submissions of source blocked
+// for reason (leadhook_browser_blocked_total).
+func (m *Metrics) BrowserBlocked(source, reason string) prometheus.Counter {
+	return m.browserBlocked.WithLabelValues(source, reason)
+}
+
 // knowRules pre-creates the per-rule counters at 0, so that
 // rules_errored_total is exported (and alertable) before the first error.
 func (m *Metrics) knowRules(set *rules.Set) {
