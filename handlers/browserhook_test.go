@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // Headers a browser sends with a plain form post (a navigation) and
@@ -144,6 +146,9 @@ func TestBrowserSourceAnswers(t *testing.T) {
 			if tc.wantContacts == 1 && h.onlyContact().Label.Name != "Warm lead" {
 				t.Errorf("contact %+v lacks its label", h.onlyContact())
 			}
+			if strings.Contains(h.logs.String(), "test-turnstile-secret") {
+				t.Error("logs contain the captcha secret")
+			}
 			if tc.wantBlocked != "" {
 				src := strings.TrimPrefix(tc.path, "/hooks/")
 				if got := testutil.ToFloat64(h.metrics.BrowserBlocked(src, tc.wantBlocked)); got != 1 {
@@ -210,4 +215,47 @@ func (h *harness) noRedirects(method, path, contentType, body string, header map
 	var b strings.Builder
 	_, _ = io.Copy(&b, resp.Body)
 	return reply{Status: resp.StatusCode, Header: resp.Header, Raw: []byte(b.String())}
+}
+
+// TestBrowserGuardAcrossReloads: a reload that leaves a source's browser
+// block alone keeps its guard, so a visitor over the rate limit stays
+// limited; a changed block gets a fresh guard. The captcha secret is
+// redacted like the sources' own.
+func TestBrowserGuardAcrossReloads(t *testing.T) {
+	t.Setenv("TEST_SITEVERIFY_URL", fakeTurnstile(t).URL)
+	h := newHarnessSetup(t, harnessSetup{rules: "testdata/browser-rules.yaml"})
+	before := h.svc.BrowserGuard("contact")
+	if before == nil || h.svc.BrowserGuard("plain") != nil || !h.svc.HasSource("plain") {
+		t.Fatal("guards: contact has none, or a source without a browser block has one")
+	}
+	same, err := rules.LoadFile("testdata/browser-rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.SetRules(same); err != nil {
+		t.Fatal(err)
+	}
+	if h.svc.BrowserGuard("contact") != before {
+		t.Error("an unchanged browser block got a new guard: its rate-limit buckets were reset")
+	}
+	raw, err := os.ReadFile("testdata/browser-rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, err := rules.Load("browser-rules.yaml", []byte(strings.Replace(string(raw), "per_ip: 2/m", "per_ip: 5/m", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.SetRules(changed); err != nil {
+		t.Fatal(err)
+	}
+	if g := h.svc.BrowserGuard("contact"); g == before || g.Config().RateLimit.PerIP.Events != 5 {
+		t.Error("a changed browser block kept the old guard")
+	}
+	if got := h.svc.Redact("panic: test-turnstile-secret leaked"); strings.Contains(got, "test-turnstile-secret") {
+		t.Errorf("Redact left the captcha secret: %q", got)
+	}
+	if strings.Contains(h.logs.String(), "test-turnstile-secret") {
+		t.Error("logs contain the captcha secret")
+	}
 }
