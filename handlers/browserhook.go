@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"reflect"
 
 	"github.com/gin-gonic/gin"
@@ -107,19 +109,36 @@ func (h *hookHandler) admitBrowser(c *gin.Context, g *browser.Guard, clientIP st
 	return false
 }
 
-// writeBrowser answers a request to a browser source: CORS headers for
-// an allowed origin, then JSON when asked for, else a redirect or page.
+// writeBrowser answers a request to a browser source on the Gin router.
 func writeBrowser(c *gin.Context, g *browser.Guard, r Response) {
-	for k, vs := range g.CORSHeaders(c.Request.Header) {
-		for _, v := range vs {
-			c.Writer.Header().Add(k, v)
-		}
-	}
-	if browser.WantsJSON(c.Request) {
+	r = browserAnswer(g, c.Request, r)
+	page, ok := r.Body.([]byte)
+	if !ok {
 		writeResponse(c, r)
 		return
 	}
-	p := browser.Page{Status: r.Status, Reason: r.reason, RetryAfter: r.Header.Get("Retry-After")}
+	for k, vs := range r.Header {
+		c.Writer.Header()[k] = vs
+	}
+	c.Data(r.Status, r.Header.Get("Content-Type"), page)
+}
+
+// browserAnswer turns the JSON answer r to a browser source into what
+// the request gets: CORS headers for an allowed origin, then r itself
+// when JSON is asked for, else a redirect or a page (Body []byte).
+func browserAnswer(g *browser.Guard, req *http.Request, r Response) Response {
+	hdr := r.Header.Clone()
+	if hdr == nil {
+		hdr = http.Header{}
+	}
+	for k, vs := range g.CORSHeaders(req.Header) {
+		hdr[k] = vs
+	}
+	if browser.WantsJSON(req) {
+		r.Header = hdr
+		return r
+	}
+	p := browser.Page{Status: r.Status, Reason: r.reason, RetryAfter: hdr.Get("Retry-After")}
 	var body struct {
 		EventID string `json:"event_id"`
 		Error   string `json:"error"`
@@ -131,7 +150,69 @@ func writeBrowser(c *gin.Context, g *browser.Guard, r Response) {
 	if r.Status >= 500 || r.Status == http.StatusRequestTimeout {
 		p.Message = "Your message was not saved: we could not take it just now. Go back and send it again in a minute."
 	}
-	g.WritePage(c.Writer, c.Request, p)
+	hdr.Del("Retry-After") // the page sets it again when it applies
+	w := &pageWriter{header: hdr}
+	g.WritePage(w, req, p)
+	return Response{Status: w.status, Header: w.header, Body: w.body.Bytes()}
+}
+
+// pageWriter collects what WritePage writes.
+type pageWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *pageWriter) Header() http.Header { return w.header }
+
+func (w *pageWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *pageWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
+}
+
+// HandleBrowser answers a POST to a browser source for transports other
+// than the Gin router (Lambda), as the router does: origin and rate-limit
+// checks, Handle, then a page or redirect for people and JSON with CORS
+// for fetch. ok is false when name is not a browser source.
+func (s *Service) HandleBrowser(ctx context.Context, name string, req *webhook.Request) (Response, bool) {
+	g := s.BrowserGuard(name)
+	if g == nil {
+		return Response{}, false
+	}
+	hreq := &http.Request{Method: req.Method, Header: req.Header, URL: &url.URL{Path: req.Path, RawQuery: req.Query.Encode()}}
+	var r Response
+	if v := g.Admit(hreq, req.RemoteIP); v.Kind != browser.Pass {
+		s.countEvent(name, "rejected")
+		r = verdictResponse(g, name, v)
+	} else {
+		r = s.Handle(ctx, name, req, isTrue(req.Query.Get("dry_run")))
+	}
+	return browserAnswer(g, hreq, r), true
+}
+
+// BrowserPreflight answers a CORS preflight (OPTIONS) to a browser source
+// for transports other than the Gin router; ok is false when name is not
+// a browser source.
+func (s *Service) BrowserPreflight(name string, h http.Header) (Response, bool) {
+	g := s.BrowserGuard(name)
+	if g == nil {
+		return Response{}, false
+	}
+	status, hdr, msg := g.Preflight(h)
+	if msg != "" {
+		r := errorResponse(status, "", msg)
+		r.Header = hdr
+		return r, true
+	}
+	return Response{Status: status, Header: hdr}, true
 }
 
 // preflight answers OPTIONS on a browser source.
