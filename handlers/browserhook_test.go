@@ -101,6 +101,8 @@ func TestBrowserSourceAnswers(t *testing.T) {
 			wantStatus: 403, wantBody: `"field":"Origin"`, wantBlocked: "origin"},
 		{name: "malformed form: built-in error page keeps the 4xx", path: "/hooks/pages", contentType: "text/plain",
 			body: "hello", header: navigate, wantStatus: 415, wantBody: "Please check the form"},
+		{name: "spam_answer: error shows bots the error page", path: "/hooks/pages", contentType: form,
+			body: "email=bot%40acme.io&_gotcha=x", header: navigate, wantStatus: 403, wantBody: "refused as spam", wantBlocked: "honeypot"},
 		{name: "built-in thank-you page", path: "/hooks/pages", contentType: form,
 			body: "email=jane%40acme.io", header: navigate, wantStatus: 200, wantBody: "Thank you", wantContacts: 1},
 		{name: "Deskera down: the visitor sees a not-saved page with Retry-After", path: "/hooks/pages", contentType: form,
