@@ -22,6 +22,9 @@ var (
 	ErrCaptchaFailed      = errors.New("captcha check failed")
 	ErrCaptchaLowScore    = errors.New("captcha score below the threshold")
 	ErrCaptchaUnavailable = errors.New("captcha provider unavailable")
+	// ErrCaptchaConfig comes wrapped with ErrCaptchaUnavailable when the
+	// provider blames our request (the secret): ours to fix.
+	ErrCaptchaConfig = errors.New("captcha provider refused our secret or request")
 )
 
 // Siteverify checks captcha tokens with a provider's siteverify endpoint.
@@ -124,7 +127,7 @@ func (v *Siteverify) Verify(ctx context.Context, token, remoteIP string) error {
 	}
 	for _, c := range ans.ErrorCodes {
 		if slices.Contains(ourFault, c) {
-			return fmt.Errorf("%w: %s refused our request (%q): check the captcha secret", ErrCaptchaUnavailable, v.provider, c)
+			return fmt.Errorf("%w: %w: %s said %q: check the captcha secret", ErrCaptchaUnavailable, ErrCaptchaConfig, v.provider, c)
 		}
 	}
 	if !*ans.Success {

@@ -61,7 +61,8 @@ func TestSiteverify(t *testing.T) {
 		{"turnstile refuses the token", "turnstile", 0, "tok", jsonAnswer(200, `{"success":false,"error-codes":["invalid-input-response"]}`), false, ErrCaptchaFailed},
 		{"token already used", "hcaptcha", 0, "tok", jsonAnswer(200, `{"success":false,"error-codes":["timeout-or-duplicate"]}`), false, ErrCaptchaFailed},
 		{"no token sent: refused without a call", "turnstile", 0, "", jsonAnswer(200, `{"success":true}`), false, ErrCaptchaFailed},
-		{"our secret refused is ours to fix, not the visitor's", "turnstile", 0, "tok", jsonAnswer(200, `{"success":false,"error-codes":["invalid-input-secret"]}`), false, ErrCaptchaUnavailable},
+		{"our secret refused is ours to fix, not the visitor's", "turnstile", 0, "tok", jsonAnswer(200, `{"success":false,"error-codes":["invalid-input-secret"]}`), false, ErrCaptchaConfig},
+		{"reCAPTCHA: our secret missing", "recaptcha", 0, "tok", jsonAnswer(200, `{"success":false,"error-codes":["missing-input-secret"]}`), false, ErrCaptchaConfig},
 		{"provider internal error", "turnstile", 0, "tok", jsonAnswer(200, `{"success":false,"error-codes":["internal-error"]}`), false, ErrCaptchaUnavailable},
 		{"provider 500", "recaptcha", 0, "tok", jsonAnswer(500, `oops`), false, ErrCaptchaUnavailable},
 		{"provider 429", "hcaptcha", 0, "tok", jsonAnswer(429, `{}`), false, ErrCaptchaUnavailable},
@@ -95,6 +96,9 @@ func TestSiteverify(t *testing.T) {
 			err = v.Verify(context.Background(), tc.token, "198.51.100.7")
 			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Fatalf("Verify = %v, want %v", err, tc.want)
+			}
+			if errors.Is(tc.want, ErrCaptchaConfig) && !errors.Is(err, ErrCaptchaUnavailable) {
+				t.Errorf("a refused secret is not a temporary failure: %v", err)
 			}
 			if err != nil && strings.Contains(err.Error(), testCaptchaSecret) {
 				t.Errorf("error shows the secret: %v", err)

@@ -187,7 +187,11 @@ func (g *Guard) checkCaptcha(ctx context.Context, token, clientIP string) (Verdi
 		return g.verdict(Verdict{Kind: Refused, Reason: ReasonCaptcha, Status: http.StatusForbidden, Field: g.cfg.Captcha.Field,
 			Message: "the check that you are not a robot did not pass; reload the page and send again"}, clientIP), false
 	}
-	g.log.Warn("captcha provider unavailable: submission not taken", "source", g.source, "err", err.Error())
+	if errors.Is(err, ErrCaptchaConfig) {
+		g.log.Error("captcha provider refuses our secret: browser submissions are not taken until it is fixed", "source", g.source, "err", err.Error())
+	} else {
+		g.log.Warn("captcha provider unavailable: submission not taken", "source", g.source, "err", err.Error())
+	}
 	return g.verdict(Verdict{Kind: Unavailable, Reason: ReasonCaptchaUnavailable, Status: http.StatusServiceUnavailable,
 		Message: "we could not check the form just now; nothing was saved, send again in a minute", RetryAfter: 30 * time.Second}, clientIP), false
 }
