@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/leadhook/leadhook/handlers/browser"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -34,6 +35,7 @@ type Metrics struct {
 	dedupeHits      *prometheus.CounterVec
 	authFailures    *prometheus.CounterVec
 	failures        *prometheus.CounterVec
+	browserBlocked  *prometheus.CounterVec
 	// deliveryDuration times Service.Handle per known source (HTTP and Lambda).
 	deliveryDuration *prometheus.HistogramVec
 }
@@ -60,6 +62,7 @@ func NewMetrics() *Metrics {
 	for _, c := range rules.Causes {
 		m.failures.WithLabelValues(string(c))
 	}
+	m.browserBlocked = counter(f, "browser_blocked_total", "Browser submissions and preflights blocked, by source and reason (honeypot, too_fast, captcha, low_score, captcha_unavailable, origin, rate_limited, disposable).", "source", "reason")
 	m.deliveryDuration = histogram(f, "delivery_duration_seconds", "Time to answer one delivery to a known source (HTTP or Lambda), by source.", "source")
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -163,10 +166,23 @@ func boundedMethod(m string) string {
 	return "OTHER"
 }
 
+// BrowserBlocked is the counter of browser submissions of source blocked
+// for reason (leadhook_browser_blocked_total).
+func (m *Metrics) BrowserBlocked(source, reason string) prometheus.Counter {
+	return m.browserBlocked.WithLabelValues(source, reason)
+}
+
 // knowRules pre-creates the per-rule counters at 0, so that
 // rules_errored_total is exported (and alertable) before the first error.
 func (m *Metrics) knowRules(set *rules.Set) {
 	for _, r := range set.Rules() {
 		m.rulesErrored.WithLabelValues(r.Name)
+	}
+	for _, src := range set.Sources() {
+		if src.Browser != nil {
+			for _, reason := range browser.Reasons() {
+				m.browserBlocked.WithLabelValues(src.Name, reason)
+			}
+		}
 	}
 }

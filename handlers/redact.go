@@ -27,6 +27,9 @@ func sourceSecrets(set *rules.Set) []string {
 		for _, sec := range a.Secrets {
 			out = append(out, sec.Reveal())
 		}
+		if src.Browser != nil && src.Browser.Captcha != nil {
+			out = append(out, src.Browser.Captcha.Secret.Reveal())
+		}
 	}
 	return out
 }

@@ -16,6 +16,9 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   any
+	// reason is why a browser source blocked the request (for the
+	// error redirect's ?error=); empty otherwise.
+	reason string
 }
 
 // ErrorBody is the JSON body of every error answer.

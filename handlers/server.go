@@ -152,9 +152,17 @@ func (h *hookHandler) serve(c *gin.Context) {
 		writeResponse(c, errorResponse(http.StatusNotFound, "source", fmt.Sprintf("unknown source %q", name)))
 		return
 	}
+	clientIP := webhook.ClientIP(c.Request.RemoteAddr, c.Request.Header, h.cfg.TrustedProxies)
+	answer := writeResponse
+	if g := h.cfg.Service.BrowserGuard(name); g != nil {
+		if !h.admitBrowser(c, g, clientIP) {
+			return
+		}
+		answer = func(c *gin.Context, r Response) { writeBrowser(c, g, r) }
+	}
 	body, resp, ok := h.readBody(c)
 	if !ok {
-		writeResponse(c, resp)
+		answer(c, resp)
 		return
 	}
 	// The cap counts deliveries being processed, not bodies being read:
@@ -164,7 +172,7 @@ func (h *hookHandler) serve(c *gin.Context) {
 		case h.slots <- struct{}{}:
 			defer func() { <-h.slots }()
 		default:
-			writeResponse(c, tooBusy())
+			answer(c, tooBusy())
 			return
 		}
 	}
@@ -174,13 +182,13 @@ func (h *hookHandler) serve(c *gin.Context) {
 		Header:     c.Request.Header,
 		Query:      c.Request.URL.Query(),
 		Body:       body,
-		RemoteIP:   webhook.ClientIP(c.Request.RemoteAddr, c.Request.Header, h.cfg.TrustedProxies),
+		RemoteIP:   clientIP,
 		ReceivedAt: h.cfg.Now().UTC(),
 	}
 	dryRun := isTrue(c.Query("dry_run"))
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), h.cfg.ProcessTimeout)
 	defer cancel()
-	writeResponse(c, h.cfg.Service.Handle(ctx, name, req, dryRun))
+	answer(c, h.cfg.Service.Handle(ctx, name, req, dryRun))
 }
 
 // options answers the CloudEvents webhook validation handshake (OPTIONS
@@ -191,6 +199,10 @@ func (h *hookHandler) options(c *gin.Context) {
 	format, ok := h.cfg.Service.SourceFormat(name)
 	if !ok {
 		writeResponse(c, errorResponse(http.StatusNotFound, "source", fmt.Sprintf("unknown source %q", name)))
+		return
+	}
+	if g := h.cfg.Service.BrowserGuard(name); g != nil {
+		preflight(c, g)
 		return
 	}
 	if format != "cloudevents" {

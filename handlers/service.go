@@ -13,6 +13,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/leadhook/leadhook/handlers/browser"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/obs"
@@ -64,6 +65,9 @@ type Config struct {
 	// Shadow, when set, is a candidate rules file every event is also
 	// evaluated by, offline (see SetShadow).
 	Shadow *rules.Set
+	// CaptchaClient calls captcha providers' siteverify for browser
+	// sources (default: a plain client; each call has its own timeout).
+	CaptchaClient *http.Client
 }
 
 // Both idempotency stores serve as the verifiers' seen-once store.
@@ -90,6 +94,7 @@ type Service struct {
 	historyTimeout time.Duration
 	shadow         atomic.Pointer[rules.Set]
 	auditMetrics   *auditMetrics
+	captcha        *http.Client
 }
 
 // state is what a rules file compiles to; swapped whole on reload.
@@ -103,6 +108,7 @@ type source struct {
 	rules.Source
 	parser   webhook.Parser
 	verifier webhook.Verifier
+	guard    *browser.Guard // nil unless the source has a browser block
 }
 
 // NewService validates cfg and builds every source's parser and verifier.
@@ -139,6 +145,7 @@ func NewService(cfg Config) (*Service, error) {
 		metrics: cfg.Metrics, log: cfg.Logger, wopts: cfg.Webhook, tracer: obs.Tracer(cfg.TracerProvider),
 		secrets: append([]string{cfg.AdminToken}, cfg.Secrets...),
 		health:  health{now: cfg.Webhook.Now, hold: cfg.NotReadyFor},
+		captcha: cfg.CaptchaClient,
 	}
 	if s.health.now == nil {
 		s.health.now = time.Now
@@ -167,7 +174,11 @@ func (s *Service) SetRules(set *rules.Set) error {
 		if err != nil {
 			return err
 		}
-		st.sources[src.Name] = &source{Source: src, parser: p, verifier: v}
+		g, err := s.browserGuard(src)
+		if err != nil {
+			return err
+		}
+		st.sources[src.Name] = &source{Source: src, parser: p, verifier: v, guard: g}
 	}
 	s.state.Store(st)
 	if s.metrics != nil {
@@ -236,6 +247,9 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	if parsed.Reply != nil {
 		s.countEvent(name, "reply")
 		return Response{Status: parsed.Reply.Status, Header: parsed.Reply.Header, Body: parsed.Reply.Body}
+	}
+	if resp, stop := s.screenBrowser(ctx, src, req, parsed); stop {
+		return resp
 	}
 	id := deliveryID(req, parsed, src.Source)
 	setDeliveryID(ctx, id)

@@ -41,6 +41,42 @@ func sourceKeyDocs() []KeyDoc {
 		{"auth", "mapping", "How a request proves its sender (required; `{type: none}` accepts anyone).", "auth: {type: typeform, secret: '${TYPEFORM_SECRET:-dev-typeform-secret}'}"},
 		{"allow_ips", "list", "Also restrict senders to these IPs or CIDRs.", "allow_ips: [203.0.113.0/24]"},
 		{"id_field", "string", "Payload field holding a delivery id, when the format and headers have none.", "id_field: submission_id"},
+		{"browser", "mapping", "Take posts straight from web pages: answers for people, allowed origins (CORS), honeypot, captcha, rate limits (see below).", "browser:\n  redirect: https://www.example.com/thanks\n  allowed_origins: [https://www.example.com]\n  honeypot: _gotcha"},
+	}
+}
+
+func browserKeyDocs() []KeyDoc {
+	return []KeyDoc{
+		{"redirect", "URL", "Where a taken plain form post is sent: 303 See Other to this absolute URL. Unset: a built-in thank-you page.", "redirect: https://www.example.com/thanks"},
+		{"lead_param", "bool", "Add `?lead=<delivery id>` to redirect (default false).", "lead_param: true"},
+		{"error_redirect", "URL", "Where a refused or failed plain form post is sent: 303 to this URL with `?error=<reason>` (invalid, spam, captcha, origin, rate_limited, unavailable). Unset: a built-in error page with the status.", "error_redirect: https://www.example.com/oops"},
+		{"spam_answer", "string", "How a submission blocked as spam (honeypot filled, sent faster than min_submit_time, reCAPTCHA v3 score under min_score) is answered: `success` (default: exactly like a taken one, so bots learn nothing; nothing is acted on) or `error` (403, the error page).", "spam_answer: error"},
+		{"allowed_origins", "list", "Origins pages may post from: exact (`https://www.example.com`, `http://localhost:8000`) or a subdomain wildcard (`*.example.com`: https, any subdomain, not example.com itself). Allowed ones get CORS (preflight, Access-Control-Allow-Origin with that origin, never `*`, never credentials); others, `null`, and look-alikes (example.com.evil.com) are refused with 403. A plain form post is checked on Origin, else Referer, when the browser sends one. Unset: no CORS and no origin check.", "allowed_origins: [https://www.example.com, '*.example.com']"},
+		{"honeypot", "string", "A form field people never fill (hide it with CSS); filled means spam, counted in leadhook_browser_blocked_total{reason=\"honeypot\"}. The field never reaches the rules.", "honeypot: _gotcha"},
+		{"min_submit_time", "duration", "A submission sent sooner than this after the page was rendered is spam; the page writes Date.now() into rendered_field. A submission without the field is let through (no script ran).", "min_submit_time: 3s"},
+		{"rendered_field", "string", "Field holding the page's render time in Unix milliseconds (default `_rendered_at`); never reaches the rules.", "rendered_field: _t"},
+		{"captcha", "mapping", "Check the captcha token with the provider (see below).", "captcha: {provider: turnstile, secret: '${TURNSTILE_SECRET}'}"},
+		{"rate_limit", "mapping", "Per-IP and per-source token buckets (see below).", "rate_limit: {per_ip: 5/m, per_source: 100/m}"},
+		{"disposable_email", "string", "`allow` (default; rules can still label them with is_disposable_email) or `refuse`: a submission whose event.email is at a disposable service is refused, 422 naming field email.", "disposable_email: refuse"},
+	}
+}
+
+func captchaKeyDocs() []KeyDoc {
+	return []KeyDoc{
+		{"provider", "string", "One of: " + strings.Join(CaptchaProviders(), ", ") + " (Cloudflare Turnstile, Google reCAPTCHA v2 or v3, hCaptcha).", "provider: turnstile"},
+		{"secret", "secret", "The provider's secret key; use ${VAR}. Never logged.", "secret: '${TURNSTILE_SECRET}'"},
+		{"min_score", "number 0..1", "recaptcha only: v3's score threshold, a lower score is spam (see spam_answer). Unset: v2, no score.", "min_score: 0.5"},
+		{"field", "string", "Form field with the token (default cf-turnstile-response, g-recaptcha-response or h-captcha-response); never reaches the rules.", "field: captcha_token"},
+		{"verify_url", "URL", "Override the provider's siteverify URL (a proxy, or a test's fake).", "verify_url: http://127.0.0.1:9000/siteverify"},
+		{"timeout", "duration", "Bound on one siteverify call (default 5s, at most 20s); a timeout is a temporary failure.", "timeout: 3s"},
+	}
+}
+
+func rateLimitKeyDocs() []KeyDoc {
+	return []KeyDoc{
+		{"per_ip", "rate", "Each client IP's bucket: `N/s`, `N/m`, `N/h` or `N/<duration>`.", "per_ip: 5/m"},
+		{"per_source", "rate", "The source's bucket, whatever the IP.", "per_source: 100/m"},
+		{"max_clients", "integer", "Client IPs tracked at once (default 10000); the least recently seen is forgotten first, so memory stays bounded.", "max_clients: 50000"},
 	}
 }
 

@@ -163,13 +163,13 @@ var rangeRe = regexp.MustCompile(`^integer (\d+)\.\.(\d+)$`)
 // (the schema test then names the key): add it here.
 func typeSchema(path, typ string) (obj, error) {
 	switch typ {
-	case "string", "secret", "duration":
+	case "string", "secret", "duration", "URL", "rate":
 		return scalarString(), nil
 	case "bool":
 		return boolSchema(), nil
 	case "integer":
 		return integerSchema(nil, nil), nil
-	case "number":
+	case "number", "number 0..1":
 		return numberSchema(), nil
 	case "bool expression", "expression", "number expression", "string expression":
 		return exprSchema(), nil

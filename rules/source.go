@@ -16,6 +16,9 @@ type Source struct {
 	// IDField names the payload field whose value is the delivery id, when
 	// neither the format nor a header provides one.
 	IDField string `yaml:"id_field,omitempty" json:"id_field,omitempty"`
+	// Browser, when set, takes posts straight from visitors' browsers
+	// (formats form and json): see Browser.
+	Browser *Browser `yaml:"browser,omitempty" json:"browser,omitempty"`
 	// Line is the line of the source in the rules file, for messages.
 	Line int `yaml:"-" json:"-"`
 }

@@ -40,6 +40,10 @@ func sourceFields(l *loader, src *Source, rule string, authNode **yaml.Node) map
 		"auth":      func(_, v *yaml.Node) { *authNode = v },
 		"allow_ips": func(_, v *yaml.Node) { src.AllowIPs = l.strList(v, rule, "allow_ips") },
 		"id_field":  func(_, v *yaml.Node) { src.IDField, _ = l.str(v, rule, "id_field") },
+		"browser": func(_, v *yaml.Node) {
+			src.Browser = &Browser{Line: v.Line}
+			l.decodeBrowser(v, rule, src.Browser)
+		},
 	}
 }
 
@@ -110,6 +114,9 @@ func (l *loader) decodeSource(v *yaml.Node, src *Source) {
 		l.errorf(v, name, "no auth (use auth: {type: none} to accept anyone)")
 	} else {
 		l.decodeAuth(authNode, name, &src.Auth)
+	}
+	if src.Browser != nil {
+		l.checkBrowserSource(v, name, src)
 	}
 }
 

@@ -105,6 +105,9 @@ func Sections() []Section {
 		sp   ScorePolicy
 		src  Source
 		auth Auth
+		brw  Browser
+		cap  Captcha
+		rl   RateLimit
 		r    rule
 		node *yaml.Node
 	)
@@ -119,6 +122,12 @@ func Sections() []Section {
 			order: func() map[string]fieldFunc { return sourceFields(l, &src, "", &node) }},
 		{Name: "sources.<name>.auth", Doc: "Which keys apply depends on type; each type lists the keys it needs.", Keys: authKeyDocs(),
 			order: func() map[string]fieldFunc { return authFields(l, &auth, "", map[string]*yaml.Node{}) }},
+		{Name: "sources.<name>.browser", Doc: "For pages that post straight from the visitor's browser (formats form and json, usually with `auth: {type: none}`): a plain form post is answered for people (303 to `redirect`, or a built-in thank-you page; refusals to `error_redirect` or a built-in error page), a request asking for JSON (`Accept: application/json`, or `fetch` in CORS mode) gets the usual JSON. The checks run in this order: origin, rate limits, body, honeypot, render time, captcha, disposable address; nothing is acted on until all pass.", Keys: browserKeyDocs(),
+			order: func() map[string]fieldFunc { return browserFields(l, &brw, "") }},
+		{Name: "sources.<name>.browser.captcha", Doc: "The token the provider's widget put in the form is checked with its siteverify endpoint. A provider that cannot be reached, answers an error, or rejects our secret is a temporary failure (503 + Retry-After, or the error page): never taken, never silently dropped.", Keys: captchaKeyDocs(),
+			order: func() map[string]fieldFunc { return captchaFields(l, &cap, "", map[string]bool{}) }},
+		{Name: "sources.<name>.browser.rate_limit", Doc: "Token buckets: `\"5/m\"` lets 5 through at once and refills 5 a minute. Over the limit: 429 with Retry-After (JSON) or the error page. The client IP is the one --trusted-proxies gives (X-Forwarded-For only from trusted proxies).", Keys: rateLimitKeyDocs(),
+			order: func() map[string]fieldFunc { return rateLimitFields(l, &rl, "") }},
 		{Name: "scoring", Doc: "A contact's score is stored on it in Deskera, inside the POST that creates it or the PATCH of a plan that acts on it (an unchanged score adds nothing; a changed one alone makes that PATCH), and read back from the searched contact on its next event and in the sweep. A plan with no action on the contact stores nothing. A stored value that is not a number is ignored and replaced by the next event's.", Keys: scoringKeyDocs(),
 			order: func() map[string]fieldFunc { return scoringFields(l, &sp, map[string]*yaml.Node{}) }},
 		{Name: "sweep", Doc: "The scoring sweep (`leadhook sweep`, or a schedule) relabels every contact by the thresholds. A contact with a stored score keeps it (decayed by `scoring.half_life`): the sweep is an event with no score of its own, so without decay it never changes the label of a contact whose stored score still maps to it. A contact without one is re-scored from its CRM fields (`contact`; `event` is an empty schedule event).", Keys: sweepKeyDocs(),

@@ -78,10 +78,10 @@ func TestDryRunAnswerExplains(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, %v", resp.StatusCode, err)
 	}
-	if got.Outcome != "dry_run" || got.Explain == nil || len(got.Explain.Rules) != 10 {
+	if got.Outcome != "dry_run" || got.Explain == nil || len(got.Explain.Rules) != 11 {
 		t.Fatalf("dry-run answer without the explanation: %+v", got)
 	}
-	web := got.Explain.Rules[2]
+	web := got.Explain.Rules[3]
 	if web.Name != "website-form" || web.Result != rules.ResultMatched || len(web.Steps) < 3 ||
 		web.Steps[2].Expr != "event.kind" || web.Steps[2].Value != "form" {
 		t.Errorf("website-form explanation: %+v", web)

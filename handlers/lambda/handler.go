@@ -140,6 +140,14 @@ type sourceChecker interface {
 	HasSource(name string) bool
 }
 
+// browserCore is implemented by cores that have browser sources
+// (*handlers.Service): their preflights and posts are answered as the
+// Gin router answers them (pages, redirects, CORS).
+type browserCore interface {
+	BrowserPreflight(name string, h http.Header) (handlers.Response, bool)
+	HandleBrowser(ctx context.Context, name string, req *webhook.Request) (handlers.Response, bool)
+}
+
 // handleHTTP answers an HTTP trigger the way the Gin router answers the
 // same request: POST /hooks/{source} goes to the core (with ?dry_run=1 as
 // a dry run the core authorises), GET /healthz is answered here, any other
@@ -170,6 +178,12 @@ func (h *Handler) routeHTTP(ctx context.Context, hr *httpRequest, err error) han
 		}
 		return jsonAnswer(http.StatusNotFound, handlers.ErrorBody{Error: "not found"})
 	}
+	bc, browserOK := h.cfg.Core.(browserCore)
+	if req.Method == http.MethodOptions && browserOK {
+		if resp, ok := bc.BrowserPreflight(hr.source, req.Header); ok {
+			return resp
+		}
+	}
 	if req.Method != http.MethodPost {
 		return jsonAnswer(http.StatusMethodNotAllowed, handlers.ErrorBody{Error: "method not allowed"})
 	}
@@ -178,6 +192,11 @@ func (h *Handler) routeHTTP(ctx context.Context, hr *httpRequest, err error) han
 	}
 	if int64(len(req.Body)) > h.cfg.MaxBody {
 		return jsonAnswer(http.StatusRequestEntityTooLarge, handlers.ErrorBody{Field: "body", Error: fmt.Sprintf("body larger than %d bytes", h.cfg.MaxBody)})
+	}
+	if browserOK {
+		if resp, ok := bc.HandleBrowser(ctx, hr.source, req); ok {
+			return resp
+		}
 	}
 	return h.cfg.Core.Handle(ctx, hr.source, req, isTrue(req.Query.Get("dry_run")))
 }

@@ -116,7 +116,7 @@ type answer struct {
 	Header map[string]string
 }
 
-var comparedHeaders = []string{"Content-Type", "Retry-After", handlers.ReplayHeader}
+var comparedHeaders = []string{"Content-Type", "Retry-After", handlers.ReplayHeader, "Location", "Access-Control-Allow-Origin"}
 
 func pick(get func(string) string) map[string]string {
 	out := map[string]string{}
@@ -233,6 +233,10 @@ func signed(body, key string) map[string]string {
 	return map[string]string{"Content-Type": "application/json", "X-Signature": "sha256=" + hex.EncodeToString(m.Sum(nil)), "Idempotency-Key": key}
 }
 
+// navigate is what a browser sends with a plain form post.
+var navigate = map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html,*/*;q=0.8",
+	"Sec-Fetch-Mode": "navigate", "Origin": "https://www.example.com", "Referer": "https://www.example.com/contact"}
+
 func parityCases() map[string][]httpCase {
 	lead := `{"email":"Ada@Analytical.example","name":"Ada Lovelace","company":"Analytical Engines","budget":"25000"}`
 	form := "email=grace%40navy.example&name=Grace+Hopper&budget=2500"
@@ -254,6 +258,15 @@ func parityCases() map[string][]httpCase {
 		"healthz":           {{method: http.MethodGet, path: "/healthz"}},
 		"dry run": {{method: http.MethodPost, path: "/hooks/contact-form", query: "dry_run=1", body: form,
 			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": "d-9", "Authorization": "Bearer " + adminToken}}},
+		"browser form lands on the thank-you redirect": {post("/hooks/page-form", form, navigate)},
+		"browser honeypot answered like success":       {post("/hooks/page-form", form+"&_gotcha=x", navigate)},
+		"browser post from another origin":             {post("/hooks/page-form", form, map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html", "Sec-Fetch-Mode": "navigate", "Origin": "https://evil.example"})},
+		"browser fetch gets JSON and CORS":             {post("/hooks/page-form", form, map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json", "Sec-Fetch-Mode": "cors", "Origin": "https://www.example.com", "Idempotency-Key": "d-11"})},
+		"browser bad form gets the error redirect":     {post("/hooks/page-form", "{}", map[string]string{"Content-Type": "application/json", "Accept": "text/html", "Sec-Fetch-Mode": "navigate"})},
+		"browser preflight": {{method: http.MethodOptions, path: "/hooks/page-form",
+			header: map[string]string{"Origin": "https://www.example.com", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}}},
+		"browser preflight from another origin": {{method: http.MethodOptions, path: "/hooks/page-form",
+			header: map[string]string{"Origin": "https://www.example.com.evil.com", "Access-Control-Request-Method": "POST"}}},
 		"dry run without admin token": {{method: http.MethodPost, path: "/hooks/contact-form", query: "dry_run=1", body: form,
 			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": "d-10"}}},
 	}

@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/gin-gonic/gin"
+
+	"github.com/leadhook/leadhook/deskera"
+)
+
+// chromium finds Debian's chromium (or another Chrome). Missing, the
+// browser test is skipped with a message, except under CI, where .ci/run
+// installs it and its absence is a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("browser test: chromium not found, and CI requires it (.ci/run installs it: apt-get install chromium)")
+	}
+	t.Skip("browser test: chromium not found (apt-get install -y chromium); the real-browser check of examples/static-site did not run")
+	return ""
+}
+
+// turnstileStub stands in for Cloudflare's widget script: it adds the
+// hidden cf-turnstile-response input the real widget adds once solved,
+// with a token the fake siteverify accepts.
+const turnstileStub = `for (const d of document.querySelectorAll('.cf-turnstile')) {
+  const i = document.createElement('input'); i.type = 'hidden'; i.name = 'cf-turnstile-response'; i.value = 'pass'; d.appendChild(i);
+}`
+
+// startBrowserRig runs the fake siteverify, leadhook serve on the sandbox
+// with rules.example.yaml (its contact-form source allowing the site's
+// origin and checking Turnstile against the fake), and a static host with
+// examples/static-site/index.html pointed at that leadhook. It returns
+// leadhook's base URL, the site's allowed origin and another origin of
+// the same host (localhost instead of 127.0.0.1).
+func startBrowserRig(t *testing.T) (base, allowed, other string) {
+	t.Helper()
+	siteverify := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		if r.PostForm.Get("secret") == "test-turnstile-secret" && r.PostForm.Get("response") == "pass" {
+			_, _ = w.Write([]byte(`{"success":true,"error-codes":[]}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"success":false,"error-codes":["invalid-input-response"]}`))
+	}))
+	t.Cleanup(siteverify.Close)
+
+	var page []byte
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/", "/index.html":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write(page)
+		case "/turnstile-stub.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			_, _ = w.Write([]byte(turnstileStub))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(site.Close)
+	allowed = site.URL
+	other = strings.Replace(site.URL, "127.0.0.1", "localhost", 1)
+
+	example := mustReplace(t, readFile(t, "../../rules.example.yaml"),
+		"allowed_origins: ['http://localhost:8000', 'http://127.0.0.1:8000']", "allowed_origins: ['"+allowed+"']",
+		"      # captcha: {provider: turnstile, secret: <from an env var>}   # see examples/static-site",
+		"      captcha: {provider: turnstile, secret: test-turnstile-secret, verify_url: '"+siteverify.URL+"/siteverify'}")
+	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rulesFile, []byte(example), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base = serveRules(t, rulesFile)
+	page = []byte(mustReplace(t, readFile(t, "../../examples/static-site/index.html"),
+		"http://localhost:8080", base,
+		"https://challenges.cloudflare.com/turnstile/v0/api.js", "/turnstile-stub.js"))
+	return base, allowed, other
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// mustReplace replaces each old with its new, failing when old is not
+// there (the example changed under the test).
+func mustReplace(t *testing.T, s string, pairs ...string) string {
+	t.Helper()
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if !strings.Contains(s, pairs[i]) {
+			t.Fatalf("the example no longer has %q", pairs[i])
+		}
+		s = strings.ReplaceAll(s, pairs[i], pairs[i+1])
+	}
+	return s
+}
+
+// serveRules runs `leadhook serve` on the sandbox with rulesFile.
+func serveRules(t *testing.T, rulesFile string) string {
+	t.Helper()
+	gin.SetMode(gin.ReleaseMode)
+	env, out, errw := testEnv(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--rules", rulesFile}, env) }()
+	t.Cleanup(func() { cancel(); <-done })
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if addr := listenAddr(out.String()); addr != "" {
+			return "http://" + addr
+		}
+		select {
+		case code := <-done:
+			done <- code
+			t.Fatalf("serve exited %d: %s %s", code, errw.String(), out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve did not start: %s", out.String())
+	return ""
+}
+
+// sandboxContacts lists the sandbox Deskera's contacts.
+func sandboxContacts(t *testing.T, base string) []deskera.Contact {
+	t.Helper()
+	code, body := get(t, base+"/sandbox/v1/crm/contacts?limit=100", map[string]string{"x-access-token": "test-token"})
+	if code != http.StatusOK {
+		t.Fatalf("sandbox contacts: %d %s", code, body)
+	}
+	var list deskera.ContactList
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	return list.Data
+}
+
+// spentAMinute sets the render time of the page's forms a minute back:
+// the visitor read the page before sending (min_submit_time passes).
+var spentAMinute = chromedp.Evaluate[chromedp.Void](`for (const f of document.querySelectorAll('input[name=_rendered_at]')) f.value = String(Date.now() - 60000)`)
+
+// fillContact opens the page at origin and fills the plain form.
+func fillContact(origin, email string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(origin+"/"),
+		chromedp.WaitReady(chromedp.CSS(`#contact input[name="cf-turnstile-response"]`)),
+		chromedp.SendKeys(chromedp.ID("name"), "Jane Doe"),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("company"), "Acme"),
+		chromedp.SendKeys(chromedp.ID("budget"), "15000"),
+		spentAMinute,
+	)
+}
+
+// submitForm sends the plain form and reads where the browser landed and
+// the title of the page there.
+func submitForm(ctx context.Context) (landed, title string, err error) {
+	// RunResponse waits for the navigation the click starts: a query
+	// started while the old document is being replaced can hang, which a
+	// loaded machine made happen.
+	if _, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("send"))); err != nil {
+		return "", "", err
+	}
+	if err = chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("title"))); err != nil {
+		return "", "", err
+	}
+	if landed, err = chromedp.Run(ctx, chromedp.Location()); err != nil {
+		return "", "", err
+	}
+	title, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID("title")))
+	return landed, title, err
+}
+
+// sendFetch fills and sends the fetch variant at origin and returns what
+// the page showed.
+func sendFetch(ctx context.Context, origin, email string) (string, error) {
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(origin+"/"),
+		chromedp.WaitReady(chromedp.CSS(`#contact-fetch input[name="cf-turnstile-response"]`)),
+		chromedp.SendKeys(chromedp.ID("fetch-email"), email),
+		chromedp.SendKeys(chromedp.ID("fetch-name"), "Sam Fetch"),
+		spentAMinute,
+		chromedp.Click(chromedp.ID("fetch-send")),
+	)
+	if err != nil {
+		return "", err
+	}
+	return chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById('fetch-result').textContent`))
+}
+
+// TestStaticSiteInChromium drives a real headless Chromium through
+// examples/static-site against leadhook on the sandbox.
+func TestStaticSiteInChromium(t *testing.T) {
+	exe := chromium(t)
+	base, allowed, other := startBrowserRig(t)
+
+	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	if err := chromedp.Do(bctx); err != nil { // starts the browser, without a deadline
+		t.Fatalf("starting chromium: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+
+	t.Run("form post lands on the thank-you page and the contact has its label", func(t *testing.T) {
+		if err := chromedp.Do(ctx, fillContact(allowed, "jane@acme.io")); err != nil {
+			t.Fatal(err)
+		}
+		landed, title, err := submitForm(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if title != "Thank you" || !strings.HasPrefix(landed, base+"/hooks/contact-form") {
+			t.Fatalf("landed on %q titled %q", landed, title)
+		}
+		cs := sandboxContacts(t, base)
+		if len(cs) != 1 || cs[0].Email != "jane@acme.io" || cs[0].Label == nil || cs[0].Label.Name != "Hot lead" {
+			t.Fatalf("sandbox contacts %+v, want jane@acme.io labelled Hot lead", cs)
+		}
+	})
+	t.Run("honeypot filled: thank-you page, nothing created", func(t *testing.T) {
+		err := chromedp.Do(ctx, fillContact(allowed, "bot@acme.io"),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('#contact input[name=_gotcha]').value = 'https://spam.example'`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, title, err := submitForm(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if title != "Thank you" {
+			t.Fatalf("honeypot answer titled %q, want the thank-you page", title)
+		}
+		if n := len(sandboxContacts(t, base)); n != 1 {
+			t.Fatalf("%d contacts after the honeypot, want 1", n)
+		}
+	})
+	t.Run("fetch from an allowed origin gets JSON", func(t *testing.T) {
+		result, err := sendFetch(ctx, allowed, "sam@fetch.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(result, "Thank you! {") || !strings.Contains(result, `"outcome":"ok"`) {
+			t.Fatalf("page showed %q, want the JSON answer", result)
+		}
+		if n := len(sandboxContacts(t, base)); n != 2 {
+			t.Fatalf("%d contacts after the fetch, want 2", n)
+		}
+	})
+	t.Run("fetch from another origin is blocked by the browser's CORS check", func(t *testing.T) {
+		result, err := sendFetch(ctx, other, "eve@other.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("the page on %s showed %q", other, result)
+		if !strings.HasPrefix(result, "blocked: ") {
+			t.Fatalf("page showed %q, want the browser to block the request", result)
+		}
+		if n := len(sandboxContacts(t, base)); n != 2 {
+			t.Fatalf("%d contacts after the foreign fetch, want 2", n)
+		}
+	})
+	t.Run("a captcha token siteverify refuses creates nothing", func(t *testing.T) {
+		err := chromedp.Do(ctx, fillContact(allowed, "forged@acme.io"),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('#contact input[name="cf-turnstile-response"]').value = 'forged'`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, title, err := submitForm(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if title != "Not sent" {
+			t.Fatalf("refused captcha answer titled %q, want the error page", title)
+		}
+		if n := len(sandboxContacts(t, base)); n != 2 {
+			t.Fatalf("%d contacts after the refused captcha, want 2", n)
+		}
+	})
+	_, metrics := get(t, base+"/metrics", nil)
+	for _, want := range []string{
+		`leadhook_browser_blocked_total{reason="honeypot",source="contact-form"} 1`,
+		`leadhook_browser_blocked_total{reason="captcha",source="contact-form"} 1`,
+		`leadhook_browser_blocked_total{reason="origin",source="contact-form"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
