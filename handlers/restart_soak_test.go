@@ -1,0 +1,407 @@
+package handlers_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/handlers/idempotency"
+	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
+	"github.com/leadhook/leadhook/internal/syncbuf"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// skipClock is the engines' clock in a soak: the wall clock plus the time
+// the sender skipped instead of waiting a Retry-After.
+type skipClock struct {
+	mu      sync.Mutex
+	skipped time.Duration
+}
+
+func (c *skipClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skipped)
+}
+
+// Advance moves the clock d forward.
+func (c *skipClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.skipped += d
+	c.mu.Unlock()
+}
+
+// replicaPool is a fixed number of replica slots whose replicas restart:
+// a restart starts a new replica (new Deskera client, engine and memory,
+// from newOpts: the same Redis) in the slot, then stops the old one
+// gracefully (in-flight requests finish; later ones are refused).
+type replicaPool struct {
+	newOpts func() replicaOptions
+	every   int // every-th failure restarts the replica that answered it
+	max     int // restarts at most
+
+	mu       sync.Mutex
+	slots    []*replicaSetup
+	seq      []int // start number of each slot's replica (1-based)
+	all      []*replicaSetup
+	failures int
+	restarts int
+	errs     []error
+}
+
+func newReplicaPool(t *testing.T, n, every, max int, newOpts func() replicaOptions) *replicaPool {
+	t.Helper()
+	p := &replicaPool{newOpts: newOpts, every: every, max: max}
+	t.Cleanup(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, r := range p.all {
+			r.srv.Close()
+		}
+	})
+	for range n {
+		r, err := startReplica(newOpts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.mu.Lock()
+		p.all = append(p.all, r)
+		p.slots, p.seq = append(p.slots, r), append(p.seq, len(p.all))
+		p.mu.Unlock()
+	}
+	return p
+}
+
+// target is attempt n's replica and its start number.
+func (p *replicaPool) target(n int) (string, int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := n % len(p.slots)
+	return p.slots[i].srv.URL, p.seq[i]
+}
+
+// starts is how many replicas have started.
+func (p *replicaPool) starts() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.all)
+}
+
+// maybeRestart counts a failure answered by attempt n's replica and
+// restarts that replica on every every-th one; it reports whether it did.
+func (p *replicaPool) maybeRestart(n int) bool {
+	p.mu.Lock()
+	p.failures++
+	if p.failures%p.every != 0 || p.restarts == p.max {
+		p.mu.Unlock()
+		return false
+	}
+	p.restarts++
+	p.mu.Unlock()
+	r, err := startReplica(p.newOpts())
+	p.mu.Lock()
+	if err != nil {
+		p.errs = append(p.errs, err)
+		p.mu.Unlock()
+		return false
+	}
+	i := n % len(p.slots)
+	old := p.slots[i]
+	p.all = append(p.all, r)
+	p.slots[i], p.seq[i] = r, len(p.all)
+	p.mu.Unlock()
+	old.srv.Close()
+	return true
+}
+
+func (p *replicaPool) replicas() []*replicaSetup {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.all)
+}
+
+// ownerAudit sits in front of the fake and sorts every PATCH that sets
+// owner_id (single or bulk) by what it did to each contact it names:
+// changed the owner, found it already right (a redundant PATCH), or was
+// not applied (an injected fault).
+type ownerAudit struct {
+	fake *deskeratest.Fake
+
+	mu                           sync.Mutex
+	sent, changed, redundant, na int
+	changes                      map[deskera.ID]int // owner changes per contact
+}
+
+func (a *ownerAudit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op := deskeraOp(r.Method, r.URL.Path)
+	if op != "contacts.update" && op != "contacts.bulk_update" {
+		a.fake.ServeHTTP(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var req struct {
+		IDs     []deskera.ID `json:"ids"`
+		OwnerID deskera.ID   `json:"owner_id"`
+	}
+	if json.Unmarshal(body, &req) != nil || req.OwnerID == 0 {
+		a.fake.ServeHTTP(w, r)
+		return
+	}
+	if op == "contacts.update" {
+		id, _ := strconv.ParseInt(r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:], 10, 64)
+		req.IDs = []deskera.ID{deskera.ID(id)}
+	}
+	before := make([]deskera.ID, len(req.IDs))
+	for i, id := range req.IDs {
+		c, _ := a.fake.Contact(id)
+		before[i] = c.OwnerID
+	}
+	defer func() { // the fake may abort the handler to drop the connection
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.sent++
+		for i, id := range req.IDs {
+			c, _ := a.fake.Contact(id)
+			switch {
+			case before[i] == req.OwnerID:
+				a.redundant++
+			case c.OwnerID == req.OwnerID:
+				a.changed++
+				a.changes[id]++
+			default:
+				a.na++
+			}
+		}
+	}()
+	a.fake.ServeHTTP(w, r)
+}
+
+// soakFaults: 30% of creates fail, half of them applied first (answered
+// 429 or 503, or the connection dropped); 15% of every other call fails
+// without being applied.
+var soakFaults = []deskeratest.FaultMix{
+	{Ops: []string{"contacts.create"}, Rate: 0.30, RetryAfter: 20 * time.Millisecond, Kinds: []deskeratest.FaultKind{
+		deskeratest.FaultApplyThen429, deskeratest.FaultApplyThen503, deskeratest.FaultApplyThenDrop,
+		deskeratest.FaultRateLimit, deskeratest.FaultStatus, deskeratest.FaultDrop}},
+	{Rate: 0.15, RetryAfter: 20 * time.Millisecond, Kinds: []deskeratest.FaultKind{
+		deskeratest.FaultRateLimit, deskeratest.FaultStatus, deskeratest.FaultDrop}},
+}
+
+// TestSoakReplicasRestartsFaults is issue 14's soak: distinct leads plus
+// 20% repeats (half redeliveries of one delivery, half new deliveries of
+// the same lead) go to two replicas sharing one Redis (idempotency store,
+// per-contact lock and settle window), which restart between a failed
+// attempt and its retry, against a fake Deskera injecting soakFaults;
+// then a fifth of the leads come back bigger (owner and label changes).
+// The sender retries 5xx/408/429 and connection errors, at most 40 times,
+// skipping each Retry-After on the engines' clock. Exactly one contact
+// per lead, each with the label and owner its rules give; no PATCH for
+// repeats; one owner PATCH applied per real owner change; every delivery
+// acted exactly once.
+func TestSoakReplicasRestartsFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak skipped in -short mode")
+	}
+	start := time.Now()
+	redisSrv := redistest.Start(t)
+	fake := deskeratest.New(deskeratest.WithToken(soakDeskeraToken))
+	if err := fake.InjectFaults(*soakSeed, soakFaults...); err != nil {
+		t.Fatal(err)
+	}
+	audit := &ownerAudit{fake: fake, changes: map[deskera.ID]int{}}
+	deskeraSrv := httptest.NewServer(audit)
+	t.Cleanup(deskeraSrv.Close)
+
+	clock := &skipClock{}
+	logs := &syncbuf.Buffer{}
+	newOpts := func() replicaOptions {
+		rc := redisSrv.Client()
+		st, err := idempotency.NewRedis(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := idempotency.NewContactState(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return replicaOptions{deskeraURL: deskeraSrv.URL, store: st, logs: logs, rules: "testdata/soak-rules.yaml",
+			// No latency faults: a timeout is only the loaded machine.
+			timeout: 5 * time.Second,
+			engine: []rules.EngineOption{rules.WithContactCoordinator(cs), rules.WithClock(clock.Now),
+				rules.WithSettleWindow(2 * time.Second)}}
+	}
+	pool := newReplicaPool(t, 2, 25, 24, newOpts)
+	s := &sender{t: t, pool: pool, clock: clock, attempts: 40,
+		client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+
+	set, err := rules.LoadFile("testdata/soak-rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(*soakSeed, 14))
+	leads := makeLeads(*soakLeads, rng)
+	for i := range leads {
+		leads[i].budget = []int{500, 5000, 15000}[rng.IntN(3)]
+		leads[i].size = []int{0, 100, 800}[rng.IntN(3)]
+	}
+	// Phase 1: every lead once, 10% new deliveries of a lead, 10%
+	// redeliveries.
+	want := map[string]expected{}
+	for _, l := range leads {
+		want[l.email] = expectOf(set, l, nil)
+		if again := expectOf(set, l, contactOf(l, want[l.email])); again != want[l.email] {
+			t.Fatalf("the rules change lead %d on a repeat: %+v then %+v", l.n, want[l.email], again)
+		}
+	}
+	s.sendAll(withRepeats(leads, 0.10, "again", rng), 0.10, *soakWorkers, rng)
+	phase1 := fake.Counts()
+	audit.mu.Lock()
+	phase1Owner := audit.sent
+	audit.mu.Unlock()
+
+	// Phase 2: a fifth of the leads come back with a bigger company (to
+	// the enterprise pool: an owner change unless the pools pick the same
+	// rep) and budget, with repeats again.
+	var upgrades []lead
+	realChanges := 0
+	for i, l := range leads {
+		if i%5 != 1 {
+			continue
+		}
+		before := want[l.email]
+		l.size, l.budget, l.id = 900, 15000, fmt.Sprintf("soak-up-%05d", i)
+		want[l.email] = expectOf(set, l, contactOf(l, before))
+		if want[l.email].owner != before.owner {
+			realChanges++
+		}
+		upgrades = append(upgrades, l)
+	}
+	s.sendAll(withRepeats(upgrades, 0.10, "up-again", rng), 0.10, *soakWorkers, rng)
+
+	cs := fake.Contacts()
+	checkContacts(t, cs, want, labelIDs(fake.Labels()))
+	checkAnswers(t, s.answers, cs, leads)
+	lost := checkActedOnce(t, pool.replicas(), s.answers)
+	checkNoLeaks(t, logs.String(), s.answers)
+	if n := phase1["contacts.update"] + phase1["contacts.bulk_update"]; n != 0 || phase1Owner != 0 {
+		t.Errorf("phase 1 (new leads and their repeats) sent %d PATCHes (%d with owner_id), want 0", n, phase1Owner)
+	}
+	audit.mu.Lock()
+	defer audit.mu.Unlock()
+	if audit.changed != realChanges || audit.redundant != 0 {
+		t.Errorf("owner PATCHes applied: %d changed an owner, %d found it already right; want %d real owner changes, 0 redundant",
+			audit.changed, audit.redundant, realChanges)
+	}
+	for id, n := range audit.changes {
+		if n > 1 {
+			t.Errorf("contact %d changed owner %d times, want at most once", id, n)
+		}
+	}
+	pool.mu.Lock()
+	restarts, restartErrs := pool.restarts, pool.errs
+	pool.mu.Unlock()
+	if len(restartErrs) > 0 {
+		t.Errorf("restarts failed: %v", restartErrs)
+	}
+	if restarts == 0 || s.stats.crossed == 0 {
+		t.Errorf("%d restarts, %d retries reached a restarted replica; the soak must restart between retries", restarts, s.stats.crossed)
+	}
+	t.Logf("soak: %d leads, %d deliveries (%d first-time 2xx, %d answers lost to a restart and replayed); %d contacts, %d duplicates; owner PATCHes %d applied = %d real owner changes (%d sent, %d not applied under faults, %d redundant); "+
+		"sender %d attempts (%d retries, %d connection errors, %d retries to a replica restarted since); %d restarts; %v skipped on the clock; deskera calls %v; faults injected %v (%d); wall %v",
+		len(leads), distinctDeliveries(s.answers), freshOK(s.answers), lost, len(cs), len(cs)-len(distinctEmails(cs)), audit.changed, realChanges,
+		audit.sent, audit.na, audit.redundant, s.stats.attempts, s.stats.retries, s.stats.connErrors, s.stats.crossed, restarts,
+		clock.skipped, fake.Counts(), fake.Injected(), sum(fake.Injected()), time.Since(start).Round(time.Millisecond))
+}
+
+// withRepeats appends, for a share frac of leads picked at random, a new
+// delivery (a new id, tagged tag; a new submission of the form) of the
+// same lead.
+func withRepeats(leads []lead, frac float64, tag string, rng *rand.Rand) []lead {
+	out := slices.Clone(leads)
+	for k := range int(float64(len(leads)) * frac) {
+		l := leads[rng.IntN(len(leads))]
+		l.id, l.resubmitted = fmt.Sprintf("soak-%s-%05d-%d", tag, l.n, k), true
+		out = append(out, l)
+	}
+	return out
+}
+
+// contactOf is l's contact as the rules see it with label and owner e.
+func contactOf(l lead, e expected) *rules.Contact {
+	return &rules.Contact{ID: int64(l.n + 1), Name: l.name, Email: l.email, Label: e.label, OwnerID: e.owner}
+}
+
+// checkActedOnce: every delivery acted exactly once: the replicas' ok
+// events (summed over every replica that ran) equal the deliveries, and
+// no delivery got two first-time 2xx. A first-time answer may be lost (a
+// restart closes a keep-alive connection whose request it then serves):
+// the sender's retry gets the replay. It returns how many were lost.
+func checkActedOnce(t *testing.T, reps []*replicaSetup, answers []answer) (lost int) {
+	t.Helper()
+	fresh := map[string]int{}
+	for _, a := range answers {
+		if a.status == http.StatusOK && !a.replayed {
+			fresh[a.id]++
+		}
+	}
+	for id, n := range fresh {
+		if n != 1 {
+			t.Errorf("delivery %s acted %d times", id, n)
+		}
+	}
+	var ok float64
+	for _, r := range reps {
+		ok += counterSum(t, r.metrics, "leadhook_events_total", map[string]string{"outcome": "ok"})
+	}
+	if n := distinctDeliveries(answers); int(ok) != n {
+		t.Errorf("events_total{outcome=ok} over %d replicas = %v, want one per delivery: %d", len(reps), ok, n)
+	}
+	return distinctDeliveries(answers) - len(fresh)
+}
+
+func distinctDeliveries(answers []answer) int {
+	ids := map[string]bool{}
+	for _, a := range answers {
+		ids[a.id] = true
+	}
+	return len(ids)
+}
+
+func freshOK(answers []answer) int {
+	n := 0
+	for _, a := range answers {
+		if a.status == http.StatusOK && !a.replayed {
+			n++
+		}
+	}
+	return n
+}
+
+func distinctEmails(cs []deskera.Contact) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range cs {
+		out[strings.ToLower(c.Email)] = true
+	}
+	return out
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
