@@ -46,7 +46,7 @@ type lead struct {
 	// new submission of the same lead is a new delivery (the form's
 	// delivery id is a hash of its signed body).
 	resubmitted bool
-	svix   bool   // sent to the Standard Webhooks source instead of the form
+	svix        bool // sent to the Standard Webhooks source instead of the form
 }
 
 func makeLeads(n int, rng *rand.Rand) []lead {
