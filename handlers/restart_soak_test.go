@@ -189,36 +189,56 @@ func (a *ownerAudit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.fake.ServeHTTP(w, r)
 }
 
-// soakFaults: 30% of creates fail, half of them applied first (answered
-// 429 or 503, or the connection dropped); 15% of every other call fails
-// without being applied.
-var soakFaults = []deskeratest.FaultMix{
-	{Ops: []string{"contacts.create"}, Rate: 0.30, RetryAfter: 20 * time.Millisecond, Kinds: []deskeratest.FaultKind{
-		deskeratest.FaultApplyThen429, deskeratest.FaultApplyThen503, deskeratest.FaultApplyThenDrop,
-		deskeratest.FaultRateLimit, deskeratest.FaultStatus, deskeratest.FaultDrop}},
-	{Rate: 0.15, RetryAfter: 20 * time.Millisecond, Kinds: []deskeratest.FaultKind{
-		deskeratest.FaultRateLimit, deskeratest.FaultStatus, deskeratest.FaultDrop}},
-}
+// Fault mixes of the soak. Creates: 30% fail, half of them applied first
+// (answered 429 or 503, or the connection dropped). Every other call: 15%
+// fail without being applied, or (the second reading: Deskera commits a
+// PATCH and loses its answer as it does a create) applied first too.
+var (
+	createFaults = deskeratest.FaultMix{Ops: []string{"contacts.create"}, Rate: 0.30, RetryAfter: 20 * time.Millisecond,
+		Kinds: []deskeratest.FaultKind{deskeratest.FaultApplyThen429, deskeratest.FaultApplyThen503, deskeratest.FaultApplyThenDrop,
+			deskeratest.FaultRateLimit, deskeratest.FaultStatus, deskeratest.FaultDrop}}
+	otherFaults = deskeratest.FaultMix{Rate: 0.15, RetryAfter: 20 * time.Millisecond,
+		Kinds: []deskeratest.FaultKind{deskeratest.FaultRateLimit, deskeratest.FaultStatus, deskeratest.FaultDrop}}
+	patchApplyFaults = deskeratest.FaultMix{Ops: []string{"contacts.update", "contacts.bulk_update"}, Rate: 0.15, RetryAfter: 20 * time.Millisecond,
+		Kinds: []deskeratest.FaultKind{deskeratest.FaultApplyThen429, deskeratest.FaultApplyThen503, deskeratest.FaultApplyThenDrop,
+			deskeratest.FaultRateLimit, deskeratest.FaultStatus, deskeratest.FaultDrop}}
+)
 
-// TestSoakReplicasRestartsFaults is issue 14's soak: distinct leads plus
-// 20% repeats (half redeliveries of one delivery, half new deliveries of
-// the same lead) go to two replicas sharing one Redis (idempotency store,
-// per-contact lock and settle window), which restart between a failed
-// attempt and its retry, against a fake Deskera injecting soakFaults;
-// then a fifth of the leads come back bigger (owner and label changes).
-// The sender retries 5xx/408/429 and connection errors, at most 40 times,
-// skipping each Retry-After on the engines' clock. Exactly one contact
-// per lead, each with the label and owner its rules give; no PATCH for
-// repeats; one owner PATCH applied per real owner change; every delivery
-// acted exactly once.
+// TestSoakReplicasRestartsFaults is issue 14's soak: distinct leads
+// (-soak.leads, default 1,000, the same with -race: about 10 s of CPU)
+// plus 20% repeats (half redeliveries, half new submissions of the same
+// lead) go to two replicas sharing one Redis (idempotency store,
+// per-contact lock and settle window, wired as leadhook serve does),
+// which restart between a failed attempt and its retry, against a fake
+// Deskera injecting faults; then a fifth of the leads come back bigger
+// (owner and label changes). The sender retries 5xx/408/429 and
+// connection errors, at most 40 times, skipping each Retry-After on the
+// engines' clock. Exactly one contact per lead, each with the label and
+// owner its rules give; no PATCH at all for new leads and repeats; one
+// applied owner PATCH per real owner change; every delivery acted once.
+// A PATCH applied and then answered 429/503 or dropped is retried by the
+// client: that case allows one redundant PATCH per such fault, no more.
 func TestSoakReplicasRestartsFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak skipped in -short mode")
 	}
+	tests := []struct {
+		name   string
+		faults []deskeratest.FaultMix
+	}{
+		{"CreatesAppliedThenFailed", []deskeratest.FaultMix{createFaults, otherFaults}},
+		{"PatchesAppliedThenFailedToo", []deskeratest.FaultMix{createFaults, patchApplyFaults, otherFaults}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { runRestartSoak(t, tc.faults) })
+	}
+}
+
+func runRestartSoak(t *testing.T, faults []deskeratest.FaultMix) {
 	start := time.Now()
 	redisSrv := redistest.Start(t)
 	fake := deskeratest.New(deskeratest.WithToken(soakDeskeraToken))
-	if err := fake.InjectFaults(*soakSeed, soakFaults...); err != nil {
+	if err := fake.InjectFaults(*soakSeed, faults...); err != nil {
 		t.Fatal(err)
 	}
 	audit := &ownerAudit{fake: fake, changes: map[deskera.ID]int{}}
@@ -301,9 +321,15 @@ func TestSoakReplicasRestartsFaults(t *testing.T) {
 	}
 	audit.mu.Lock()
 	defer audit.mu.Unlock()
-	if audit.changed != realChanges || audit.redundant != 0 {
-		t.Errorf("owner PATCHes applied: %d changed an owner, %d found it already right; want %d real owner changes, 0 redundant",
-			audit.changed, audit.redundant, realChanges)
+	lostPatches := 0 // PATCHes applied whose answer was lost: the client retries them
+	for k, n := range fake.Injected() {
+		if strings.HasPrefix(k, "contacts.update apply-then-") || strings.HasPrefix(k, "contacts.bulk_update apply-then-") {
+			lostPatches += n
+		}
+	}
+	if audit.changed != realChanges || audit.redundant > lostPatches {
+		t.Errorf("owner PATCHes applied: %d changed an owner, %d found it already right; want %d real owner changes, at most %d redundant (PATCHes applied and answered with a fault)",
+			audit.changed, audit.redundant, realChanges, lostPatches)
 	}
 	for id, n := range audit.changes {
 		if n > 1 {
@@ -319,10 +345,10 @@ func TestSoakReplicasRestartsFaults(t *testing.T) {
 	if restarts == 0 || s.stats.crossed == 0 {
 		t.Errorf("%d restarts, %d retries reached a restarted replica; the soak must restart between retries", restarts, s.stats.crossed)
 	}
-	t.Logf("soak: %d leads, %d deliveries (%d first-time 2xx, %d answers lost to a restart and replayed); %d contacts, %d duplicates; owner PATCHes %d applied = %d real owner changes (%d sent, %d not applied under faults, %d redundant); "+
+	t.Logf("soak: %d leads, %d deliveries (%d first-time 2xx, %d answers lost to a restart and replayed); %d contacts, %d duplicates; owner PATCHes %d applied = %d real owner changes (%d sent, %d not applied under faults, %d redundant after %d PATCHes applied and answered with a fault); "+
 		"sender %d attempts (%d retries, %d connection errors, %d retries to a replica restarted since); %d restarts; %v skipped on the clock; deskera calls %v; faults injected %v (%d); wall %v",
 		len(leads), distinctDeliveries(s.answers), freshOK(s.answers), lost, len(cs), len(cs)-len(distinctEmails(cs)), audit.changed, realChanges,
-		audit.sent, audit.na, audit.redundant, s.stats.attempts, s.stats.retries, s.stats.connErrors, s.stats.crossed, restarts,
+		audit.sent, audit.na, audit.redundant, lostPatches, s.stats.attempts, s.stats.retries, s.stats.connErrors, s.stats.crossed, restarts,
 		clock.skipped, fake.Counts(), fake.Injected(), sum(fake.Injected()), time.Since(start).Round(time.Millisecond))
 }
 
