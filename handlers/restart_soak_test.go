@@ -290,7 +290,7 @@ func runRestartSoak(t *testing.T, faults []deskeratest.FaultMix, n int) {
 			t.Fatalf("the rules change lead %d on a repeat: %+v then %+v", l.n, want[l.email], again)
 		}
 	}
-	s.sendAll(withRepeats(leads, 0.10, "again", rng), 0.10, *soakWorkers, rng)
+	s.sendQueue(withRepeats(withDuplicates(leads, 0.10, rng), len(leads)/10, "again", rng), *soakWorkers)
 	phase1 := fake.Counts()
 	audit.mu.Lock()
 	phase1Owner := audit.sent
@@ -313,7 +313,7 @@ func runRestartSoak(t *testing.T, faults []deskeratest.FaultMix, n int) {
 		}
 		upgrades = append(upgrades, l)
 	}
-	s.sendAll(withRepeats(upgrades, 0.10, "up-again", rng), 0.10, *soakWorkers, rng)
+	s.sendQueue(withRepeats(withDuplicates(upgrades, 0.10, rng), len(upgrades)/10, "up-again", rng), *soakWorkers)
 
 	cs := fake.Contacts()
 	checkContacts(t, cs, want, labelIDs(fake.Labels()))
@@ -356,15 +356,22 @@ func runRestartSoak(t *testing.T, faults []deskeratest.FaultMix, n int) {
 		clock.skipped, fake.Counts(), fake.Injected(), sum(fake.Injected()), time.Since(start).Round(time.Millisecond))
 }
 
-// withRepeats appends, for a share frac of leads picked at random, a new
-// delivery (a new id, tagged tag; a new submission of the form) of the
-// same lead.
-func withRepeats(leads []lead, frac float64, tag string, rng *rand.Rand) []lead {
-	out := slices.Clone(leads)
-	for k := range int(float64(len(leads)) * frac) {
-		l := leads[rng.IntN(len(leads))]
-		l.id, l.resubmitted = fmt.Sprintf("soak-%s-%05d-%d", tag, l.n, k), true
+// withRepeats inserts, after n of the queue's deliveries picked at
+// random, a new delivery of the same lead (a new id, tagged tag;
+// a new submission of the form): the two are sent at once, to the two
+// replicas.
+func withRepeats(queue []lead, n int, tag string, rng *rand.Rand) []lead {
+	again := map[int]bool{}
+	for len(again) < min(n, len(queue)) {
+		again[rng.IntN(len(queue))] = true
+	}
+	out := make([]lead, 0, len(queue)+len(again))
+	for i, l := range queue {
 		out = append(out, l)
+		if again[i] {
+			l.id, l.resubmitted = fmt.Sprintf("soak-%s-%05d-%d", tag, l.n, i), true
+			out = append(out, l)
+		}
 	}
 	return out
 }

@@ -124,9 +124,6 @@ type sender struct {
 	clock *skipClock
 	// attempts bounds the attempts per delivery (default 200).
 	attempts int
-	// feed, when set, runs on the test's goroutine before sendAll queues
-	// the i-th delivery (restarts replicas, say).
-	feed func(i int)
 
 	mu      sync.Mutex
 	answers []answer
@@ -235,12 +232,24 @@ func (s *sender) post(l lead, base string) (answer, error) {
 // sendAll delivers every lead plus dupFrac duplicates, shuffled, with
 // workers concurrent senders.
 func (s *sender) sendAll(leads []lead, dupFrac float64, workers int, rng *rand.Rand) {
+	s.sendQueue(withDuplicates(leads, dupFrac, rng), workers)
+}
+
+// withDuplicates is every lead plus dupFrac redeliveries of random ones,
+// shuffled.
+func withDuplicates(leads []lead, dupFrac float64, rng *rand.Rand) []lead {
 	queue := make([]lead, 0, len(leads)*2)
 	queue = append(queue, leads...)
 	for range int(float64(len(leads)) * dupFrac) {
 		queue = append(queue, leads[rng.IntN(len(leads))])
 	}
 	rng.Shuffle(len(queue), func(i, j int) { queue[i], queue[j] = queue[j], queue[i] })
+	return queue
+}
+
+// sendQueue delivers queue in order with workers concurrent senders; the
+// i-th delivery's first attempt goes to replica i (mod replicas).
+func (s *sender) sendQueue(queue []lead, workers int) {
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -251,9 +260,6 @@ func (s *sender) sendAll(leads []lead, dupFrac float64, workers int, rng *rand.R
 		})
 	}
 	for i := range queue {
-		if s.feed != nil {
-			s.feed(i)
-		}
 		work <- i
 	}
 	close(work)
