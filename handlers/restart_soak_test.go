@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,23 +25,112 @@ import (
 )
 
 // skipClock is the engines' clock in a soak: the wall clock plus the time
-// the sender skipped instead of waiting a Retry-After.
+// the sender skipped instead of waiting a Retry-After. Work scheduled at a
+// time (At) is done before anyone reads a time at or after it.
 type skipClock struct {
 	mu      sync.Mutex
 	skipped time.Duration
+	due     []scheduled
+}
+
+type scheduled struct {
+	at time.Time
+	fn func()
 }
 
 func (c *skipClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.skipped)
+	return c.fire()
 }
 
 // Advance moves the clock d forward.
 func (c *skipClock) Advance(d time.Duration) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.skipped += d
-	c.mu.Unlock()
+	c.fire()
+}
+
+// At schedules fn at time at.
+func (c *skipClock) At(at time.Time, fn func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.due = append(c.due, scheduled{at, fn})
+}
+
+// Flush does every scheduled fn now, whatever its time.
+func (c *skipClock) Flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.due {
+		s.fn()
+	}
+	c.due = nil
+}
+
+// fire does what is due and returns the time; c.mu is held.
+func (c *skipClock) fire() time.Time {
+	now := time.Now().Add(c.skipped)
+	keep := c.due[:0]
+	for _, s := range c.due {
+		if s.at.After(now) {
+			keep = append(keep, s)
+		} else {
+			s.fn()
+		}
+	}
+	c.due = keep
+	return now
+}
+
+// lateCreates sits in front of next and, for a seeded share of creates,
+// drops the connection unanswered and has the fake apply the create after
+// = 1s later on the clock (less than the settle window): Deskera
+// committing a create after its answer was lost. A retry that searches
+// before then finds nothing: only the settle window, shared by every
+// replica and measured from the retry's search, keeps it from creating
+// the contact a second time.
+type lateCreates struct {
+	next  http.Handler
+	fake  *deskeratest.Fake
+	clock *skipClock
+	after time.Duration
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	rate     float64
+	sched    int
+	applied  int
+	rejected int // late applies the fake answered with an injected fault
+}
+
+func (l *lateCreates) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	late := deskeraOp(r.Method, r.URL.Path) == "contacts.create" && l.rng.Float64() < l.rate
+	if late {
+		l.sched++
+	}
+	l.mu.Unlock()
+	if !late {
+		l.next.ServeHTTP(w, r)
+		return
+	}
+	received := l.clock.Now()
+	body, _ := io.ReadAll(r.Body)
+	req := r.Clone(context.Background())
+	l.clock.At(received.Add(l.after), func() {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		resp, err := l.fake.Transport().RoundTrip(req)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if err == nil && resp.StatusCode == http.StatusOK {
+			l.applied++
+		} else {
+			l.rejected++ // the fake injected a fault: never applied
+		}
+	})
+	hangUp(w)
 }
 
 // replicaPool is a fixed number of replica slots whose replicas restart:
@@ -245,10 +335,12 @@ func runRestartSoak(t *testing.T, faults []deskeratest.FaultMix, n int) {
 		t.Fatal(err)
 	}
 	audit := &ownerAudit{fake: fake, changes: map[deskera.ID]int{}}
-	deskeraSrv := httptest.NewServer(audit)
+	clock := &skipClock{}
+	late := &lateCreates{next: audit, fake: fake, clock: clock, after: time.Second,
+		rng: rand.New(rand.NewPCG(*soakSeed, 5)), rate: 0.05}
+	deskeraSrv := httptest.NewServer(late)
 	t.Cleanup(deskeraSrv.Close)
 
-	clock := &skipClock{}
 	logs := &syncbuf.Buffer{}
 	newOpts := func() replicaOptions {
 		rc := redisSrv.Client()
@@ -315,6 +407,7 @@ func runRestartSoak(t *testing.T, faults []deskeratest.FaultMix, n int) {
 	}
 	s.sendQueue(withRepeats(withDuplicates(upgrades, 0.10, rng), len(upgrades)/10, "up-again", rng), *soakWorkers)
 
+	clock.Flush() // Deskera applies whatever it still holds
 	cs := fake.Contacts()
 	checkContacts(t, cs, want, labelIDs(fake.Labels()))
 	checkAnswers(t, s.answers, cs, leads)
@@ -346,13 +439,19 @@ func runRestartSoak(t *testing.T, faults []deskeratest.FaultMix, n int) {
 	if len(restartErrs) > 0 {
 		t.Errorf("restarts failed: %v", restartErrs)
 	}
+	late.mu.Lock()
+	lateSched, lateApplied := late.sched, late.applied
+	late.mu.Unlock()
+	if lateApplied == 0 {
+		t.Errorf("no create was applied late (%d scheduled)", lateSched)
+	}
 	if restarts == 0 || s.stats.crossed == 0 {
 		t.Errorf("%d restarts, %d retries reached a restarted replica; the soak must restart between retries", restarts, s.stats.crossed)
 	}
 	t.Logf("soak: %d leads, %d deliveries (%d first-time 2xx, %d answers lost to a restart and replayed); %d contacts, %d duplicates; owner PATCHes %d applied = %d real owner changes (%d sent, %d not applied under faults, %d redundant after %d PATCHes applied and answered with a fault); "+
-		"sender %d attempts (%d retries, %d connection errors, %d retries to a replica restarted since); %d restarts; %v skipped on the clock; deskera calls %v; faults injected %v (%d); wall %v",
+		"sender %d attempts (%d retries, %d connection errors, %d retries to a replica restarted since); %d restarts; %d creates dropped and applied 1s later (and %d dropped, then refused by a fault when due); %v skipped on the clock; deskera calls %v; faults injected %v (%d); wall %v",
 		len(leads), distinctDeliveries(s.answers), freshOK(s.answers), lost, len(cs), len(cs)-len(distinctEmails(cs)), audit.changed, realChanges,
-		audit.sent, audit.na, audit.redundant, lostPatches, s.stats.attempts, s.stats.retries, s.stats.connErrors, s.stats.crossed, restarts,
+		audit.sent, audit.na, audit.redundant, lostPatches, s.stats.attempts, s.stats.retries, s.stats.connErrors, s.stats.crossed, restarts, lateApplied, lateSched-lateApplied,
 		clock.skipped, fake.Counts(), fake.Injected(), sum(fake.Injected()), time.Since(start).Round(time.Millisecond))
 }
 
