@@ -45,6 +45,7 @@ const (
 	faultLateApply  // slower than the client's timeout, applied once it gave up
 	faultKinds      // number of kinds
 	clientTimeout   = 400 * time.Millisecond
+	clientAttempts  = 4 // the replicas' Deskera client tries a call at most this often
 	chaosRetryAfter = "0.02"
 )
 
@@ -234,7 +235,7 @@ func startReplica(o replicaOptions) (*replicaSetup, error) {
 	log := handlers.NewLogger(o.logs, slog.LevelDebug)
 	client, err := deskera.NewClient(
 		deskera.WithBaseURL(o.deskeraURL), deskera.WithAccessToken(soakDeskeraToken),
-		deskera.WithTimeout(cmp.Or(o.timeout, clientTimeout)), deskera.WithRetry(4, 3*time.Second),
+		deskera.WithTimeout(cmp.Or(o.timeout, clientTimeout)), deskera.WithRetry(clientAttempts, 3*time.Second),
 		deskera.WithBackoff(2*time.Millisecond, 20*time.Millisecond), deskera.WithRateLimit(0, 0),
 		deskera.WithLogger(log), deskera.WithObserver(r.metrics.ObserveDeskera),
 		// No keep-alive: net/http silently resends a GET whose reused
