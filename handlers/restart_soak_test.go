@@ -296,20 +296,21 @@ var (
 )
 
 // TestSoakReplicasRestartsFaults is issue 14's soak: distinct leads
-// (-soak.leads, default 1,000, the same with -race: about 12 s of CPU;
-// 30% of that for the second reading)
-// plus 20% repeats (half redeliveries, half new submissions of the same
-// lead) go to two replicas sharing one Redis (idempotency store,
-// per-contact lock and settle window, wired as leadhook serve does),
-// which restart between a failed attempt and its retry, against a fake
-// Deskera injecting faults; then a fifth of the leads come back bigger
-// (owner and label changes). The sender retries 5xx/408/429 and
+// (-soak.leads, default 1,000, the same with -race: about 12 s of CPU for
+// both cases, the second with 30% of the leads) plus 20% repeats (half
+// redeliveries, half new submissions sent together with the original)
+// go to two replicas sharing one Redis (idempotency store, per-contact
+// lock and settle window, wired as leadhook serve does), which restart
+// between a failed attempt and its retry, against a fake Deskera
+// injecting faults (creates applied then answered 429/503 or dropped, and
+// creates dropped and applied late); then a fifth of the leads come back
+// bigger (owner and label changes). The sender retries 5xx/408/429 and
 // connection errors, at most 40 times, skipping each Retry-After on the
 // engines' clock. Exactly one contact per lead, each with the label and
 // owner its rules give; no PATCH at all for new leads and repeats; one
 // applied owner PATCH per real owner change; every delivery acted once.
 // A PATCH applied and then answered 429/503 or dropped is retried by the
-// client: that case allows one redundant PATCH per such fault, no more.
+// client: that case allows the client's retries of each such PATCH.
 func TestSoakReplicasRestartsFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak skipped in -short mode")
