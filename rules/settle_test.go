@@ -33,6 +33,26 @@ func (l *lostCreate) CreateContact(ctx context.Context, d *deskera.ContactSaveDt
 	return nil, fmt.Errorf("injected lost answer: %w", deskera.ErrOutcomeUnknown)
 }
 
+// lostFirstCreate prepares an engine on crm (rules.example.yaml, the given
+// settle window, the clock *now) and processes a hot lead whose create
+// answer crm loses: the attempt must fail with ErrOutcomeUnknown.
+func lostFirstCreate(t *testing.T, crm rules.CRM, window time.Duration, now *time.Time) (*rules.Engine, *rules.Set) {
+	t.Helper()
+	eng, err := rules.NewEngine(crm, rules.WithSettleWindow(window), rules.WithClock(func() time.Time { return *now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := mustLoad(t, "../rules.example.yaml")
+	ctx := context.Background()
+	if err := eng.Prepare(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
+		t.Fatalf("first attempt: %v, want ErrOutcomeUnknown", err)
+	}
+	return eng, set
+}
+
 func TestSettleWindowAfterUnknownCreate(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -49,21 +69,9 @@ func TestSettleWindowAfterUnknownCreate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := deskeratest.NewServer(t)
 			now := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
-			crm := &lostCreate{CRM: srv.Client(), lose: 1}
-			eng, err := rules.NewEngine(crm, rules.WithSettleWindow(tc.window), rules.WithClock(func() time.Time { return now }))
-			if err != nil {
-				t.Fatal(err)
-			}
-			set := mustLoad(t, "../rules.example.yaml")
-			ctx := context.Background()
-			if err := eng.Prepare(ctx, set); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
-				t.Fatalf("first attempt: %v, want ErrOutcomeUnknown", err)
-			}
+			eng, set := lostFirstCreate(t, &lostCreate{CRM: srv.Client(), lose: 1}, tc.window, &now)
 			now = now.Add(tc.advance)
-			_, err = eng.Process(ctx, set, hotLead("jane@acme.io"), false)
+			_, err := eng.Process(context.Background(), set, hotLead("jane@acme.io"), false)
 			if got := errors.Is(err, deskera.ErrOutcomeUnknown); got != tc.wantErr {
 				t.Errorf("retry: %v, want ErrOutcomeUnknown %v", err, tc.wantErr)
 			}
@@ -145,18 +153,8 @@ func TestSettleWindowCountsFromTheSearch(t *testing.T) {
 	srv := deskeratest.NewServer(t)
 	now := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
 	crm := &stalledSearch{CRM: srv.Client()}
-	eng, err := rules.NewEngine(crm, rules.WithSettleWindow(time.Minute), rules.WithClock(func() time.Time { return now }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := mustLoad(t, "../rules.example.yaml")
+	eng, set := lostFirstCreate(t, crm, time.Minute, &now)
 	ctx := context.Background()
-	if err := eng.Prepare(ctx, set); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
-		t.Fatalf("first attempt: %v, want ErrOutcomeUnknown", err)
-	}
 	now = now.Add(59 * time.Second)
 	crm.stall = func() {
 		now = now.Add(2 * time.Second)
