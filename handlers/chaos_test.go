@@ -45,6 +45,7 @@ const (
 	faultLateApply  // slower than the client's timeout, applied once it gave up
 	faultKinds      // number of kinds
 	clientTimeout   = 400 * time.Millisecond
+	clientAttempts  = 4 // the replicas' Deskera client tries a call at most this often
 	chaosRetryAfter = "0.02"
 )
 
@@ -203,11 +204,16 @@ type replicaOptions struct {
 	store      idempotency.Store
 	logs       *syncbuf.Buffer
 	maxFlight  int
-	// timeout is the Deskera client's per-call timeout (clientTimeout
-	// when 0): short where faults make calls hang, long where none are
-	// injected, so a loaded machine cannot turn a slow answer into a
-	// fault the test did not mean.
+	// rules is the rules file (default testdata/rules.yaml).
+	rules string
+	// timeout is the Deskera client's per-attempt timeout (default
+	// clientTimeout): short where faults make calls hang, long where
+	// none are injected, so a loaded machine cannot turn a slow answer
+	// into a fault the test did not mean.
 	timeout time.Duration
+	// engine options are applied after the defaults (a settle window of
+	// 3 timeouts).
+	engine []rules.EngineOption
 	// configure adjusts the configs before the service and router exist.
 	configure func(*handlers.Config, *handlers.ServerConfig)
 	// server adjusts the http.Server (NewHTTPServer's) before it starts.
@@ -216,12 +222,22 @@ type replicaOptions struct {
 
 func newReplica(t *testing.T, o replicaOptions) *replicaSetup {
 	t.Helper()
+	r, err := startReplica(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// startReplica is newReplica for any goroutine: it returns its error,
+// and the caller closes r.srv.
+func startReplica(o replicaOptions) (*replicaSetup, error) {
 	r := &replicaSetup{metrics: handlers.NewMetrics()}
 	log := handlers.NewLogger(o.logs, slog.LevelDebug)
-	timeout := cmp.Or(o.timeout, clientTimeout)
 	client, err := deskera.NewClient(
 		deskera.WithBaseURL(o.deskeraURL), deskera.WithAccessToken(soakDeskeraToken),
-		deskera.WithTimeout(timeout), deskera.WithRetry(4, 3*time.Second),
+		deskera.WithTimeout(cmp.Or(o.timeout, clientTimeout)), deskera.WithRetry(clientAttempts, 3*time.Second),
 		deskera.WithBackoff(2*time.Millisecond, 20*time.Millisecond), deskera.WithRateLimit(0, 0),
 		deskera.WithLogger(log), deskera.WithObserver(r.metrics.ObserveDeskera),
 		// No keep-alive: net/http silently resends a GET whose reused
@@ -229,18 +245,19 @@ func newReplica(t *testing.T, o replicaOptions) *replicaSetup {
 		// client's observer once.
 		deskera.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	set, err := rules.LoadFile("testdata/rules.yaml")
+	set, err := rules.LoadFile(cmp.Or(o.rules, "testdata/rules.yaml"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	// A late-applied create lands as soon as the client gives up; a
 	// window of a few client timeouts keeps the sender's retry from
 	// creating the contact a second time.
-	engine, err := rules.NewEngine(client, rules.WithLogger(log), rules.WithSettleWindow(3*timeout))
+	opts := append([]rules.EngineOption{rules.WithLogger(log), rules.WithSettleWindow(3 * cmp.Or(o.timeout, clientTimeout))}, o.engine...)
+	engine, err := rules.NewEngine(client, opts...)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for i := 0; ; i++ { // Prepare may meet injected faults too
 		if err = engine.Prepare(context.Background(), set); err == nil || i == 20 {
@@ -248,7 +265,7 @@ func newReplica(t *testing.T, o replicaOptions) *replicaSetup {
 		}
 	}
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cfg := handlers.Config{Rules: set, Engine: engine, AdminToken: soakAdminToken,
 		Metrics: r.metrics, Logger: log, Store: o.store}
@@ -257,12 +274,12 @@ func newReplica(t *testing.T, o replicaOptions) *replicaSetup {
 		o.configure(&cfg, &sc)
 	}
 	if r.svc, err = handlers.NewService(cfg); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	sc.Service = r.svc
 	router, err := handlers.NewRouter(sc)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	r.srv = httptest.NewUnstartedServer(router)
 	hs := handlers.NewHTTPServer("", router, log)
@@ -271,8 +288,7 @@ func newReplica(t *testing.T, o replicaOptions) *replicaSetup {
 	}
 	r.srv.Config = hs
 	r.srv.Start()
-	t.Cleanup(r.srv.Close)
-	return r
+	return r, nil
 }
 
 // newFakeDeskera serves a fake accepting soakDeskeraToken behind chaos

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -39,8 +40,13 @@ type lead struct {
 	email  string
 	name   string
 	budget int
+	size   int    // company_size, sent when > 0
 	id     string // delivery id
-	svix   bool   // sent to the Standard Webhooks source instead of the form
+	// resubmitted: the form carries submission_id (the id), so that a
+	// new submission of the same lead is a new delivery (the form's
+	// delivery id is a hash of its signed body).
+	resubmitted bool
+	svix        bool // sent to the Standard Webhooks source instead of the form
 }
 
 func makeLeads(n int, rng *rand.Rand) []lead {
@@ -60,6 +66,9 @@ func makeLeads(n int, rng *rand.Rand) []lead {
 func (l lead) request(base string) *http.Request {
 	if l.svix {
 		body := fmt.Sprintf(`{"email":%q,"name":%q,"budget":%d}`, l.email, l.name, l.budget)
+		if l.size > 0 {
+			body = fmt.Sprintf(`{"email":%q,"name":%q,"budget":%d,"company_size":%d}`, l.email, l.name, l.budget, l.size)
+		}
 		req, _ := http.NewRequest(http.MethodPost, base+"/hooks/svix", strings.NewReader(body))
 		ts := time.Now().Unix()
 		req.Header.Set("Content-Type", "application/json")
@@ -68,7 +77,14 @@ func (l lead) request(base string) *http.Request {
 		req.Header.Set("webhook-signature", soakSvixSign(l.id, ts, body))
 		return req
 	}
-	form := url.Values{"email": {l.email}, "name": {l.name}, "budget": {strconv.Itoa(l.budget)}}.Encode()
+	v := url.Values{"email": {l.email}, "name": {l.name}, "budget": {strconv.Itoa(l.budget)}}
+	if l.size > 0 {
+		v.Set("company_size", strconv.Itoa(l.size))
+	}
+	if l.resubmitted {
+		v.Set("submission_id", l.id)
+	}
+	form := v.Encode()
 	req, _ := http.NewRequest(http.MethodPost, base+"/hooks/website", strings.NewReader(form))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Idempotency-Key", l.id)
@@ -86,46 +102,110 @@ func soakSvixSign(id string, ts int64, body string) string {
 // answer is one HTTP answer the simulated sender saw.
 type answer struct {
 	lead     int
+	id       string // delivery key (see lead.deliveryKey)
 	status   int
 	replayed bool
 	header   http.Header
 	body     []byte
 }
 
-// sender posts deliveries like a provider: it retries every non-2xx with
-// backoff until a 2xx, and keeps every answer.
+// sender posts deliveries like a provider: it retries 5xx, 408 and 429
+// with backoff until a 2xx (any other 4xx is final), and keeps every
+// answer.
 type sender struct {
 	t      *testing.T
 	client *http.Client
 	bases  []string // replicas, picked per attempt
+	// pool, when set, replaces bases: its replicas restart meanwhile, so
+	// a connection error is retried too, as a sender does.
+	pool *replicaPool
+	// clock, when set, skips each Retry-After instead of the sender
+	// waiting it (the sender still backs off a few milliseconds).
+	clock *skipClock
+	// attempts bounds the attempts per delivery (default 200).
+	attempts int
 
 	mu      sync.Mutex
 	answers []answer
+	stats   senderStats
+}
+
+// senderStats counts what the sender did.
+type senderStats struct {
+	attempts, retries, connErrors int
+	// crossed counts retries that reached a replica started after the
+	// delivery's previous attempt failed (a restart between retries).
+	crossed int
 }
 
 func (s *sender) deliver(l lead, first int) {
-	for attempt := range 200 {
-		base := s.bases[(first+attempt)%len(s.bases)]
+	failedAt := -1 // replica starts when the last attempt failed
+	shift := 0     // -1 per restart: the retry goes to the restarted replica
+	for attempt := range cmp.Or(s.attempts, 200) {
+		n := first + attempt + shift
+		base, started := s.target(n)
+		s.count(func(st *senderStats) {
+			st.attempts++
+			if attempt > 0 {
+				st.retries++
+			}
+			if failedAt >= 0 && started > failedAt {
+				st.crossed++
+			}
+		})
+		failedAt = s.starts()
 		a, err := s.post(l, base)
-		if err != nil {
+		switch {
+		case err != nil && s.pool == nil:
 			s.t.Errorf("lead %d: %v", l.n, err)
 			return
-		}
-		switch {
+		case err != nil:
+			s.count(func(st *senderStats) { st.connErrors++ })
 		case a.status >= 200 && a.status < 300:
 			return
 		case a.status == http.StatusServiceUnavailable || a.status == http.StatusTooManyRequests:
-			if a.header.Get("Retry-After") == "" {
+			ra := a.header.Get("Retry-After")
+			if ra == "" {
 				s.t.Errorf("lead %d: %d without Retry-After: %s", l.n, a.status, a.body)
 			}
-		case a.status >= 400 && a.status < 500:
+			if secs, err := strconv.Atoi(ra); err == nil && s.clock != nil {
+				s.clock.Advance(time.Duration(secs) * time.Second)
+			}
+		case a.status >= 500 || a.status == http.StatusRequestTimeout:
+		default:
 			s.t.Errorf("lead %d: final rejection %d: %s", l.n, a.status, a.body)
 			return
+		}
+		if err == nil && s.pool != nil && s.pool.maybeRestart(n) {
+			shift--
 		}
 		// Providers back off exponentially; scaled down to milliseconds.
 		time.Sleep(time.Duration(1+rand.IntN(1<<min(attempt, 6))) * time.Millisecond)
 	}
-	s.t.Errorf("lead %d: no 2xx after 200 attempts", l.n)
+	s.t.Errorf("lead %d: no 2xx after %d attempts", l.n, cmp.Or(s.attempts, 200))
+}
+
+// target is the replica for an attempt and how many replicas had started
+// when it did.
+func (s *sender) target(n int) (base string, started int) {
+	if s.pool != nil {
+		return s.pool.target(n)
+	}
+	return s.bases[n%len(s.bases)], 0
+}
+
+// starts is how many replicas have started so far.
+func (s *sender) starts() int {
+	if s.pool != nil {
+		return s.pool.starts()
+	}
+	return 0
+}
+
+func (s *sender) count(fn func(*senderStats)) {
+	s.mu.Lock()
+	fn(&s.stats)
+	s.mu.Unlock()
 }
 
 func (s *sender) post(l lead, base string) (answer, error) {
@@ -138,7 +218,7 @@ func (s *sender) post(l lead, base string) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	a := answer{lead: l.n, status: resp.StatusCode, replayed: resp.Header.Get(handlers.ReplayHeader) == "true",
+	a := answer{lead: l.n, id: l.deliveryKey(), status: resp.StatusCode, replayed: resp.Header.Get(handlers.ReplayHeader) == "true",
 		header: resp.Header, body: body}
 	if a.status >= 500 && a.status != http.StatusServiceUnavailable {
 		s.t.Errorf("lead %d: %d: %s", l.n, a.status, body)
@@ -152,12 +232,24 @@ func (s *sender) post(l lead, base string) (answer, error) {
 // sendAll delivers every lead plus dupFrac duplicates, shuffled, with
 // workers concurrent senders.
 func (s *sender) sendAll(leads []lead, dupFrac float64, workers int, rng *rand.Rand) {
+	s.sendQueue(withDuplicates(leads, dupFrac, rng), workers)
+}
+
+// withDuplicates is every lead plus dupFrac redeliveries of random ones,
+// shuffled.
+func withDuplicates(leads []lead, dupFrac float64, rng *rand.Rand) []lead {
 	queue := make([]lead, 0, len(leads)*2)
 	queue = append(queue, leads...)
 	for range int(float64(len(leads)) * dupFrac) {
 		queue = append(queue, leads[rng.IntN(len(leads))])
 	}
 	rng.Shuffle(len(queue), func(i, j int) { queue[i], queue[j] = queue[j], queue[i] })
+	return queue
+}
+
+// sendQueue delivers queue in order with workers concurrent senders; the
+// i-th delivery's first attempt goes to replica i (mod replicas).
+func (s *sender) sendQueue(queue []lead, workers int) {
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -188,23 +280,51 @@ func expectations(t *testing.T, leads []lead) map[string]expected {
 	}
 	out := map[string]expected{}
 	for _, l := range leads {
-		ev := &rules.Event{Source: "website", Kind: "form", Email: l.email, Name: l.name,
-			Fields: map[string]any{"email": l.email, "name": l.name, "budget": strconv.Itoa(l.budget)}}
-		var e expected
-		for _, a := range set.Evaluate(ev, nil).Actions {
-			switch a.Type {
-			case "assign_label":
-				e.label = a.Label
-			case "assign_owner":
-				e.owner = a.OwnerID
-			}
-		}
+		e := expectOf(set, l, nil)
 		if e.label == "" || e.owner == 0 {
 			t.Fatalf("rules give lead %d no label or owner", l.n)
 		}
 		out[l.email] = e
 	}
 	return out
+}
+
+// deliveryKey is what the service dedupes l's delivery on: the signed
+// webhook-id of the Standard Webhooks source, the signed body of the form
+// (its Idempotency-Key is not signed, so it does not count).
+func (l lead) deliveryKey() string {
+	if l.svix {
+		return "svix:" + l.id
+	}
+	return fmt.Sprintf("form:%s:%d:%d:%v:%s", l.email, l.budget, l.size, l.resubmitted, map[bool]string{true: l.id}[l.resubmitted])
+}
+
+// event is the rules' reading of l's delivery.
+func (l lead) event() *rules.Event {
+	f := map[string]any{"email": l.email, "name": l.name, "budget": strconv.Itoa(l.budget)}
+	if l.size > 0 {
+		f["company_size"] = strconv.Itoa(l.size)
+	}
+	return &rules.Event{Source: "website", Kind: "form", Email: l.email, Name: l.name, Fields: f}
+}
+
+// expectOf is the label and owner set's rules give l's contact, when the
+// contact is c before the delivery (nil: a new contact): the last
+// assign_label and assign_owner win, and what no action sets stays.
+func expectOf(set *rules.Set, l lead, c *rules.Contact) expected {
+	var e expected
+	if c != nil {
+		e = expected{label: c.Label, owner: c.OwnerID}
+	}
+	for _, a := range set.Evaluate(l.event(), c).Actions {
+		switch a.Type {
+		case "assign_label":
+			e.label = a.Label
+		case "assign_owner":
+			e.owner = a.OwnerID
+		}
+	}
+	return e
 }
 
 // TestSoakFaultyDeskera: about 30% of Deskera calls fail in every way;

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/leadhook/leadhook/deskera"
 )
@@ -20,6 +21,10 @@ type execution struct {
 	dry   bool
 	out   *Outcome
 	found *deskera.Contact
+	// searched is when the last lookup started: a create the settle
+	// window held back is allowed only after a search that started once
+	// the window was over (see unsettledCreate).
+	searched time.Time
 }
 
 func (x *execution) record(c Call) { x.out.Calls = append(x.out.Calls, c) }
@@ -29,6 +34,7 @@ func (x *execution) record(c Call) { x.out.Calls = append(x.out.Calls, c) }
 // too, so it plans an update (or nothing) for a contact that exists rather
 // than a create; it only leaves out the writes.
 func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
+	x.searched = x.e.now()
 	if x.ev.ContactID != 0 {
 		id := deskera.ID(x.ev.ContactID)
 		x.record(Call{Op: "contacts.get", Method: "GET", Path: "/v1/crm/contacts/" + strconv.FormatInt(x.ev.ContactID, 10)})

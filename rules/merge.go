@@ -243,8 +243,12 @@ func (x *execution) adopt(ctx context.Context, found *deskera.Contact, pieces []
 
 // unsettledCreate refuses to create the contact while an earlier create
 // for key, whose outcome is unknown, may still be applied by Deskera (see
-// WithSettleWindow). The error matches deskera.ErrOutcomeUnknown, so the
-// sender is told to retry later.
+// WithSettleWindow). The window is compared with the time this attempt's
+// search started, not with the time of the create: a search made inside
+// the window may have missed a create Deskera applied after it, however
+// long the engine then took to get here. The error matches
+// deskera.ErrOutcomeUnknown, so the sender is told to retry later (and
+// its retry searches again).
 // A store that does not answer is a temporary failure too: nothing is
 // created without knowing.
 func (x *execution) unsettledCreate(ctx context.Context, key string) error {
@@ -258,7 +262,11 @@ func (x *execution) unsettledCreate(ctx context.Context, key string) error {
 	if !ok {
 		return nil
 	}
-	wait := x.e.settle - x.e.now().Sub(at)
+	searched := x.searched
+	if searched.IsZero() {
+		searched = x.e.now()
+	}
+	wait := x.e.settle - searched.Sub(at)
 	if wait <= 0 {
 		_ = x.e.coord.Settle(ctx, key)
 		return nil

@@ -33,6 +33,26 @@ func (l *lostCreate) CreateContact(ctx context.Context, d *deskera.ContactSaveDt
 	return nil, fmt.Errorf("injected lost answer: %w", deskera.ErrOutcomeUnknown)
 }
 
+// lostFirstCreate prepares an engine on crm (rules.example.yaml, the given
+// settle window, the clock *now) and processes a hot lead whose create
+// answer crm loses: the attempt must fail with ErrOutcomeUnknown.
+func lostFirstCreate(t *testing.T, crm rules.CRM, window time.Duration, now *time.Time) (*rules.Engine, *rules.Set) {
+	t.Helper()
+	eng, err := rules.NewEngine(crm, rules.WithSettleWindow(window), rules.WithClock(func() time.Time { return *now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := mustLoad(t, "../rules.example.yaml")
+	ctx := context.Background()
+	if err := eng.Prepare(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
+		t.Fatalf("first attempt: %v, want ErrOutcomeUnknown", err)
+	}
+	return eng, set
+}
+
 func TestSettleWindowAfterUnknownCreate(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -49,21 +69,9 @@ func TestSettleWindowAfterUnknownCreate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := deskeratest.NewServer(t)
 			now := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
-			crm := &lostCreate{CRM: srv.Client(), lose: 1}
-			eng, err := rules.NewEngine(crm, rules.WithSettleWindow(tc.window), rules.WithClock(func() time.Time { return now }))
-			if err != nil {
-				t.Fatal(err)
-			}
-			set := mustLoad(t, "../rules.example.yaml")
-			ctx := context.Background()
-			if err := eng.Prepare(ctx, set); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
-				t.Fatalf("first attempt: %v, want ErrOutcomeUnknown", err)
-			}
+			eng, set := lostFirstCreate(t, &lostCreate{CRM: srv.Client(), lose: 1}, tc.window, &now)
 			now = now.Add(tc.advance)
-			_, err = eng.Process(ctx, set, hotLead("jane@acme.io"), false)
+			_, err := eng.Process(context.Background(), set, hotLead("jane@acme.io"), false)
 			if got := errors.Is(err, deskera.ErrOutcomeUnknown); got != tc.wantErr {
 				t.Errorf("retry: %v, want ErrOutcomeUnknown %v", err, tc.wantErr)
 			}
@@ -106,5 +114,61 @@ func TestSettleWindowLateAppliedCreateFound(t *testing.T) {
 func TestSettleWindowRejectsNegative(t *testing.T) {
 	if _, err := rules.NewEngine(deskeratest.NewServer(t).Client(), rules.WithSettleWindow(-time.Second)); err == nil {
 		t.Error("negative window accepted")
+	}
+}
+
+// stalledSearch is a CRM whose create answers are lost (the create is
+// applied later, when apply is called) and whose next search, once
+// stall is set, finds nothing and then takes stall on the engine's
+// clock, during which Deskera applies the lost create.
+type stalledSearch struct {
+	rules.CRM
+	lost  *deskera.ContactSaveDto
+	stall func()
+}
+
+func (s *stalledSearch) CreateContact(ctx context.Context, d *deskera.ContactSaveDto) (*deskera.Contact, error) {
+	if s.lost == nil {
+		s.lost = d
+		return nil, fmt.Errorf("injected lost answer: %w", deskera.ErrOutcomeUnknown)
+	}
+	return s.CRM.CreateContact(ctx, d)
+}
+
+func (s *stalledSearch) ListContacts(ctx context.Context, o *deskera.ListContactsOptions) (*deskera.ContactList, error) {
+	list, err := s.CRM.ListContacts(ctx, o)
+	if stall := s.stall; stall != nil && err == nil {
+		s.stall = nil
+		stall()
+	}
+	return list, err
+}
+
+// TestSettleWindowCountsFromTheSearch: a retry whose search ran inside the
+// window must not create, even when the window has passed by the time it
+// would (the engine stalled after the search, and Deskera applied the
+// lost create meanwhile): the search that allows a create is one made
+// after the window. The next retry finds the contact.
+func TestSettleWindowCountsFromTheSearch(t *testing.T) {
+	srv := deskeratest.NewServer(t)
+	now := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+	crm := &stalledSearch{CRM: srv.Client()}
+	eng, set := lostFirstCreate(t, crm, time.Minute, &now)
+	ctx := context.Background()
+	now = now.Add(59 * time.Second)
+	crm.stall = func() {
+		now = now.Add(2 * time.Second)
+		if _, err := srv.Client().CreateContact(ctx, crm.lost); err != nil { // Deskera applies it late
+			t.Fatal(err)
+		}
+	}
+	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
+		t.Errorf("retry searched inside the window: %v, want ErrOutcomeUnknown", err)
+	}
+	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); err != nil {
+		t.Errorf("next retry: %v", err)
+	}
+	if n := len(srv.Contacts()); n != 1 {
+		t.Errorf("%d contacts, want 1", n)
 	}
 }

@@ -20,8 +20,10 @@
 //     malformed JSON 400.
 //
 // Faults can be injected (FailNext, FailRate, SetLatency, DropNext,
-// DropNextAfterApply) and every request is counted per operation (Count), so
-// tests can assert call budgets. A Fake is safe for concurrent use.
+// DropNextAfterApply, FailNextAfterApply, and seeded random mixes per
+// operation with InjectFaults, including requests applied and then answered
+// 429/503 or dropped); every request is counted per operation (Count) and
+// every fault per kind (Injected), so tests can assert call budgets. A Fake is safe for concurrent use.
 //
 // NewServer wraps a Fake in an httptest.Server that closes itself when the
 // test ends; (*Fake).Transport serves requests in-process without a socket.

@@ -31,9 +31,25 @@ type faults struct {
 	applyAfter  time.Duration
 	latency     time.Duration
 	rng         *rand.Rand
+	// mixes are the random faults per operation (see InjectFaults).
+	mixes    []FaultMix
+	mixRng   *rand.Rand
+	injected map[string]int // "op fault" -> count
 }
 
-func (q *faults) next() fault {
+// next returns the fault for a request of op and counts it.
+func (q *faults) next(op string) fault {
+	ft := q.pick(op)
+	if n := ft.name(); n != "" {
+		if q.injected == nil {
+			q.injected = map[string]int{}
+		}
+		q.injected[op+" "+n]++
+	}
+	return ft
+}
+
+func (q *faults) pick(op string) fault {
 	switch {
 	case q.dropN > 0:
 		q.dropN--
@@ -50,7 +66,7 @@ func (q *faults) next() fault {
 	case q.rate > 0 && q.rng.Float64() < q.rate:
 		return fault{status: q.statuses[q.rng.IntN(len(q.statuses))]}
 	}
-	return fault{}
+	return q.fromMix(op)
 }
 
 // FailNext answers the next n requests with status (e.g. 429 or 503) and,
