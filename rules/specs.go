@@ -102,6 +102,7 @@ func Sections() []Section {
 		lab  Label
 		own  Owner
 		pol  SweepPolicy
+		sr   SweepRule
 		src  Source
 		auth Auth
 		r    rule
@@ -120,6 +121,8 @@ func Sections() []Section {
 			order: func() map[string]fieldFunc { return authFields(l, &auth, "", map[string]*yaml.Node{}) }},
 		{Name: "sweep", Doc: "The scoring sweep (`leadhook sweep`, or a schedule) re-scores every contact and relabels it by the thresholds.", Keys: sweepKeyDocs(),
 			order: func() map[string]fieldFunc { return sweepFields(l, set, &pol) }},
+		{Name: "sweep.rules[]", Doc: "An owner rule of the sweep; `leadhook reassign --from-owner ID (--pool NAME | --to-owner ID)` runs one such rule on the contacts of one owner without relabelling.", Keys: sweepRuleKeyDocs(),
+			order: func() map[string]fieldFunc { return sweepRuleFields(l, &sr, &node, &node) }},
 		{Name: "rules[]", Doc: "Rules run in file order; each matched rule adds its actions to the plan.", Keys: ruleKeyDocs(),
 			order: func() map[string]fieldFunc { return ruleFields(l, &r, &node, &node) }},
 	}

@@ -226,7 +226,7 @@ func (f *Fake) count(op string) fault {
 		name = "unknown"
 	}
 	f.counts[name]++
-	return f.faults.next()
+	return f.faults.next(name)
 }
 
 func (f *Fake) authorized(token string) bool {

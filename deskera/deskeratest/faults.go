@@ -31,9 +31,26 @@ type faults struct {
 	applyAfter  time.Duration
 	latency     time.Duration
 	rng         *rand.Rand
+	// opFail fails requests of one operation after letting some through.
+	opFail opFault
 }
 
-func (q *faults) next() fault {
+// opFault answers status to n requests of op once skip of them have been
+// served normally.
+type opFault struct {
+	op            string
+	skip, n, code int
+}
+
+func (q *faults) next(op string) fault {
+	if of := &q.opFail; of.op == op && of.n > 0 {
+		if of.skip > 0 {
+			of.skip--
+		} else {
+			of.n--
+			return fault{status: of.code}
+		}
+	}
 	switch {
 	case q.dropN > 0:
 		q.dropN--
@@ -72,6 +89,17 @@ func (f *Fake) FailRate(frac float64, statuses ...int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults.rate, f.faults.statuses = frac, statuses
+}
+
+// FailOpAfter lets the next skip requests of op (e.g.
+// "contacts.bulk_update") through and answers the n after them with status,
+// without applying them: a job that fails half way, to test that it
+// resumes. Other operations are not affected. FailOpAfter("", 0, 0, 0)
+// turns it off.
+func (f *Fake) FailOpAfter(op string, skip, n, status int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults.opFail = opFault{op: op, skip: skip, n: n, code: status}
 }
 
 // SetLatency delays every answer by d (0 turns it off). The delay ends early
