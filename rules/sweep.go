@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/leadhook/leadhook/deskera"
@@ -18,13 +17,12 @@ type SweepOptions struct {
 	// Progress, when set, is called after every page.
 	Progress func(SweepProgress)
 	// Checkpoint, when set (and not a dry run), is called after every
-	// bulk PATCH and every page with how far the sweep got; the sweep then
-	// sends each page's changes before it lists the next, so a page is
-	// either done or resumable. An error from it stops the sweep.
+	// page and every bulk PATCH with how far the sweep got (for a state
+	// file); an error from it stops the sweep. It changes no call.
 	Checkpoint func(*SweepCheckpoint) error
-	// Resume continues a sweep from its last checkpoint: the walk starts
-	// after its page, the counts start from its result, and the changes it
-	// lists as applied are counted, not sent again.
+	// Resume continues a sweep from a checkpoint: the walk starts after its
+	// page, the counts start from its result, and the changes it lists as
+	// applied are counted, not sent again.
 	Resume *SweepCheckpoint
 }
 
@@ -34,24 +32,6 @@ type SweepProgress struct {
 	Scanned    int `json:"scanned"`
 	Changed    int `json:"changed"`
 	Reassigned int `json:"reassigned"`
-}
-
-// SweepCheckpoint is how far a sweep or reassign got. Every change of
-// pages 1..Page has been applied; Result holds their counts; Applied lists
-// the changes already applied of the next page; Calls counts the calls
-// made so far, those of the next page included.
-type SweepCheckpoint struct {
-	Page    int                          `json:"page"`
-	Calls   int                          `json:"calls"`
-	Result  SweepResult                  `json:"result"`
-	Applied map[deskera.ID]AppliedChange `json:"applied,omitempty"`
-}
-
-// AppliedChange is one contact's change sent by a bulk PATCH.
-type AppliedChange struct {
-	Label   string     `json:"label,omitempty"`
-	LabelID deskera.ID `json:"label_id,omitempty"`
-	OwnerID deskera.ID `json:"owner_id,omitempty"`
 }
 
 // SweepResult counts what a sweep did (or, in a dry run, would do).
@@ -170,14 +150,7 @@ type sweeper struct {
 	keep            map[deskera.ID]bool
 	groups          map[change][]deskera.ID
 	order           []change // change sets in first-seen order
-	// Checkpoints: base is the result as of the last completed page,
-	// baseCalls the calls of the runs resumed, resumed the changes applied
-	// of the page being resumed, applied those applied of this page.
-	base      SweepResult
-	baseCalls int
-	resumed   map[deskera.ID]AppliedChange
-	pending   map[deskera.ID]AppliedChange
-	applied   map[deskera.ID]AppliedChange
+	tracker                  // checkpoints (see checkpoint.go)
 }
 
 // change is one distinct bulk change set: a label (when hasLabel) and/or
@@ -193,49 +166,6 @@ func (s *sweeper) record(c Call) { s.res.Calls = append(s.res.Calls, c) }
 func (s *sweeper) finish() *SweepResult {
 	s.res.CallCount = s.baseCalls + len(s.res.Calls)
 	return s.res
-}
-
-// resume starts from a checkpoint's counts and page.
-func (s *sweeper) resume(cp *SweepCheckpoint) {
-	s.pending, s.applied = map[deskera.ID]AppliedChange{}, map[deskera.ID]AppliedChange{}
-	if cp == nil {
-		s.base = cloneResult(s.res)
-		return
-	}
-	r := cloneResult(&cp.Result)
-	r.DryRun, r.Calls = s.opts.DryRun, nil
-	s.res, s.baseCalls, s.resumed = &r, cp.Calls, cp.Applied
-	s.base = cloneResult(&r)
-}
-
-// cloneResult copies r's counts (not its calls).
-func cloneResult(r *SweepResult) SweepResult {
-	c := *r
-	c.Calls = nil
-	c.ByLabel, c.ByOwner = maps.Clone(r.ByLabel), maps.Clone(r.ByOwner)
-	if c.ByLabel == nil {
-		c.ByLabel = map[string]int{}
-	}
-	if c.ByOwner == nil {
-		c.ByOwner = map[string]int{}
-	}
-	c.Errors = slices.Clone(r.Errors)
-	return c
-}
-
-// checkpoint reports how far the sweep got, when asked to.
-func (s *sweeper) checkpoint(pageDone bool) error {
-	if s.opts.Checkpoint == nil {
-		return nil
-	}
-	if pageDone {
-		s.base, s.applied = cloneResult(s.res), map[deskera.ID]AppliedChange{}
-	}
-	cp := &SweepCheckpoint{Page: s.base.Pages, Calls: s.baseCalls + len(s.res.Calls), Result: cloneResult(&s.base)}
-	if len(s.applied) > 0 {
-		cp.Applied = maps.Clone(s.applied)
-	}
-	return s.opts.Checkpoint(cp)
 }
 
 // resolveTargets resolves the threshold and keep labels once.
@@ -264,15 +194,7 @@ func (s *sweeper) page(ctx context.Context, contacts []deskera.Contact) error {
 	for i := range contacts {
 		s.contact(&contacts[i])
 	}
-	s.resumed = nil // only the first page resumed has changes applied already
-	if s.opts.Checkpoint != nil {
-		if err := s.flushAll(ctx); err != nil {
-			return err
-		}
-		if err := s.checkpoint(true); err != nil {
-			return err
-		}
-	}
+	s.pageScanned()
 	for _, ch := range s.order {
 		if len(s.groups[ch]) >= s.chunk {
 			if err := s.flush(ctx, ch); err != nil {
@@ -280,54 +202,51 @@ func (s *sweeper) page(ctx context.Context, contacts []deskera.Contact) error {
 			}
 		}
 	}
+	if err := s.checkpoint(); err != nil {
+		return err
+	}
 	if s.opts.Progress != nil {
 		s.opts.Progress(SweepProgress{Pages: s.res.Pages, Scanned: s.res.Scanned, Changed: s.res.Changed, Reassigned: s.res.Reassigned})
 	}
 	return nil
 }
 
-// contact decides one contact's label and owner change and queues it.
+// contact decides one contact's label and owner change and queues it. A
+// contact whose change was sent before the run resumed is counted as it
+// was then and not sent again.
 func (s *sweeper) contact(d *deskera.Contact) {
 	s.res.Scanned++
-	if a, done := s.resumed[d.ID]; done {
-		// Sent before the run resumed: count it as then, send nothing.
-		s.count(a)
-		s.applied[d.ID] = a
-		return
-	}
 	c := s.e.toContact(d)
-	var ch change
+	prev, resumed := s.wasApplied(d.ID)
 	var a AppliedChange
+	var ch change
 	if s.relabel {
-		a.Label, ch.label, ch.hasLabel = s.labelChange(d, c)
+		a.Label, ch.label, ch.hasLabel = s.labelChange(d, c, prev)
 		a.LabelID = ch.label
 	}
-	ch.owner = s.ownerChange(d, c)
+	if resumed && prev.OwnerID != 0 {
+		ch.owner = prev.OwnerID
+	} else {
+		ch.owner = s.ownerChange(d, c)
+	}
 	a.OwnerID = ch.owner
-	if !ch.hasLabel && ch.owner == 0 {
+	if ch.hasLabel {
+		s.res.Changed++
+		s.res.ByLabel[a.Label]++
+	}
+	if ch.owner != 0 {
+		s.res.Matched++
+		s.res.Reassigned++
+		s.res.ByOwner[ownerKey(int64(ch.owner))]++
+	}
+	if resumed || !ch.hasLabel && ch.owner == 0 {
 		return
 	}
-	s.count(a)
 	if _, seen := s.groups[ch]; !seen {
 		s.order = append(s.order, ch)
 	}
 	s.groups[ch] = append(s.groups[ch], d.ID)
-	if s.opts.Checkpoint != nil {
-		s.pending[d.ID] = a
-	}
-}
-
-// count adds one contact's change to the result.
-func (s *sweeper) count(a AppliedChange) {
-	if a.Label != "" {
-		s.res.Changed++
-		s.res.ByLabel[a.Label]++
-	}
-	if a.OwnerID != 0 {
-		s.res.Matched++
-		s.res.Reassigned++
-		s.res.ByOwner[ownerKey(int64(a.OwnerID))]++
-	}
+	s.queued(d.ID, a)
 }
 
 func (s *sweeper) addError(d *deskera.Contact, err error) {
@@ -336,8 +255,12 @@ func (s *sweeper) addError(d *deskera.Contact, err error) {
 	}
 }
 
-// labelChange scores the contact; ok is true when its label changes.
-func (s *sweeper) labelChange(d *deskera.Contact, c *Contact) (name string, target deskera.ID, ok bool) {
+// labelChange scores the contact; ok is true when its label changes (or
+// changed before the run resumed: prev).
+func (s *sweeper) labelChange(d *deskera.Contact, c *Contact, prev AppliedChange) (name string, target deskera.ID, ok bool) {
+	if prev.Label != "" {
+		return prev.Label, prev.LabelID, true
+	}
 	if s.keep[d.LabelID] {
 		s.res.Kept++
 		return "", 0, false
@@ -403,15 +326,9 @@ func (s *sweeper) flush(ctx context.Context, ch change) error {
 		return nil
 	}
 	if err := s.e.crm.BulkUpdateContacts(ctx, body); err != nil {
-		_ = s.checkpoint(false) // keeps the count of calls made; the error is the sweep's
+		_ = s.checkpoint() // keeps the count of calls made; the error is the sweep's
 		return err
 	}
-	if s.opts.Checkpoint == nil {
-		return nil
-	}
-	for _, id := range body.IDs {
-		s.applied[id] = s.pending[id]
-		delete(s.pending, id)
-	}
-	return s.checkpoint(false)
+	s.sent(body.IDs)
+	return s.checkpoint()
 }

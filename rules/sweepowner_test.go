@@ -139,7 +139,7 @@ func seedOwner(srv *deskeratest.Server, n int, owner deskera.ID) {
 }
 
 // TestReassignResumesAfterFailure: a reassign that fails half way (the
-// fake refuses the 5th bulk PATCH, in the middle of page 2) resumes from
+// fake refuses the 5th of 7 bulk PATCHes, whose chunks span pages) resumes from
 // its checkpoint; the final state and the summary equal those of a run
 // that never failed, and no contact is sent twice.
 func TestReassignResumesAfterFailure(t *testing.T) {
@@ -155,16 +155,16 @@ func TestReassignResumesAfterFailure(t *testing.T) {
 	}}
 	srv.ResetCounts()
 	srv.FailOpAfter("contacts.bulk_update", 4, 1, http.StatusBadRequest)
-	res, err := eng.Reassign(context.Background(), set, target, opts)
+	_, err := eng.Reassign(context.Background(), set, target, opts)
 	var api *deskera.APIError
 	if !errors.As(err, &api) || api.StatusCode != 400 {
 		t.Fatalf("first run: err %v, want the injected 400", err)
 	}
-	if last == nil || last.Page != 1 || len(last.Applied) == 0 || res.Reassigned == 450 {
-		t.Fatalf("checkpoint %+v after a failure in page 2", last)
+	if last == nil || last.Page >= 5 || len(last.Applied) == 0 {
+		t.Fatalf("checkpoint %+v after a failure half way", last)
 	}
 	opts.Resume = last
-	res, err = eng.Reassign(context.Background(), set, target, opts)
+	res, err := eng.Reassign(context.Background(), set, target, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,10 +183,101 @@ func TestReassignResumesAfterFailure(t *testing.T) {
 			t.Fatalf("contact %d still owned by 5555", c.ID)
 		}
 	}
-	// Bulk PATCHes: at most 3 per page of 100 (one per pool owner), plus the refused one.
-	if got := srv.Count("contacts.bulk_update"); got > 5*3+1 {
-		t.Errorf("bulk PATCHes %d, want <= %d", got, 5*3+1)
+	// Bulk PATCHes: one per pool owner per chunk of 100, plus the refused one.
+	if got := srv.Count("contacts.bulk_update"); got != 7+1 {
+		t.Errorf("bulk PATCHes %d, want 7 + the refused one (%v)", got, srv.Counts())
 	}
+}
+
+// sweepSeed adds contacts whose relabel and owner changes interleave
+// across pages: business mail (Cold lead), a third of them orphaned.
+func sweepSeed(srv *deskeratest.Server) {
+	for i := range 530 {
+		c := deskera.Contact{Name: "S", Email: fmt.Sprintf("s%d@acme.io", i)}
+		if i%3 == 0 {
+			c.OwnerID = 99999
+		}
+		if i%7 == 0 {
+			c.LabelID = labelCold
+		}
+		srv.AddContact(c)
+	}
+}
+
+// TestSweepResumeSummary: however often a sweep or reassign fails (every
+// k-th bulk PATCH refused, k = 1..5), resuming from the last checkpoint
+// until it completes ends with the contacts and the summary of a run that
+// never failed; checkpoints change none of the calls.
+func TestSweepResumeSummary(t *testing.T) {
+	jobs := []struct {
+		name string
+		run  func(*rules.Engine, *rules.Set, rules.SweepOptions) (*rules.SweepResult, error)
+	}{
+		{"sweep", func(e *rules.Engine, s *rules.Set, o rules.SweepOptions) (*rules.SweepResult, error) {
+			return e.Sweep(context.Background(), s, o)
+		}},
+		{"reassign", func(e *rules.Engine, s *rules.Set, o rules.SweepOptions) (*rules.SweepResult, error) {
+			return e.Reassign(context.Background(), s, rules.ReassignTarget{FromOwner: 99999, Pool: "enterprise"}, o)
+		}},
+	}
+	for _, job := range jobs {
+		eng, set, clean := newEngine(t)
+		sweepSeed(clean)
+		want, err := job.run(eng, set, rules.SweepOptions{PageSize: 50, ChunkSize: 40})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantState, wantCalls := clean.Contacts(), clean.Counts()
+		for k := 1; k <= 5; k++ {
+			t.Run(fmt.Sprintf("%s/fail every %d", job.name, k), func(t *testing.T) {
+				eng, set, srv := newEngine(t)
+				sweepSeed(srv)
+				var last *rules.SweepCheckpoint
+				opts := rules.SweepOptions{PageSize: 50, ChunkSize: 40, Checkpoint: func(cp *rules.SweepCheckpoint) error {
+					last = cp
+					return nil
+				}}
+				var res *rules.SweepResult
+				failures := 0
+				for try := 0; ; try++ {
+					if try > 50 {
+						t.Fatal("never completed")
+					}
+					srv.FailOpAfter("contacts.bulk_update", k, 1, http.StatusBadRequest)
+					if res, err = job.run(eng, set, opts); err == nil {
+						break
+					}
+					failures++
+					opts.Resume = last
+				}
+				if failures == 0 {
+					t.Fatal("no failure injected")
+				}
+				got, exp := *res, *want
+				got.Calls, exp.Calls, got.CallCount, exp.CallCount = nil, nil, 0, 0
+				if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", exp) {
+					t.Errorf("after %d failures the summary is\n%+v\nwant\n%+v", failures, got, exp)
+				}
+				if res.CallCount != srv.Total() {
+					t.Errorf("summary says %d calls, the fake saw %d", res.CallCount, srv.Total())
+				}
+				if ownersAndLabels(srv.Contacts()) != ownersAndLabels(wantState) {
+					t.Error("contacts differ from the run that never failed")
+				}
+				if n, w := srv.Count("contacts.bulk_update")-failures, wantCalls["contacts.bulk_update"]; n != w {
+					t.Errorf("bulk PATCHes that succeeded %d, want %d (none sent twice)", n, w)
+				}
+			})
+		}
+	}
+}
+
+func ownersAndLabels(cs []deskera.Contact) string {
+	var b strings.Builder
+	for _, c := range cs {
+		fmt.Fprintf(&b, "%d:%d/%d ", c.ID, c.LabelID, c.OwnerID)
+	}
+	return b.String()
 }
 
 // TestReassignTargets: table of reassign parameters, with dry runs that
