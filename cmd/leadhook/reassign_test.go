@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -180,3 +182,46 @@ func poolOf(t *testing.T, set *rules.Set, name string) []rules.Owner {
 
 // row is a line of the reassign summary table.
 func row(label string, n int) string { return fmt.Sprintf("  %-28s %8d\n", label, n) }
+
+// TestLambdaScheduledReassignResumes: a scheduled reassign on Lambda that
+// fails half way leaves its state in LEADHOOK_DATA_DIR, and the retry of
+// the same event resumes from it (nobody passes --resume to a schedule):
+// every contact moved, the result counting both attempts, the state gone.
+func TestLambdaScheduledReassignResumes(t *testing.T) {
+	dir := t.TempDir()
+	srv, vars := reassignFake(t, 450, dir)
+	env, _, _ := testEnv(vars)
+	cfg, err := parseConfig("lambda", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	a, err := newApp(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newLambdaHandler(a, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := json.RawMessage(`{"version":"0","id":"r1","detail-type":"Scheduled Event","source":"aws.scheduler","detail":{"reassign":{"from_owner":5555,"pool":"sales"}}}`)
+	srv.ResetCounts()
+	srv.FailOpAfter("contacts.bulk_update", 3, 1, http.StatusBadRequest)
+	if _, err := h.Invoke(context.Background(), ev); err == nil {
+		t.Fatal("first attempt succeeded; want the injected failure")
+	}
+	if owned(srv, 5555) == 0 {
+		t.Fatal("the injected failure came too late")
+	}
+	out, err := h.Invoke(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := out.(*rules.SweepResult)
+	if res.Scanned != 451 || res.Reassigned != 450 || owned(srv, 5555) != 0 || res.CallCount != srv.Total() {
+		t.Errorf("retry: scanned %d reassigned %d (left %d), calls %d of %d", res.Scanned, res.Reassigned, owned(srv, 5555), res.CallCount, srv.Total())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "leadhook-reassign.state.json")); !os.IsNotExist(err) {
+		t.Errorf("state left after the reassign completed: %v", err)
+	}
+}

@@ -25,7 +25,9 @@
 //     SES source (format ses), whose parser maps them to email events;
 //     synchronous receipt rules get CONTINUE back.
 //   - EventBridge scheduled events run the relabel sweep; the rule's
-//     detail {"dry_run": true} makes it a dry run.
+//     detail {"dry_run": true} makes it a dry run, and {"reassign":
+//     {"from_owner": ID, "pool": NAME}} (or "to_owner", "when", "dry_run")
+//     runs a reassign of one owner's contacts instead.
 //
 // The package never calls lambda.Start itself; cmd/leadhook does.
 package lambda

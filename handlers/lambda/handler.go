@@ -27,6 +27,20 @@ type Core interface {
 // Sweep with the current rules); its result is returned to the invoker.
 type SweepFunc func(ctx context.Context, dryRun bool) (any, error)
 
+// ReassignFunc hands the contacts of one owner to a pool or owner (the
+// rules engine's Reassign with the current rules); its result is returned
+// to the invoker.
+type ReassignFunc func(ctx context.Context, r ReassignRequest) (any, error)
+
+// ReassignRequest is the detail.reassign of a scheduled event.
+type ReassignRequest struct {
+	FromOwner int64  `json:"from_owner"`
+	Pool      string `json:"pool,omitempty"`
+	ToOwner   int64  `json:"to_owner,omitempty"`
+	When      string `json:"when,omitempty"`
+	DryRun    bool   `json:"dry_run,omitempty"`
+}
+
 // DefaultSESSource is the source SES receipt events are posted to when
 // Config.SESSource is empty.
 const DefaultSESSource = "ses"
@@ -37,6 +51,9 @@ type Config struct {
 	Core Core
 	// Sweep runs for EventBridge scheduled events; without it they fail.
 	Sweep SweepFunc
+	// Reassign runs for scheduled events whose detail has "reassign";
+	// without it they fail.
+	Reassign ReassignFunc
 	// SQSSource is the source for SQS records that carry no `source`
 	// message attribute (SNS messages may carry one too); "" = none, such
 	// records fail.

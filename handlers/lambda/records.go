@@ -202,18 +202,17 @@ func (h *Handler) ses(ctx context.Context, log *slog.Logger, payload []byte) (ev
 
 // scheduleDetail is the optional detail of a scheduled rule's input.
 type scheduleDetail struct {
-	DryRun bool `json:"dry_run"`
+	DryRun   bool             `json:"dry_run"`
+	Reassign *ReassignRequest `json:"reassign"`
 }
 
 // schedule runs the relabel sweep; a rule's detail {"dry_run": true} only
-// reports what it would change.
+// reports what it would change, and {"reassign": {"from_owner": ID,
+// "pool": NAME | "to_owner": ID}} runs a reassign instead.
 func (h *Handler) schedule(ctx context.Context, log *slog.Logger, payload []byte) (any, error) {
 	ev, err := decode[events.CloudWatchEvent](payload, "eventbridge")
 	if err != nil {
 		return nil, err
-	}
-	if h.cfg.Sweep == nil {
-		return nil, fmt.Errorf("scheduled event %q: no sweep configured", ev.ID)
 	}
 	var det scheduleDetail
 	if len(ev.Detail) > 0 && string(ev.Detail) != "null" {
@@ -221,11 +220,36 @@ func (h *Handler) schedule(ctx context.Context, log *slog.Logger, payload []byte
 			return nil, fmt.Errorf("scheduled event %q: decode detail: %w", ev.ID, err)
 		}
 	}
+	if det.Reassign != nil {
+		return h.reassign(ctx, log, ev.ID, det)
+	}
+	if h.cfg.Sweep == nil {
+		return nil, fmt.Errorf("scheduled event %q: no sweep configured", ev.ID)
+	}
 	res, err := h.cfg.Sweep(ctx, det.DryRun)
 	if err != nil {
 		log.Error("sweep failed", "event_id", ev.ID, "error", err)
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
 	log.Info("sweep done", "event_id", ev.ID, "dry_run", det.DryRun)
+	return res, nil
+}
+
+// reassign runs the reassign a scheduled event's detail asks for.
+func (h *Handler) reassign(ctx context.Context, log *slog.Logger, id string, det scheduleDetail) (any, error) {
+	if h.cfg.Reassign == nil {
+		return nil, fmt.Errorf("scheduled event %q: no reassign configured", id)
+	}
+	r := *det.Reassign
+	r.DryRun = r.DryRun || det.DryRun
+	if r.FromOwner <= 0 {
+		return nil, fmt.Errorf("scheduled event %q: detail.reassign.from_owner must be a positive user id", id)
+	}
+	res, err := h.cfg.Reassign(ctx, r)
+	if err != nil {
+		log.Error("reassign failed", "event_id", id, "from_owner", r.FromOwner, "error", err)
+		return nil, fmt.Errorf("reassign: %w", err)
+	}
+	log.Info("reassign done", "event_id", id, "from_owner", r.FromOwner, "dry_run", r.DryRun)
 	return res, nil
 }
