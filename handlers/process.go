@@ -188,12 +188,28 @@ func (s *Service) process(ctx context.Context, set *rules.Set, src *source, even
 	status := http.StatusOK
 	var retryAfter time.Duration
 	for i := range events {
-		ev := &events[i]
-		ev.ID = eventID(ev.ID, id, i, len(events))
-		r, ra := s.processOne(ctx, set, src, ev, dryRun)
-		results[i] = r
-		status = worse(status, r.status)
-		retryAfter = max(retryAfter, ra)
+		events[i].ID = eventID(events[i].ID, id, i, len(events))
+	}
+	if bp, ok := s.engine.(BatchProcessor); ok && len(events) > 1 {
+		start := time.Now()
+		evs := make([]*rules.Event, len(events))
+		for i := range events {
+			evs[i] = &events[i]
+		}
+		outs, errs := bp.ProcessBatch(ctx, set, evs, dryRun)
+		for i := range events {
+			r, ra := s.result(set, src, evs[i], dryRun, outs[i], errs[i], start)
+			results[i] = r
+			status = worse(status, r.status)
+			retryAfter = max(retryAfter, ra)
+		}
+	} else {
+		for i := range events {
+			r, ra := s.processOne(ctx, set, src, &events[i], dryRun)
+			results[i] = r
+			status = worse(status, r.status)
+			retryAfter = max(retryAfter, ra)
+		}
 	}
 	var resp Response
 	if len(results) == 1 {

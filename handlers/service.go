@@ -20,6 +20,13 @@ type Processor interface {
 	Process(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*rules.Outcome, error)
 }
 
+// BatchProcessor is a Processor that can run the events of one delivery
+// together (one contact fetch, grouped bulk PATCHes); *rules.Engine
+// implements it. A delivery of several events uses it when the engine has it.
+type BatchProcessor interface {
+	ProcessBatch(ctx context.Context, set *rules.Set, evs []*rules.Event, dryRun bool) ([]*rules.Outcome, []error)
+}
+
 // DefaultDedupeTTL is how long answers are kept for replays.
 const DefaultDedupeTTL = 24 * time.Hour
 

@@ -18,6 +18,7 @@ type CRM interface {
 	ListContacts(ctx context.Context, opts *deskera.ListContactsOptions) (*deskera.ContactList, error)
 	WalkContacts(ctx context.Context, opts *deskera.ListContactsOptions, fn func([]deskera.Contact) error) error
 	GetContact(ctx context.Context, id deskera.ID) (*deskera.Contact, error)
+	GetContactsByIDs(ctx context.Context, ids []deskera.ID) ([]deskera.Contact, error)
 	CreateContact(ctx context.Context, dto *deskera.ContactSaveDto) (*deskera.Contact, error)
 	UpdateContact(ctx context.Context, id deskera.ID, dto *deskera.ContactSaveDto) (*deskera.Contact, error)
 	DeleteContact(ctx context.Context, id deskera.ID) error

@@ -20,6 +20,10 @@ type execution struct {
 	dry   bool
 	out   *Outcome
 	found *deskera.Contact
+	// bulk, in a batch (ProcessBatch), collects the label, owner and
+	// visibility PATCHes into bulk PATCHes; slot is the event's index.
+	bulk *bulkCollector
+	slot int
 }
 
 func (x *execution) record(c Call) { x.out.Calls = append(x.out.Calls, c) }
