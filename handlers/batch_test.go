@@ -156,7 +156,9 @@ func TestDeskeraBatchWebhookFailure(t *testing.T) {
 		moved  bool
 	}{
 		{name: "dry run", dry: true, status: http.StatusOK},
-		{name: "bulk refused", fault: func(s *deskeratest.Server) { s.FailOpAfter("contacts.bulk_update", 0, 10, http.StatusServiceUnavailable) }, status: http.StatusServiceUnavailable, bulk: -1},
+		{name: "bulk refused", fault: func(s *deskeratest.Server) {
+			s.FailOpAfter("contacts.bulk_update", 0, 10, http.StatusServiceUnavailable)
+		}, status: http.StatusServiceUnavailable, bulk: -1},
 		{name: "applied", status: http.StatusOK, bulk: 1, moved: true},
 	}
 	for _, tc := range cases {
