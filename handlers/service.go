@@ -204,26 +204,44 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	if s.metrics != nil { // known sources only: the label stays bounded
 		defer func(start time.Time) { s.metrics.ObserveDelivery(name, time.Since(start)) }(time.Now())
 	}
-	if resp, ok := s.authenticate(src, req, dryRun); !ok {
+	d, resp, done := s.admit(src, req, dryRun)
+	if done {
 		return resp
+	}
+	if dryRun || d.id == "" {
+		return s.process(ctx, st.set, src, d.events, d.id, dryRun)
+	}
+	return s.dedupeAndProcess(ctx, st.set, src, d.events, d.id)
+}
+
+// admitted is a delivery that passed authentication and parsing.
+type admitted struct {
+	src    *source
+	events []rules.Event
+	id     string // the delivery id ("" = none: not deduplicated)
+}
+
+// admit authenticates and parses a delivery; done with the answer when
+// there is nothing to process (refused, rejected, or a parser's reply).
+func (s *Service) admit(src *source, req *webhook.Request, dryRun bool) (*admitted, Response, bool) {
+	name := src.Name
+	if resp, ok := s.authenticate(src, req, dryRun); !ok {
+		return nil, resp, true
 	}
 	parsed, err := src.parser.Parse(req)
 	if err != nil {
 		s.countEvent(name, "rejected")
 		resp := fromError(err)
 		s.log.Info("event rejected", "source", name, "status", resp.Status, "field", errorField(err))
-		return resp
+		return nil, resp, true
 	}
 	if parsed.Reply != nil {
 		s.countEvent(name, "reply")
-		return Response{Status: parsed.Reply.Status, Header: parsed.Reply.Header, Body: parsed.Reply.Body}
+		return nil, Response{Status: parsed.Reply.Status, Header: parsed.Reply.Header, Body: parsed.Reply.Body}, true
 	}
 	id := deliveryID(req, parsed, src.Source)
 	nameGitHubEvents(req, parsed, src.Source)
-	if dryRun || id == "" {
-		return s.process(ctx, st.set, src, parsed.Events, id, dryRun)
-	}
-	return s.dedupeAndProcess(ctx, st.set, src, parsed.Events, id)
+	return &admitted{src: src, events: parsed.Events, id: id}, Response{}, false
 }
 
 // authenticate runs the source's verifier, or for a dry run checks the

@@ -23,6 +23,13 @@ type Core interface {
 	Handle(ctx context.Context, source string, req *webhook.Request, dryRun bool) handlers.Response
 }
 
+// BatchCore is a Core that can answer several deliveries at once,
+// processing their events together; *handlers.Service implements it. The
+// records of a standard SQS queue's batch go through it.
+type BatchCore interface {
+	HandleBatch(ctx context.Context, ds []handlers.Delivery) []handlers.Response
+}
+
 // SweepFunc runs the relabel sweep over every contact (the rules engine's
 // Sweep with the current rules); its result is returned to the invoker.
 type SweepFunc func(ctx context.Context, dryRun bool) (any, error)

@@ -95,6 +95,9 @@ func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (ev
 	opts := h.recordOptions()
 	ctx, cancel := withMargin(ctx)
 	defer cancel()
+	if bc, ok := h.cfg.Core.(BatchCore); ok && len(ev.Records) > 1 && !isFIFO(&ev.Records[0]) {
+		return h.sqsBatch(ctx, log, bc, ev.Records, opts), nil
+	}
 	stop := false
 	for i := range ev.Records {
 		rec := &ev.Records[i]
@@ -109,6 +112,39 @@ func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (ev
 		}
 	}
 	return out, nil
+}
+
+// sqsBatch hands the records of a standard queue's batch to the core
+// together, so that their events are processed together (one contact
+// fetch, grouped bulk PATCHes); each record still has its own answer and
+// only the failed ones are reported.
+func (h *Handler) sqsBatch(ctx context.Context, log *slog.Logger, bc BatchCore, recs []events.SQSMessage, opts recordOptions) events.SQSEventResponse {
+	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	fail := func(rec *events.SQSMessage, err error) {
+		log.Warn("sqs record failed", "message_id", rec.MessageId, "error", err)
+		out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+	}
+	var ds []handlers.Delivery
+	var from []*events.SQSMessage
+	for i := range recs {
+		rec := &recs[i]
+		d, err := sqsDelivery(rec, opts)
+		switch {
+		case err != nil:
+			fail(rec, err)
+		case d.skip != "":
+			log.Info("sqs record skipped", "message_id", rec.MessageId, "source", d.source, "reason", d.skip)
+		default:
+			ds = append(ds, handlers.Delivery{Source: d.source, Req: d.req})
+			from = append(from, rec)
+		}
+	}
+	for i, resp := range bc.HandleBatch(ctx, ds) {
+		if resp.Status < 200 || resp.Status >= 300 {
+			fail(from[i], &DeliveryError{Source: ds[i].Source, Status: resp.Status, Message: responseMessage(resp)})
+		}
+	}
+	return out
 }
 
 func (h *Handler) sqsRecord(ctx context.Context, log *slog.Logger, rec *events.SQSMessage, opts recordOptions) error {
