@@ -225,3 +225,39 @@ func TestLambdaScheduledReassignResumes(t *testing.T) {
 		t.Errorf("state left after the reassign completed: %v", err)
 	}
 }
+
+// TestSweepCommandResume: a sweep (relabel plus the example's owner rule)
+// that fails half way resumes with --resume, and its summary counts both
+// runs: every contact relabelled and reassigned once.
+func TestSweepCommandResume(t *testing.T) {
+	dir := t.TempDir()
+	srv, vars := reassignFake(t, 0, dir)
+	for i := range 450 {
+		srv.AddContact(deskera.Contact{Name: "S", Email: fmt.Sprintf("s%d@acme.io", i), OwnerID: 99999})
+	}
+	srv.FailOpAfter("contacts.bulk_update", 2, 1, http.StatusBadRequest)
+	env, out, errw := testEnv(vars)
+	if code := run(context.Background(), []string{"sweep", "--page-size", "100"}, env); code != 1 {
+		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errw)
+	}
+	if !strings.Contains(errw.String(), "add --resume") {
+		t.Errorf("stderr: %s", errw)
+	}
+	env, out, errw = testEnv(vars)
+	if code := run(context.Background(), []string{"sweep", "--page-size", "100", "--resume"}, env); code != 0 {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errw)
+	}
+	for _, want := range []string{"  contacts seen                 451\n", "  relabelled                    451\n", "  reassigned                    450\n", "resuming after page"} {
+		if !strings.Contains(out.String()+errw.String(), want) {
+			t.Errorf("output lacks %q:\n%s\n%s", want, out, errw)
+		}
+	}
+	for _, c := range srv.Contacts() {
+		if c.OwnerID == 99999 || c.LabelID != 2 {
+			t.Errorf("contact %d: owner %d label %d", c.ID, c.OwnerID, c.LabelID)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "leadhook-sweep.state.json")); !os.IsNotExist(err) {
+		t.Errorf("state left: %v", err)
+	}
+}
