@@ -129,10 +129,17 @@ func (e *Engine) lockAll(ctx context.Context, set *Set, evs []*Event, idx []int)
 	return release, nil
 }
 
-// bulkChange is one distinct bulk change: what a bulk PATCH can set.
+// bulkChange is one distinct bulk change: what one bulk PATCH
+// /v1/crm/contacts sets on all its ids (a zero field is left alone). The
+// sweep, reassign and ProcessBatch group contacts by it.
 type bulkChange struct {
 	label, owner deskera.ID
 	vis, visIDs  string
+}
+
+// body is the bulk PATCH applying the change to ids.
+func (ch bulkChange) body(ids []deskera.ID) *deskera.BulkUpdateContact {
+	return &deskera.BulkUpdateContact{IDs: ids, LabelID: ch.label, OwnerID: ch.owner, VisibilityType: ch.vis, VisibilityIDs: ch.visIDs}
 }
 
 // bulkMember is one contact's part in a bulk change.
@@ -179,10 +186,11 @@ func (c *bulkCollector) flush(ctx context.Context, e *Engine, errs []error) []in
 	refreshed := false
 	for j, ch := range c.changes {
 		for chunk := range slices.Chunk(c.members[j], c.chunk) {
-			body := &deskera.BulkUpdateContact{LabelID: ch.label, OwnerID: ch.owner, VisibilityType: ch.vis, VisibilityIDs: ch.visIDs}
-			for _, m := range chunk {
-				body.IDs = append(body.IDs, m.x.found.ID)
+			ids := make([]deskera.ID, len(chunk))
+			for k, m := range chunk {
+				ids[k] = m.x.found.ID
 			}
+			body := ch.body(ids)
 			call := Call{Op: "contacts.bulk_update", Method: "PATCH", Path: "/v1/crm/contacts", Body: body}
 			var err error
 			if !chunk[0].x.dry {

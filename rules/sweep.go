@@ -100,7 +100,7 @@ func (e *Engine) Reassign(ctx context.Context, set *Set, t ReassignTarget, opts 
 func (e *Engine) sweep(ctx context.Context, set *Set, opts SweepOptions, relabel bool, owners []SweepRule) (*SweepResult, error) {
 	s := &sweeper{e: e, set: set, opts: opts, relabel: relabel, owners: owners,
 		res:    &SweepResult{DryRun: opts.DryRun, ByLabel: map[string]int{}, ByOwner: map[string]int{}},
-		groups: map[change][]deskera.ID{}, ev: &Event{ID: "sweep", Source: "sweep", Kind: KindSchedule, ReceivedAt: e.now()}}
+		groups: map[bulkChange][]deskera.ID{}, ev: &Event{ID: "sweep", Source: "sweep", Kind: KindSchedule, ReceivedAt: e.now()}}
 	if opts.DryRun {
 		s.opts.Checkpoint = nil
 	}
@@ -148,17 +148,9 @@ type sweeper struct {
 	pageSize, chunk int
 	targets         map[string]deskera.ID // threshold label -> id
 	keep            map[deskera.ID]bool
-	groups          map[change][]deskera.ID
-	order           []change // change sets in first-seen order
-	tracker                  // checkpoints (see checkpoint.go)
-}
-
-// change is one distinct bulk change set: a label (when hasLabel) and/or
-// an owner (when non-zero).
-type change struct {
-	label    deskera.ID
-	hasLabel bool
-	owner    deskera.ID
+	groups          map[bulkChange][]deskera.ID
+	order           []bulkChange // change sets in first-seen order
+	tracker                      // checkpoints (see checkpoint.go)
 }
 
 func (s *sweeper) record(c Call) { s.res.Calls = append(s.res.Calls, c) }
@@ -186,8 +178,8 @@ func (s *sweeper) resolveTargets(ctx context.Context) error {
 	return nil
 }
 
-// page handles one page of contacts. With checkpoints every change of
-// the page is sent before the next page is listed.
+// page handles one page of contacts: it queues their changes, sends the
+// chunks that are full and checkpoints.
 func (s *sweeper) page(ctx context.Context, contacts []deskera.Contact) error {
 	s.res.Pages++
 	s.record(Call{Op: "contacts.list", Method: "GET", Path: fmt.Sprintf("/v1/crm/contacts?limit=%d&page=%d", s.pageSize, s.res.Pages)})
@@ -219,9 +211,9 @@ func (s *sweeper) contact(d *deskera.Contact) {
 	c := s.e.toContact(d)
 	prev, resumed := s.wasApplied(d.ID)
 	var a AppliedChange
-	var ch change
+	var ch bulkChange
 	if s.relabel {
-		a.Label, ch.label, ch.hasLabel = s.labelChange(d, c, prev)
+		a.Label, ch.label = s.labelChange(d, c, prev)
 		a.LabelID = ch.label
 	}
 	if resumed && prev.OwnerID != 0 {
@@ -230,7 +222,7 @@ func (s *sweeper) contact(d *deskera.Contact) {
 		ch.owner = s.ownerChange(d, c)
 	}
 	a.OwnerID = ch.owner
-	if ch.hasLabel {
+	if ch.label != 0 {
 		s.res.Changed++
 		s.res.ByLabel[a.Label]++
 	}
@@ -239,7 +231,7 @@ func (s *sweeper) contact(d *deskera.Contact) {
 		s.res.Reassigned++
 		s.res.ByOwner[ownerKey(int64(ch.owner))]++
 	}
-	if resumed || !ch.hasLabel && ch.owner == 0 {
+	if resumed || ch == (bulkChange{}) {
 		return
 	}
 	if _, seen := s.groups[ch]; !seen {
@@ -255,34 +247,36 @@ func (s *sweeper) addError(d *deskera.Contact, err error) {
 	}
 }
 
-// labelChange scores the contact; ok is true when its label changes (or
-// changed before the run resumed: prev).
-func (s *sweeper) labelChange(d *deskera.Contact, c *Contact, prev AppliedChange) (name string, target deskera.ID, ok bool) {
+// labelChange scores the contact: the new label's name and id, "" and 0
+// when it keeps its label (prev: the change sent before the run resumed).
+// Label ids are never 0 (in a dry run, labels still to be created have
+// negative placeholders).
+func (s *sweeper) labelChange(d *deskera.Contact, c *Contact, prev AppliedChange) (name string, target deskera.ID) {
 	if prev.Label != "" {
-		return prev.Label, prev.LabelID, true
+		return prev.Label, prev.LabelID
 	}
 	if s.keep[d.LabelID] {
 		s.res.Kept++
-		return "", 0, false
+		return "", 0
 	}
 	label, ok, err := s.set.sweepLabel(s.ev, c)
 	switch {
 	case err != nil:
 		s.addError(d, err)
-		return "", 0, false
+		return "", 0
 	case !ok:
 		s.res.Skipped++
-		return "", 0, false
+		return "", 0
 	case label == "":
 		s.res.NoLabel++
-		return "", 0, false
+		return "", 0
 	}
 	target = s.targets[label]
-	if target == d.LabelID && target != 0 {
+	if target == d.LabelID || target == 0 {
 		s.res.Unchanged++
-		return "", 0, false
+		return "", 0
 	}
-	return label, target, true
+	return label, target
 }
 
 // ownerChange runs the owner rules: the new owner, 0 when it stays.
@@ -313,13 +307,10 @@ func (s *sweeper) flushAll(ctx context.Context) error {
 }
 
 // flush sends one bulk PATCH of up to chunk ids for the change set.
-func (s *sweeper) flush(ctx context.Context, ch change) error {
+func (s *sweeper) flush(ctx context.Context, ch bulkChange) error {
 	ids := s.groups[ch]
 	n := min(len(ids), s.chunk)
-	body := &deskera.BulkUpdateContact{IDs: slices.Clone(ids[:n]), OwnerID: ch.owner}
-	if ch.hasLabel {
-		body.LabelID = ch.label
-	}
+	body := ch.body(slices.Clone(ids[:n]))
 	s.groups[ch] = ids[n:]
 	s.record(Call{Op: "contacts.bulk_update", Method: "PATCH", Path: "/v1/crm/contacts", Body: body})
 	if s.opts.DryRun {
