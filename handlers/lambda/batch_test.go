@@ -146,3 +146,25 @@ func TestSQSBatchFailuresPerRecord(t *testing.T) {
 		t.Error("a's owner change was not applied")
 	}
 }
+
+// TestSQSBatchDuplicateDelivery: a batch holding the same message twice
+// (same message id: SQS delivers at least once) acts once: the second
+// record is answered as a replay of the first, after it (no claim waits
+// for itself), and both succeed.
+func TestSQSBatchDuplicateDelivery(t *testing.T) {
+	h, _, fake := exampleLambda(t)
+	a := fake.AddContact(deskera.Contact{Name: "A", Email: "a@acme.io", OwnerID: 99999})
+	b := fake.AddContact(deskera.Contact{Name: "B", Email: "b@acme.io", OwnerID: 99999})
+	first := deskeraRecord("dup", a.ID, "", "arn:aws:sqs:eu-west-1:1:q")
+	again := first
+	recs := []events.SQSMessage{first, deskeraRecord("other", b.ID, "", "arn:aws:sqs:eu-west-1:1:q"), again}
+	fake.ResetCounts()
+	var resp events.SQSEventResponse
+	mustInvoke(t, h.Invoke, sqsPayload(recs...), &resp)
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %v", failedIDs(resp))
+	}
+	if fake.Count("contacts.multiple") != 1 || fake.Count("contacts.get") != 0 {
+		t.Errorf("calls %v: the duplicate should be a replay, not a lookup", fake.Counts())
+	}
+}
