@@ -89,14 +89,8 @@ func (e *Engine) batch(ctx context.Context, set *Set, evs []*Event, idx []int, d
 	for _, i := range idx {
 		x := &execution{e: e, set: set, ev: evs[i], dry: dry, out: &Outcome{DryRun: dry}, bulk: col, slot: i}
 		x.record(fetch)
-		x.found = byID[deskera.ID(evs[i].ContactID)]
-		x.out.Plan = set.Evaluate(evs[i], e.toContact(x.found))
+		errs[i] = x.act(ctx, byID[deskera.ID(evs[i].ContactID)])
 		outs[i] = x.out
-		if rf := ruleFailure(x.out.Plan); rf != nil && !dry {
-			errs[i] = rf
-			continue
-		}
-		errs[i] = x.run(ctx)
 	}
 	return col.flush(ctx, e, errs)
 }

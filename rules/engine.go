@@ -216,15 +216,21 @@ func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bo
 	if err != nil {
 		return x.out, err
 	}
+	return x.out, x.act(ctx, found)
+}
+
+// act evaluates the event with the contact found (nil: none) and carries
+// the plan out; Process and ProcessBatch share it.
+func (x *execution) act(ctx context.Context, found *deskera.Contact) error {
 	x.found = found
-	x.out.Plan = set.Evaluate(ev, e.toContact(found))
-	if rf := ruleFailure(x.out.Plan); rf != nil && !dryRun {
+	x.out.Plan = x.set.Evaluate(x.ev, x.e.toContact(found))
+	if rf := ruleFailure(x.out.Plan); rf != nil && !x.dry {
 		// A rule that errored may have been meant to act: acting on the
 		// others would answer as if the event was done. Nothing is done;
 		// the sender retries once the rules file is fixed.
-		return x.out, rf
+		return rf
 	}
-	return x.out, x.run(ctx)
+	return x.run(ctx)
 }
 
 // ruleFailure names the rules (and scores) whose evaluation errored (nil
