@@ -58,7 +58,7 @@ func TestDeskeraBatchWebhookGroupsChanges(t *testing.T) {
 	svc, set, srv := exampleService(t)
 	var ids []deskera.ID
 	for i := range 4 {
-		c := srv.AddContact(deskera.Contact{Name: fmt.Sprintf("C%d", i), Email: fmt.Sprintf("c%d@acme.io", i), OwnerID: 99999})
+		c := srv.AddContact(deskera.Contact{Name: fmt.Sprintf("C%d", i), Email: fmt.Sprintf("c%d@acme.io", i), OwnerID: 99999, CustomField: storedScore()})
 		ids = append(ids, c.ID)
 	}
 	var sales []rules.Owner
@@ -166,7 +166,7 @@ func TestDeskeraBatchWebhookFailure(t *testing.T) {
 			svc, _, srv := exampleService(t)
 			var items []string
 			for i := range 3 {
-				c := srv.AddContact(deskera.Contact{Name: "C", Email: fmt.Sprintf("w%d@acme.io", i), OwnerID: 5})
+				c := srv.AddContact(deskera.Contact{Name: "C", Email: fmt.Sprintf("w%d@acme.io", i), OwnerID: 5, CustomField: storedScore()})
 				items = append(items, fmt.Sprintf(`{"id":%d,"deal_status":"won"}`, c.ID))
 			}
 			if tc.fault != nil {
@@ -197,6 +197,15 @@ func TestDeskeraBatchWebhookFailure(t *testing.T) {
 			}
 		})
 	}
+}
+
+// storedScore is the custom fields of a score the contact has stored
+// (issue 14 part 1: Lead score, raised now) above what a CRM event scores:
+// the batch's plans then change the owner or label only, which a bulk
+// PATCH can do. (A plan that also writes a score, a custom field, is
+// patched on its own.)
+func storedScore() []deskera.CustomField {
+	return []deskera.CustomField{{Label: "Lead score", Value: "30"}, {Label: "Lead score at", Value: time.Now().UTC().Format(time.RFC3339)}}
 }
 
 func jsonOf(v any) []byte {

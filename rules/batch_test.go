@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/rules"
@@ -41,7 +42,9 @@ func TestProcessBatchMatchesContactsByID(t *testing.T) {
 	want := map[deskera.ID][2]deskera.ID{}
 	for i := range 5 {
 		email := fmt.Sprintf("b%d@acme.io", i)
-		c := srv.AddContact(deskera.Contact{Name: "B", Email: email, OwnerID: 99999})
+		// A stored score (Lead score) above the event's: no score to write.
+		c := srv.AddContact(deskera.Contact{Name: "B", Email: email, OwnerID: 99999, CustomField: []deskera.CustomField{
+			{Label: "Lead score", Value: "30"}, {Label: "Lead score at", Value: time.Now().UTC().Format(time.RFC3339)}}})
 		ev := &rules.Event{ID: fmt.Sprint("e", i), Kind: rules.KindCRM, Email: email, ContactID: int64(c.ID), Fields: map[string]any{}}
 		want[c.ID] = [2]deskera.ID{1, deskera.ID(rules.Route(sales, email))}
 		if i == 4 {

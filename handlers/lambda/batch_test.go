@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -69,7 +70,7 @@ func TestSQSBatchGroupsChanges(t *testing.T) {
 	owners := map[deskera.ID]bool{}
 	for i := range 4 {
 		email := fmt.Sprintf("q%d@acme.io", i)
-		c := fake.AddContact(deskera.Contact{Name: "Q", Email: email, OwnerID: 99999})
+		c := fake.AddContact(deskera.Contact{Name: "Q", Email: email, OwnerID: 99999, CustomField: storedScore()})
 		extra := ""
 		if i >= 2 {
 			extra = `,"deal_status":"won"`
@@ -121,8 +122,8 @@ func TestSQSBatchGroupsChanges(t *testing.T) {
 // failed alone; the others succeed.
 func TestSQSBatchFailuresPerRecord(t *testing.T) {
 	h, _, fake := exampleLambda(t)
-	a := fake.AddContact(deskera.Contact{Name: "A", Email: "a@acme.io", OwnerID: 99999})
-	b := fake.AddContact(deskera.Contact{Name: "B", Email: "b@acme.io", OwnerID: 5})
+	a := fake.AddContact(deskera.Contact{Name: "A", Email: "a@acme.io", OwnerID: 99999, CustomField: storedScore()})
+	b := fake.AddContact(deskera.Contact{Name: "B", Email: "b@acme.io", OwnerID: 5, CustomField: storedScore()})
 	recs := []events.SQSMessage{
 		deskeraRecord("ok-1", a.ID, "", "arn:aws:sqs:eu-west-1:1:q"),
 		deskeraRecord("won-1", b.ID, `,"deal_status":"won"`, "arn:aws:sqs:eu-west-1:1:q"),
@@ -153,8 +154,8 @@ func TestSQSBatchFailuresPerRecord(t *testing.T) {
 // for itself), and both succeed.
 func TestSQSBatchDuplicateDelivery(t *testing.T) {
 	h, _, fake := exampleLambda(t)
-	a := fake.AddContact(deskera.Contact{Name: "A", Email: "a@acme.io", OwnerID: 99999})
-	b := fake.AddContact(deskera.Contact{Name: "B", Email: "b@acme.io", OwnerID: 99999})
+	a := fake.AddContact(deskera.Contact{Name: "A", Email: "a@acme.io", OwnerID: 99999, CustomField: storedScore()})
+	b := fake.AddContact(deskera.Contact{Name: "B", Email: "b@acme.io", OwnerID: 99999, CustomField: storedScore()})
 	first := deskeraRecord("dup", a.ID, "", "arn:aws:sqs:eu-west-1:1:q")
 	again := first
 	recs := []events.SQSMessage{first, deskeraRecord("other", b.ID, "", "arn:aws:sqs:eu-west-1:1:q"), again}
@@ -167,4 +168,12 @@ func TestSQSBatchDuplicateDelivery(t *testing.T) {
 	if fake.Count("contacts.multiple") != 1 || fake.Count("contacts.get") != 0 {
 		t.Errorf("calls %v: the duplicate should be a replay, not a lookup", fake.Counts())
 	}
+}
+
+// storedScore is the custom fields of a score the contact has stored
+// (issue 14 part 1: Lead score, raised now) above what a CRM event scores:
+// the batch's plans then change the owner or label only, which a bulk
+// PATCH can do.
+func storedScore() []deskera.CustomField {
+	return []deskera.CustomField{{Label: "Lead score", Value: "30"}, {Label: "Lead score at", Value: time.Now().UTC().Format(time.RFC3339)}}
 }

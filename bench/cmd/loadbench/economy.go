@@ -129,7 +129,10 @@ func batchCounted(ctx context.Context, set *rules.Set) (economyCase, error) {
 	}
 	evs := make([]*rules.Event, batchContacts)
 	for i := range evs {
-		c := fake.AddContact(deskera.Contact{Name: "C", Email: fmt.Sprintf("batch-%d@example.com", i), OwnerID: 99999})
+		// A stored score (Lead score) above the event's: the plans change
+		// owner and label only (a score to write would make a PATCH each).
+		c := fake.AddContact(deskera.Contact{Name: "C", Email: fmt.Sprintf("batch-%d@example.com", i), OwnerID: 99999,
+			CustomField: []deskera.CustomField{{Label: "Lead score", Value: "30"}, {Label: "Lead score at", Value: time.Now().UTC().Format(time.RFC3339)}}})
 		fields := map[string]any{"event_type": "UPDATE_CRM_CONTACT"}
 		if i >= batchContacts/2 {
 			fields["deal_status"] = "won"
