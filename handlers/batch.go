@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/leadhook/leadhook/handlers/idempotency"
@@ -59,6 +61,11 @@ func (s *Service) HandleBatch(ctx context.Context, ds []Delivery) []Response {
 			b.pending = append(b.pending, batchDelivery{slot: i, admitted: a})
 		}
 	}
+	// Claims nest in key order, so two batches holding the same deliveries
+	// never wait for each other.
+	slices.SortFunc(b.pending, func(x, y batchDelivery) int {
+		return strings.Compare(x.src.Name+"\n"+x.id, y.src.Name+"\n"+y.id)
+	})
 	b.claim(ctx, 0)
 	if s.metrics != nil { // known sources only: the label stays bounded
 		for _, d := range ds {

@@ -215,3 +215,39 @@ func jsonOf(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
+
+// TestHandleBatchOppositeOrders: two batches holding the same two
+// deliveries in opposite orders, handled at once, both complete and every
+// answer is 200 (each delivery acts once; the other batch answers it as a
+// replay). HandleBatch takes the claims in key order so that neither can
+// wait for the other; without that order this test did not catch a
+// deadlock in 10 runs (the claims are taken too fast to interleave), so
+// it guards the outcome, not the order.
+func TestHandleBatchOppositeOrders(t *testing.T) {
+	svc, _, srv := exampleService(t)
+	var ds []handlers.Delivery
+	for i := range 2 {
+		c := srv.AddContact(deskera.Contact{Name: "O", Email: fmt.Sprintf("o%d@acme.io", i), OwnerID: 99999, CustomField: storedScore()})
+		body := fmt.Sprintf(`{"event":"UPDATE_CRM_CONTACT","eventId":"o-%d","data":{"id":%d,"email":"o%d@acme.io"}}`, i, c.ID, i)
+		ds = append(ds, handlers.Delivery{Source: "deskera", Req: deskeraHook(body)})
+	}
+	// A deadlock would end at this deadline with 503s instead of hanging.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	results := make(chan []handlers.Response, 2)
+	for _, order := range [][]handlers.Delivery{{ds[0], ds[1]}, {ds[1], ds[0]}} {
+		go func() { results <- svc.HandleBatch(ctx, order) }()
+	}
+	for range 2 {
+		for _, r := range <-results {
+			if r.Status != http.StatusOK {
+				t.Errorf("status %d: %s", r.Status, jsonOf(r.Body))
+			}
+		}
+	}
+	for _, c := range srv.Contacts() {
+		if c.OwnerID == 99999 {
+			t.Errorf("contact %d not reassigned", c.ID)
+		}
+	}
+}
