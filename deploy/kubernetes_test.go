@@ -20,6 +20,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -59,7 +60,7 @@ type kustomization struct {
 
 // optionalManifests are applied separately (they need CRDs that not every
 // cluster has); they are checked but not listed in kustomization.yaml.
-var optionalManifests = []string{"servicemonitor.yaml"}
+var optionalManifests = []string{"servicemonitor.yaml", "reassign-cronjob.yaml"}
 
 // manifests are the decoded objects of deploy/kubernetes.
 type manifests struct {
@@ -70,6 +71,7 @@ type manifests struct {
 	hpa        *autoscalingv2.HorizontalPodAutoscaler
 	pdb        *policyv1.PodDisruptionBudget
 	monitor    *unstructured.Unstructured
+	cronJob    *batchv1.CronJob
 	others     []string // kinds decoded without further checks
 }
 
@@ -117,6 +119,9 @@ func decodeObject(m *manifests, name string, data []byte) error {
 	case "v1/ServiceAccount":
 		err = decodeStrict(data, new(corev1.ServiceAccount))
 		m.others = append(m.others, tm.Kind)
+	case "batch/v1/CronJob":
+		m.cronJob = new(batchv1.CronJob)
+		err = decodeStrict(data, m.cronJob)
 	case "monitoring.coreos.com/v1/ServiceMonitor":
 		obj := map[string]any{}
 		err = yaml.Unmarshal(data, &obj)
@@ -213,9 +218,51 @@ func checkManifests(files map[string]string, kc k8sContext) problems {
 	}
 	checkDeployment(&p, m, c, kc)
 	checkSelectors(&p, m, c)
-	checkRulesMount(&p, m, c)
+	checkRulesMount(&p, m, c, m.deployment.Spec.Template.Spec.Volumes)
 	checkMetrics(&p, m, c)
+	if m.cronJob != nil {
+		checkCronJob(&p, m, kc)
+	}
 	return p
+}
+
+// checkCronJob: the optional reassign CronJob runs a leadhook batch
+// command as the server runs (security, resources, credentials from the
+// Secret, the rules ConfigMap mounted), never twice at once, and a
+// --resume keeps its state where a restarted container finds it.
+func checkCronJob(p *problems, m *manifests, kc k8sContext) {
+	cj := m.cronJob
+	pod := &cj.Spec.JobTemplate.Spec.Template.Spec
+	if len(pod.Containers) != 1 {
+		p.addf("cronjob: want one container, have %d", len(pod.Containers))
+		return
+	}
+	c := &pod.Containers[0]
+	if len(c.Args) == 0 || !kc.bin.commands[c.Args[0]] || c.Args[0] != "reassign" && c.Args[0] != "sweep" {
+		p.addf("cronjob: container args %q do not start with leadhook reassign or sweep", c.Args)
+	}
+	if cj.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+		p.addf("cronjob: concurrencyPolicy %q: two runs at once would reassign the same contacts twice", cj.Spec.ConcurrencyPolicy)
+	}
+	if slices.Contains(c.Args, "--resume") {
+		dir := envValue(c, "LEADHOOK_DATA_DIR")
+		i := slices.IndexFunc(c.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath == dir })
+		switch {
+		case dir == "":
+			p.addf("cronjob: --resume without LEADHOOK_DATA_DIR")
+		case i < 0 || c.VolumeMounts[i].ReadOnly:
+			p.addf("cronjob: no writable volume at LEADHOOK_DATA_DIR %s (the root filesystem is read-only)", dir)
+		case pod.RestartPolicy != corev1.RestartPolicyOnFailure:
+			p.addf("cronjob: restartPolicy %q: a new pod starts with an empty state volume, so --resume has nothing to resume (use OnFailure)", pod.RestartPolicy)
+		}
+	}
+	if a := pod.AutomountServiceAccountToken; a == nil || *a {
+		p.addf("cronjob: pod mounts a service account token it never uses")
+	}
+	checkEnvK8s(p, c, kc.bin, m)
+	checkSecurity(p, pod, c, kc.imageUser)
+	checkResources(p, c)
+	checkRulesMount(p, m, c, pod.Volumes)
 }
 
 func generated(k kustomization, name string) bool {
@@ -454,7 +501,7 @@ func checkSelectors(p *problems, m *manifests, c *corev1.Container) {
 // ConfigMap without subPath (a subPath mount never sees updates; a
 // directory mount gets kubelet's atomic ..data symlink swap, which the
 // server's directory watch reloads on).
-func checkRulesMount(p *problems, m *manifests, c *corev1.Container) {
+func checkRulesMount(p *problems, m *manifests, c *corev1.Container, vols []corev1.Volume) {
 	rules := envValue(c, "LEADHOOK_RULES")
 	if rules != "/etc/leadhook/rules.yaml" {
 		p.addf("LEADHOOK_RULES %q, want /etc/leadhook/rules.yaml", rules)
@@ -473,7 +520,6 @@ func checkRulesMount(p *problems, m *manifests, c *corev1.Container) {
 	if !vm.ReadOnly {
 		p.addf("rules volume is not mounted readOnly")
 	}
-	vols := m.deployment.Spec.Template.Spec.Volumes
 	j := slices.IndexFunc(vols, func(v corev1.Volume) bool { return v.Name == vm.Name })
 	if j < 0 || vols[j].ConfigMap == nil {
 		p.addf("volume %s is not a ConfigMap", vm.Name)
@@ -584,6 +630,11 @@ func TestKubernetesManifests(t *testing.T) {
 		{name: "servicemonitor port", files: edit("servicemonitor.yaml", "- port: http", "- port: metrics"), want: []string{"ServiceMonitor endpoint"}},
 		{name: "missing resource", files: edit("kustomization.yaml", "  - pdb.yaml\n", "  - pdb.yaml\n  - ingress.yaml\n"), want: []string{"lists ingress.yaml"}},
 		{name: "unlisted manifest", files: edit("kustomization.yaml", "  - hpa.yaml\n", ""), want: []string{"hpa.yaml is neither"}},
+		{name: "cronjob overlaps", files: edit("reassign-cronjob.yaml", "concurrencyPolicy: Forbid", "concurrencyPolicy: Allow"), want: []string{"concurrencyPolicy"}},
+		{name: "cronjob new pod on failure", files: edit("reassign-cronjob.yaml", "restartPolicy: OnFailure", "restartPolicy: Never"), want: []string{"--resume has nothing to resume"}},
+		{name: "cronjob state on the root fs", files: edit("reassign-cronjob.yaml", "                - name: state\n                  mountPath: /var/lib/leadhook\n", ""), want: []string{"no writable volume"}},
+		{name: "cronjob serves", files: edit("reassign-cronjob.yaml", `args: ["reassign",`, `args: ["serve",`), want: []string{"do not start with leadhook reassign or sweep"}},
+		{name: "cronjob secret literal", files: edit("reassign-cronjob.yaml", "- name: DESKERA_CLIENT_SECRET\n                  valueFrom:\n                    secretKeyRef: {name: leadhook-credentials, key: DESKERA_CLIENT_SECRET}", "- name: DESKERA_CLIENT_SECRET\n                  value: hunter2"), want: []string{"DESKERA_CLIENT_SECRET is not from a Secret"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
