@@ -66,6 +66,10 @@ type kustomization struct {
 // cluster has); they are checked but not listed in kustomization.yaml.
 var optionalManifests = []string{"servicemonitor.yaml"}
 
+// reassignManifest is the optional reassign CronJob, applied on its own
+// (suspended: an operator's one-off job), checked but not listed.
+const reassignManifest = "reassign-cronjob.yaml"
+
 // storeComponent is the optional shared-store component, and the lines
 // of kustomization.yaml that enable it once uncommented.
 const (
@@ -87,7 +91,8 @@ type manifests struct {
 	storeService *corev1.Service
 	netpol       *networkingv1.NetworkPolicy
 	monitor      *unstructured.Unstructured
-	kinds        []string // every rendered kind, sorted
+	reassignJob  *batchv1.CronJob // reassign-cronjob.yaml, decoded on its own
+	kinds        []string         // every rendered kind, sorted
 }
 
 // decodeStrict decodes YAML the way the API server reads JSON: field names
@@ -233,6 +238,13 @@ func loadManifests(files map[string]string, withStore bool) (*manifests, error) 
 			return nil, err
 		}
 	}
+	if data, ok := files[reassignManifest]; ok {
+		var rm manifests
+		if err := decodeObject(&rm, reassignManifest, []byte(data)); err != nil {
+			return nil, err
+		}
+		m.reassignJob = rm.cronJob
+	}
 	return m, nil
 }
 
@@ -287,6 +299,9 @@ func checkManifests(files map[string]string, kc k8sContext, withStore bool) prob
 	checkRulesMount(&p, m, &m.deployment.Spec.Template.Spec, c, "deployment")
 	checkMetrics(&p, m, c)
 	checkSweepJob(&p, m, kc)
+	if m.reassignJob != nil {
+		checkReassignJob(&p, m, kc)
+	}
 	if withStore {
 		checkSharedStore(&p, m, c)
 	} else {
@@ -330,10 +345,49 @@ func checkListed(p *problems, k kustomization, files map[string]string) {
 			}
 			continue
 		}
-		if !slices.Contains(k.Resources, name) && !slices.Contains(optionalManifests, name) && !generated(k, name) {
+		if !slices.Contains(k.Resources, name) && !slices.Contains(optionalManifests, name) && name != reassignManifest && !generated(k, name) {
 			p.addf("%s is neither a kustomization resource nor a generator input", name)
 		}
 	}
+}
+
+// checkReassignJob: the optional reassign CronJob runs a leadhook batch
+// command as the server runs (security, resources, credentials from the
+// Secret, the rules ConfigMap mounted), never twice at once, and a
+// --resume keeps its state where a restarted container finds it.
+func checkReassignJob(p *problems, m *manifests, kc k8sContext) {
+	cj := m.reassignJob
+	pod := &cj.Spec.JobTemplate.Spec.Template.Spec
+	if len(pod.Containers) != 1 {
+		p.addf("reassign cronjob: want one container, have %d", len(pod.Containers))
+		return
+	}
+	c := &pod.Containers[0]
+	if len(c.Args) == 0 || !kc.bin.commands[c.Args[0]] || c.Args[0] != "reassign" && c.Args[0] != "sweep" {
+		p.addf("reassign cronjob: container args %q do not start with leadhook reassign or sweep", c.Args)
+	}
+	if cj.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+		p.addf("reassign cronjob: concurrencyPolicy %q: two runs at once would reassign the same contacts twice", cj.Spec.ConcurrencyPolicy)
+	}
+	if slices.Contains(c.Args, "--resume") {
+		dir := envValue(c, "LEADHOOK_DATA_DIR")
+		i := slices.IndexFunc(c.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath == dir })
+		switch {
+		case dir == "":
+			p.addf("reassign cronjob: --resume without LEADHOOK_DATA_DIR")
+		case i < 0 || c.VolumeMounts[i].ReadOnly:
+			p.addf("reassign cronjob: no writable volume at LEADHOOK_DATA_DIR %s (the root filesystem is read-only)", dir)
+		case pod.RestartPolicy != corev1.RestartPolicyOnFailure:
+			p.addf("reassign cronjob: restartPolicy %q: a new pod starts with an empty state volume, so --resume has nothing to resume (use OnFailure)", pod.RestartPolicy)
+		}
+	}
+	if a := pod.AutomountServiceAccountToken; a == nil || *a {
+		p.addf("reassign cronjob: pod mounts a service account token it never uses")
+	}
+	checkEnvK8s(p, c, kc.bin, m)
+	checkSecurity(p, pod, c, kc.imageUser)
+	checkResources(p, c)
+	checkRulesMount(p, m, pod, c, "reassign cronjob")
 }
 
 func generated(k kustomization, name string) bool {
@@ -938,6 +992,11 @@ func TestKubernetesManifests(t *testing.T) {
 		{name: "store: policy on other pods", store: true, files: edit(comp+"store-networkpolicy.yaml", "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: leadhook-store\n", "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: redis\n"), want: []string{"does not select the store pods"}},
 		{name: "store: every port", store: true, files: edit(comp+"store-networkpolicy.yaml", "      ports:\n        - port: redis\n          protocol: TCP\n", ""), want: []string{"opens every port"}},
 		{name: "store: unlisted file", store: true, files: edit(comp+"kustomization.yaml", "  - pdb.yaml\n", ""), want: []string{"pdb.yaml is neither a resource nor a patch"}},
+		{name: "cronjob overlaps", files: edit("reassign-cronjob.yaml", "concurrencyPolicy: Forbid", "concurrencyPolicy: Allow"), want: []string{"concurrencyPolicy"}},
+		{name: "cronjob new pod on failure", files: edit("reassign-cronjob.yaml", "restartPolicy: OnFailure", "restartPolicy: Never"), want: []string{"--resume has nothing to resume"}},
+		{name: "cronjob state on the root fs", files: edit("reassign-cronjob.yaml", "                - name: state\n                  mountPath: /var/lib/leadhook\n", ""), want: []string{"no writable volume"}},
+		{name: "cronjob serves", files: edit("reassign-cronjob.yaml", `args: ["reassign",`, `args: ["serve",`), want: []string{"do not start with leadhook reassign or sweep"}},
+		{name: "cronjob secret literal", files: edit("reassign-cronjob.yaml", "- name: DESKERA_CLIENT_SECRET\n                  valueFrom:\n                    secretKeyRef: {name: leadhook-credentials, key: DESKERA_CLIENT_SECRET}", "- name: DESKERA_CLIENT_SECRET\n                  value: hunter2"), want: []string{"DESKERA_CLIENT_SECRET is not from a Secret"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

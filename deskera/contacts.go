@@ -82,7 +82,8 @@ func (c *Client) WalkContacts(ctx context.Context, opts *ListContactsOptions, fn
 		o = *opts
 	}
 	o.Page, o.Limit = max(o.Page, 1), cmpOr(o.Limit, DefaultWalkLimit)
-	seen, prevFirst := 0, ID(-1)
+	// Contacts of the pages skipped count as seen (totalRecords counts them).
+	seen, prevFirst := (o.Page-1)*o.Limit, ID(-1)
 	for {
 		page, err := c.ListContacts(ctx, &o)
 		if err != nil {
@@ -128,20 +129,32 @@ func (c *Client) GetContact(ctx context.Context, id ID) (*Contact, error) {
 	return &out, nil
 }
 
+// MaxMultipleIDs is the most ids GetContactsByIDs sends in one POST
+// /v1/crm/contacts/multiple. The API document gives no limit; a longer
+// list is split into several calls rather than risk a refused one.
+const MaxMultipleIDs = 100
+
 // GetContactsByIDs returns the contacts with the given ids (POST
-// /v1/crm/contacts/multiple; a read, so it is retried like a GET). Unknown
-// ids are absent from the result. No ids: no request, nil result.
+// /v1/crm/contacts/multiple, one call per MaxMultipleIDs ids; a read, so it
+// is retried like a GET). Unknown ids are absent from the result, which
+// need not follow the order of ids: match the contacts by id. No ids: no
+// request, nil result.
 func (c *Client) GetContactsByIDs(ctx context.Context, ids []ID) ([]Contact, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	r := &request{op: "contacts.multiple", method: http.MethodPost, path: contactsPath + "/multiple",
-		body: MultipleContactsByIDRequest{ContactIDs: ids}, idempotent: true}
-	var out []Contact
-	if err := c.do(ctx, r, &out); err != nil {
-		return nil, err
+	var all []Contact
+	for start := 0; start < len(ids); start += MaxMultipleIDs {
+		chunk := ids[start:min(start+MaxMultipleIDs, len(ids))]
+		r := &request{op: "contacts.multiple", method: http.MethodPost, path: contactsPath + "/multiple",
+			body: MultipleContactsByIDRequest{ContactIDs: chunk}, idempotent: true}
+		var out []Contact
+		if err := c.do(ctx, r, &out); err != nil {
+			return nil, err
+		}
+		all = append(all, out...)
 	}
-	return out, nil
+	return all, nil
 }
 
 // CreateContact creates a contact (POST /v1/crm/contacts) and returns it as

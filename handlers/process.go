@@ -137,10 +137,16 @@ func (s *Service) dedupeAndProcess(ctx context.Context, set *rules.Set, src *sou
 	if !replayed {
 		return first
 	}
+	return s.replayAnswer(ctx, src.Name, id, ans)
+}
+
+// replayAnswer answers a delivery with the stored answer of its first
+// delivery.
+func (s *Service) replayAnswer(ctx context.Context, source, id string, ans idempotency.Answer) Response {
 	if s.metrics != nil {
-		s.metrics.dedupeHits.WithLabelValues(src.Name).Inc()
+		s.metrics.dedupeHits.WithLabelValues(source).Inc()
 	}
-	s.log.InfoContext(ctx, "event replayed", "id", id, "source", src.Name, "status", ans.Status)
+	s.log.InfoContext(ctx, "event replayed", "id", id, "source", source, "status", ans.Status)
 	if ans.Status == 0 || len(ans.Body) == 0 { // the first attempt crashed
 		return errorResponse(http.StatusServiceUnavailable, "", "the first delivery failed; retry later").withRetryAfter(time.Second)
 	}
@@ -185,16 +191,59 @@ func (s *Service) process(ctx context.Context, set *rules.Set, src *source, even
 		return jsonResponse(http.StatusOK, map[string]any{"events": []any{}})
 	}
 	ctx, audit := s.startAudit(ctx, set, src, id, dryRun)
-	results := make([]*EventResult, len(events))
+	items := make([]eventItem, len(events))
+	for i := range events {
+		events[i].ID = eventID(events[i].ID, id, i, len(events))
+		items[i] = eventItem{src: src, ev: &events[i]}
+	}
+	s.runEvents(ctx, set, items, dryRun)
+	resp := answer(items)
+	s.finishAudit(ctx, audit, resp)
+	return resp
+}
+
+// eventItem is one event to process and, once processed, its result.
+type eventItem struct {
+	src        *source
+	ev         *rules.Event
+	res        *EventResult
+	retryAfter time.Duration
+}
+
+// runEvents processes the events: together through the engine's batch
+// when there are several and the engine has one (one contact fetch,
+// grouped bulk PATCHes), else one by one.
+func (s *Service) runEvents(ctx context.Context, set *rules.Set, items []eventItem, dryRun bool) {
+	bp, ok := s.engine.(BatchProcessor)
+	if !ok || len(items) < 2 {
+		for i := range items {
+			it := &items[i]
+			it.res, it.retryAfter = s.processOne(ctx, set, it.src, it.ev, dryRun)
+		}
+		return
+	}
+	start := time.Now()
+	evs := make([]*rules.Event, len(items))
+	for i := range items {
+		evs[i] = items[i].ev
+	}
+	outs, errs := bp.ProcessBatch(ctx, set, evs, dryRun)
+	for i := range items {
+		it := &items[i]
+		it.res, it.retryAfter = s.result(ctx, set, it.src, it.ev, dryRun, outs[i], errs[i], start)
+	}
+}
+
+// answer is a delivery's answer: one event answers its result; a batch
+// answers {"events": [...]} with the worst status.
+func answer(items []eventItem) Response {
 	status := http.StatusOK
 	var retryAfter time.Duration
-	for i := range events {
-		ev := &events[i]
-		ev.ID = eventID(ev.ID, id, i, len(events))
-		r, ra := s.processOne(ctx, set, src, ev, dryRun)
-		results[i] = r
-		status = worse(status, r.status)
-		retryAfter = max(retryAfter, ra)
+	results := make([]*EventResult, len(items))
+	for i, it := range items {
+		results[i] = it.res
+		status = worse(status, it.res.status)
+		retryAfter = max(retryAfter, it.retryAfter)
 	}
 	var resp Response
 	if len(results) == 1 {
@@ -205,7 +254,6 @@ func (s *Service) process(ctx context.Context, set *rules.Set, src *source, even
 	if status == http.StatusServiceUnavailable {
 		resp = resp.withRetryAfter(retryAfter)
 	}
-	s.finishAudit(ctx, audit, resp)
 	return resp
 }
 

@@ -62,6 +62,11 @@ type ActionResult struct {
 func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, ev *rules.Event, dryRun bool) (*EventResult, time.Duration) {
 	start := time.Now()
 	out, err := s.engine.Process(ctx, set, ev, dryRun)
+	return s.result(ctx, set, src, ev, dryRun, out, err, start)
+}
+
+// result builds an event's answer from what the engine did, and records it.
+func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *rules.Event, dryRun bool, out *rules.Outcome, err error, start time.Time) (*EventResult, time.Duration) {
 	r := &EventResult{EventID: ev.ID, Source: src.Name, Outcome: OutcomeOK, Matched: []string{}, Actions: []ActionResult{}, status: http.StatusOK}
 	if out != nil {
 		fillResult(r, out, dryRun)

@@ -25,6 +25,13 @@ type Processor interface {
 	Process(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*rules.Outcome, error)
 }
 
+// BatchProcessor is a Processor that can run the events of one delivery
+// together (one contact fetch, grouped bulk PATCHes); *rules.Engine
+// implements it. A delivery of several events uses it when the engine has it.
+type BatchProcessor interface {
+	ProcessBatch(ctx context.Context, set *rules.Set, evs []*rules.Event, dryRun bool) ([]*rules.Outcome, []error)
+}
+
 // DefaultDedupeTTL is how long answers are kept for replays.
 const DefaultDedupeTTL = 24 * time.Hour
 
@@ -233,8 +240,31 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	if s.metrics != nil { // known sources only: the label stays bounded
 		defer func(start time.Time) { s.metrics.ObserveDelivery(name, time.Since(start)) }(time.Now())
 	}
-	if resp, ok := s.authenticate(ctx, src, req, dryRun); !ok {
+	d, resp, done := s.admit(ctx, src, req, dryRun)
+	if done {
 		return resp
+	}
+	ctx = withRequest(ctx, req)
+	if dryRun || d.id == "" {
+		return s.process(ctx, st.set, src, d.events, d.id, dryRun)
+	}
+	return s.dedupeAndProcess(ctx, st.set, src, d.events, d.id)
+}
+
+// admitted is a delivery that passed authentication and parsing.
+type admitted struct {
+	src    *source
+	events []rules.Event
+	id     string // the delivery id ("" = none: not deduplicated)
+}
+
+// admit authenticates and parses a delivery; done with the answer when
+// there is nothing to process (refused, rejected, a parser's reply, or a
+// browser source's screening).
+func (s *Service) admit(ctx context.Context, src *source, req *webhook.Request, dryRun bool) (*admitted, Response, bool) {
+	name := src.Name
+	if resp, ok := s.authenticate(ctx, src, req, dryRun); !ok {
+		return nil, resp, true
 	}
 	var parsed *webhook.Parsed
 	err := s.step(ctx, "parse", func() (err error) { parsed, err = src.parser.Parse(req); return err })
@@ -242,23 +272,19 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 		s.countEvent(name, "rejected")
 		resp := fromError(err)
 		s.log.InfoContext(ctx, "event rejected", "source", name, "status", resp.Status, "field", errorField(err))
-		return resp
+		return nil, resp, true
 	}
 	if parsed.Reply != nil {
 		s.countEvent(name, "reply")
-		return Response{Status: parsed.Reply.Status, Header: parsed.Reply.Header, Body: parsed.Reply.Body}
+		return nil, Response{Status: parsed.Reply.Status, Header: parsed.Reply.Header, Body: parsed.Reply.Body}, true
 	}
 	if resp, stop := s.screenBrowser(ctx, src, req, parsed); stop {
-		return resp
+		return nil, resp, true
 	}
 	id := deliveryID(req, parsed, src.Source)
 	setDeliveryID(ctx, id)
 	nameGitHubEvents(req, parsed, src.Source)
-	ctx = withRequest(ctx, req)
-	if dryRun || id == "" {
-		return s.process(ctx, st.set, src, parsed.Events, id, dryRun)
-	}
-	return s.dedupeAndProcess(ctx, st.set, src, parsed.Events, id)
+	return &admitted{src: src, events: parsed.Events, id: id}, Response{}, false
 }
 
 // authenticate runs the source's verifier, or for a dry run checks the

@@ -170,6 +170,7 @@ func sweepFields(l *loader, set *Set, p *SweepPolicy) map[string]fieldFunc {
 		},
 		"page_size":  func(_, v *yaml.Node) { p.PageSize = l.size(v, "sweep page_size") },
 		"chunk_size": func(_, v *yaml.Node) { p.ChunkSize = l.size(v, "sweep chunk_size") },
+		"rules":      func(_, v *yaml.Node) { l.decodeSweepRules(v, set, p) },
 		"keep_labels": func(_, v *yaml.Node) {
 			for _, item := range l.list(v, "", "sweep keep_labels") {
 				name, ok := l.str(item, "", "sweep keep_labels item")

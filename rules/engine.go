@@ -23,6 +23,7 @@ type CRM interface {
 	ListContacts(ctx context.Context, opts *deskera.ListContactsOptions) (*deskera.ContactList, error)
 	WalkContacts(ctx context.Context, opts *deskera.ListContactsOptions, fn func([]deskera.Contact) error) error
 	GetContact(ctx context.Context, id deskera.ID) (*deskera.Contact, error)
+	GetContactsByIDs(ctx context.Context, ids []deskera.ID) ([]deskera.Contact, error)
 	CreateContact(ctx context.Context, dto *deskera.ContactSaveDto) (*deskera.Contact, error)
 	UpdateContact(ctx context.Context, id deskera.ID, dto *deskera.ContactSaveDto) (*deskera.Contact, error)
 	DeleteContact(ctx context.Context, id deskera.ID) error
@@ -246,16 +247,22 @@ func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bo
 	if err != nil {
 		return x.out, err
 	}
+	return x.out, x.act(ctx, found)
+}
+
+// act evaluates the event with the contact found (nil: none) and carries
+// the plan out; Process and ProcessBatch share it.
+func (x *execution) act(ctx context.Context, found *deskera.Contact) error {
 	x.found = found
-	x.out.Contact = e.toContact(found)
-	x.out.Plan = e.evaluate(ctx, set, ev, x.out.Contact)
-	if rf := ruleFailure(x.out.Plan); rf != nil && !dryRun {
+	x.out.Contact = x.e.toContact(found)
+	x.out.Plan = x.e.evaluate(ctx, x.set, x.ev, x.out.Contact)
+	if rf := ruleFailure(x.out.Plan); rf != nil && !x.dry {
 		// A rule that errored may have been meant to act: acting on the
 		// others would answer as if the event was done. Nothing is done;
 		// the sender retries once the rules file is fixed.
-		return x.out, rf
+		return rf
 	}
-	return x.out, x.run(ctx)
+	return x.run(ctx)
 }
 
 // evaluate runs the rules over the event and the contact found, in an

@@ -25,6 +25,10 @@ type execution struct {
 	// window held back is allowed only after a search that started once
 	// the window was over (see unsettledCreate).
 	searched time.Time
+	// bulk, in a batch (ProcessBatch), collects the label, owner and
+	// visibility PATCHes into bulk PATCHes; slot is the event's index.
+	bulk *bulkCollector
+	slot int
 }
 
 func (x *execution) record(c Call) { x.out.Calls = append(x.out.Calls, c) }

@@ -232,6 +232,7 @@ func (x *execution) landed(ctx context.Context, key string) (*deskera.Contact, b
 // contact found is the one created, and whatever it still lacks is patched.
 func (x *execution) adopt(ctx context.Context, found *deskera.Contact, pieces []*deskera.ContactSaveDto) error {
 	x.found = found
+	x.bulk = nil // its outcomes are settled here, not with a batch
 	err := x.patch(ctx, slices.Clone(pieces))
 	for i, p := range pieces {
 		if r := &x.out.Results[i]; p != nil && (r.Outcome == OutcomeUnchanged || r.Outcome == OutcomeUpdated) {
@@ -302,6 +303,12 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 			}
 		}
 		return nil
+	}
+	if x.bulk != nil {
+		if ch, ok := bulkable(dto); ok {
+			x.bulk.add(ch, x, pieces) // sent with the batch's other contacts
+			return nil
+		}
 	}
 	id := x.found.ID
 	x.record(Call{Op: "contacts.update", Method: "PATCH", Path: "/v1/crm/contacts/" + strconv.FormatInt(int64(id), 10), Body: dto})

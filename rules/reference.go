@@ -125,7 +125,17 @@ func sweepKeyDocs() []KeyDoc {
 		{"when", "bool expression", "Only contacts for which this is true are relabelled (the env has `contact`, `score`, `scores`, `stored_score`).", "when: 'contact.email != \"\" && contact.label != \"Customer\"'"},
 		{"page_size", "integer 1..1000", "Contacts per list page (default 100).", "page_size: 200"},
 		{"chunk_size", "integer 1..1000", "Most ids per bulk PATCH (default 100).", "chunk_size: 500"},
-		{"keep_labels", "list", "Declared labels the sweep never changes.", "keep_labels: [Customer]"},
+		{"keep_labels", "list", "Declared labels the sweep never changes (their contacts still run the owner rules).", "keep_labels: [Customer]"},
+		{"rules", "list", "Owner rules (see sweep.rules[]): the contacts they match get a new owner, in the same bulk PATCHes as the relabelling (one per distinct label and owner change per chunk).", "rules:\n  - name: orphaned-to-sales\n    when: 'contact.owner_id in [0, 99999]'\n    assign_owner: {pool: sales}"},
+	}
+}
+
+func sweepRuleKeyDocs() []KeyDoc {
+	return []KeyDoc{
+		{"name", "string", "Unique sweep rule name (in messages and results).", "name: orphaned-to-sales"},
+		{"description", "string", "What the rule is for.", "description: Contacts of reps who left go to the sales pool"},
+		{"when", "bool expression", "Required; over `contact` (and `event`, a schedule event; not the score). sweep.when does not apply: it filters the relabelling only.", "when: 'contact.owner_id in [0, 99999]'"},
+		{"assign_owner", "id or {id}/{pool}", "Required: the new owner, a user id or a pool routed by the contact key exactly as an event's assign_owner (so a contact gets the owner a new event of it would). When several rules match, the later wins; a contact that already has it is left alone.", "assign_owner: {pool: sales}"},
 	}
 }
 

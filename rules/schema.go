@@ -171,6 +171,9 @@ func typeSchema(path, typ string) (obj, error) {
 		return integerSchema(nil, nil), nil
 	case "number", "number 0..1":
 		return numberSchema(), nil
+	case "id or {id}/{pool}":
+		// The same value as the assign_owner action's.
+		return actionValueSchemas()[ActionAssignOwner], nil
 	case "bool expression", "expression", "number expression", "string expression":
 		return exprSchema(), nil
 	case "list":

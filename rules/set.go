@@ -47,7 +47,10 @@ type SweepPolicy struct {
 	ChunkSize int `json:"chunk_size"`
 	// KeepLabels are labels the sweep never changes (e.g. "Customer").
 	KeepLabels []string `json:"keep_labels,omitempty"`
-	when       *vm.Program
+	// Rules are the owner rules (`sweep.rules`): contacts they match are
+	// reassigned in the same bulk PATCHes as the relabelling.
+	Rules []SweepRule `json:"rules,omitempty"`
+	when  *vm.Program
 }
 
 // Default sweep sizes.
@@ -185,6 +188,7 @@ func (s *Set) Thresholds() []Threshold { return append([]Threshold(nil), s.thres
 func (s *Set) Sweep() SweepPolicy {
 	p := s.sweep
 	p.KeepLabels = append([]string(nil), p.KeepLabels...)
+	p.Rules = append([]SweepRule(nil), p.Rules...)
 	return p
 }
 

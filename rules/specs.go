@@ -49,14 +49,14 @@ func actionSpecs() []ActionSpec {
 			decode:  contact(false)},
 		{Name: ActionAssignLabel,
 			Doc:     "Give the contact a declared label, by name, or the label the thresholds give the score (`{from: score}`).",
-			Calls:   "none of its own: rides in the POST/PATCH (the sweep uses the bulk PATCH)",
+			Calls:   "none of its own: rides in the POST/PATCH; in a delivery of several contacts (a Deskera webhook batch) and in the sweep, one bulk PATCH per distinct (label, owner) change per chunk",
 			Example: "assign_label: Hot lead",
 			decode: func(l *loader, v *yaml.Node, rule string, set *Set, a *action) bool {
 				return l.labelOptions(v, rule, set, a)
 			}},
 		{Name: ActionAssignOwner,
 			Doc:     "Give the contact an owner: a fixed user id, or one from a pool by weighted rendezvous hashing of the contact key (lowercased email, else phone digits, else contact id), so retries and replicas agree and adding an owner to a pool of N moves only about 1/(N+1) of the contacts.",
-			Calls:   "none of its own: rides in the POST/PATCH",
+			Calls:   "none of its own: rides in the POST/PATCH; in a delivery of several contacts (a Deskera webhook batch), one bulk PATCH per distinct (label, owner) change per chunk (sweep.rules and `leadhook reassign` likewise)",
 			Example: "assign_owner: {pool: sales}",
 			decode: func(l *loader, v *yaml.Node, rule string, set *Set, a *action) bool {
 				return l.ownerOptions(v, rule, set, a)
@@ -103,6 +103,7 @@ func Sections() []Section {
 		own  Owner
 		pol  SweepPolicy
 		sp   ScorePolicy
+		sr   SweepRule
 		src  Source
 		auth Auth
 		brw  Browser
@@ -132,6 +133,8 @@ func Sections() []Section {
 			order: func() map[string]fieldFunc { return scoringFields(l, &sp, map[string]*yaml.Node{}) }},
 		{Name: "sweep", Doc: "The scoring sweep (`leadhook sweep`, or a schedule) relabels every contact by the thresholds. A contact with a stored score keeps it (decayed by `scoring.half_life`): the sweep is an event with no score of its own, so without decay it never changes the label of a contact whose stored score still maps to it. A contact without one is re-scored from its CRM fields (`contact`; `event` is an empty schedule event).", Keys: sweepKeyDocs(),
 			order: func() map[string]fieldFunc { return sweepFields(l, set, &pol) }},
+		{Name: "sweep.rules[]", Doc: "An owner rule of the sweep; `leadhook reassign --from-owner ID (--pool NAME | --to-owner ID)` runs one such rule on the contacts of one owner without relabelling.", Keys: sweepRuleKeyDocs(),
+			order: func() map[string]fieldFunc { return sweepRuleFields(l, &sr, &node, &node) }},
 		{Name: "rules[]", Doc: "Rules run in file order; each matched rule adds its actions to the plan.", Keys: ruleKeyDocs(),
 			order: func() map[string]fieldFunc { return ruleFields(l, &r, &node, &node) }},
 	}

@@ -16,13 +16,22 @@ type SweepOptions struct {
 	ChunkSize int
 	// Progress, when set, is called after every page.
 	Progress func(SweepProgress)
+	// Checkpoint, when set (and not a dry run), is called after every
+	// page and every bulk PATCH with how far the sweep got (for a state
+	// file); an error from it stops the sweep. It changes no call.
+	Checkpoint func(*SweepCheckpoint) error
+	// Resume continues a sweep from a checkpoint: the walk starts after its
+	// page, the counts start from its result, and the changes it lists as
+	// applied are counted, not sent again.
+	Resume *SweepCheckpoint
 }
 
 // SweepProgress is reported after every page.
 type SweepProgress struct {
-	Pages   int `json:"pages"`
-	Scanned int `json:"scanned"`
-	Changed int `json:"changed"`
+	Pages      int `json:"pages"`
+	Scanned    int `json:"scanned"`
+	Changed    int `json:"changed"`
+	Reassigned int `json:"reassigned"`
 }
 
 // SweepResult counts what a sweep did (or, in a dry run, would do).
@@ -39,9 +48,15 @@ type SweepResult struct {
 	Changed   int `json:"changed"`
 	// ByLabel counts the changed contacts per new label.
 	ByLabel map[string]int `json:"by_label"`
+	// Matched counts the contacts an owner rule (or reassign) matched;
+	// Reassigned those whose owner changes, ByOwner them per new owner id.
+	Matched    int            `json:"matched,omitempty"`
+	Reassigned int            `json:"reassigned,omitempty"`
+	ByOwner    map[string]int `json:"by_owner,omitempty"`
 	// Errors lists contacts whose expressions failed (they are left alone).
 	Errors []string `json:"errors,omitempty"`
-	// Calls is every API call made (or planned), in order; CallCount its length.
+	// Calls is every API call made (or planned) by this run, in order;
+	// CallCount counts them, with those of the runs it resumes.
 	CallCount int    `json:"call_count"`
 	Calls     []Call `json:"calls"`
 }
@@ -50,11 +65,12 @@ type SweepResult struct {
 const maxSweepErrors = 100
 
 // Sweep walks every contact page by page, scores it in the `contact`
-// environment, maps the score to a label by the thresholds and relabels
-// the contacts whose label changes, one bulk PATCH per target label per
-// chunk. A dry run lists the contacts (it has to, to know what would
-// change) but never writes; Calls then lists the writes it would make. It
-// stops at the first API error, returning the counts so far.
+// environment, maps the score to a label by the thresholds and runs the
+// owner rules (sweep.rules); the contacts whose label or owner changes are
+// updated with one bulk PATCH per distinct (label, owner) change per chunk.
+// A dry run lists the contacts (it has to, to know what would change) but
+// never writes; Calls then lists the writes it would make. It stops at the
+// first API error, returning the counts so far.
 func (e *Engine) Sweep(ctx context.Context, set *Set, opts SweepOptions) (*SweepResult, error) {
 	if set == nil {
 		return nil, errors.New("rules: sweep: nil set")
@@ -62,21 +78,52 @@ func (e *Engine) Sweep(ctx context.Context, set *Set, opts SweepOptions) (*Sweep
 	if len(set.thresholds) == 0 {
 		return nil, errors.New("rules: sweep: the rules file has no thresholds")
 	}
-	s := &sweeper{e: e, set: set, opts: opts, res: &SweepResult{DryRun: opts.DryRun, ByLabel: map[string]int{}},
-		groups: map[deskera.ID][]deskera.ID{}, ev: &Event{ID: "sweep", Source: "sweep", Kind: KindSchedule, ReceivedAt: e.now()}}
+	return e.sweep(ctx, set, opts, true, set.sweep.Rules)
+}
+
+// Reassign hands the contacts of one owner to a pool (routed per contact
+// key, as events are) or to another owner: a sweep that relabels nothing
+// and runs one owner rule, with the same bulk PATCHes, dry run, progress
+// and checkpoints.
+func (e *Engine) Reassign(ctx context.Context, set *Set, t ReassignTarget, opts SweepOptions) (*SweepResult, error) {
+	if set == nil {
+		return nil, errors.New("rules: reassign: nil set")
+	}
+	r, err := set.reassignRule(t)
+	if err != nil {
+		return nil, err
+	}
+	return e.sweep(ctx, set, opts, false, []SweepRule{r})
+}
+
+// sweep runs a sweep (relabel) or a reassign (!relabel).
+func (e *Engine) sweep(ctx context.Context, set *Set, opts SweepOptions, relabel bool, owners []SweepRule) (*SweepResult, error) {
+	s := &sweeper{e: e, set: set, opts: opts, relabel: relabel, owners: owners,
+		res:    &SweepResult{DryRun: opts.DryRun, ByLabel: map[string]int{}, ByOwner: map[string]int{}},
+		groups: map[bulkChange][]deskera.ID{}, ev: &Event{ID: "sweep", Source: "sweep", Kind: KindSchedule, ReceivedAt: e.now()}}
+	if opts.DryRun {
+		s.opts.Checkpoint = nil
+	}
 	s.pageSize = firstPositive(opts.PageSize, set.sweep.PageSize, DefaultPageSize)
 	s.chunk = firstPositive(opts.ChunkSize, set.sweep.ChunkSize, DefaultChunkSize)
-	if err := s.resolveTargets(ctx); err != nil {
-		return s.finish(), err
+	s.resume(opts.Resume)
+	if relabel {
+		if err := s.resolveTargets(ctx); err != nil {
+			return s.finish(), err
+		}
 	}
-	err := e.crm.WalkContacts(ctx, &deskera.ListContactsOptions{Limit: s.pageSize}, func(cs []deskera.Contact) error {
+	err := e.crm.WalkContacts(ctx, &deskera.ListContactsOptions{Limit: s.pageSize, Page: s.res.Pages + 1}, func(cs []deskera.Contact) error {
 		return s.page(ctx, cs)
 	})
 	if err == nil {
 		err = s.flushAll(ctx)
 	}
 	if err != nil {
-		return s.finish(), fmt.Errorf("rules: sweep: %w", err)
+		what := "sweep"
+		if !relabel {
+			what = "reassign"
+		}
+		return s.finish(), fmt.Errorf("rules: %s: %w", what, err)
 	}
 	return s.finish(), nil
 }
@@ -94,19 +141,22 @@ type sweeper struct {
 	e               *Engine
 	set             *Set
 	opts            SweepOptions
+	relabel         bool        // score and relabel (false: reassign only)
+	owners          []SweepRule // owner rules
 	res             *SweepResult
 	ev              *Event
 	pageSize, chunk int
 	targets         map[string]deskera.ID // threshold label -> id
 	keep            map[deskera.ID]bool
-	groups          map[deskera.ID][]deskera.ID
-	order           []deskera.ID // target ids in first-seen order
+	groups          map[bulkChange][]deskera.ID
+	order           []bulkChange // change sets in first-seen order
+	tracker                      // checkpoints (see checkpoint.go)
 }
 
 func (s *sweeper) record(c Call) { s.res.Calls = append(s.res.Calls, c) }
 
 func (s *sweeper) finish() *SweepResult {
-	s.res.CallCount = len(s.res.Calls)
+	s.res.CallCount = s.baseCalls + len(s.res.Calls)
 	return s.res
 }
 
@@ -128,63 +178,127 @@ func (s *sweeper) resolveTargets(ctx context.Context) error {
 	return nil
 }
 
-// page handles one page of contacts.
+// page handles one page of contacts: it queues their changes, sends the
+// chunks that are full and checkpoints.
 func (s *sweeper) page(ctx context.Context, contacts []deskera.Contact) error {
 	s.res.Pages++
 	s.record(Call{Op: "contacts.list", Method: "GET", Path: fmt.Sprintf("/v1/crm/contacts?limit=%d&page=%d", s.pageSize, s.res.Pages)})
 	for i := range contacts {
 		s.contact(&contacts[i])
 	}
-	for _, id := range s.order {
-		if len(s.groups[id]) >= s.chunk {
-			if err := s.flush(ctx, id); err != nil {
+	s.pageScanned()
+	for _, ch := range s.order {
+		if len(s.groups[ch]) >= s.chunk {
+			if err := s.flush(ctx, ch); err != nil {
 				return err
 			}
 		}
 	}
+	if err := s.checkpoint(); err != nil {
+		return err
+	}
 	if s.opts.Progress != nil {
-		s.opts.Progress(SweepProgress{Pages: s.res.Pages, Scanned: s.res.Scanned, Changed: s.res.Changed})
+		s.opts.Progress(SweepProgress{Pages: s.res.Pages, Scanned: s.res.Scanned, Changed: s.res.Changed, Reassigned: s.res.Reassigned})
 	}
 	return nil
 }
 
+// contact decides one contact's label and owner change and queues it. A
+// contact whose change was sent before the run resumed is counted as it
+// was then and not sent again.
 func (s *sweeper) contact(d *deskera.Contact) {
 	s.res.Scanned++
+	c := s.e.toContact(d)
+	prev, resumed := s.wasApplied(d.ID)
+	var a AppliedChange
+	var ch bulkChange
+	if s.relabel {
+		a.Label, ch.label = s.labelChange(d, c, prev)
+		a.LabelID = ch.label
+	}
+	if resumed && prev.OwnerID != 0 {
+		ch.owner = prev.OwnerID
+	} else {
+		ch.owner = s.ownerChange(d, c)
+	}
+	a.OwnerID = ch.owner
+	if ch.label != 0 {
+		s.res.Changed++
+		s.res.ByLabel[a.Label]++
+	}
+	if ch.owner != 0 {
+		s.res.Matched++
+		s.res.Reassigned++
+		s.res.ByOwner[ownerKey(int64(ch.owner))]++
+	}
+	if resumed || ch == (bulkChange{}) {
+		return
+	}
+	if _, seen := s.groups[ch]; !seen {
+		s.order = append(s.order, ch)
+	}
+	s.groups[ch] = append(s.groups[ch], d.ID)
+	s.queued(d.ID, a)
+}
+
+func (s *sweeper) addError(d *deskera.Contact, err error) {
+	if len(s.res.Errors) < maxSweepErrors {
+		s.res.Errors = append(s.res.Errors, fmt.Sprintf("contact %d: %v", d.ID, err))
+	}
+}
+
+// labelChange scores the contact: the new label's name and id, "" and 0
+// when it keeps its label (prev: the change sent before the run resumed).
+// Label ids are never 0 (in a dry run, labels still to be created have
+// negative placeholders).
+func (s *sweeper) labelChange(d *deskera.Contact, c *Contact, prev AppliedChange) (name string, target deskera.ID) {
+	if prev.Label != "" {
+		return prev.Label, prev.LabelID
+	}
 	if s.keep[d.LabelID] {
 		s.res.Kept++
-		return
+		return "", 0
 	}
-	label, ok, err := s.set.sweepLabel(s.ev, s.e.toContact(d))
+	label, ok, err := s.set.sweepLabel(s.ev, c)
 	switch {
 	case err != nil:
-		if len(s.res.Errors) < maxSweepErrors {
-			s.res.Errors = append(s.res.Errors, fmt.Sprintf("contact %d: %v", d.ID, err))
-		}
-		return
+		s.addError(d, err)
+		return "", 0
 	case !ok:
 		s.res.Skipped++
-		return
+		return "", 0
 	case label == "":
 		s.res.NoLabel++
-		return
+		return "", 0
 	}
-	target := s.targets[label]
-	if target == d.LabelID && target != 0 {
+	target = s.targets[label]
+	if target == d.LabelID || target == 0 {
 		s.res.Unchanged++
-		return
+		return "", 0
 	}
-	s.res.Changed++
-	s.res.ByLabel[label]++
-	if _, seen := s.groups[target]; !seen {
-		s.order = append(s.order, target)
+	return label, target
+}
+
+// ownerChange runs the owner rules: the new owner, 0 when it stays.
+func (s *sweeper) ownerChange(d *deskera.Contact, c *Contact) deskera.ID {
+	owner, rule, err := s.set.sweepOwner(s.ev, c, s.owners)
+	switch {
+	case err != nil:
+		s.addError(d, err)
+		return 0
+	case rule == "" || owner <= 0:
+		return 0
+	case deskera.ID(owner) == d.OwnerID:
+		s.res.Matched++
+		return 0
 	}
-	s.groups[target] = append(s.groups[target], d.ID)
+	return deskera.ID(owner)
 }
 
 func (s *sweeper) flushAll(ctx context.Context) error {
-	for _, id := range s.order {
-		for len(s.groups[id]) > 0 {
-			if err := s.flush(ctx, id); err != nil {
+	for _, ch := range s.order {
+		for len(s.groups[ch]) > 0 {
+			if err := s.flush(ctx, ch); err != nil {
 				return err
 			}
 		}
@@ -192,15 +306,20 @@ func (s *sweeper) flushAll(ctx context.Context) error {
 	return nil
 }
 
-// flush sends one bulk PATCH of up to chunk ids for the label.
-func (s *sweeper) flush(ctx context.Context, label deskera.ID) error {
-	ids := s.groups[label]
+// flush sends one bulk PATCH of up to chunk ids for the change set.
+func (s *sweeper) flush(ctx context.Context, ch bulkChange) error {
+	ids := s.groups[ch]
 	n := min(len(ids), s.chunk)
-	body := &deskera.BulkUpdateContact{IDs: slices.Clone(ids[:n]), LabelID: label}
-	s.groups[label] = ids[n:]
+	body := ch.body(slices.Clone(ids[:n]))
+	s.groups[ch] = ids[n:]
 	s.record(Call{Op: "contacts.bulk_update", Method: "PATCH", Path: "/v1/crm/contacts", Body: body})
 	if s.opts.DryRun {
 		return nil
 	}
-	return s.e.crm.BulkUpdateContacts(ctx, body)
+	if err := s.e.crm.BulkUpdateContacts(ctx, body); err != nil {
+		_ = s.checkpoint() // keeps the count of calls made; the error is the sweep's
+		return err
+	}
+	s.sent(body.IDs)
+	return s.checkpoint()
 }

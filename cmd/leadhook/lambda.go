@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -104,5 +105,38 @@ func newLambdaHandler(a *app, log *slog.Logger) (*lambdah.Handler, error) {
 			}
 			return res, err
 		},
+		Reassign: func(ctx context.Context, r lambdah.ReassignRequest) (any, error) {
+			return lambdaReassign(ctx, a, log, r)
+		},
 	})
+}
+
+// lambdaReassign runs a scheduled reassign. With LEADHOOK_DATA_DIR set it
+// checkpoints there and, as nobody can pass --resume to a schedule, a
+// retry of the same reassign resumes from the state a failed attempt left
+// (so its summary counts both); without one, a retry skips the contacts
+// already moved and counts the rest.
+func lambdaReassign(ctx context.Context, a *app, log *slog.Logger, r lambdah.ReassignRequest) (any, error) {
+	f := reassignFlags{target: rules.ReassignTarget{FromOwner: r.FromOwner, Pool: r.Pool, ToOwner: r.ToOwner, When: r.When}}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	opts := rules.SweepOptions{DryRun: r.DryRun}
+	state := newJobState(a.cfg.DataDir, "reassign", f.job())
+	if !r.DryRun && state.path != "" {
+		cp, err := state.load()
+		if err != nil && !errors.Is(err, errOtherJob) {
+			return nil, err
+		}
+		opts.Resume, opts.Checkpoint = cp, state.save
+	}
+	res, err := a.engine.Reassign(ctx, a.svc.Rules(), f.target, opts)
+	if res != nil {
+		res.Calls = nil // CallCount stays; the full list could exceed the response limit
+		log.Info("reassign", "dry_run", r.DryRun, "scanned", res.Scanned, "reassigned", res.Reassigned, "calls", res.CallCount, "resumed", opts.Resume != nil)
+	}
+	if err == nil && !r.DryRun {
+		err = state.done()
+	}
+	return res, err
 }

@@ -77,7 +77,8 @@ func commands() map[string]command {
 		"validate":    {"check rules files: every problem as file:line: rule \"name\": message (--format json)", runValidate},
 		"test":        {"run rule test files (*_test.yaml, *.test.yaml): matched rules, score, actions, CRM state", runTest},
 		"eval":        {"explain what the rules do with a raw payload, sub-expression by sub-expression (never calls Deskera)", runEval},
-		"sweep":       {"re-score every contact and relabel in bulk against the configured Deskera (--dry-run)", runSweep},
+		"sweep":       {"re-score every contact and relabel in bulk against the configured Deskera (--dry-run, --resume)", runSweep},
+		"reassign":    {"hand one owner's contacts to a pool or owner by bulk PATCH (--from-owner ID --pool NAME, --dry-run, --resume)", runReassign},
 		"deliveries":  {"the delivery history: list, show ID, replay ID... [--dry-run]", runDeliveries},
 		"rules":       {"rules diff live.yaml candidate.yaml [--deliveries N]: what a candidate file would change on stored deliveries", runRules},
 	}

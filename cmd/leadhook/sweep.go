@@ -22,13 +22,15 @@ import (
 // sweepFlags are the sweep command's own flags; the rest are serve's.
 type sweepFlags struct {
 	dryRun   bool
+	resume   bool
 	pageSize int
 	seed     int
 	help     bool
 }
 
-// splitSweepFlags takes --dry-run, --page-size N and --seed N out of args
-// and leaves the configuration flags (shared with serve) for parseConfig.
+// splitSweepFlags takes --dry-run, --resume, --page-size N and --seed N out
+// of args and leaves the configuration flags (shared with serve) for
+// parseConfig.
 func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 	var f sweepFlags
 	var rest []string
@@ -39,12 +41,16 @@ func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 			continue
 		}
 		switch name {
-		case "dry-run":
+		case "dry-run", "resume":
 			b, err := strconv.ParseBool(cmpOr(val, "true"))
 			if err != nil {
-				return f, nil, fmt.Errorf("--dry-run=%q: want true or false", val)
+				return f, nil, fmt.Errorf("--%s=%q: want true or false", name, val)
 			}
-			f.dryRun = b
+			if name == "resume" {
+				f.resume = b
+			} else {
+				f.dryRun = b
+			}
 		case "page-size", "seed":
 			if !hasVal {
 				if i+1 >= len(args) {
@@ -79,15 +85,18 @@ func cmpOr(a, b string) string {
 }
 
 func sweepUsage(w io.Writer) {
-	fmt.Fprintln(w, `Usage: leadhook sweep [--dry-run] [--page-size N] [--seed N] [configuration flags]
+	fmt.Fprintln(w, `Usage: leadhook sweep [--dry-run] [--resume] [--page-size N] [--seed N] [configuration flags]
 
 Re-score every contact of the configured Deskera with the rules file's scores and
-thresholds and relabel the ones whose label changes, in bulk. Progress goes to
+thresholds and relabel the ones whose label changes, in bulk; sweep.rules in the
+rules file reassign owners in the same bulk PATCHes. Progress goes to
 standard error, a summary table to standard output. Exit 0 when the sweep
 completed, 1 when it failed (the summary says how far it got), 2 on a usage or
 configuration error.
 
   --dry-run       list contacts and report what would change; change nothing
+  --resume        continue a sweep that failed, from its last completed page
+                  (state kept in LEADHOOK_DATA_DIR; the summary counts both runs)
   --page-size N   contacts per page (default: the rules file's sweep.page_size)
   --seed N        sandbox only: add N generated contacts first (to try the sweep)
 
@@ -112,7 +121,10 @@ func runSweep(ctx context.Context, env *Env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	s, err := newSweepRun(ctx, env, cfg, sf)
+	s, err := newSweepRun(ctx, env, cfg, sf, "sweep")
+	if err == nil {
+		err = s.openState("leadhook sweep")
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook sweep: %v\n", err)
 		return 2
@@ -125,6 +137,9 @@ type sweepRun struct {
 	env     *Env
 	cfg     *Config
 	flags   sweepFlags
+	command string // sweep or reassign
+	state   *jobState
+	resume  *rules.SweepCheckpoint
 	set     *rules.Set
 	app     *app
 	metrics *handlers.Metrics
@@ -132,12 +147,12 @@ type sweepRun struct {
 	engine  *rules.Engine
 }
 
-func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags) (*sweepRun, error) {
+func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags, command string) (*sweepRun, error) {
 	set, err := rules.LoadFile(cfg.Rules, rules.WithLookupEnv(env.LookupEnv))
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(run leadhook validate %s for details)", err, cfg.Rules)
 	}
-	if len(set.Thresholds()) == 0 {
+	if command == "sweep" && len(set.Thresholds()) == 0 {
 		return nil, fmt.Errorf("%s has no thresholds: the sweep maps each contact's score to a label by them; add e.g. thresholds: {Hot lead: 60, Warm lead: 30}", cfg.Rules)
 	}
 	log := handlers.NewLogger(env.Stderr, max(cfg.LogLevel, slog.LevelWarn)) // warnings and errors only: stderr carries the progress
@@ -146,13 +161,17 @@ func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags) (*sw
 	if err := cfg.requireCredentials(); err != nil {
 		return nil, err
 	}
-	s := &sweepRun{env: env, cfg: cfg, flags: sf, set: set, app: &app{cfg: cfg, log: log}, metrics: handlers.NewMetrics()}
+	s := &sweepRun{env: env, cfg: cfg, flags: sf, command: command, set: set, app: &app{cfg: cfg, log: log}, metrics: handlers.NewMetrics()}
 	client, err := s.app.newDeskera(s.metrics)
 	if err != nil {
 		return nil, err
 	}
 	if s.app.sandbox != nil {
-		fmt.Fprintln(env.Stderr, "leadhook sweep: SANDBOX: no Deskera credentials are set, so this sweeps the in-memory sandbox (set DESKERA_ACCESS_TOKEN to sweep a real account)")
+		if command == "sweep" {
+			fmt.Fprintln(env.Stderr, "leadhook sweep: SANDBOX: no Deskera credentials are set, so this sweeps the in-memory sandbox (set DESKERA_ACCESS_TOKEN to sweep a real account)")
+		} else {
+			fmt.Fprintf(env.Stderr, "leadhook %s: SANDBOX: no Deskera credentials are set, so this works on the in-memory sandbox (set DESKERA_ACCESS_TOKEN for a real account)\n", command)
+		}
 		s.app.sandbox.SeedContacts(sf.seed)
 	} else if sf.seed > 0 {
 		return nil, errors.New("--seed only applies to the sandbox (Deskera credentials are set)")
@@ -171,15 +190,72 @@ func (s *sweepRun) run(ctx context.Context) int {
 		return 1
 	}
 	prog := newProgress(s.env.Stderr)
-	res, err := s.engine.Sweep(ctx, s.set, rules.SweepOptions{DryRun: s.flags.dryRun, PageSize: s.flags.pageSize, Progress: prog.update})
+	res, err := s.engine.Sweep(ctx, s.set, s.options(prog))
 	prog.done()
 	labels, _ := s.crm.Client.ListLabels(context.WithoutCancel(ctx))
 	printSweep(s.env.Stdout, res, s.moves(res, labels), s.calls(), time.Since(start))
 	if err != nil {
-		fmt.Fprintf(s.env.Stderr, "leadhook sweep: failed: %v\n", err)
-		if _, temp := deskera.Temporary(err); temp {
-			fmt.Fprintln(s.env.Stderr, "leadhook sweep: Deskera was temporarily unavailable; run the sweep again later (it is safe to repeat)")
-		}
+		s.failed(err)
+		return 1
+	}
+	return s.finished()
+}
+
+// openState sets up the state file and, with --resume, the checkpoint to
+// continue from. job names the run's parameters.
+func (s *sweepRun) openState(job string) error {
+	s.state = newJobState(s.cfg.DataDir, s.command, job)
+	if !s.flags.resume {
+		return nil
+	}
+	if s.flags.dryRun {
+		return errors.New("--resume and --dry-run do not go together (a dry run changes nothing, so there is nothing to resume)")
+	}
+	cp, err := s.state.load()
+	if err != nil {
+		return err
+	}
+	if cp == nil {
+		fmt.Fprintf(s.env.Stderr, "leadhook %s: nothing to resume (no state in %s); starting from the first page\n", s.command, s.cfg.DataDir)
+		return nil
+	}
+	s.resume = cp
+	fmt.Fprintf(s.env.Stderr, "leadhook %s: resuming after page %d (%d contacts seen, %d calls made so far)\n", s.command, cp.Page, cp.Result.Scanned, cp.Calls)
+	return nil
+}
+
+// options are the engine options of the run: checkpoints go to the state
+// file (not in a dry run), progress to stderr.
+func (s *sweepRun) options(prog *progress) rules.SweepOptions {
+	o := rules.SweepOptions{DryRun: s.flags.dryRun, PageSize: s.flags.pageSize, Progress: prog.update, Resume: s.resume}
+	if !s.flags.dryRun && s.state != nil && s.state.path != "" {
+		o.Checkpoint = s.state.save
+	}
+	return o
+}
+
+// failed explains a failed run and how to go on.
+func (s *sweepRun) failed(err error) {
+	fmt.Fprintf(s.env.Stderr, "leadhook %s: failed: %v\n", s.command, err)
+	if _, temp := deskera.Temporary(err); temp {
+		fmt.Fprintf(s.env.Stderr, "leadhook %s: Deskera was temporarily unavailable; run it again later (it is safe to repeat)\n", s.command)
+	}
+	switch {
+	case s.flags.dryRun:
+	case s.state != nil && s.state.path != "":
+		fmt.Fprintf(s.env.Stderr, "leadhook %s: add --resume to continue from the last completed page (state: %s)\n", s.command, s.state.path)
+	default:
+		fmt.Fprintf(s.env.Stderr, "leadhook %s: running it again skips the contacts already changed, but its summary then counts only the rest; set LEADHOOK_DATA_DIR to be able to --resume\n", s.command)
+	}
+}
+
+// finished removes the state of a completed run.
+func (s *sweepRun) finished() int {
+	if s.flags.dryRun || s.state == nil {
+		return 0
+	}
+	if err := s.state.done(); err != nil {
+		fmt.Fprintf(s.env.Stderr, "leadhook %s: %v\n", s.command, err)
 		return 1
 	}
 	return 0
@@ -230,7 +306,7 @@ func (s *sweepRun) moves(res *rules.SweepResult, labels []deskera.Label) []move 
 	counts := map[[2]string]int{}
 	for _, c := range res.Calls {
 		b, ok := c.Body.(*deskera.BulkUpdateContact)
-		if !ok || c.Op != "contacts.bulk_update" {
+		if !ok || c.Op != "contacts.bulk_update" || b.LabelID == 0 {
 			continue
 		}
 		for _, id := range b.IDs {
@@ -303,6 +379,7 @@ func (r *labelRecorder) WalkContacts(ctx context.Context, opts *deskera.ListCont
 // progress reports sweep progress on stderr: one updating line on a
 // terminal, else a line for the first page and then every few seconds.
 type progress struct {
+	name    string // the command, first on the line
 	w       io.Writer
 	tty     bool
 	last    time.Time
@@ -312,7 +389,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, every: 5 * time.Second}
+	p := &progress{name: "sweep", w: w, every: 5 * time.Second}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty = true
@@ -323,6 +400,11 @@ func newProgress(w io.Writer) *progress {
 
 func (p *progress) update(sp rules.SweepProgress) {
 	line := fmt.Sprintf("sweep: page %d, %d contacts seen, %d to relabel", sp.Pages, sp.Scanned, sp.Changed)
+	if p.name == "reassign" {
+		line = fmt.Sprintf("reassign: page %d, %d contacts seen, %d to reassign", sp.Pages, sp.Scanned, sp.Reassigned)
+	} else if sp.Reassigned > 0 {
+		line += fmt.Sprintf(", %d to reassign", sp.Reassigned)
+	}
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 		p.any = true
@@ -361,6 +443,9 @@ func printSweep(w io.Writer, res *rules.SweepResult, moves []move, calls map[str
 		{"below every threshold", strconv.Itoa(res.NoLabel)}, {"label unchanged", strconv.Itoa(res.Unchanged)},
 		{relabelled(res.DryRun), strconv.Itoa(res.Changed)}, {"expression errors", strconv.Itoa(len(res.Errors))},
 	}
+	if res.Matched > 0 {
+		rows = append(rows, [2]string{"matched by sweep.rules", strconv.Itoa(res.Matched)}, [2]string{reassigned(res.DryRun), strconv.Itoa(res.Reassigned)})
+	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "  %-24s %8s\n", r[0], r[1])
 	}
@@ -370,7 +455,8 @@ func printSweep(w io.Writer, res *rules.SweepResult, moves []move, calls map[str
 			fmt.Fprintf(w, "  %-20s %-20s %8d\n", m.from, m.to, m.n)
 		}
 	}
-	printCalls(w, res, calls)
+	printOwners(w, res)
+	printCalls(w, res, calls, "sweep")
 	for i, e := range res.Errors {
 		if i == 10 {
 			fmt.Fprintf(w, "  ... and %d more\n", len(res.Errors)-10)
@@ -380,6 +466,13 @@ func printSweep(w io.Writer, res *rules.SweepResult, moves []move, calls map[str
 	}
 }
 
+func reassigned(dry bool) string {
+	if dry {
+		return "would be reassigned"
+	}
+	return "reassigned"
+}
+
 func relabelled(dry bool) string {
 	if dry {
 		return "would be relabelled"
@@ -387,7 +480,7 @@ func relabelled(dry bool) string {
 	return "relabelled"
 }
 
-func printCalls(w io.Writer, res *rules.SweepResult, calls map[string]int) {
+func printCalls(w io.Writer, res *rules.SweepResult, calls map[string]int, what string) {
 	total, parts := 0, []string{}
 	for _, op := range sortedNames(calls) {
 		total += calls[op]
@@ -405,6 +498,6 @@ func printCalls(w io.Writer, res *rules.SweepResult, calls map[string]int) {
 				writes++
 			}
 		}
-		fmt.Fprintf(w, "  bulk updates a real sweep would send: %d\n", writes)
+		fmt.Fprintf(w, "  bulk updates a real %s would send: %d\n", what, writes)
 	}
 }

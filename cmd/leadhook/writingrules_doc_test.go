@@ -136,6 +136,7 @@ func TestWritingRulesDoc(t *testing.T) {
 		{"leadhook test rules.test.yaml", fixed, testFile},
 		{"leadhook test -v rules.test.yaml", fixed, fixedTest},
 		{"LEADHOOK_SANDBOX=1 leadhook sweep --dry-run --seed 250", fixed, fixedTest},
+		{"LEADHOOK_SANDBOX=1 leadhook reassign --dry-run --from-owner 17826 --pool sales --seed 250", fixed, fixedTest},
 	}
 	cmds := docCommands(t, doc)
 	if len(cmds) != len(steps) {

@@ -46,10 +46,22 @@ func (f *Fake) getContact(w http.ResponseWriter, _ *http.Request, s string, _ []
 	writeJSON(w, http.StatusOK, c)
 }
 
+// multipleContacts serves POST /v1/crm/contacts/multiple. The document
+// shows the body {"contact_ids": [...]} and a bare array of contacts; it
+// does not say what happens to unknown ids, in which order the contacts
+// come, or how many ids one call may carry. Assumptions here (the client
+// must not depend on more): unknown ids are left out (no 404); the answer
+// keeps the request's order but callers match contacts by id; more than
+// MaxLimit ids are refused with 400 (the strict reading; the client sends
+// at most deskera.MaxMultipleIDs). An empty list is a 400 too.
 func (f *Fake) multipleContacts(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var req deskera.MultipleContactsByIDRequest
 	if err := decode(body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if len(req.ContactIDs) == 0 || len(req.ContactIDs) > MaxLimit {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("contact_ids must list 1 to %d ids, not %d", MaxLimit, len(req.ContactIDs)))
 		return
 	}
 	out := []deskera.Contact{}
@@ -133,6 +145,11 @@ func (f *Fake) deleteContact(w http.ResponseWriter, _ *http.Request, s string, _
 
 // bulkUpdate applies label, owner and visibility to every listed contact
 // that exists (unknown ids are skipped) and answers 201 with an empty body.
+// One body may set several of them at once (the document's sample sets
+// label_id, owner_id and visibility_type together); a zero label_id or
+// owner_id leaves that field alone.
+// The document gives no limit on ids; the fake takes any number (leadhook
+// sends at most sweep chunk_size, 1..1000).
 func (f *Fake) bulkUpdate(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var req deskera.BulkUpdateContact
 	if err := decode(body, &req); err != nil {

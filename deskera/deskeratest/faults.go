@@ -35,6 +35,15 @@ type faults struct {
 	mixes    []FaultMix
 	mixRng   *rand.Rand
 	injected map[string]int // "op fault" -> count
+	// opFail fails requests of one operation after letting some through.
+	opFail opFault
+}
+
+// opFault answers status to n requests of op once skip of them have been
+// served normally.
+type opFault struct {
+	op            string
+	skip, n, code int
 }
 
 // next returns the fault for a request of op and counts it.
@@ -50,6 +59,14 @@ func (q *faults) next(op string) fault {
 }
 
 func (q *faults) pick(op string) fault {
+	if of := &q.opFail; of.op == op && of.n > 0 {
+		if of.skip > 0 {
+			of.skip--
+		} else {
+			of.n--
+			return fault{status: of.code}
+		}
+	}
 	switch {
 	case q.dropN > 0:
 		q.dropN--
@@ -88,6 +105,17 @@ func (f *Fake) FailRate(frac float64, statuses ...int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults.rate, f.faults.statuses = frac, statuses
+}
+
+// FailOpAfter lets the next skip requests of op (e.g.
+// "contacts.bulk_update") through and answers the n after them with status,
+// without applying them: a job that fails half way, to test that it
+// resumes. Other operations are not affected. FailOpAfter("", 0, 0, 0)
+// turns it off.
+func (f *Fake) FailOpAfter(op string, skip, n, status int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults.opFail = opFault{op: op, skip: skip, n: n, code: status}
 }
 
 // SetLatency delays every answer by d (0 turns it off). The delay ends early

@@ -20,12 +20,18 @@
 //     Message, except for sources of format ses, which read the envelope
 //     themselves. Failed records are reported as partial batch failures so
 //     only they are retried (on a FIFO queue, the rest of the batch too).
+//     The records of a standard queue's batch are handed to the core
+//     together (a BatchCore), which processes their events together: the
+//     contacts they name are fetched in one call and their label and owner
+//     changes grouped into bulk PATCHes.
 //   - SNS subscribed directly: each record as an SQS record holding it.
 //   - SES receipt events (SimpleEmailEvent) are posted as received to the
 //     SES source (format ses), whose parser maps them to email events;
 //     synchronous receipt rules get CONTINUE back.
 //   - EventBridge scheduled events run the relabel sweep; the rule's
-//     detail {"dry_run": true} makes it a dry run.
+//     detail {"dry_run": true} makes it a dry run, and {"reassign":
+//     {"from_owner": ID, "pool": NAME}} (or "to_owner", "when", "dry_run")
+//     runs a reassign of one owner's contacts instead.
 //
 // The package never calls lambda.Start itself; cmd/leadhook does.
 package lambda

@@ -24,9 +24,30 @@ type Core interface {
 	Handle(ctx context.Context, source string, req *webhook.Request, dryRun bool) handlers.Response
 }
 
+// BatchCore is a Core that can answer several deliveries at once,
+// processing their events together; *handlers.Service implements it. The
+// records of a standard SQS queue's batch go through it.
+type BatchCore interface {
+	HandleBatch(ctx context.Context, ds []handlers.BatchEntry) []handlers.Response
+}
+
 // SweepFunc runs the relabel sweep over every contact (the rules engine's
 // Sweep with the current rules); its result is returned to the invoker.
 type SweepFunc func(ctx context.Context, dryRun bool) (any, error)
+
+// ReassignFunc hands the contacts of one owner to a pool or owner (the
+// rules engine's Reassign with the current rules); its result is returned
+// to the invoker.
+type ReassignFunc func(ctx context.Context, r ReassignRequest) (any, error)
+
+// ReassignRequest is the detail.reassign of a scheduled event.
+type ReassignRequest struct {
+	FromOwner int64  `json:"from_owner"`
+	Pool      string `json:"pool,omitempty"`
+	ToOwner   int64  `json:"to_owner,omitempty"`
+	When      string `json:"when,omitempty"`
+	DryRun    bool   `json:"dry_run,omitempty"`
+}
 
 // DefaultSESSource is the source SES receipt events are posted to when
 // Config.SESSource is empty.
@@ -38,6 +59,9 @@ type Config struct {
 	Core Core
 	// Sweep runs for EventBridge scheduled events; without it they fail.
 	Sweep SweepFunc
+	// Reassign runs for scheduled events whose detail has "reassign";
+	// without it they fail.
+	Reassign ReassignFunc
 	// SQSSource is the source for SQS records that carry no `source`
 	// message attribute (SNS messages may carry one too); "" = none, such
 	// records fail.

@@ -100,6 +100,9 @@ func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (ev
 	opts := h.recordOptions()
 	ctx, cancel := withMargin(ctx)
 	defer cancel()
+	if bc, ok := h.cfg.Core.(BatchCore); ok && len(ev.Records) > 1 && !isFIFO(&ev.Records[0]) {
+		return h.sqsBatch(ctx, log, bc, ev.Records, opts), nil
+	}
 	stop := false
 	for i := range ev.Records {
 		rec := &ev.Records[i]
@@ -116,6 +119,39 @@ func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (ev
 		}
 	}
 	return out, nil
+}
+
+// sqsBatch hands the records of a standard queue's batch to the core
+// together, so that their events are processed together (one contact
+// fetch, grouped bulk PATCHes); each record still has its own answer and
+// only the failed ones are reported.
+func (h *Handler) sqsBatch(ctx context.Context, log *slog.Logger, bc BatchCore, recs []events.SQSMessage, opts recordOptions) events.SQSEventResponse {
+	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	fail := func(rec *events.SQSMessage, err error) {
+		log.Warn("sqs record failed", "message_id", rec.MessageId, "error", err)
+		out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+	}
+	var ds []handlers.BatchEntry
+	var from []*events.SQSMessage
+	for i := range recs {
+		rec := &recs[i]
+		d, err := sqsDelivery(rec, opts)
+		switch {
+		case err != nil:
+			fail(rec, err)
+		case d.skip != "":
+			log.Info("sqs record skipped", "message_id", rec.MessageId, "source", d.source, "reason", d.skip)
+		default:
+			ds = append(ds, handlers.BatchEntry{Source: d.source, Req: d.req})
+			from = append(from, rec)
+		}
+	}
+	for i, resp := range bc.HandleBatch(ctx, ds) {
+		if resp.Status < 200 || resp.Status >= 300 {
+			fail(from[i], &DeliveryError{Source: ds[i].Source, Status: resp.Status, Message: responseMessage(resp)})
+		}
+	}
+	return out
 }
 
 func (h *Handler) sqsRecord(ctx context.Context, log *slog.Logger, rec *events.SQSMessage, opts recordOptions) error {
@@ -215,18 +251,17 @@ func (h *Handler) ses(ctx context.Context, log *slog.Logger, payload []byte) (ev
 
 // scheduleDetail is the optional detail of a scheduled rule's input.
 type scheduleDetail struct {
-	DryRun bool `json:"dry_run"`
+	DryRun   bool             `json:"dry_run"`
+	Reassign *ReassignRequest `json:"reassign"`
 }
 
 // schedule runs the relabel sweep; a rule's detail {"dry_run": true} only
-// reports what it would change.
+// reports what it would change, and {"reassign": {"from_owner": ID,
+// "pool": NAME | "to_owner": ID}} runs a reassign instead.
 func (h *Handler) schedule(ctx context.Context, log *slog.Logger, payload []byte) (any, error) {
 	ev, err := decode[events.CloudWatchEvent](payload, "eventbridge")
 	if err != nil {
 		return nil, err
-	}
-	if h.cfg.Sweep == nil {
-		return nil, fmt.Errorf("scheduled event %q: no sweep configured", ev.ID)
 	}
 	var det scheduleDetail
 	if len(ev.Detail) > 0 && string(ev.Detail) != "null" {
@@ -234,11 +269,36 @@ func (h *Handler) schedule(ctx context.Context, log *slog.Logger, payload []byte
 			return nil, fmt.Errorf("scheduled event %q: decode detail: %w", ev.ID, err)
 		}
 	}
+	if det.Reassign != nil {
+		return h.reassign(ctx, log, ev.ID, det)
+	}
+	if h.cfg.Sweep == nil {
+		return nil, fmt.Errorf("scheduled event %q: no sweep configured", ev.ID)
+	}
 	res, err := h.cfg.Sweep(ctx, det.DryRun)
 	if err != nil {
 		log.ErrorContext(ctx, "sweep failed", "event_id", ev.ID, "error", err)
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
 	log.InfoContext(ctx, "sweep done", "event_id", ev.ID, "dry_run", det.DryRun)
+	return res, nil
+}
+
+// reassign runs the reassign a scheduled event's detail asks for.
+func (h *Handler) reassign(ctx context.Context, log *slog.Logger, id string, det scheduleDetail) (any, error) {
+	if h.cfg.Reassign == nil {
+		return nil, fmt.Errorf("scheduled event %q: no reassign configured", id)
+	}
+	r := *det.Reassign
+	r.DryRun = r.DryRun || det.DryRun
+	if r.FromOwner <= 0 {
+		return nil, fmt.Errorf("scheduled event %q: detail.reassign.from_owner must be a positive user id", id)
+	}
+	res, err := h.cfg.Reassign(ctx, r)
+	if err != nil {
+		log.Error("reassign failed", "event_id", id, "from_owner", r.FromOwner, "error", err)
+		return nil, fmt.Errorf("reassign: %w", err)
+	}
+	log.Info("reassign done", "event_id", id, "from_owner", r.FromOwner, "dry_run", r.DryRun)
 	return res, nil
 }

@@ -399,3 +399,54 @@ func TestScheduledSweep(t *testing.T) {
 		})
 	}
 }
+
+func TestScheduledReassign(t *testing.T) {
+	errBoom := errors.New("deskera down")
+	const head = `{"version":"0","id":"r1","detail-type":"Scheduled Event","source":"aws.scheduler","detail":`
+	tests := []struct {
+		name       string
+		detail     string
+		noReassign bool
+		err        error
+		want       *lambda.ReassignRequest
+		wantErr    string
+	}{
+		{name: "to a pool", detail: `{"reassign":{"from_owner":99999,"pool":"sales"}}`, want: &lambda.ReassignRequest{FromOwner: 99999, Pool: "sales"}},
+		{name: "to an owner, narrowed, dry run", detail: `{"reassign":{"from_owner":5,"to_owner":7,"when":"contact.label == \"Cold lead\"","dry_run":true}}`,
+			want: &lambda.ReassignRequest{FromOwner: 5, ToOwner: 7, When: `contact.label == "Cold lead"`, DryRun: true}},
+		{name: "outer dry run", detail: `{"dry_run":true,"reassign":{"from_owner":5,"pool":"sales"}}`, want: &lambda.ReassignRequest{FromOwner: 5, Pool: "sales", DryRun: true}},
+		{name: "no from owner", detail: `{"reassign":{"pool":"sales"}}`, wantErr: "from_owner must be a positive user id"},
+		{name: "reassign error", detail: `{"reassign":{"from_owner":5,"pool":"sales"}}`, err: errBoom, wantErr: "deskera down"},
+		{name: "no reassign configured", detail: `{"reassign":{"from_owner":5,"pool":"sales"}}`, noReassign: true, wantErr: "no reassign configured"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []lambda.ReassignRequest
+			swept := false
+			cfg := lambda.Config{Core: &fakeCore{}, Sweep: func(context.Context, bool) (any, error) { swept = true; return nil, nil }}
+			if !tt.noReassign {
+				cfg.Reassign = func(_ context.Context, r lambda.ReassignRequest) (any, error) {
+					got = append(got, r)
+					return map[string]int{"reassigned": 4}, tt.err
+				}
+			}
+			h := newHandler(t, cfg)
+			raw, err := invoke(t, h.Invoke, []byte(head+tt.detail+"}"))
+			if swept {
+				t.Error("a reassign event ran the sweep")
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("= %s, %v; want an error with %q", raw, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || string(raw) != `{"reassigned":4}` {
+				t.Fatalf("= %s, %v", raw, err)
+			}
+			if len(got) != 1 || !reflect.DeepEqual(got[0], *tt.want) {
+				t.Errorf("reassign calls = %+v, want [%+v]", got, *tt.want)
+			}
+		})
+	}
+}

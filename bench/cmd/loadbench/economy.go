@@ -19,6 +19,9 @@ type economyCase struct {
 	Total   int
 	Naive   int    // one call per action per contact
 	NaiveIs string // how Naive was counted
+	// BulkBound, when set, is the most bulk PATCHes the case may make.
+	BulkBound int
+	BoundIs   string
 }
 
 // sweepContacts is the size of the relabel sweep.
@@ -70,7 +73,82 @@ func measureEconomy(ctx context.Context, example string) ([]economyCase, error) 
 	if err := step(fmt.Sprintf("relabel sweep of %d contacts", sweepContacts), c, err); err != nil {
 		return nil, err
 	}
+	c, err = reassignCounted(ctx, set)
+	if err := step(fmt.Sprintf("%s of %d contacts of one owner to the sales pool (3 owners)", reassignCase, sweepContacts), c, err); err != nil {
+		return nil, err
+	}
+	c, err = batchCounted(ctx, set)
+	if err := step(fmt.Sprintf("Deskera webhook listing %d contacts (departed owner, won deals)", batchContacts), c, err); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// reassignCase names the reassign economy case (targets find it by it).
+const reassignCase = "leadhook reassign"
+
+// batchContacts is the size of the Deskera webhook batch.
+const batchContacts = 4
+
+// reassignCounted hands sweepContacts contacts of a departed owner to the
+// example's sales pool, as `leadhook reassign --from-owner 99999 --pool
+// sales` does. BulkBound is ceil(contacts/chunk) x owners.
+func reassignCounted(ctx context.Context, set *rules.Set) (economyCase, error) {
+	fake, eng, err := preparedEngine(ctx, set)
+	if err != nil {
+		return economyCase{}, err
+	}
+	for i := range sweepContacts {
+		fake.AddContact(deskera.Contact{Name: "Rep contact", Email: fmt.Sprintf("rep-%d@example.com", i), OwnerID: 99999})
+	}
+	fake.ResetCounts()
+	res, err := eng.Reassign(ctx, set, rules.ReassignTarget{FromOwner: 99999, Pool: "sales"}, rules.SweepOptions{})
+	if err != nil {
+		return economyCase{}, err
+	}
+	owners := 0
+	for _, p := range set.Pools() {
+		if p.Name == "sales" {
+			owners = len(p.Owners)
+		}
+	}
+	chunk := set.Sweep().ChunkSize
+	return economyCase{Calls: fake.Counts(), Total: fake.Total(), Naive: res.Reassigned,
+		NaiveIs:   fmt.Sprintf("%d contacts reassigned, one PATCH each (reads not counted)", res.Reassigned),
+		BulkBound: (sweepContacts + chunk - 1) / chunk * owners,
+		BoundIs:   fmt.Sprintf("ceil(%d/%d chunk) x %d owners", sweepContacts, chunk, owners)}, nil
+}
+
+// batchCounted posts a Deskera webhook listing batchContacts contacts
+// through the engine's batch path: two of a departed owner (to the sales
+// pool), two won deals (Customer, owner 17826). Naive: a GET and a PATCH each.
+func batchCounted(ctx context.Context, set *rules.Set) (economyCase, error) {
+	fake, eng, err := preparedEngine(ctx, set)
+	if err != nil {
+		return economyCase{}, err
+	}
+	evs := make([]*rules.Event, batchContacts)
+	for i := range evs {
+		// A stored score (Lead score) above the event's: the plans change
+		// owner and label only (a score to write would make a PATCH each).
+		c := fake.AddContact(deskera.Contact{Name: "C", Email: fmt.Sprintf("batch-%d@example.com", i), OwnerID: 99999,
+			CustomField: []deskera.CustomField{{Label: "Lead score", Value: "30"}, {Label: "Lead score at", Value: time.Now().UTC().Format(time.RFC3339)}}})
+		fields := map[string]any{"event_type": "UPDATE_CRM_CONTACT"}
+		if i >= batchContacts/2 {
+			fields["deal_status"] = "won"
+		}
+		evs[i] = &rules.Event{ID: fmt.Sprintf("batch#%d", i), Source: "deskera", Kind: rules.KindCRM, ReceivedAt: time.Now(),
+			Email: c.Email, ContactID: int64(c.ID), Fields: fields}
+	}
+	fake.ResetCounts()
+	_, errs := eng.ProcessBatch(ctx, set, evs, false)
+	for _, err := range errs {
+		if err != nil {
+			return economyCase{}, err
+		}
+	}
+	return economyCase{Calls: fake.Counts(), Total: fake.Total(), Naive: 2 * batchContacts,
+		NaiveIs: fmt.Sprintf("a GET and a PATCH per contact, %d contacts", batchContacts)}, nil
 }
 
 // parsedLead is the benchmark lead as leadhook's JSON parser produces it.

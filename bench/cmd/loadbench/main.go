@@ -31,6 +31,7 @@ type options struct {
 	startups, leadsPerRun                    int
 	duration, warmup, rateDuration           time.Duration
 	smoke                                    bool
+	economyOnly                              bool
 	invocation                               string // the harness command line, for the report
 }
 
@@ -63,6 +64,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.rateDuration, "rate-d", 5*time.Second, "duration of each fixed-rate run")
 	fs.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: baseline,dryrun,dryrun-form,e2e)")
 	fs.BoolVar(&o.smoke, "smoke", false, "smoke mode: checks the machinery, numbers are not meaningful")
+	fs.BoolVar(&o.economyOnly, "economy", false, "measure only the CRM call economy (in-process fake, no servers) and print its tables to stdout")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -86,10 +88,35 @@ func main() {
 		os.Exit(2)
 	}
 	o.invocation = strings.Join(os.Args, " ")
+	if o.economyOnly {
+		if err := runEconomy(ctx, o, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "loadbench: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, o, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "loadbench: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// runEconomy measures the CRM call economy alone and prints its table and
+// targets (calls are counted, not timed: the numbers do not depend on load).
+func runEconomy(ctx context.Context, o *options, w io.Writer) error {
+	rep := &report{opts: o}
+	var err error
+	if rep.economy, err = measureEconomy(ctx, o.example); err != nil {
+		return err
+	}
+	var b strings.Builder
+	rep.writeEconomy(&b)
+	b.WriteString("| target | goal | measured | met |\n|---|---|---|---|\n")
+	for _, t := range rep.economyTargets() {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.What, t.Goal, t.Measured, t.metString())
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
 }
 
 // run measures everything and writes the report.
