@@ -204,6 +204,7 @@ func (s *Service) process(ctx context.Context, set *rules.Set, src *source, even
 	if status == http.StatusServiceUnavailable {
 		resp = resp.withRetryAfter(retryAfter)
 	}
+	resp.results, resp.retryAfter = results, retryAfter // for queued deliveries' workers
 	return resp
 }
 

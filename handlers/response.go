@@ -16,6 +16,10 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   any
+	// results and retryAfter are what process found, for queued
+	// deliveries' workers (see queuedResult).
+	results    []*EventResult
+	retryAfter time.Duration
 }
 
 // ErrorBody is the JSON body of every error answer.

@@ -17,6 +17,7 @@ const (
 	OutcomeFailed = "failed"  // Deskera rejected our data: 422, never retried
 	OutcomeRetry  = "retry"   // temporary failure: 503 + Retry-After
 	OutcomeDryRun = "dry_run" // plan only, no Deskera call
+	OutcomeQueued = "queued"  // stored for a worker: 202 Accepted
 )
 
 // EventResult is the answer about one event.
@@ -39,6 +40,7 @@ type EventResult struct {
 	Error string `json:"error,omitempty"`
 
 	status int
+	cause  rules.Cause // why it failed ("" when it did not)
 }
 
 // RuleError is a rule whose evaluation failed.
@@ -82,6 +84,7 @@ func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, e
 	}
 	if fail.Cause != "" {
 		r.status, retryAfter, r.Error = statusOf(fail), fail.RetryAfter, fail.Message
+		r.cause = fail.Cause
 	}
 	if !dryRun {
 		s.health.observe(fail)

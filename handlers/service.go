@@ -47,6 +47,9 @@ type Config struct {
 	// succeeds or fails again (DefaultNotReadyFor). The clock is
 	// Webhook.Now.
 	NotReadyFor time.Duration
+	// Queue stores the deliveries of `delivery: queued` sources; nil
+	// processes them as sync ones.
+	Queue Enqueuer
 	// Secrets are further credentials (Deskera token, Redis password)
 	// redacted from panic messages; the sources' own are added.
 	Secrets []string
@@ -70,6 +73,7 @@ type Service struct {
 	secrets    []string // Config.Secrets and the admin token (see Redact)
 	state      atomic.Pointer[state]
 	health     health
+	queue      Enqueuer
 }
 
 // state is what a rules file compiles to; swapped whole on reload.
@@ -118,6 +122,7 @@ func NewService(cfg Config) (*Service, error) {
 		metrics: cfg.Metrics, log: cfg.Logger, wopts: cfg.Webhook,
 		secrets: append([]string{cfg.AdminToken}, cfg.Secrets...),
 		health:  health{now: cfg.Webhook.Now, hold: cfg.NotReadyFor},
+		queue:   cfg.Queue,
 	}
 	if s.health.now == nil {
 		s.health.now = time.Now
@@ -172,6 +177,19 @@ func (s *Service) SourceFormat(name string) (format string, ok bool) {
 	return src.Format, true
 }
 
+// Queued lists the sources whose deliveries are queued (none without a
+// Config.Queue).
+func (s *Service) Queued() []string {
+	var out []string
+	for name, src := range s.state.Load().sources {
+		if src.Delivery == rules.DeliveryQueued && s.queue != nil {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Unauthenticated lists the sources declared with `auth: none`.
 func (s *Service) Unauthenticated() []string {
 	var out []string
@@ -213,6 +231,9 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	}
 	id := deliveryID(req, parsed, src.Source)
 	nameGitHubEvents(req, parsed, src.Source)
+	if !dryRun && src.Delivery == rules.DeliveryQueued && s.queue != nil && len(parsed.Events) > 0 {
+		return s.enqueue(ctx, src, req, id) // dry runs stay sync
+	}
 	if dryRun || id == "" {
 		return s.process(ctx, st.set, src, parsed.Events, id, dryRun)
 	}

@@ -40,6 +40,7 @@ func sourceFields(l *loader, src *Source, rule string, authNode **yaml.Node) map
 		"auth":      func(_, v *yaml.Node) { *authNode = v },
 		"allow_ips": func(_, v *yaml.Node) { src.AllowIPs = l.strList(v, rule, "allow_ips") },
 		"id_field":  func(_, v *yaml.Node) { src.IDField, _ = l.str(v, rule, "id_field") },
+		"delivery":  func(_, v *yaml.Node) { src.Delivery, _ = l.str(v, rule, "delivery") },
 	}
 }
 
@@ -104,6 +105,12 @@ func (l *loader) decodeSource(v *yaml.Node, src *Source) {
 		l.errorf(v, name, "no format (one of %s)", strings.Join(Formats(), ", "))
 	case !slices.Contains(Formats(), src.Format):
 		l.errorf(v, name, "unknown format %q (one of %s)", src.Format, strings.Join(Formats(), ", "))
+	}
+	switch {
+	case src.Delivery == "":
+		src.Delivery = DefaultDelivery(src.Format)
+	case !slices.Contains(Deliveries(), src.Delivery):
+		l.errorf(v, name, "unknown delivery %q (one of %s)", src.Delivery, strings.Join(Deliveries(), ", "))
 	}
 	l.checkAllowIPs(v, name, src.AllowIPs)
 	if authNode == nil {
