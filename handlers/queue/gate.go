@@ -21,12 +21,27 @@ type Gate struct {
 	probing  bool
 	probeEnd time.Time
 	pauses   int64
+	changed  chan struct{} // closed and replaced at every change
 }
 
 // NewGate returns an open gate whose pauses back off from minPause
 // doubling to maxPause; now is the clock.
 func NewGate(now func() time.Time, minPause, maxPause time.Duration) *Gate {
-	return &Gate{now: now, min: minPause, max: maxPause, probeLease: time.Minute}
+	return &Gate{now: now, min: minPause, max: maxPause, probeLease: time.Minute, changed: make(chan struct{})}
+}
+
+// Changed returns a channel closed at the gate's next change (a pause, a
+// probe's report, an opening).
+func (g *Gate) Changed() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.changed
+}
+
+// notify wakes the waiters; g.mu is held.
+func (g *Gate) notify() {
+	close(g.changed)
+	g.changed = make(chan struct{})
 }
 
 // Enter reports whether a worker may call Deskera now; when not, wait is
@@ -67,6 +82,7 @@ func (g *Gate) Down(retryAfter time.Duration) time.Duration {
 	g.fails++
 	g.pauses++
 	g.until = now.Add(d)
+	g.notify()
 	return d
 }
 
@@ -74,6 +90,9 @@ func (g *Gate) Down(retryAfter time.Duration) time.Duration {
 func (g *Gate) Up() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.fails > 0 || g.probing {
+		g.notify()
+	}
 	g.fails, g.probing, g.until = 0, false, time.Time{}
 }
 
@@ -81,6 +100,9 @@ func (g *Gate) Up() {
 func (g *Gate) Release() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.probing {
+		g.notify()
+	}
 	g.probing = false
 }
 

@@ -62,13 +62,10 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	q := w.q
 	now := q.opts.Now()
 	deadline := job.CreatedAt.Add(q.opts.MaxAge)
-	if ok, wait := q.gate.Enter(); !ok {
-		if !now.Before(deadline) {
-			return w.dead(job, "Deskera unavailable")
-		}
-		q.metrics.waits.Inc()
-		return river.JobSnooze(jitter(wait))
+	if err := w.waitGate(ctx, job, deadline); err != nil {
+		return err
 	}
+	now = q.opts.Now()
 	p := q.proc.Load()
 	res := (*p).ProcessQueued(ctx, job.Args.Delivery)
 	var delay time.Duration
@@ -98,6 +95,51 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	}
 	w.next.Store(job.ID, next)
 	return errors.New(msg)
+}
+
+// waitGate blocks while CRM intake is paused, holding this worker's slot
+// (so that the other jobs stay untouched in the store), for at most half
+// the job timeout; then the job is snoozed (no attempt used) and the slot
+// taken by another.
+func (w *worker) waitGate(ctx context.Context, job *river.Job[deliveryArgs], deadline time.Time) error {
+	q := w.q
+	blockUntil := time.Now().Add(q.opts.JobTimeout / 2) // the job's context runs on the wall clock
+	waited := false
+	for {
+		changed := q.gate.Changed()
+		ok, wait := q.gate.Enter()
+		if ok {
+			return nil
+		}
+		if !waited {
+			waited = true
+			q.metrics.waits.Inc()
+		}
+		if !q.opts.Now().Before(deadline) {
+			return w.dead(job, "Deskera unavailable")
+		}
+		if time.Now().After(blockUntil) {
+			return river.JobSnooze(jitter(wait))
+		}
+		t := time.NewTimer(min(wait, w.tick()))
+		select {
+		case <-changed:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+		t.Stop()
+	}
+}
+
+// tick is how often a waiting worker looks at the clock again: the
+// poll interval, so that an injected clock moving is seen soon.
+func (w *worker) tick() time.Duration {
+	if w.q.opts.PollInterval > 0 {
+		return w.q.opts.PollInterval
+	}
+	return time.Second
 }
 
 // dead cancels the job: River keeps it in the cancelled state, which is
