@@ -73,4 +73,3 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 func errLocked(path string) error {
 	return fmt.Errorf("queue: the embedded store %q is in use by another leadhook process (one process per data directory; use LEADHOOK_STORE_URL=postgres://... for several replicas)", strings.TrimSuffix(path, ".lock"))
 }
-
