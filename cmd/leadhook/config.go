@@ -52,7 +52,12 @@ func settings() []setting {
 		{flag: "deskera-client-secret", env: "DESKERA_CLIENT_SECRET", usage: "Deskera OAuth client secret", secret: true},
 		{flag: "deskera-refresh-token", env: "DESKERA_REFRESH_TOKEN", usage: "Deskera OAuth refresh token", secret: true},
 		{flag: "deskera-oauth-url", env: "DESKERA_OAUTH_URL", usage: "Deskera OAuth token endpoint (empty: the base URL + /v2/oauth/token)"},
-		{flag: "data-dir", env: "LEADHOOK_DATA_DIR", usage: "directory for state kept across restarts: the rotated Deskera refresh token, mode 0600 (empty: kept in Redis when LEADHOOK_REDIS_URL is set, else in memory only)"},
+		{flag: "data-dir", env: "LEADHOOK_DATA_DIR", usage: "directory for state kept across restarts: the embedded delivery store leadhook.db and the rotated Deskera refresh token (empty: a temporary directory for the store, lost at exit; the token in Redis when LEADHOOK_REDIS_URL is set, else in memory)"},
+		{flag: "store-url", env: "LEADHOOK_STORE_URL", usage: "shared delivery store for several replicas, e.g. postgres://user:password@host:5432/db (empty: the embedded file under --data-dir)", secret: true},
+		{flag: "queue-workers", env: "LEADHOOK_QUEUE_WORKERS", def: "10", usage: "queued deliveries worked at once by this process"},
+		{flag: "queue-max-age", env: "LEADHOOK_QUEUE_MAX_AGE", def: "72h", usage: "how long a queued delivery is retried before it is dead-lettered"},
+		{flag: "queue-job-timeout", env: "LEADHOOK_QUEUE_JOB_TIMEOUT", def: "1m", usage: "time allowed for one attempt at a queued delivery"},
+		{flag: "queue-rescue-after", env: "LEADHOOK_QUEUE_RESCUE_AFTER", def: "15m", usage: "a queued delivery still running after this (its worker died) is given to another worker; more than --queue-job-timeout"},
 		{flag: "label-refresh", env: "LEADHOOK_LABEL_REFRESH", def: "10m", usage: "how often the Deskera label list is reloaded"},
 		{flag: "deskera-rate-limit", env: "DESKERA_RATE_LIMIT", usage: "Deskera calls per second (empty: client default; 0: unlimited)"},
 		{flag: "deskera-timeout", env: "DESKERA_TIMEOUT", def: deskera.DefaultTimeout.String(), usage: "timeout per Deskera request"},
@@ -111,6 +116,11 @@ type Config struct {
 	DataDir string
 	// LabelRefresh is how often the label cache is reloaded.
 	LabelRefresh time.Duration
+	// StoreURL names the shared delivery store ("" = embedded, DataDir).
+	StoreURL string
+	// Queue* configure the workers of queued deliveries.
+	QueueWorkers                                   int
+	QueueMaxAge, QueueJobTimeout, QueueRescueAfter time.Duration
 }
 
 // Sandbox reports whether no Deskera credentials were given.
@@ -187,6 +197,7 @@ func buildConfig(get func(string) string) (*Config, error) {
 		ClientSecret: get("DESKERA_CLIENT_SECRET"), RefreshToken: get("DESKERA_REFRESH_TOKEN"),
 		SQSSource: get("LEADHOOK_SQS_SOURCE"), SESSource: get("LEADHOOK_SES_SOURCE"),
 		OAuthURL: get("DESKERA_OAUTH_URL"), DataDir: get("LEADHOOK_DATA_DIR"),
+		StoreURL: get("LEADHOOK_STORE_URL"),
 	}
 	p := parser{get: get}
 	c.MaxBody = p.positiveInt("LEADHOOK_MAX_BODY")
@@ -198,6 +209,10 @@ func buildConfig(get func(string) string) (*Config, error) {
 	c.ShutdownTimeout = p.duration("LEADHOOK_SHUTDOWN_TIMEOUT")
 	c.DeskeraTimeout = p.duration("DESKERA_TIMEOUT")
 	c.LabelRefresh = p.duration("LEADHOOK_LABEL_REFRESH")
+	c.QueueWorkers = int(p.positiveInt("LEADHOOK_QUEUE_WORKERS"))
+	c.QueueMaxAge = p.duration("LEADHOOK_QUEUE_MAX_AGE")
+	c.QueueJobTimeout = p.duration("LEADHOOK_QUEUE_JOB_TIMEOUT")
+	c.QueueRescueAfter = p.duration("LEADHOOK_QUEUE_RESCUE_AFTER")
 	c.LogLevel = p.level("LEADHOOK_LOG_LEVEL")
 	c.TrustedProxies = p.prefixes("LEADHOOK_TRUSTED_PROXIES")
 	c.RateLimit = p.rate("DESKERA_RATE_LIMIT")
@@ -220,6 +235,13 @@ func (c *Config) validate() error {
 			// The URL may hold a password: name the problem, not the value.
 			return errors.New("--redis-url/LEADHOOK_REDIS_URL is not a redis:// or rediss:// URL")
 		}
+	}
+	if c.StoreURL != "" && !strings.HasPrefix(c.StoreURL, "postgres://") && !strings.HasPrefix(c.StoreURL, "postgresql://") {
+		// The URL may hold a password: name the problem, not the value.
+		return errors.New("--store-url/LEADHOOK_STORE_URL is not a postgres:// or postgresql:// URL")
+	}
+	if c.QueueRescueAfter <= c.QueueJobTimeout {
+		return fmt.Errorf("--queue-rescue-after/LEADHOOK_QUEUE_RESCUE_AFTER %s must be longer than --queue-job-timeout/LEADHOOK_QUEUE_JOB_TIMEOUT %s", c.QueueRescueAfter, c.QueueJobTimeout)
 	}
 	set := 0
 	for _, v := range []string{c.ClientID, c.ClientSecret, c.RefreshToken} {

@@ -65,6 +65,7 @@ func commands() map[string]command {
 		"validate":    {"check rules files: every problem as file:line: rule \"name\": message (--format json)", runValidate},
 		"test":        {"run rule test files (*_test.yaml, *.test.yaml): matched rules, score, actions, CRM state", runTest},
 		"eval":        {"explain what the rules do with a raw payload, sub-expression by sub-expression (never calls Deskera)", runEval},
+		"deliveries":  {"look at and act on stored deliveries: retry-dead (see leadhook deliveries --help)", runDeliveries},
 		"sweep":       {"re-score every contact and relabel in bulk against the configured Deskera (--dry-run)", runSweep},
 	}
 }

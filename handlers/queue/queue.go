@@ -76,6 +76,11 @@ type Options struct {
 	// (1s and 1m).
 	MinPause, MaxPause time.Duration
 
+	// ClientOnly opens the store to look and act on its jobs (RetryDead,
+	// Stats) beside a running server: no workers, no lock on the
+	// embedded file, no rescue of its running jobs.
+	ClientOnly bool
+
 	clockSet bool // Now was given: River runs on it too
 }
 

@@ -57,7 +57,6 @@ func newRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts
 		qc.FetchCooldown = min(opts.PollInterval, 100*time.Millisecond)
 	}
 	cfg := &river.Config{
-		Queues:                      map[string]river.QueueConfig{queueName: qc},
 		Workers:                     workers,
 		JobTimeout:                  opts.JobTimeout,
 		RescueStuckJobsAfter:        opts.RescueAfter,
@@ -69,6 +68,9 @@ func newRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts
 		DiscardedJobRetentionPeriod: -1,
 		Logger:                      riverLogger(opts.Logger),
 		PollOnly:                    pollOnly,
+	}
+	if !opts.ClientOnly {
+		cfg.Queues = map[string]river.QueueConfig{queueName: qc}
 	}
 	if opts.PollInterval > 0 {
 		cfg.FetchPollInterval = opts.PollInterval

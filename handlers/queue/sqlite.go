@@ -21,9 +21,12 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 		return nil, Store{}, nil, err
 	}
 	path := filepath.Join(dir, FileName)
-	unlock, err := lockFile(path + ".lock")
-	if err != nil {
-		return nil, Store{}, nil, err
+	unlock := func() {}
+	if !opts.ClientOnly {
+		var err error
+		if unlock, err = lockFile(path + ".lock"); err != nil {
+			return nil, Store{}, nil, err
+		}
 	}
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
@@ -53,8 +56,10 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 	// This process holds the file's lock, so a job still marked running
 	// was being worked by a process that died (kill -9, power loss): it is
 	// made available now instead of after RescueAfter.
-	if _, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running' AND kind = ?`, Kind); err != nil {
-		return fail(err)
+	if !opts.ClientOnly {
+		if _, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running' AND kind = ?`, Kind); err != nil {
+			return fail(err)
+		}
 	}
 	b := &riverBackend[*sql.Tx]{c: c, name: "sqlite", countF: func(ctx context.Context, states []rivertype.JobState) (int64, error) {
 		ph := strings.TrimSuffix(strings.Repeat("?,", len(states)), ",")
