@@ -54,7 +54,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // rig is leadhook's router with a queue on an embedded store in a temp
 // dir, acting on a fake Deskera over HTTP.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	deskera *deskeratest.Server
 	svc     *handlers.Service
 	q       *queue.Queue
@@ -63,7 +63,7 @@ type rig struct {
 	logs    *syncbuf.Buffer
 }
 
-func loadRules(t *testing.T, path string) *rules.Set {
+func loadRules(t testing.TB, path string) *rules.Set {
 	t.Helper()
 	set, err := rules.LoadFile(path)
 	if err != nil {
@@ -72,7 +72,7 @@ func loadRules(t *testing.T, path string) *rules.Set {
 	return set
 }
 
-func newRig(t *testing.T, rulesPath string, opts queue.Options) *rig {
+func newRig(t testing.TB, rulesPath string, opts queue.Options) *rig {
 	t.Helper()
 	r := &rig{t: t, deskera: deskeratest.NewServer(t), clock: newClock(), logs: &syncbuf.Buffer{}}
 	log := handlers.NewLogger(r.logs, slog.LevelInfo)

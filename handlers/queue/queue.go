@@ -93,6 +93,7 @@ type Queue struct {
 	metrics *Metrics
 	closer  func()
 	store   Store
+	batch   *batcher
 	proc    atomic.Pointer[Processor]
 
 	mu      sync.Mutex
@@ -102,6 +103,7 @@ type Queue struct {
 // backend is the River client over one driver (SQLite or pgx).
 type backend interface {
 	insert(ctx context.Context, args deliveryArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	insertMany(ctx context.Context, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	list(ctx context.Context, p *river.JobListParams) (*river.JobListResult, error)
 	delete(ctx context.Context, id int64) error
 	start(ctx context.Context) error
@@ -136,8 +138,12 @@ func Open(ctx context.Context, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
+	q.batch = newBatcher(q.b.insertMany)
 	return q, nil
 }
+
+// errClosed is Enqueue's error after Close.
+var errClosed = errors.New("queue: closed")
 
 func withDefaults(o Options) Options {
 	if o.Workers <= 0 {
@@ -220,6 +226,9 @@ func (q *Queue) Stop(ctx context.Context) error {
 
 // Close releases the store (after Stop).
 func (q *Queue) Close() {
+	if q.batch != nil {
+		q.batch.close()
+	}
 	if q.closer != nil {
 		q.closer()
 	}
@@ -234,7 +243,7 @@ func (q *Queue) Metrics() *Metrics { return q.metrics }
 // Enqueue stores d; a repeat of a non-empty (source, delivery id) whose
 // job is not dead-lettered is a duplicate and stores nothing.
 func (q *Queue) Enqueue(ctx context.Context, d *handlers.QueuedDelivery) (bool, error) {
-	res, err := q.b.insert(ctx, deliveryArgs{Source: d.Source, DeliveryID: d.DeliveryID, Delivery: d}, q.insertOpts(d))
+	res, err := q.batch.insert(ctx, deliveryArgs{Source: d.Source, DeliveryID: d.DeliveryID, Delivery: d}, q.insertOpts(d))
 	if err != nil {
 		return false, fmt.Errorf("queue: %w", err)
 	}

@@ -22,6 +22,10 @@ func (b *riverBackend[TTx]) insert(ctx context.Context, args deliveryArgs, opts 
 	return b.c.Insert(ctx, args, opts)
 }
 
+func (b *riverBackend[TTx]) insertMany(ctx context.Context, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	return b.c.InsertMany(ctx, ps)
+}
+
 func (b *riverBackend[TTx]) list(ctx context.Context, p *river.JobListParams) (*river.JobListResult, error) {
 	return b.c.JobList(ctx, p)
 }
