@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 )
@@ -44,5 +45,6 @@ func openPostgres(ctx context.Context, dsn string, opts Options, w *worker) (bac
 		err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state::text = ANY($2)`, Kind, ss).Scan(&n)
 		return n, err
 	}}
-	return b, Store{Pool: pool}, pool.Close, nil
+	db := stdlib.OpenDBFromPool(pool)
+	return b, Store{DB: db, Pool: pool, Dialect: "postgres"}, func() { _ = db.Close(); pool.Close() }, nil
 }

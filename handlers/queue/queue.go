@@ -345,11 +345,15 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 }
 
 // Store is the database the queue lives in, for other packages that
-// keep their records beside it (the delivery history): DB for the
-// embedded SQLite file, Pool for PostgreSQL; the other is nil.
+// keep their records beside it (the delivery history): DB is a
+// database/sql handle on it either way (the embedded SQLite file, or
+// pgx's stdlib over the same pool for PostgreSQL), Pool the pgx pool
+// (PostgreSQL only), Dialect "sqlite" or "postgres". The queue owns
+// them: they close with Close.
 type Store struct {
-	DB   *sql.DB
-	Pool *pgxpool.Pool
+	DB      *sql.DB
+	Pool    *pgxpool.Pool
+	Dialect string
 }
 
 // Store returns the queue's database handles.

@@ -141,3 +141,20 @@ func TestDryRunStaysSync(t *testing.T) {
 		t.Fatalf("a dry run was queued: %+v", s)
 	}
 }
+
+// TestStoreIsShared: the embedded store's database/sql handle is open on
+// the queue's file, for the delivery history to keep its tables beside.
+func TestStoreIsShared(t *testing.T) {
+	r := newRig(t, "testdata/queued.yaml", queue.Options{})
+	st := r.q.Store()
+	if st.Dialect != "sqlite" || st.DB == nil || st.Pool != nil {
+		t.Fatalf("store %+v", st)
+	}
+	if code, _, _ := r.post(0); code != http.StatusAccepted {
+		t.Fatal(code)
+	}
+	var n int
+	if err := st.DB.QueryRow(`SELECT count(*) FROM river_job WHERE kind = ?`, queue.Kind).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("jobs through Store().DB: %d, %v", n, err)
+	}
+}

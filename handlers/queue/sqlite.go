@@ -71,7 +71,7 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 		err := db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE kind = ? AND state IN (`+ph+`)`, args...).Scan(&n)
 		return n, err
 	}}
-	return b, Store{DB: db}, closer, nil
+	return b, Store{DB: db, Dialect: "sqlite"}, closer, nil
 }
 
 // errLocked names the embedded store's one-process rule.
