@@ -57,9 +57,6 @@ func TestDeliveriesRetryDead(t *testing.T) {
 		out, err string
 	}{
 		{name: "help", args: []string{"retry-dead", "--help"}, code: 0, out: "Usage: leadhook deliveries retry-dead [--source S]"},
-		{name: "deliveries help", args: []string{"-h"}, code: 0, out: "retry-dead"},
-		{name: "no subcommand", args: nil, code: 2, err: "Subcommands:"},
-		{name: "unknown subcommand", args: []string{"frobnicate"}, code: 2, err: `unknown deliveries subcommand "frobnicate"`},
 		{name: "no store", args: []string{"retry-dead"}, code: 2, err: "no store"},
 		{name: "bad flag", args: []string{"retry-dead", "--nope"}, code: 2, err: "flag provided but not defined"},
 		{name: "other source", args: []string{"retry-dead", "--source", "other", "--data-dir", dir}, code: 0, out: "0 dead-lettered deliveries queued again"},
