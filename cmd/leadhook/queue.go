@@ -24,6 +24,9 @@ func (c *Config) queueOptions() queue.Options {
 	return queue.Options{
 		URL: c.StoreURL, DataDir: c.DataDir, Workers: c.QueueWorkers, MaxAge: c.QueueMaxAge,
 		JobTimeout: c.QueueJobTimeout, RescueAfter: c.QueueRescueAfter, Retention: c.DedupeTTL,
+		// Running attempts get half the shutdown; the rest are cut short
+		// and made available again for the next start (or replica).
+		SoftStop: c.ShutdownTimeout / 2,
 	}
 }
 

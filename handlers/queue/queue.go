@@ -76,6 +76,11 @@ type Options struct {
 	// (1s and 1m).
 	MinPause, MaxPause time.Duration
 
+	// SoftStop is how long Stop lets running attempts finish before it
+	// cancels them (they are then made available again, no attempt
+	// used); 0: 10s.
+	SoftStop time.Duration
+
 	// ClientOnly opens the store to look and act on its jobs (RetryDead,
 	// Stats) beside a running server: no workers, no lock on the
 	// embedded file, no rescue of its running jobs.
@@ -168,6 +173,9 @@ func withDefaults(o Options) Options {
 		o.Now = time.Now
 	} else {
 		o.clockSet = true
+	}
+	if o.SoftStop <= 0 {
+		o.SoftStop = 10 * time.Second
 	}
 	if o.MinPause <= 0 {
 		o.MinPause = time.Second

@@ -158,3 +158,34 @@ func TestStoreIsShared(t *testing.T) {
 		t.Fatalf("jobs through Store().DB: %d, %v", n, err)
 	}
 }
+
+// TestStopDuringPause: stopping while workers wait on the paused gate
+// cuts them short (after SoftStop) and leaves their jobs available for
+// the next start, not running and not failed.
+func TestStopDuringPause(t *testing.T) {
+	r := newRig(t, "testdata/queued.yaml", queue.Options{SoftStop: 100 * time.Millisecond})
+	r.deskera.FailRate(1, http.StatusServiceUnavailable)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := r.q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if code, _, _ := r.post(i); code != http.StatusAccepted {
+			t.Fatal(code)
+		}
+	}
+	eventually(t, "the CRM pause", 30*time.Second, func() bool { p, _ := r.q.Gate().Paused(); return p })
+	sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer scancel()
+	if err := r.q.Stop(sctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	var running int
+	if err := r.q.Store().DB.QueryRow(`SELECT count(*) FROM river_job WHERE state = 'running'`).Scan(&running); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.stats(); s.Queued != 3 || s.Dead != 0 || running != 0 {
+		t.Fatalf("after Stop: %+v, %d running; want 3 queued, none running or dead", s, running)
+	}
+}

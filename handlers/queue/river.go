@@ -72,6 +72,7 @@ func newRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts
 		DiscardedJobRetentionPeriod: -1,
 		Logger:                      riverLogger(opts.Logger),
 		PollOnly:                    pollOnly,
+		SoftStopTimeout:             opts.SoftStop,
 	}
 	if !opts.ClientOnly {
 		cfg.Queues = map[string]river.QueueConfig{queueName: qc}

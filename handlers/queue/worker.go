@@ -68,6 +68,12 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	now = q.opts.Now()
 	p := q.proc.Load()
 	res := (*p).ProcessQueued(ctx, job.Args.Delivery)
+	if err := ctx.Err(); err != nil {
+		// Stopping (or out of time): River makes a job interrupted by a
+		// stop available again without using an attempt.
+		q.gate.Release()
+		return fmt.Errorf("attempt cut short: %w", err)
+	}
 	var delay time.Duration
 	switch {
 	case res.Final:
