@@ -35,6 +35,10 @@ func BenchmarkIntake(b *testing.B) {
 		r := newRig(b, "testdata/queued.yaml", queue.Options{DataDir: b.TempDir()})
 		benchPost(b, r.srv)
 	})
+	b.Run("queued-postgres", func(b *testing.B) {
+		r := newRig(b, "testdata/queued.yaml", queue.Options{URL: pgSchema(b)})
+		benchPost(b, r.srv)
+	})
 }
 
 var benchSeq atomic.Int64

@@ -17,7 +17,7 @@ const pgURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // pgSchema creates a fresh schema and returns the URL selecting it; it
 // skips without PostgreSQL, and fails under CI=true.
-func pgSchema(t *testing.T) string {
+func pgSchema(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
