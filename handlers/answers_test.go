@@ -76,7 +76,7 @@ func readAnswerTable(t *testing.T) map[int]answerRow {
 
 // statusNames maps the net/http constants leadhook's code uses to codes.
 var statusNames = map[string]int{
-	"StatusOK": 200, "StatusBadRequest": 400, "StatusUnauthorized": 401, "StatusForbidden": 403,
+	"StatusOK": 200, "StatusAccepted": 202, "StatusBadRequest": 400, "StatusUnauthorized": 401, "StatusForbidden": 403,
 	"StatusNotFound": 404, "StatusMethodNotAllowed": 405, "StatusRequestTimeout": 408,
 	"StatusRequestEntityTooLarge": 413, "StatusUnsupportedMediaType": 415,
 	"StatusUnprocessableEntity": 422, "StatusTooManyRequests": 429,

@@ -18,6 +18,10 @@ import (
 type BatchEntry struct {
 	Source string
 	Req    *webhook.Request
+	// Scope, when set, gives the delivery its own context from the
+	// batch's (the transport's ids for it, such as an SQS message id), so
+	// that its lines and span name it.
+	Scope func(context.Context) context.Context
 }
 
 // HandleBatch answers several deliveries at once (the records of an SQS
@@ -40,13 +44,21 @@ func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 	defer b.recoverPanic()
 	start := time.Now()
 	var later []int
+	dctxs := make([]context.Context, len(ds))
 	for i, d := range ds {
+		dctx := ctx
+		if d.Scope != nil {
+			dctx = d.Scope(ctx)
+		}
+		dctx, span, reqID := s.beginDelivery(dctx, d.Source, d.Req)
+		dctxs[i] = dctx
+		defer func() { endDelivery(dctx, span, reqID, &resps[i]) }()
 		src, ok := st.sources[d.Source]
 		if !ok {
 			resps[i] = errorResponse(http.StatusNotFound, "source", fmt.Sprintf("unknown source %q", d.Source))
 			continue
 		}
-		a, resp, done := s.admit(ctx, src, d.Req, false)
+		a, resp, done := s.admit(dctx, src, d.Req, false)
 		switch {
 		case done:
 			resps[i] = resp
@@ -58,7 +70,7 @@ func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 			if a.id != "" {
 				b.keys[src.Name+"\n"+a.id] = true
 			}
-			b.pending = append(b.pending, batchDelivery{slot: i, admitted: a})
+			b.pending = append(b.pending, batchDelivery{slot: i, admitted: a, ctx: dctx})
 		}
 	}
 	// Claims nest in key order, so two batches holding the same deliveries
@@ -75,7 +87,7 @@ func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 		}
 	}
 	for _, i := range later {
-		resps[i] = s.Handle(ctx, ds[i].Source, ds[i].Req, false)
+		resps[i] = s.Handle(dctxs[i], ds[i].Source, ds[i].Req, false)
 	}
 	return resps
 }
@@ -83,6 +95,7 @@ func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 // batchDelivery is an admitted delivery of a batch and its slot.
 type batchDelivery struct {
 	slot int
+	ctx  context.Context // the delivery's own (see BatchEntry.Scope)
 	*admitted
 	claimed bool // acting on it: it was not a replay
 }
@@ -124,9 +137,9 @@ func (b *batchRun) claim(ctx context.Context, k int) {
 	})
 	switch {
 	case err != nil:
-		b.resps[d.slot] = s.dedupeFailed(ctx, d.src.Name, d.id, err)
+		b.resps[d.slot] = s.dedupeFailed(d.ctx, d.src.Name, d.id, err)
 	case replayed:
-		b.resps[d.slot] = s.replayAnswer(ctx, d.src.Name, d.id, ans)
+		b.resps[d.slot] = s.replayAnswer(d.ctx, d.src.Name, d.id, ans)
 	}
 	if !d.claimed || (err != nil && !b.done) {
 		// Not claimed (a replay, or the store failed before acting): the
@@ -152,7 +165,7 @@ func (b *batchRun) process(ctx context.Context) {
 		from := len(items)
 		for i := range d.events {
 			d.events[i].ID = eventID(d.events[i].ID, d.id, i, len(d.events))
-			items = append(items, eventItem{src: d.src, ev: &d.events[i]})
+			items = append(items, eventItem{ctx: d.ctx, src: d.src, ev: &d.events[i]})
 		}
 		spans = append(spans, [2]int{from, len(items)})
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -204,6 +205,9 @@ func (s *Service) process(ctx context.Context, set *rules.Set, src *source, even
 
 // eventItem is one event to process and, once processed, its result.
 type eventItem struct {
+	// ctx is the event's delivery's context in a batch of deliveries
+	// (its ids and span on its lines); nil: runEvents' own.
+	ctx        context.Context
 	src        *source
 	ev         *rules.Event
 	res        *EventResult
@@ -218,7 +222,7 @@ func (s *Service) runEvents(ctx context.Context, set *rules.Set, items []eventIt
 	if !ok || len(items) < 2 {
 		for i := range items {
 			it := &items[i]
-			it.res, it.retryAfter = s.processOne(ctx, set, it.src, it.ev, dryRun)
+			it.res, it.retryAfter = s.processOne(cmp.Or(it.ctx, ctx), set, it.src, it.ev, dryRun)
 		}
 		return
 	}
@@ -230,7 +234,7 @@ func (s *Service) runEvents(ctx context.Context, set *rules.Set, items []eventIt
 	outs, errs := bp.ProcessBatch(ctx, set, evs, dryRun)
 	for i := range items {
 		it := &items[i]
-		it.res, it.retryAfter = s.result(ctx, set, it.src, it.ev, dryRun, outs[i], errs[i], start)
+		it.res, it.retryAfter = s.result(cmp.Or(it.ctx, ctx), set, it.src, it.ev, dryRun, outs[i], errs[i], start)
 	}
 }
 
@@ -254,6 +258,7 @@ func answer(items []eventItem) Response {
 	if status == http.StatusServiceUnavailable {
 		resp = resp.withRetryAfter(retryAfter)
 	}
+	resp.results, resp.retryAfter = results, retryAfter // for queued deliveries' workers
 	return resp
 }
 

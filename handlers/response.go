@@ -19,6 +19,10 @@ type Response struct {
 	// reason is why a browser source blocked the request (for the
 	// error redirect's ?error=); empty otherwise.
 	reason string
+	// results and retryAfter are what process found, for queued
+	// deliveries' workers (see queuedResult).
+	results    []*EventResult
+	retryAfter time.Duration
 }
 
 // ErrorBody is the JSON body of every error answer.

@@ -18,6 +18,7 @@ const (
 	OutcomeFailed = "failed"  // Deskera rejected our data: 422, never retried
 	OutcomeRetry  = "retry"   // temporary failure: 503 + Retry-After
 	OutcomeDryRun = "dry_run" // plan only, no Deskera call
+	OutcomeQueued = "queued"  // stored for a worker: 202 Accepted
 )
 
 // EventResult is the answer about one event.
@@ -41,6 +42,7 @@ type EventResult struct {
 
 	status  int
 	changes []rules.ContactChange // what actions_total counts
+	cause   rules.Cause           // why it failed ("" when it did not)
 }
 
 // RuleError is a rule whose evaluation failed.
@@ -89,6 +91,7 @@ func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *r
 	}
 	if fail.Cause != "" {
 		r.status, retryAfter, r.Error = statusOf(fail), fail.RetryAfter, fail.Message
+		r.cause = fail.Cause
 	}
 	if !dryRun {
 		s.health.observe(fail)

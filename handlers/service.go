@@ -59,6 +59,9 @@ type Config struct {
 	// succeeds or fails again (DefaultNotReadyFor). The clock is
 	// Webhook.Now.
 	NotReadyFor time.Duration
+	// Queue stores the deliveries of `delivery: queued` sources; nil
+	// processes them as sync ones.
+	Queue Enqueuer
 	// Secrets are further credentials (Deskera token, Redis password)
 	// redacted from panic messages; the sources' own are added.
 	Secrets []string
@@ -102,6 +105,7 @@ type Service struct {
 	shadow         atomic.Pointer[rules.Set]
 	auditMetrics   *auditMetrics
 	captcha        *http.Client
+	queue          Enqueuer
 }
 
 // state is what a rules file compiles to; swapped whole on reload.
@@ -153,6 +157,7 @@ func NewService(cfg Config) (*Service, error) {
 		secrets: append([]string{cfg.AdminToken}, cfg.Secrets...),
 		health:  health{now: cfg.Webhook.Now, hold: cfg.NotReadyFor},
 		captcha: cfg.CaptchaClient,
+		queue:   cfg.Queue,
 	}
 	if s.health.now == nil {
 		s.health.now = time.Now
@@ -213,6 +218,19 @@ func (s *Service) SourceFormat(name string) (format string, ok bool) {
 	return src.Format, true
 }
 
+// Queued lists the sources whose deliveries are queued (none without a
+// Config.Queue).
+func (s *Service) Queued() []string {
+	var out []string
+	for name, src := range s.state.Load().sources {
+		if src.Delivery == rules.DeliveryQueued && s.queue != nil {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Unauthenticated lists the sources declared with `auth: none`.
 func (s *Service) Unauthenticated() []string {
 	var out []string
@@ -245,6 +263,9 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 		return resp
 	}
 	ctx = withRequest(ctx, req)
+	if !dryRun && src.Delivery == rules.DeliveryQueued && s.queue != nil && len(d.events) > 0 {
+		return s.enqueue(ctx, src, req, d.id) // dry runs stay sync
+	}
 	if dryRun || d.id == "" {
 		return s.process(ctx, st.set, src, d.events, d.id, dryRun)
 	}

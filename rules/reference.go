@@ -41,6 +41,7 @@ func sourceKeyDocs() []KeyDoc {
 		{"auth", "mapping", "How a request proves its sender (required; `{type: none}` accepts anyone).", "auth: {type: typeform, secret: '${TYPEFORM_SECRET:-dev-typeform-secret}'}"},
 		{"allow_ips", "list", "Also restrict senders to these IPs or CIDRs.", "allow_ips: [203.0.113.0/24]"},
 		{"id_field", "string", "Payload field holding a delivery id, when the format and headers have none.", "id_field: submission_id"},
+		{"delivery", "string", "When the sender is answered: `sync` acts, then answers the result; `queued` verifies and parses, stores the delivery durably, answers 202 Accepted and acts in a worker (retrying until done or dead-lettered; dry runs stay sync). Default: queued for the browser-form and email formats (form, mailgun, sendgrid, postmark, ses), sync for the others.", "delivery: queued"},
 		{"browser", "mapping", "Take posts straight from web pages: answers for people, allowed origins (CORS), honeypot, captcha, rate limits (see below).", "browser:\n  redirect: https://www.example.com/thanks\n  allowed_origins: [https://www.example.com]\n  honeypot: _gotcha"},
 	}
 }

@@ -19,6 +19,10 @@ type Source struct {
 	// Browser, when set, takes posts straight from visitors' browsers
 	// (formats form and json): see Browser.
 	Browser *Browser `yaml:"browser,omitempty" json:"browser,omitempty"`
+	// Delivery is when the sender is answered: DeliverySync (act, then
+	// answer) or DeliveryQueued (store durably, answer 202, act in a
+	// worker). The loader fills in DefaultDelivery(Format) when unset.
+	Delivery string `yaml:"delivery,omitempty" json:"delivery"`
 	// Line is the line of the source in the rules file, for messages.
 	Line int `yaml:"-" json:"-"`
 }
@@ -98,6 +102,27 @@ func Formats() []string {
 		"mailgun", "sendgrid", "postmark", "ses", // inbound email (ses = SES via SNS over HTTP)
 		"cloudevents", "deskera", // envelopes
 	}
+}
+
+// Acceptance modes (Source.Delivery).
+const (
+	DeliverySync   = "sync"
+	DeliveryQueued = "queued"
+)
+
+// Deliveries returns the acceptance modes (Source.Delivery).
+func Deliveries() []string { return []string{DeliverySync, DeliveryQueued} }
+
+// DefaultDelivery is a format's acceptance mode when the source sets
+// none: browser forms and inbound email are queued (a browser never
+// retries, and mail providers give up after a few tries); webhooks whose
+// senders retry for hours and want the result in the answer are sync.
+func DefaultDelivery(format string) string {
+	switch format {
+	case "form", "mailgun", "sendgrid", "postmark", "ses":
+		return DeliveryQueued
+	}
+	return DeliverySync
 }
 
 // AuthTypes returns the known authentication schemes (Auth.Type).

@@ -44,6 +44,7 @@ func sourceFields(l *loader, src *Source, rule string, authNode **yaml.Node) map
 			src.Browser = &Browser{Line: v.Line}
 			l.decodeBrowser(v, rule, src.Browser)
 		},
+		"delivery": func(_, v *yaml.Node) { src.Delivery, _ = l.str(v, rule, "delivery") },
 	}
 }
 
@@ -108,6 +109,12 @@ func (l *loader) decodeSource(v *yaml.Node, src *Source) {
 		l.errorf(v, name, "no format (one of %s)", strings.Join(Formats(), ", "))
 	case !slices.Contains(Formats(), src.Format):
 		l.errorf(v, name, "unknown format %q (one of %s)", src.Format, strings.Join(Formats(), ", "))
+	}
+	switch {
+	case src.Delivery == "":
+		src.Delivery = DefaultDelivery(src.Format)
+	case !slices.Contains(Deliveries(), src.Delivery):
+		l.errorf(v, name, "unknown delivery %q (one of %s)", src.Delivery, strings.Join(Deliveries(), ", "))
 	}
 	l.checkAllowIPs(v, name, src.AllowIPs)
 	if authNode == nil {

@@ -53,11 +53,15 @@ func settings() []setting {
 		{flag: "deskera-client-secret", env: "DESKERA_CLIENT_SECRET", usage: "Deskera OAuth client secret", secret: true},
 		{flag: "deskera-refresh-token", env: "DESKERA_REFRESH_TOKEN", usage: "Deskera OAuth refresh token", secret: true},
 		{flag: "deskera-oauth-url", env: "DESKERA_OAUTH_URL", usage: "Deskera OAuth token endpoint (empty: the base URL + /v2/oauth/token)"},
-		{flag: "data-dir", env: "LEADHOOK_DATA_DIR", usage: "directory for state kept across restarts: the rotated Deskera refresh token, mode 0600 (empty: kept in Redis when LEADHOOK_REDIS_URL is set, else in memory only)"},
-		{flag: "store-url", env: "LEADHOOK_STORE_URL", usage: "PostgreSQL URL of the store shared by replicas (delivery history), e.g. postgres://user:pass@host:5432/db (empty: the SQLite file leadhook.db under LEADHOOK_DATA_DIR)", secret: true},
+		{flag: "data-dir", env: "LEADHOOK_DATA_DIR", usage: "directory for state kept across restarts: the embedded delivery store leadhook.db (queued deliveries and their history) and the rotated Deskera refresh token (empty: a temporary directory for the store, lost at exit; the token in Redis when LEADHOOK_REDIS_URL is set, else in memory)"},
+		{flag: "store-url", env: "LEADHOOK_STORE_URL", usage: "PostgreSQL URL of the store shared by replicas (queued deliveries and the delivery history), e.g. postgres://user:password@host:5432/db (empty: the embedded file under --data-dir)", secret: true},
 		{flag: "history-body-retention", env: "LEADHOOK_HISTORY_BODY_RETENTION", def: "168h", usage: "how long the bodies of queued and dead-lettered deliveries are kept for replay"},
 		{flag: "history-retention", env: "LEADHOOK_HISTORY_RETENTION", def: "720h", usage: "how long delivery history records are kept"},
 		{flag: "shadow-rules", env: "LEADHOOK_SHADOW_RULES", usage: "candidate rules file every event is also evaluated by, offline (nothing acted); differences are counted and recorded"},
+		{flag: "queue-workers", env: "LEADHOOK_QUEUE_WORKERS", def: "10", usage: "queued deliveries worked at once by this process"},
+		{flag: "queue-max-age", env: "LEADHOOK_QUEUE_MAX_AGE", def: "72h", usage: "how long a queued delivery is retried before it is dead-lettered"},
+		{flag: "queue-job-timeout", env: "LEADHOOK_QUEUE_JOB_TIMEOUT", def: "1m", usage: "time allowed for one attempt at a queued delivery"},
+		{flag: "queue-rescue-after", env: "LEADHOOK_QUEUE_RESCUE_AFTER", def: "15m", usage: "a queued delivery still running after this (its worker died) is given to another worker; more than --queue-job-timeout"},
 		{flag: "label-refresh", env: "LEADHOOK_LABEL_REFRESH", def: "10m", usage: "how often the Deskera label list is reloaded"},
 		{flag: "deskera-rate-limit", env: "DESKERA_RATE_LIMIT", usage: "Deskera calls per second (empty: client default; 0: unlimited)"},
 		{flag: "deskera-timeout", env: "DESKERA_TIMEOUT", def: deskera.DefaultTimeout.String(), usage: "timeout per Deskera request"},
@@ -125,6 +129,9 @@ type Config struct {
 	HistoryBodyRetention, HistoryRetention time.Duration
 	// ShadowRules is the candidate rules file ("" = none).
 	ShadowRules string
+	// Queue* configure the workers of queued deliveries.
+	QueueWorkers                                   int
+	QueueMaxAge, QueueJobTimeout, QueueRescueAfter time.Duration
 }
 
 // Sandbox reports whether no Deskera credentials were given.
@@ -243,6 +250,10 @@ func buildConfig(get func(string) string) (*Config, error) {
 	c.LabelRefresh = p.duration("LEADHOOK_LABEL_REFRESH")
 	c.HistoryBodyRetention = p.duration("LEADHOOK_HISTORY_BODY_RETENTION")
 	c.HistoryRetention = p.duration("LEADHOOK_HISTORY_RETENTION")
+	c.QueueWorkers = int(p.positiveInt("LEADHOOK_QUEUE_WORKERS"))
+	c.QueueMaxAge = p.duration("LEADHOOK_QUEUE_MAX_AGE")
+	c.QueueJobTimeout = p.duration("LEADHOOK_QUEUE_JOB_TIMEOUT")
+	c.QueueRescueAfter = p.duration("LEADHOOK_QUEUE_RESCUE_AFTER")
 	c.LogLevel = p.level("LEADHOOK_LOG_LEVEL")
 	c.TrustedProxies = p.prefixes("LEADHOOK_TRUSTED_PROXIES")
 	c.RateLimit = p.rate("DESKERA_RATE_LIMIT")
@@ -272,6 +283,9 @@ func (c *Config) validate() error {
 	}
 	if c.HistoryRetention < c.HistoryBodyRetention {
 		return errors.New("--history-retention/LEADHOOK_HISTORY_RETENTION is shorter than --history-body-retention/LEADHOOK_HISTORY_BODY_RETENTION")
+	}
+	if c.QueueRescueAfter <= c.QueueJobTimeout {
+		return fmt.Errorf("--queue-rescue-after/LEADHOOK_QUEUE_RESCUE_AFTER %s must be longer than --queue-job-timeout/LEADHOOK_QUEUE_JOB_TIMEOUT %s", c.QueueRescueAfter, c.QueueJobTimeout)
 	}
 	set := 0
 	for _, v := range []string{c.ClientID, c.ClientSecret, c.RefreshToken} {

@@ -31,7 +31,9 @@ Subcommands:
                   (--body: with the kept raw body, which holds unmasked personal data)
   replay ID... [--dry-run]
                   run deliveries again on today's rules from their kept bodies (queued and dead-lettered
-                  deliveries keep theirs for the body retention); --dry-run plans without calling Deskera's writes`
+                  deliveries keep theirs for the body retention); --dry-run plans without calling Deskera's writes
+  retry-dead [--source S]
+                  queue the dead-lettered deliveries again (all, or of one source), on the rules in force`
 
 // deliveriesCommand is one `leadhook deliveries` subcommand.
 type deliveriesCommand struct {
@@ -39,13 +41,13 @@ type deliveriesCommand struct {
 	run   func(ctx context.Context, env *Env, args []string) int
 }
 
-// deliveriesCommands are the subcommands. The queue adds retry-dead
-// (re-enqueue the dead-lettered deliveries, --source S) here.
+// deliveriesCommands are the subcommands; a subcommand is added here.
 func deliveriesCommands() map[string]deliveriesCommand {
 	return map[string]deliveriesCommand{
-		"list":   {"list [--source S] [--outcome O] [--since D] [--limit N] [--format text|json]", runDeliveriesList},
-		"show":   {"show ID [--body]", runDeliveriesShow},
-		"replay": {"replay ID... [--dry-run]", runDeliveriesReplay},
+		"list":       {"list [--source S] [--outcome O] [--since D] [--limit N] [--format text|json]", runDeliveriesList},
+		"show":       {"show ID [--body]", runDeliveriesShow},
+		"replay":     {"replay ID... [--dry-run]", runDeliveriesReplay},
+		"retry-dead": {"retry-dead [--source S]: queue the dead-lettered deliveries again, on the rules in force", runRetryDead},
 	}
 }
 

@@ -79,7 +79,7 @@ func commands() map[string]command {
 		"eval":        {"explain what the rules do with a raw payload, sub-expression by sub-expression (never calls Deskera)", runEval},
 		"sweep":       {"re-score every contact and relabel in bulk against the configured Deskera (--dry-run, --resume)", runSweep},
 		"reassign":    {"hand one owner's contacts to a pool or owner by bulk PATCH (--from-owner ID --pool NAME, --dry-run, --resume)", runReassign},
-		"deliveries":  {"the delivery history: list, show ID, replay ID... [--dry-run]", runDeliveries},
+		"deliveries":  {"the delivery history and the queue: list, show ID, replay ID... [--dry-run], retry-dead [--source S]", runDeliveries},
 		"rules":       {"rules diff live.yaml candidate.yaml [--deliveries N]: what a candidate file would change on stored deliveries", runRules},
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/idempotency"
+	"github.com/leadhook/leadhook/handlers/queue"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/reload"
@@ -60,11 +61,12 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	defer shutdownTracing()
-	app, err := newApp(ctx, cfg, log, reload.WithSignals(hup))
+	app, err := newAppWith(ctx, cfg, log, true, reload.WithSignals(hup))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
 		return 2
 	}
+	defer app.closeQueue()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
@@ -85,6 +87,11 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 			log.Error("rules hot reload is off", "err", err.Error())
 		}
 	}()
+	if err := app.startQueue(ctx); err != nil {
+		log.Error("queued deliveries' workers did not start", "err", err.Error())
+		return 1
+	}
+	defer app.stopQueue()
 	srv := handlers.NewHTTPServer(cfg.Addr, app.router, log)
 	if err := handlers.Serve(ctx, srv, ln, cfg.ShutdownTimeout, log); err != nil {
 		if errors.Is(err, handlers.ErrShutdownTimeout) {
@@ -114,6 +121,9 @@ type app struct {
 	// historyTmp the sandbox's temporary directory for it.
 	history    *history.Store
 	historyTmp string
+	// queue keeps the queued deliveries (nil when no source is queued,
+	// and in Lambda); see queue.go.
+	queue *queue.Queue
 }
 
 // close releases what newApp opened.
@@ -131,6 +141,12 @@ func (a *app) close() {
 // SIGHUP channel it set up first). Every error here is a configuration
 // problem.
 func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...reload.Option) (*app, error) {
+	return newAppWith(ctx, cfg, log, false, reloadOpts...)
+}
+
+// newAppWith is newApp; withQueue opens the delivery store for the
+// queued sources (serve does; Lambda has no disk to keep it on).
+func newAppWith(ctx context.Context, cfg *Config, log *slog.Logger, withQueue bool, reloadOpts ...reload.Option) (*app, error) {
 	set, err := rules.LoadFile(cfg.Rules)
 	if err != nil {
 		return nil, err
@@ -170,10 +186,21 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...re
 	if err := a.withHistory(ctx, &svcCfg); err != nil {
 		return nil, err
 	}
+	if withQueue {
+		if a.queue, err = a.openQueue(ctx, metrics); err != nil {
+			a.close()
+			return nil, err
+		}
+		svcCfg.Queue = a.queue
+	}
 	a.svc, err = handlers.NewService(svcCfg)
 	if err != nil {
+		a.closeQueue()
 		a.close()
 		return nil, err
+	}
+	if a.queue != nil {
+		a.queue.SetProcessor(a.svc)
 	}
 	a.engine = engine
 	if a.reloader, err = a.newReloader(set, engine, metrics, reloadOpts...); err != nil {
@@ -227,7 +254,7 @@ func (a *app) redis() *redis.Client {
 
 // secrets are the credentials redacted from panic messages.
 func (c *Config) secrets() []string {
-	out := []string{c.AccessToken, c.ClientSecret, c.RefreshToken, c.RedisURL}
+	out := []string{c.AccessToken, c.ClientSecret, c.RefreshToken, c.RedisURL, c.StoreURL}
 	if opt, err := redis.ParseURL(c.RedisURL); err == nil {
 		out = append(out, opt.Password)
 	}
@@ -387,7 +414,16 @@ func (a *app) readiness(client *deskera.Client, prepared *atomic.Bool) func(cont
 	var okUntil atomic.Int64
 	return func(ctx context.Context) error {
 		if !prepared.Load() {
-			return errors.New("labels not prepared yet (is Deskera reachable?)")
+			msg := "labels not prepared yet (is Deskera reachable?)"
+			if a.queue != nil {
+				msg += "; queued deliveries are accepted and wait for Deskera"
+			}
+			return errors.New(msg)
+		}
+		if a.queue != nil {
+			if _, err := a.queue.Stats(ctx); err != nil {
+				return fmt.Errorf("delivery store: %w", err)
+			}
 		}
 		if a.sandbox != nil || time.Now().UnixNano() < okUntil.Load() {
 			return nil
@@ -411,6 +447,9 @@ func (a *app) announce(addr, version string) {
 			"sandbox_url", sandboxURL(addr)+"/v1/crm/contacts", "sandbox_header", "x-access-token: "+deskeratest.DefaultToken)
 	} else {
 		a.log.Info("deskera", "base_url", a.cfg.DeskeraBaseURL)
+	}
+	if q := a.svc.Queued(); len(q) > 0 {
+		a.log.Info("queued sources: verified deliveries are stored and answered 202, workers act on them", "sources", strings.Join(q, ","))
 	}
 	if open := a.svc.Unauthenticated(); len(open) > 0 {
 		a.log.Warn("sources without authentication (auth: none)", "sources", strings.Join(open, ","))

@@ -127,8 +127,27 @@ func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (ev
 // only the failed ones are reported.
 func (h *Handler) sqsBatch(ctx context.Context, log *slog.Logger, bc BatchCore, recs []events.SQSMessage, opts recordOptions) events.SQSEventResponse {
 	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	// rctxs are the records' own contexts (message id, request id, the
+	// producer's trace, and the delivery id the service adds), as
+	// sqsRecord gives a record alone; scope makes one for the service.
+	rctxs := make(map[*events.SQSMessage]context.Context, len(recs))
+	scope := func(rec *events.SQSMessage, h http.Header) func(context.Context) context.Context {
+		return func(ctx context.Context) context.Context {
+			rctx := obs.NewScope(ctx)
+			obs.Set(rctx, keyMessageID, rec.MessageId)
+			rctx, _ = obs.BeginRequest(rctx, h)
+			rctx = obs.Extract(rctx, h)
+			rctxs[rec] = rctx
+			return rctx
+		}
+	}
 	fail := func(rec *events.SQSMessage, err error) {
-		log.Warn("sqs record failed", "message_id", rec.MessageId, "error", err)
+		rctx, ok := rctxs[rec]
+		if !ok {
+			rctx = obs.NewScope(ctx)
+			obs.Set(rctx, keyMessageID, rec.MessageId)
+		}
+		log.WarnContext(rctx, "sqs record failed", "error", err)
 		out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 	}
 	var ds []handlers.BatchEntry
@@ -142,7 +161,7 @@ func (h *Handler) sqsBatch(ctx context.Context, log *slog.Logger, bc BatchCore, 
 		case d.skip != "":
 			log.Info("sqs record skipped", "message_id", rec.MessageId, "source", d.source, "reason", d.skip)
 		default:
-			ds = append(ds, handlers.BatchEntry{Source: d.source, Req: d.req})
+			ds = append(ds, handlers.BatchEntry{Source: d.source, Req: d.req, Scope: scope(rec, d.req.Header)})
 			from = append(from, rec)
 		}
 	}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/queue"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// hasQueued reports whether a source of the rules file is queued.
+func hasQueued(set *rules.Set) bool {
+	for _, s := range set.Sources() {
+		if s.Delivery == rules.DeliveryQueued {
+			return true
+		}
+	}
+	return false
+}
+
+// queueOptions are the store's options from the configuration.
+func (c *Config) queueOptions() queue.Options {
+	return queue.Options{
+		URL: c.StoreURL, DataDir: c.DataDir, Workers: c.QueueWorkers, MaxAge: c.QueueMaxAge,
+		JobTimeout: c.QueueJobTimeout, RescueAfter: c.QueueRescueAfter, Retention: c.DedupeTTL,
+		// Running attempts get half the shutdown; the rest are cut short
+		// and made available again for the next start (or replica).
+		SoftStop: c.ShutdownTimeout / 2,
+	}
+}
+
+// openQueue opens the delivery store when a source is queued: the
+// PostgreSQL of LEADHOOK_STORE_URL, else leadhook.db under
+// LEADHOOK_DATA_DIR, else (loudly) under a temporary directory.
+func (a *app) openQueue(ctx context.Context, m *handlers.Metrics) (*queue.Queue, error) {
+	if !hasQueued(a.set) {
+		return nil, nil
+	}
+	opts := a.cfg.queueOptions()
+	opts.Logger = a.log
+	if opts.URL == "" && opts.DataDir == "" {
+		dir, err := os.MkdirTemp("", "leadhook-data-")
+		if err != nil {
+			return nil, err
+		}
+		opts.DataDir = dir
+		a.log.Warn("queued deliveries are stored in a temporary directory and lost when it is removed; set LEADHOOK_DATA_DIR (or LEADHOOK_STORE_URL for several replicas)",
+			"data_dir", dir)
+	}
+	q, err := queue.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Registry.Register(q.Metrics()); err != nil {
+		q.Close()
+		return nil, err
+	}
+	where := "embedded: " + queue.DataFile(opts.DataDir)
+	if opts.URL != "" {
+		where = "postgres"
+	}
+	a.log.Info("delivery store open", "store", where, "workers", opts.Workers, "max_age", opts.MaxAge.String())
+	return q, nil
+}
+
+func (a *app) startQueue(ctx context.Context) error {
+	if a.queue == nil {
+		return nil
+	}
+	return a.queue.Start(ctx)
+}
+
+// stopQueue lets running attempts finish (bounded by the shutdown
+// timeout); what is left stays stored for the next start.
+func (a *app) stopQueue() {
+	if a.queue == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := a.queue.Stop(ctx); err != nil {
+		a.log.Warn("queued deliveries' workers stopped before their attempts ended; those run again at the next start", "err", err.Error())
+	}
+}
+
+func (a *app) closeQueue() {
+	if a.queue != nil {
+		a.queue.Close()
+	}
+}

@@ -1,0 +1,117 @@
+package queue
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// riverBackend is a River client over driver TTx.
+type riverBackend[TTx any] struct {
+	c      *river.Client[TTx]
+	countF func(ctx context.Context, states []rivertype.JobState) (int64, error)
+	name   string
+}
+
+func (b *riverBackend[TTx]) insert(ctx context.Context, args deliveryArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return b.c.Insert(ctx, args, opts)
+}
+
+func (b *riverBackend[TTx]) insertMany(ctx context.Context, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	return b.c.InsertMany(ctx, ps)
+}
+
+func (b *riverBackend[TTx]) list(ctx context.Context, p *river.JobListParams) (*river.JobListResult, error) {
+	return b.c.JobList(ctx, p)
+}
+
+func (b *riverBackend[TTx]) delete(ctx context.Context, id int64) error {
+	_, err := b.c.JobDelete(ctx, id)
+	return err
+}
+
+func (b *riverBackend[TTx]) start(ctx context.Context) error { return b.c.Start(ctx) }
+func (b *riverBackend[TTx]) stop(ctx context.Context) error  { return b.c.Stop(ctx) }
+func (b *riverBackend[TTx]) kind() string                    { return b.name }
+func (b *riverBackend[TTx]) count(ctx context.Context, states []rivertype.JobState) (int64, error) {
+	return b.countF(ctx, states)
+}
+
+// newRiver migrates the schema and builds the client.
+func newRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts Options, w *worker, pollOnly bool) (*river.Client[TTx], error) {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: riverLogger(opts.Logger)})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, w); err != nil {
+		return nil, err
+	}
+	qc := river.QueueConfig{MaxWorkers: opts.Workers}
+	if opts.PollInterval > 0 {
+		qc.FetchPollInterval = opts.PollInterval
+		qc.FetchCooldown = min(opts.PollInterval, 100*time.Millisecond)
+	}
+	cfg := &river.Config{
+		Workers:                     workers,
+		JobTimeout:                  opts.JobTimeout,
+		RescueStuckJobsAfter:        opts.RescueAfter,
+		MaxAttempts:                 maxAttempts,
+		RetryPolicy:                 retryPolicy{now: opts.Now},
+		CompletedJobRetentionPeriod: opts.Retention,
+		// Dead letters stay until retried or deleted by hand.
+		CancelledJobRetentionPeriod: -1,
+		DiscardedJobRetentionPeriod: -1,
+		Logger:                      riverLogger(opts.Logger),
+		PollOnly:                    pollOnly,
+		SoftStopTimeout:             opts.SoftStop,
+	}
+	if !opts.ClientOnly {
+		cfg.Queues = map[string]river.QueueConfig{queueName: qc}
+	}
+	if opts.PollInterval > 0 {
+		cfg.FetchPollInterval = opts.PollInterval
+		cfg.FetchCooldown = qc.FetchCooldown
+	}
+	if opts.clockSet {
+		cfg.Test.Time = clock(opts.Now)
+	}
+	return river.NewClient(driver, cfg)
+}
+
+// riverLogger passes River's warnings and errors on.
+func riverLogger(l *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{l.Handler(), slog.LevelWarn}).With("component", "river")
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(a), m.min}
+}
+
+func (m minLevel) WithGroup(g string) slog.Handler { return minLevel{m.Handler.WithGroup(g), m.min} }
+
+// clock makes an injected clock River's (rivertype.TimeGenerator).
+type clock func() time.Time
+
+func (c clock) Now() time.Time { return c() }
+func (c clock) NowOrNil() *time.Time {
+	t := c().UTC()
+	return &t
+}

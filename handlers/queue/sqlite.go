@@ -1,0 +1,80 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go
+)
+
+// openSQLite opens the embedded store: one file, owned by one process
+// (an exclusive lock beside it), WAL with synchronous=FULL so that a
+// committed insert, which the 202 answer waits for, is on disk.
+func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backend, Store, func(), error) {
+	if err := ensureDir(dir); err != nil {
+		return nil, Store{}, nil, err
+	}
+	path := filepath.Join(dir, FileName)
+	unlock := func() {}
+	if !opts.ClientOnly {
+		var err error
+		if unlock, err = lockFile(path + ".lock"); err != nil {
+			return nil, Store{}, nil, err
+		}
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		unlock()
+		return nil, Store{}, nil, fmt.Errorf("queue: %w", err)
+	}
+	// SQLite takes one writer at a time; River's driver documents one
+	// connection as the way to avoid SQLITE_BUSY.
+	db.SetMaxOpenConns(1)
+	closer := func() { _ = db.Close(); unlock() }
+	fail := func(err error) (backend, Store, func(), error) {
+		closer()
+		return nil, Store{}, nil, fmt.Errorf("queue: embedded store %q: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return fail(err)
+	}
+	c, err := newRiver(ctx, riversqlite.New(db), opts, w, true)
+	if err != nil {
+		return fail(err)
+	}
+	// This process holds the file's lock, so a job still marked running
+	// was being worked by a process that died (kill -9, power loss): it is
+	// made available now instead of after RescueAfter.
+	if !opts.ClientOnly {
+		if _, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running' AND kind = ?`, Kind); err != nil {
+			return fail(err)
+		}
+	}
+	b := &riverBackend[*sql.Tx]{c: c, name: "sqlite", countF: func(ctx context.Context, states []rivertype.JobState) (int64, error) {
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(states)), ",")
+		args := []any{Kind}
+		for _, s := range states {
+			args = append(args, string(s))
+		}
+		var n int64
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE kind = ? AND state IN (`+ph+`)`, args...).Scan(&n)
+		return n, err
+	}}
+	return b, Store{DB: db, Dialect: "sqlite"}, closer, nil
+}
+
+// errLocked names the embedded store's one-process rule.
+func errLocked(path string) error {
+	return fmt.Errorf("queue: the embedded store %q is in use by another leadhook process (one process per data directory; use LEADHOOK_STORE_URL=postgres://... for several replicas)", strings.TrimSuffix(path, ".lock"))
+}

@@ -1,0 +1,44 @@
+package handlers
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+// TestQueuedResult: what a worker learns from processing: done, the
+// delivery's fault (final), Deskera down (pause everyone, Retry-After
+// kept) or another temporary failure.
+func TestQueuedResult(t *testing.T) {
+	tests := []struct {
+		name       string
+		status     int
+		cause      rules.Cause
+		retryAfter time.Duration
+		want       QueuedResult
+	}{
+		{name: "done", status: http.StatusOK, want: QueuedResult{Status: 200, Final: true}},
+		{name: "deskera refused the data", status: http.StatusUnprocessableEntity, cause: rules.CauseDelivery,
+			want: QueuedResult{Status: 422, Final: true, Message: "boom"}},
+		{name: "deskera 429 with Retry-After", status: http.StatusServiceUnavailable, cause: rules.CauseDeskera, retryAfter: 30 * time.Second,
+			want: QueuedResult{Status: 503, CRMDown: true, RetryAfter: 30 * time.Second, Message: "boom"}},
+		{name: "credentials refused", status: http.StatusServiceUnavailable, cause: rules.CauseCredentials, retryAfter: time.Minute,
+			want: QueuedResult{Status: 503, CRMDown: true, RetryAfter: time.Minute, Message: "boom"}},
+		{name: "rule error", status: http.StatusServiceUnavailable, cause: rules.CauseRule, retryAfter: 30 * time.Second,
+			want: QueuedResult{Status: 503, RetryAfter: 30 * time.Second, Message: "boom"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &EventResult{status: tc.status, cause: tc.cause}
+			if tc.cause != "" {
+				r.Error = "boom"
+			}
+			got := queuedResult(Response{Status: tc.status, results: []*EventResult{r}, retryAfter: tc.retryAfter})
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

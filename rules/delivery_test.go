@@ -1,0 +1,51 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/leadhook/leadhook/rules"
+)
+
+// TestSourceDelivery: `delivery` is checked at load and defaults per
+// format (browser forms and email queued, other formats sync).
+func TestSourceDelivery(t *testing.T) {
+	tests := []struct {
+		name, format, delivery string
+		want, wantErr          string
+	}{
+		{name: "form defaults to queued", format: "form", want: rules.DeliveryQueued},
+		{name: "mailgun defaults to queued", format: "mailgun", want: rules.DeliveryQueued},
+		{name: "sendgrid defaults to queued", format: "sendgrid", want: rules.DeliveryQueued},
+		{name: "json defaults to sync", format: "json", want: rules.DeliverySync},
+		{name: "typeform defaults to sync", format: "typeform", want: rules.DeliverySync},
+		{name: "explicit sync on a form", format: "form", delivery: "sync", want: rules.DeliverySync},
+		{name: "explicit queued on json", format: "json", delivery: "queued", want: rules.DeliveryQueued},
+		{name: "unknown mode", format: "json", delivery: "later", wantErr: `unknown delivery "later" (one of sync, queued)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "sources:\n  s:\n    format: " + tc.format + "\n    auth: {type: none}\n"
+			if tc.delivery != "" {
+				src += "    delivery: " + tc.delivery + "\n"
+			}
+			set, err := rules.Load("r.yaml", []byte(src))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, ok := set.Source("s")
+			if !ok {
+				t.Fatal("no source s")
+			}
+			if s.Delivery != tc.want {
+				t.Errorf("delivery %q, want %q", s.Delivery, tc.want)
+			}
+		})
+	}
+}
