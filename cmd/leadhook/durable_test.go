@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/internal/pgtest"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 )
 
@@ -230,44 +231,13 @@ func TestKill9EmbeddedStore(t *testing.T) {
 	}
 }
 
-// pgURL is the test database; a test gets a schema of its own.
-const pgURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// pgSchema creates a fresh schema and returns the URL selecting it; it
-// skips without PostgreSQL (and fails under CI=true).
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, pgURL)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at 127.0.0.1:5432 is required in CI: %v", err)
-		}
-		t.Skipf("PostgreSQL not reachable at 127.0.0.1:5432 (%v); skipping", err)
-	}
-	defer conn.Close(context.Background())
-	schema := fmt.Sprintf("leadhook_test_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), pgURL)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	return pgURL + "&search_path=" + schema
-}
-
 // TestKill9PostgresReplica: two replicas on one PostgreSQL store take
 // 500 queued deliveries; one is killed with -9 mid-way; the survivor
 // finishes them (River rescues the killed one's running jobs): none lost,
 // none duplicated.
 func TestKill9PostgresReplica(t *testing.T) {
 	const n = 500
-	storeURL := pgSchema(t)
+	storeURL := pgtest.SchemaURL(t)
 	fake := deskeratest.NewServer(t)
 	fake.SetLatency(5 * time.Millisecond)
 	vars := durableVars(t, fake)

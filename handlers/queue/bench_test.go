@@ -16,6 +16,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/queue"
+	"github.com/leadhook/leadhook/internal/pgtest"
 )
 
 // BenchmarkIntake: a queued browser-form lead answered 202 after it is
@@ -36,7 +37,7 @@ func BenchmarkIntake(b *testing.B) {
 		benchPost(b, r.srv)
 	})
 	b.Run("queued-postgres", func(b *testing.B) {
-		r := newRig(b, "testdata/queued.yaml", queue.Options{URL: pgSchema(b)})
+		r := newRig(b, "testdata/queued.yaml", queue.Options{URL: pgtest.SchemaURL(b)})
 		benchPost(b, r.srv)
 	})
 }

@@ -7,19 +7,12 @@ package historytest
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/leadhook/leadhook/handlers/history"
+	"github.com/leadhook/leadhook/internal/pgtest"
 )
-
-// PostgresURL is the test server (override with LEADHOOK_TEST_POSTGRES_URL).
-const PostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // SQLite returns a store on a fresh file under tb.TempDir().
 func SQLite(tb testing.TB, opts ...history.Option) *history.Store {
@@ -33,39 +26,8 @@ func SQLite(tb testing.TB, opts ...history.Option) *history.Store {
 }
 
 // PostgresSchemaURL creates a fresh schema on the test server and returns
-// a URL whose connections use it; the schema is dropped at the end.
-func PostgresSchemaURL(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv("LEADHOOK_TEST_POSTGRES_URL")
-	if base == "" {
-		base = PostgresURL
-	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("postgres at %s is unreachable (CI=true: it must run): %v", history.RedactURL(base), err)
-		}
-		tb.Skipf("postgres at %s is unreachable (%v); start it to run the postgres tests", history.RedactURL(base), err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "leadhook_test_" + hex.EncodeToString(b[:])
-	if _, err := db.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if _, err := db.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return base + "&search_path=" + schema
-}
+// a URL whose connections use it (see pgtest).
+func PostgresSchemaURL(tb testing.TB) string { return pgtest.SchemaURL(tb) }
 
 // Postgres returns a store in a fresh schema of the test server.
 func Postgres(tb testing.TB, opts ...history.Option) *history.Store {
