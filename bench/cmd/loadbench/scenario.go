@@ -41,11 +41,13 @@ func scenarios(o *options, jsonRules string) []*scenario {
 		{key: "baseline", title: "bare Gin baseline: read + parse JSON, 200", baseline: true,
 			srv:   server{bin: o.baseline, args: []string{"-addr", "{addr}"}},
 			leads: signedJSON("/hooks/website", false)},
-		{key: "dryrun", title: "leadhook dry run: JSON lead, parse + evaluate, no CRM calls",
-			srv:   lh(jsonRules, "LEADHOOK_ADMIN_TOKEN="+adminToken),
+		// A dry run searches the contact (read-only calls, here on the
+		// sandbox): unpaced, as the e2e run's calls are.
+		{key: "dryrun", title: "leadhook dry run: JSON lead, parse + search (sandbox) + evaluate, no writes",
+			srv:   lh(jsonRules, "LEADHOOK_ADMIN_TOKEN="+adminToken, "DESKERA_RATE_LIMIT=0"),
 			leads: signedJSON("/hooks/website?dry_run=1", false, "Authorization", bearer)},
-		{key: "dryrun-form", title: "leadhook dry run: form lead, rules.example.yaml as shipped",
-			srv: lh(o.example, "LEADHOOK_ADMIN_TOKEN="+adminToken),
+		{key: "dryrun-form", title: "leadhook dry run: form lead, rules.example.yaml as shipped (search on the sandbox, no writes)",
+			srv: lh(o.example, "LEADHOOK_ADMIN_TOKEN="+adminToken, "DESKERA_RATE_LIMIT=0"),
 			leads: &leads{enc: encForm, path: "/hooks/website?dry_run=1", secret: websiteSecret,
 				header: headerOf("Content-Type", encForm.contentType(), "Authorization", bearer)}},
 		{key: "e2e", title: "leadhook end to end: HMAC + evaluate + fake Deskera on loopback, a new contact per request",
