@@ -222,7 +222,7 @@ func TestReportMarkdown(t *testing.T) {
 	md := r.markdown()
 	for _, want := range []string{
 		"| bare Gin baseline: read + parse JSON, 200 | 20000 (20000, 21000, 19000) | 1.00 | 0 |",
-		"| leadhook dry run: JSON lead, parse + evaluate, no CRM calls | 13000 (13000, 12000, 14000) | 0.65 |",
+		"| leadhook dry run: JSON lead, parse + search (sandbox) + evaluate, no writes | 13000 (13000, 12000, 14000) | 0.65 |",
 		"| dry-run ingest throughput vs bare Gin | >= 0.60 | 0.65 (13000 / 20000 req/s) | yes |",
 		"| p99 at half load: e2e | <= 5 ms | 9.00 ms at 2500/s | no |",
 		"| evaluation of rules.example.yaml | <= 10 µs/event | 5.71 µs | yes |",
