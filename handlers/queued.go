@@ -23,8 +23,11 @@ import (
 // version of rules.Event). It is not verified again: a timestamped
 // signature or a one-time token would fail hours later.
 type QueuedDelivery struct {
-	Source     string      `json:"source"`
-	DeliveryID string      `json:"delivery_id,omitempty"`
+	Source     string `json:"source"`
+	DeliveryID string `json:"delivery_id,omitempty"`
+	// RequestID is the intake's request id, so the worker's lines carry
+	// the id the sender's answer did.
+	RequestID  string      `json:"request_id,omitempty"`
 	Method     string      `json:"method"`
 	Path       string      `json:"path"`
 	Header     http.Header `json:"header"`
@@ -75,17 +78,17 @@ func (s *Service) enqueue(ctx context.Context, src *source, req *webhook.Request
 		h.Del(src.Auth.Header)
 	}
 	d := &QueuedDelivery{
-		Source: src.Name, DeliveryID: id, Method: req.Method, Path: req.Path, Header: h,
+		Source: src.Name, DeliveryID: id, RequestID: obs.RequestID(ctx), Method: req.Method, Path: req.Path, Header: h,
 		Query: req.Query, Body: req.Body, RemoteIP: req.RemoteIP, ReceivedAt: req.ReceivedAt,
 	}
 	dup, err := s.queue.Enqueue(ctx, d)
 	if err != nil {
 		s.countEvent(src.Name, OutcomeRetry)
-		s.log.Error("queued delivery not stored; the sender must retry", "id", id, "source", src.Name, "err", s.Redact(err.Error()))
+		s.log.ErrorContext(ctx, "queued delivery not stored; the sender must retry", "id", id, "source", src.Name, "err", s.Redact(err.Error()))
 		return errorResponse(http.StatusServiceUnavailable, "", "the delivery store is unavailable; retry later").withRetryAfter(time.Second)
 	}
 	s.countEvent(src.Name, OutcomeQueued)
-	s.log.Info("event queued", "id", id, "source", src.Name, "duplicate", dup)
+	s.log.InfoContext(ctx, "event queued", "id", id, "source", src.Name, "duplicate", dup)
 	r := jsonResponse(http.StatusAccepted, map[string]any{"status": OutcomeQueued, "source": src.Name, "delivery_id": id})
 	if dup {
 		r.Header.Set(ReplayHeader, "true")
@@ -105,7 +108,7 @@ func (s *Service) ProcessQueued(ctx context.Context, d *QueuedDelivery) (res Que
 	}()
 	// The worker's lines carry the delivery's ids, as its intake's did.
 	ctx = obs.NewScope(ctx)
-	obs.Set(ctx, obs.KeyRequestID, cmp.Or(obs.RequestIDFromHeader(d.Header), obs.NewID()))
+	obs.Set(ctx, obs.KeyRequestID, cmp.Or(d.RequestID, obs.RequestIDFromHeader(d.Header), obs.NewID()))
 	setDeliveryID(ctx, d.DeliveryID)
 	defer s.recoverPanic(ctx, d.Source, &resp)
 	st := s.state.Load()

@@ -2,13 +2,17 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -98,5 +102,50 @@ func TestQueuedSourceAnswers202(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestQueuedDeliveryKeepsItsIDs: the worker's lines carry the request id
+// the intake answered with (X-Request-Id) and the delivery id, so one
+// delivery can be followed from its 202 to its contact.
+func TestQueuedDeliveryKeepsItsIDs(t *testing.T) {
+	set, err := rules.Load("r.yaml", []byte(queuedRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := rules.NewEngine(deskeratest.NewServer(t).Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncbuf.Buffer{}
+	q := &captureQueue{}
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, Queue: q,
+		Logger: handlers.NewLogger(logs, slog.LevelDebug)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"Content-Type": {"application/json"}, "X-Api-Token": {"s3cret-token"}, "Idempotency-Key": {"k1"}}
+	req := &webhook.Request{Method: http.MethodPost, Path: "/hooks/api", Header: h, Body: []byte(`{"email":"a@acme.io"}`)}
+	resp := svc.Handle(context.Background(), "api", req, false)
+	reqID := resp.Header.Get("X-Request-Id")
+	if resp.Status != http.StatusAccepted || reqID == "" || len(q.got) != 1 {
+		t.Fatalf("intake: status %d, X-Request-Id %q, %d stored", resp.Status, reqID, len(q.got))
+	}
+	if res := svc.ProcessQueued(context.Background(), q.got[0]); res.Status != http.StatusOK {
+		t.Fatalf("worker: %+v", res)
+	}
+	var n int
+	for line := range strings.Lines(logs.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if m["request_id"] != reqID || m["delivery_id"] != "k1" {
+			t.Errorf("line %q lacks request_id %q or delivery_id k1: %v", m["msg"], reqID, m)
+		}
+		n++
+	}
+	if n < 2 { // at least the intake's "event queued" and the worker's event line
+		t.Fatalf("%d log lines, want the intake's and the worker's", n)
 	}
 }
