@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
@@ -41,18 +43,26 @@ func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 	}
 	st := s.state.Load()
 	b := &batchRun{s: s, ctx: ctx, set: st.set, resps: resps, keys: map[string]bool{}}
+	// Each delivery has its own span, ended with its answer (a panic's
+	// 500 included: recoverPanic, deferred after, runs first).
+	dctxs, spans, reqIDs := make([]context.Context, len(ds)), make([]trace.Span, len(ds)), make([]string, len(ds))
+	defer func() {
+		for i, span := range spans {
+			if span != nil {
+				endDelivery(dctxs[i], span, reqIDs[i], &resps[i])
+			}
+		}
+	}()
 	defer b.recoverPanic()
 	start := time.Now()
 	var later []int
-	dctxs := make([]context.Context, len(ds))
 	for i, d := range ds {
 		dctx := ctx
 		if d.Scope != nil {
 			dctx = d.Scope(ctx)
 		}
-		dctx, span, reqID := s.beginDelivery(dctx, d.Source, d.Req)
+		dctx, spans[i], reqIDs[i] = s.beginDelivery(dctx, d.Source, d.Req)
 		dctxs[i] = dctx
-		defer func() { endDelivery(dctx, span, reqID, &resps[i]) }()
 		src, ok := st.sources[d.Source]
 		if !ok {
 			resps[i] = errorResponse(http.StatusNotFound, "source", fmt.Sprintf("unknown source %q", d.Source))
