@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/leadhook/leadhook/rules"
@@ -137,24 +135,11 @@ func runReassign(ctx context.Context, env *Env, args []string) int {
 	if err == nil {
 		err = rf.check()
 	}
-	var cfg *Config
-	if err == nil {
-		cfg, err = parseConfig("reassign", rest, env)
-	}
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook reassign: %v (see leadhook reassign --help)\n", err)
+	ctx, stop, s := startSweepRun(ctx, env, "reassign", rf.sweepFlags, rest, err, rf.job())
+	if s == nil {
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	s, err := newSweepRun(ctx, env, cfg, rf.sweepFlags, "reassign")
-	if err == nil {
-		err = s.openState(rf.job())
-	}
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook reassign: %v\n", err)
-		return 2
-	}
 	return s.reassign(ctx, rf.target)
 }
 

@@ -111,25 +111,39 @@ func runSweep(ctx context.Context, env *Env, args []string) int {
 		sweepUsage(env.Stdout)
 		return 0
 	}
+	ctx, stop, s := startSweepRun(ctx, env, "sweep", sf, rest, err, "leadhook sweep")
+	if s == nil {
+		return 2
+	}
+	defer stop()
+	return s.run(ctx)
+}
+
+// startSweepRun is the start both sweep and reassign share: the
+// configuration from the flags left after the command's own (err: those
+// were wrong), signals that stop the run, the wiring and its state file
+// (job names the run's parameters for --resume). It prints what went
+// wrong and returns a nil run (exit 2).
+func startSweepRun(ctx context.Context, env *Env, command string, sf sweepFlags, rest []string, err error, job string) (context.Context, context.CancelFunc, *sweepRun) {
 	var cfg *Config
 	if err == nil {
-		cfg, err = parseConfig("sweep", rest, env)
+		cfg, err = parseConfig(command, rest, env)
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook sweep: %v (see leadhook sweep --help)\n", err)
-		return 2
+		fmt.Fprintf(env.Stderr, "leadhook %s: %v (see leadhook %s --help)\n", command, err, command)
+		return ctx, nil, nil
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	s, err := newSweepRun(ctx, env, cfg, sf, "sweep")
+	s, err := newSweepRun(ctx, env, cfg, sf, command)
 	if err == nil {
-		err = s.openState("leadhook sweep")
+		err = s.openState(job)
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook sweep: %v\n", err)
-		return 2
+		stop()
+		fmt.Fprintf(env.Stderr, "leadhook %s: %v\n", command, err)
+		return ctx, nil, nil
 	}
-	return s.run(ctx)
+	return ctx, stop, s
 }
 
 // sweepRun is one sweep with its wiring.
