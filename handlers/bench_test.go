@@ -51,7 +51,7 @@ func BenchmarkVerifyHMAC(b *testing.B) {
 	req := &webhook.Request{Header: http.Header{"X-Signature": {"sha256=" + hexHMAC(websiteSecret, body)}}, Body: []byte(body)}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := v.Verify(req); err != nil {
+		if err := v.Verify(b.Context(), req); err != nil {
 			b.Fatal(err)
 		}
 	}

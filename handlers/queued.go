@@ -123,7 +123,7 @@ func (s *Service) ProcessQueued(ctx context.Context, d *QueuedDelivery) (res Que
 	if req.Header == nil {
 		req.Header = http.Header{}
 	}
-	parsed, err := src.parser.Parse(req)
+	parsed, err := src.parser.Parse(ctx, req)
 	if err != nil {
 		// It parsed when it was accepted: the source changed since. Ours
 		// to fix (the rules), so it waits, and is dead-lettered in the end.

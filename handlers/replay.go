@@ -53,7 +53,7 @@ func (s *Service) Replay(ctx context.Context, rec *history.Record, dryRun bool) 
 	if !ok {
 		return Response{}, fmt.Errorf("delivery %q: %w: %q", rec.ID, ErrUnknownSource, rec.Source)
 	}
-	parsed, err := src.parser.Parse(req)
+	parsed, err := src.parser.Parse(ctx, req)
 	if err != nil {
 		return fromError(err), nil
 	}
@@ -80,7 +80,7 @@ func ParseRecord(set *rules.Set, rec *history.Record, opts webhook.Options) ([]r
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := p.Parse(req)
+	parsed, err := p.Parse(context.Background(), req) // offline: parsers make no calls
 	if err != nil {
 		return nil, fmt.Errorf("delivery %q: %w", rec.ID, err)
 	}

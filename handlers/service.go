@@ -288,7 +288,12 @@ func (s *Service) admit(ctx context.Context, src *source, req *webhook.Request, 
 		return nil, resp, true
 	}
 	var parsed *webhook.Parsed
-	err := s.step(ctx, "parse", func() (err error) { parsed, err = src.parser.Parse(req); return err })
+	err := s.step(ctx, "parse", func() (err error) {
+		if parsed, err = src.parser.Parse(ctx, req); err == nil && parsed.Confirm != nil {
+			err = webhook.ConfirmSubscription(ctx, s.wopts, parsed.Confirm) // SNS: under the request's context
+		}
+		return err
+	})
 	if err != nil {
 		s.countEvent(name, "rejected")
 		resp := fromError(err)
@@ -321,7 +326,7 @@ func (s *Service) authenticate(ctx context.Context, src *source, req *webhook.Re
 		}
 		return Response{}, true
 	}
-	if err := s.step(ctx, "verify", func() error { return src.verifier.Verify(req) }); err != nil {
+	if err := s.step(ctx, "verify", func() error { return src.verifier.Verify(ctx, req) }); err != nil {
 		s.authFailed(ctx, src.Name, req)
 		return fromError(err), false
 	}

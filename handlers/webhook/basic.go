@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -28,7 +29,7 @@ func newBasicVerifier(src rules.Source) (Verifier, error) {
 }
 
 // Verify checks the Authorization: Basic header.
-func (v *basicVerifier) Verify(req *Request) error {
+func (v *basicVerifier) Verify(ctx context.Context, req *Request) error {
 	r := http.Request{Header: req.Header}
 	user, pass, ok := r.BasicAuth()
 	if !ok {

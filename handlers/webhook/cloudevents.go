@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -29,7 +30,7 @@ const (
 )
 
 func newCloudEventsParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(req *Request) (*Parsed, error) { return parseCloudEvents(src, req) }), nil
+	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseCloudEvents(src, req) }), nil
 }
 
 func parseCloudEvents(src rules.Source, req *Request) (*Parsed, error) {

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestParseCloudEvents(t *testing.T) {
 func TestCloudEventsBatchDeliveryID(t *testing.T) {
 	p := provParser(t, rules.Source{Format: "cloudevents"}, Options{})
 	parse := func(body string) string {
-		got, err := p.Parse(provRequest(ceBatch, []byte(body)))
+		got, err := p.Parse(context.Background(), provRequest(ceBatch, []byte(body)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +95,7 @@ func TestCloudEventsHandshake(t *testing.T) {
 	p := provParser(t, rules.Source{Format: "cloudevents"}, Options{})
 	req := provRequest("", nil, "WebHook-Request-Origin", "eventemitter.example.com")
 	req.Method = http.MethodOptions
-	got, err := p.Parse(req)
+	got, err := p.Parse(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -25,7 +26,7 @@ var (
 )
 
 func newDeskeraParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(req *Request) (*Parsed, error) { return parseDeskera(src, req) }), nil
+	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseDeskera(src, req) }), nil
 }
 
 func parseDeskera(src rules.Source, req *Request) (*Parsed, error) {

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -28,7 +29,7 @@ func newFormParser(src rules.Source, opts Options) Parser {
 }
 
 // Parse decodes the form into one form-kind event.
-func (p *formParser) Parse(req *Request) (*Parsed, error) {
+func (p *formParser) Parse(ctx context.Context, req *Request) (*Parsed, error) {
 	var (
 		values url.Values
 		files  int

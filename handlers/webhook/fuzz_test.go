@@ -5,6 +5,7 @@ package webhook_test
 // with a 4xx status; a parse success yields events or a reply.
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -50,7 +51,7 @@ func checkFuzzErr(t *testing.T, err error, lo, hi int) {
 
 func fuzzParse(t *testing.T, p webhook.Parser, req *webhook.Request) {
 	t.Helper()
-	got, err := p.Parse(req)
+	got, err := p.Parse(context.Background(), req)
 	if err != nil {
 		checkFuzzErr(t, err, 400, 499)
 		return
@@ -124,7 +125,7 @@ func fuzzVerifier(f *testing.F, auth rules.Auth, setHeaders func(h http.Header, 
 	f.Fuzz(func(t *testing.T, sig, ts string, body []byte) {
 		h := http.Header{}
 		setHeaders(h, sig, ts)
-		if err := v.Verify(fuzzRequest("application/json", body, h)); err != nil {
+		if err := v.Verify(context.Background(), fuzzRequest("application/json", body, h)); err != nil {
 			checkFuzzErr(t, err, 400, 499)
 		}
 	})
@@ -264,7 +265,7 @@ func FuzzMailgunTokenOnce(f *testing.F) {
 		}
 		first, second := form(from1, text1), form(from2, text2)
 		verify := func(v2 url.Values) error {
-			return v.Verify(fuzzRequest("application/x-www-form-urlencoded", []byte(v2.Encode()), nil))
+			return v.Verify(context.Background(), fuzzRequest("application/x-www-form-urlencoded", []byte(v2.Encode()), nil))
 		}
 		err1 := verify(first)
 		if token == "" {
@@ -322,7 +323,7 @@ func TestTruncatedMultipartRejected(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = p.Parse(fuzzRequest(ct, []byte(tc.body), nil))
+			_, err = p.Parse(context.Background(), fuzzRequest(ct, []byte(tc.body), nil))
 			var e *webhook.Error
 			cut := errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.Contains(e.Message, "multipart")
 			if cut != tc.wantErr {

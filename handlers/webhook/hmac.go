@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -74,7 +75,7 @@ func decodeBase64(s string) ([]byte, error) {
 }
 
 // Verify checks the signature header against the body.
-func (v *hmacVerifier) Verify(req *Request) error {
+func (v *hmacVerifier) Verify(ctx context.Context, req *Request) error {
 	got := strings.TrimSpace(req.Header.Get(v.header))
 	if got == "" {
 		return Unauthorized()

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -99,10 +100,10 @@ func withAllowList(src rules.Source, v Verifier) (Verifier, error) {
 }
 
 // Verify checks req.RemoteIP, then the wrapped verifier.
-func (v *allowListVerifier) Verify(req *Request) error {
+func (v *allowListVerifier) Verify(ctx context.Context, req *Request) error {
 	a, err := netip.ParseAddr(req.RemoteIP)
 	if err != nil || !containsAddr(v.allow, a) {
 		return Unauthorized()
 	}
-	return v.next.Verify(req)
+	return v.next.Verify(ctx, req)
 }

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"sort"
@@ -17,7 +18,7 @@ var jotformKey = regexp.MustCompile(`^q\d+_(.+)$`)
 
 func newJotformParser(src rules.Source, opts Options) (Parser, error) {
 	maxMem := opts.maxMemory()
-	return ParserFunc(func(req *Request) (*Parsed, error) { return parseJotform(src, req, maxMem) }), nil
+	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseJotform(src, req, maxMem) }), nil
 }
 
 func parseJotform(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,7 +31,7 @@ func isJSONType(mt string) bool {
 }
 
 // Parse decodes the body into one form-kind event.
-func (p *jsonParser) Parse(req *Request) (*Parsed, error) {
+func (p *jsonParser) Parse(ctx context.Context, req *Request) (*Parsed, error) {
 	if mt := req.ContentType(); !isJSONType(mt) {
 		return nil, UnsupportedMediaType(mt, "application/json")
 	}

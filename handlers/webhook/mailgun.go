@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ var mailgunSkip = map[string]bool{
 
 func newMailgunParser(src rules.Source, opts Options) (Parser, error) {
 	maxMem := opts.maxMemory()
-	return ParserFunc(func(req *Request) (*Parsed, error) { return parseMailgun(src, req, maxMem) }), nil
+	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseMailgun(src, req, maxMem) }), nil
 }
 
 func parseMailgun(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {

@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -29,7 +30,7 @@ func parse(t *testing.T, format, ct, body string, opts webhook.Options) (*rules.
 	}
 	req := request(body, map[string]string{"Content-Type": ct, "Authorization": "Bearer x", "User-Agent": "test", "X-Signature": "abc"})
 	req.Query = map[string][]string{"utm_source": {"ads"}, "token": {"t"}}
-	got, err := p.Parse(req)
+	got, err := p.Parse(context.Background(), req)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -43,7 +44,7 @@ type postmarkPayload struct {
 }
 
 func newPostmarkParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(req *Request) (*Parsed, error) { return parsePostmark(src, req) }), nil
+	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parsePostmark(src, req) }), nil
 }
 
 func parsePostmark(src rules.Source, req *Request) (*Parsed, error) {

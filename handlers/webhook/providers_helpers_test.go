@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"os"
@@ -67,7 +68,7 @@ func runParseCases(t *testing.T, p Parser, cases []provParseCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := p.Parse(tc.req)
+			got, err := p.Parse(context.Background(), tc.req)
 			if tc.wantStatus != 0 {
 				provWantError(t, err, tc.wantStatus, tc.wantField)
 				return
@@ -162,7 +163,7 @@ func provCheckMail(t *testing.T, got, want rules.Mail) {
 // provFuzzParse is the body of every FuzzParse<Format>: Parse never
 // panics, and a failure is always an *Error with a 4xx/5xx status.
 func provFuzzParse(t *testing.T, p Parser, req *Request) {
-	got, err := p.Parse(req)
+	got, err := p.Parse(context.Background(), req)
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) || e.Status < 400 || e.Status > 599 {

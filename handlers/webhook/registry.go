@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -52,18 +53,18 @@ func NewParser(src rules.Source, opts Options) (Parser, error) {
 	if err != nil || !jsonBodyFormat(src.Format) {
 		return p, err
 	}
-	return ParserFunc(func(req *Request) (*Parsed, error) {
+	return ParserFunc(func(ctx context.Context, req *Request) (*Parsed, error) {
 		if err := CheckUTF8(req.Body); err != nil {
 			return nil, err
 		}
-		return p.Parse(req)
+		return p.Parse(ctx, req)
 	}), nil
 }
 
 // jsonBodyFormat reports the formats whose body is JSON whatever its
 // Content-Type and whose parser does not check UTF-8 itself (json checks
-// after its media type, cloudevents in its JSON modes; ses keeps its
-// ParseContext method and its SNS envelope is UTF-8 JSON by AWS's spec).
+// after its media type, cloudevents in its JSON modes; the SNS envelope of ses is UTF-8 JSON by
+// AWS's spec).
 func jsonBodyFormat(format string) bool {
 	switch format {
 	case "typeform", "webflow", "tally", "postmark", "deskera":

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"net/mail"
 	"strconv"
@@ -27,7 +28,7 @@ type sendgridEnvelope struct {
 
 func newSendgridParser(src rules.Source, opts Options) (Parser, error) {
 	maxMem := opts.maxMemory()
-	return ParserFunc(func(req *Request) (*Parsed, error) { return parseSendgrid(src, req, maxMem) }), nil
+	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseSendgrid(src, req, maxMem) }), nil
 }
 
 func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {

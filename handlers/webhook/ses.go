@@ -17,8 +17,8 @@ import (
 // Amazon SES inbound mail delivered by an SNS topic over HTTP(S). The body
 // is the SNS envelope (verified by the sns verifier); a Notification
 // carries the SES notification as a JSON string in Message, with the raw
-// MIME message in content. A SubscriptionConfirmation is confirmed by a GET
-// of SubscribeURL, only for a topic listed in auth.topic_arns and only to
+// MIME message in content. A SubscriptionConfirmation is reported (Parsed.Confirm) for the
+// caller to confirm by a GET of SubscribeURL, only for a topic listed in auth.topic_arns and only to
 // an https://sns.<region>.amazonaws.com host. A Lambda SimpleEmailEvent
 // ({"Records":[{"ses":...}]}, no body) is accepted too, but never on a
 // source whose auth is sns: the SNS signature covers only the envelope's
@@ -46,24 +46,17 @@ type snsEnvelope struct {
 }
 
 type sesParser struct {
-	src    rules.Source
-	client *http.Client
+	src rules.Source
 }
 
-func newSESParser(src rules.Source, opts Options) (Parser, error) {
-	return &sesParser{src: src, client: snsHTTPClient(opts)}, nil
+func newSESParser(src rules.Source, _ Options) (Parser, error) {
+	return &sesParser{src: src}, nil
 }
 
-// Parse implements Parser; the confirmation GET is bounded by
-// sesConfirmTimeout.
-func (p *sesParser) Parse(req *Request) (*Parsed, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), sesConfirmTimeout)
-	defer cancel()
-	return p.ParseContext(ctx, req)
-}
-
-// ParseContext is Parse with a caller's context for the confirmation GET.
-func (p *sesParser) ParseContext(ctx context.Context, req *Request) (*Parsed, error) {
+// Parse implements Parser. It makes no network call: a
+// SubscriptionConfirmation it accepts comes back as Parsed.Confirm for
+// the caller to confirm (ConfirmSubscription) under the request's context.
+func (p *sesParser) Parse(_ context.Context, req *Request) (*Parsed, error) {
 	var probe struct {
 		Records []sesRecord `json:"Records"`
 		snsEnvelope
@@ -81,7 +74,7 @@ func (p *sesParser) ParseContext(ctx context.Context, req *Request) (*Parsed, er
 	env := &probe.snsEnvelope
 	switch env.Type {
 	case "SubscriptionConfirmation":
-		return p.confirm(ctx, env)
+		return p.subscription(env)
 	case "UnsubscribeConfirmation":
 		return &Parsed{DeliveryID: env.MessageID, Reply: &Reply{Status: http.StatusOK, Body: map[string]string{"status": "ignored"}}}, nil
 	case "Notification":
@@ -91,28 +84,54 @@ func (p *sesParser) ParseContext(ctx context.Context, req *Request) (*Parsed, er
 	}
 }
 
-func (p *sesParser) confirm(ctx context.Context, env *snsEnvelope) (*Parsed, error) {
+// subscription checks a SubscriptionConfirmation (an allowed topic, an
+// SNS host) and reports it; the GET is the caller's.
+func (p *sesParser) subscription(env *snsEnvelope) (*Parsed, error) {
 	if !slices.Contains(p.src.Auth.TopicARNs, env.TopicArn) {
 		return nil, &Error{Status: http.StatusForbidden, Field: "TopicArn", Message: fmt.Sprintf("topic %q is not in auth.topic_arns", env.TopicArn)}
 	}
 	if !snsURLAllowed(env.SubscribeURL, false) {
 		return nil, BadRequest("SubscribeURL", "not an https://sns.<region>.amazonaws.com URL")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, env.SubscribeURL, nil)
-	if err != nil {
-		return nil, BadRequest("SubscribeURL", "invalid URL")
+	return &Parsed{
+		DeliveryID: env.MessageID,
+		Confirm:    &Subscription{TopicARN: env.TopicArn, URL: env.SubscribeURL},
+		Reply:      &Reply{Status: http.StatusOK, Body: map[string]string{"status": "subscribed"}},
+	}, nil
+}
+
+// Subscription is an SNS SubscriptionConfirmation a parser accepted: its
+// topic is allowed and URL is on an SNS host. The caller confirms it with
+// ConfirmSubscription before answering Parsed.Reply.
+type Subscription struct {
+	TopicARN string
+	URL      string
+}
+
+// ConfirmSubscription confirms s by a GET of its URL under ctx (the
+// request's), bounded by sesConfirmTimeout, with opts.HTTPClient (never
+// following redirects). A failure is a 503: AWS retries the confirmation.
+func ConfirmSubscription(ctx context.Context, opts Options, s *Subscription) error {
+	if !snsURLAllowed(s.URL, false) {
+		return BadRequest("SubscribeURL", "not an https://sns.<region>.amazonaws.com URL")
 	}
-	resp, err := p.client.Do(req)
+	ctx, cancel := context.WithTimeout(ctx, sesConfirmTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL, nil)
 	if err != nil {
-		return nil, &Error{Status: http.StatusServiceUnavailable, Field: "SubscribeURL", Message: "subscription confirmation failed"}
+		return BadRequest("SubscribeURL", "invalid URL")
+	}
+	resp, err := snsHTTPClient(opts).Do(req)
+	if err != nil {
+		return &Error{Status: http.StatusServiceUnavailable, Field: "SubscribeURL", Message: "subscription confirmation failed"}
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode != http.StatusOK {
-		return nil, &Error{Status: http.StatusServiceUnavailable, Field: "SubscribeURL",
+		return &Error{Status: http.StatusServiceUnavailable, Field: "SubscribeURL",
 			Message: fmt.Sprintf("subscription confirmation answered %d", resp.StatusCode)}
 	}
-	return &Parsed{DeliveryID: env.MessageID, Reply: &Reply{Status: http.StatusOK, Body: map[string]string{"status": "subscribed"}}}, nil
+	return nil
 }
 
 // sesNotification is the SES receipt notification (the SNS Message).

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -121,7 +122,14 @@ func TestParseSESSubscriptionConfirmation(t *testing.T) {
 			fake := newSNSFake(t, time.Now().Add(time.Hour))
 			fake.confirmCode = tc.confirmCode
 			src := rules.Source{Name: "test", Format: "ses", Auth: rules.Auth{Type: "sns", TopicARNs: []string{snsTestTopic}}}
-			got, err := provParser(t, src, Options{HTTPClient: fake.client}).Parse(provRequest("text/plain", snsBody(t, tc.env)))
+			opts := Options{HTTPClient: fake.client}
+			got, err := provParser(t, src, opts).Parse(t.Context(), provRequest("text/plain", snsBody(t, tc.env)))
+			if n := len(fake.confirmed()); n != 0 {
+				t.Fatalf("Parse made %d confirmation GETs, want none (the caller confirms)", n)
+			}
+			if err == nil && got.Confirm != nil { // what handlers does with the request's context
+				err = ConfirmSubscription(t.Context(), opts, got.Confirm)
+			}
 			if n := len(fake.confirmed()); n != tc.confirms {
 				t.Errorf("confirmation GETs = %d, want %d", n, tc.confirms)
 			}
@@ -202,18 +210,18 @@ func FuzzSESOverSNS(f *testing.F) {
 			}
 		}
 		req := provRequest("text/plain", body)
-		if err := v.Verify(req); err != nil {
+		if err := v.Verify(context.Background(), req); err != nil {
 			var e *Error
 			if !errors.As(err, &e) || e.Status < 400 || e.Status > 503 {
 				t.Fatalf("Verify: %v is not a 4xx/503 *Error", err)
 			}
 			return
 		}
-		got, err := p.Parse(req)
+		got, err := p.Parse(context.Background(), req)
 		if err != nil {
 			return // refused: nothing acted on
 		}
-		want, wantErr := p.Parse(provRequest("text/plain", clean))
+		want, wantErr := p.Parse(context.Background(), provRequest("text/plain", clean))
 		if wantErr != nil {
 			t.Fatalf("extra keys made mail of a signed message that is not mail: %+v", got.Events)
 		}
@@ -245,10 +253,10 @@ func TestSESForgedRecordsOnSignedMessage(t *testing.T) {
 			env := snsTestEnvelope(t, name)
 			fake.sign(t, &env, "2")
 			req := provRequest("text/plain", sesWithRecords(t, snsBody(t, env)))
-			if err := v.Verify(req); err != nil {
+			if err := v.Verify(context.Background(), req); err != nil {
 				t.Fatalf("Verify: %v (the forgery keeps the signed keys intact)", err)
 			}
-			got, err := p.Parse(req)
+			got, err := p.Parse(context.Background(), req)
 			provWantError(t, err, http.StatusBadRequest, "Records")
 			if got != nil {
 				t.Fatalf("parsed %+v", got)

@@ -54,15 +54,11 @@ func newMailgunVerifier(src rules.Source, opts Options) (Verifier, error) {
 	return &mailgunVerifier{name: src.Name, keys: keys, tol: tol, maxMem: opts.maxMemory(), now: opts.now, seen: seen}, nil
 }
 
-// Verify implements Verifier.
-func (v *mailgunVerifier) Verify(req *Request) error {
-	ctx, cancel := context.WithTimeout(context.Background(), mailgunSeenTimeout)
+// Verify implements Verifier; the seen-once store is asked under ctx
+// (the request's), bounded by mailgunSeenTimeout.
+func (v *mailgunVerifier) Verify(ctx context.Context, req *Request) error {
+	ctx, cancel := context.WithTimeout(ctx, mailgunSeenTimeout)
 	defer cancel()
-	return v.VerifyContext(ctx, req)
-}
-
-// VerifyContext is Verify with a caller's context for the seen-once store.
-func (v *mailgunVerifier) VerifyContext(ctx context.Context, req *Request) error {
 	form, err := provParseForm(req, v.maxMem)
 	if err != nil {
 		return Unauthorized()

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"crypto/hmac"
 	"encoding/hex"
 	"strconv"
@@ -25,7 +26,7 @@ func newStripeVerifier(src rules.Source, opts Options) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return VerifierFunc(func(req *Request) error {
+	return VerifierFunc(func(_ context.Context, req *Request) error {
 		ts, sigs := stripeHeader(req.Header.Get("Stripe-Signature"))
 		sec, err := strconv.ParseInt(ts, 10, 64)
 		if err != nil || len(sigs) == 0 {

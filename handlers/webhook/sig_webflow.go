@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -22,7 +23,7 @@ func newWebflowVerifier(src rules.Source, opts Options) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return VerifierFunc(func(req *Request) error {
+	return VerifierFunc(func(_ context.Context, req *Request) error {
 		ts := strings.TrimSpace(req.Header.Get("X-Webflow-Timestamp"))
 		ms, err := strconv.ParseInt(ts, 10, 64)
 		if err != nil {

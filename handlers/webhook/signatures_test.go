@@ -34,7 +34,7 @@ func runSigCases(t *testing.T, auth rules.Auth, cases []sigCase) {
 			if err != nil {
 				t.Fatalf("NewVerifier: %v", err)
 			}
-			err = v.Verify(tc.req)
+			err = v.Verify(context.Background(), tc.req)
 			if tc.ok {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
@@ -175,7 +175,7 @@ func TestVerifyMailgunReplay(t *testing.T) {
 	}
 	for _, s := range steps {
 		now = now.Add(s.advance)
-		err := v.Verify(provRequest("application/x-www-form-urlencoded", body))
+		err := v.Verify(context.Background(), provRequest("application/x-www-form-urlencoded", body))
 		if s.ok && err != nil {
 			t.Errorf("%s: Verify: %v", s.name, err)
 		}
@@ -205,15 +205,15 @@ func TestVerifyMailgunTokenOnce(t *testing.T) {
 	}
 	t.Run("SameTokenOtherMailRefused", func(t *testing.T) {
 		v := newV(t, nil)
-		if err := v.Verify(mail("Jane <jane@example.com>")); err != nil {
+		if err := v.Verify(context.Background(), mail("Jane <jane@example.com>")); err != nil {
 			t.Fatalf("first: %v", err)
 		}
-		provWantError(t, v.Verify(mail("Eve <eve@example.com>")), http.StatusUnauthorized, "")
+		provWantError(t, v.Verify(context.Background(), mail("Eve <eve@example.com>")), http.StatusUnauthorized, "")
 	})
 	t.Run("SameTokenSameMailPasses", func(t *testing.T) {
 		v := newV(t, nil)
 		for i := range 2 {
-			if err := v.Verify(mail("Jane <jane@example.com>")); err != nil {
+			if err := v.Verify(context.Background(), mail("Jane <jane@example.com>")); err != nil {
 				t.Fatalf("send %d: %v", i, err)
 			}
 		}
@@ -221,20 +221,20 @@ func TestVerifyMailgunTokenOnce(t *testing.T) {
 	t.Run("SharedStoreAcrossReplicas", func(t *testing.T) {
 		shared := newLocalSeen(func() time.Time { return provTestTime })
 		a, b := newV(t, shared), newV(t, shared)
-		if err := a.Verify(mail("Jane <jane@example.com>")); err != nil {
+		if err := a.Verify(context.Background(), mail("Jane <jane@example.com>")); err != nil {
 			t.Fatalf("replica a: %v", err)
 		}
-		provWantError(t, b.Verify(mail("Eve <eve@example.com>")), http.StatusUnauthorized, "")
+		provWantError(t, b.Verify(context.Background(), mail("Eve <eve@example.com>")), http.StatusUnauthorized, "")
 	})
 	t.Run("StoreDownIsTemporary", func(t *testing.T) {
 		v := newV(t, failingSeen{})
-		provWantError(t, v.Verify(mail("Jane <jane@example.com>")), http.StatusServiceUnavailable, "")
+		provWantError(t, v.Verify(context.Background(), mail("Jane <jane@example.com>")), http.StatusServiceUnavailable, "")
 	})
 	t.Run("BadSignatureNotRemembered", func(t *testing.T) {
 		seen := &countingSeen{SeenOnce: newLocalSeen(time.Now)}
 		v := newV(t, seen)
 		bad := url.Values{"timestamp": {"1700000000"}, "token": {token}, "signature": {"00"}, "from": {"x@example.com"}}
-		provWantError(t, v.Verify(provRequest("application/x-www-form-urlencoded", []byte(bad.Encode()))), http.StatusUnauthorized, "")
+		provWantError(t, v.Verify(context.Background(), provRequest("application/x-www-form-urlencoded", []byte(bad.Encode()))), http.StatusUnauthorized, "")
 		if seen.n != 0 {
 			t.Fatalf("an unsigned request reached the seen-once store %d times", seen.n)
 		}
@@ -331,7 +331,7 @@ func TestVerifySecretRotation(t *testing.T) {
 				if err != nil {
 					t.Fatalf("NewVerifier: %v", err)
 				}
-				return v.Verify(tc.req)
+				return v.Verify(context.Background(), tc.req)
 			}
 			newOnly := tc.auth
 			newOnly.Secret = "whsec_bmV3LXNlY3JldC1hZnRlci1yb3RhdGlvbg==" // also valid as a Standard Webhooks key
@@ -386,7 +386,7 @@ func TestVendorFailuresRevealNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = v.Verify(provRequest("application/x-www-form-urlencoded", []byte("timestamp=1700000000&token=t&signature=00")))
+			err = v.Verify(context.Background(), provRequest("application/x-www-form-urlencoded", []byte("timestamp=1700000000&token=t&signature=00")))
 			if err == nil || err.Error() != Unauthorized().Error() {
 				t.Errorf("err = %v, want exactly %v", err, Unauthorized())
 			}

@@ -96,15 +96,11 @@ func newSNSVerifier(src rules.Source, opts Options) (Verifier, error) {
 		certs: map[string]*x509.Certificate{}}, nil
 }
 
-// Verify implements Verifier.
-func (v *snsVerifier) Verify(req *Request) error {
-	ctx, cancel := context.WithTimeout(context.Background(), snsFetchTimeout)
+// Verify implements Verifier; the certificate fetch runs under ctx (the
+// request's), bounded by snsFetchTimeout.
+func (v *snsVerifier) Verify(ctx context.Context, req *Request) error {
+	ctx, cancel := context.WithTimeout(ctx, snsFetchTimeout)
 	defer cancel()
-	return v.VerifyContext(ctx, req)
-}
-
-// VerifyContext is Verify with a caller's context for the certificate fetch.
-func (v *snsVerifier) VerifyContext(ctx context.Context, req *Request) error {
 	var env snsEnvelope
 	if err := json.Unmarshal(req.Body, &env); err != nil {
 		return Unauthorized()

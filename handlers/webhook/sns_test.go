@@ -240,7 +240,7 @@ func TestVerifySNS(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := v.Verify(provRequest("text/plain; charset=UTF-8", tc.body))
+			err := v.Verify(context.Background(), provRequest("text/plain; charset=UTF-8", tc.body))
 			if tc.status == 0 {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
@@ -294,7 +294,7 @@ func TestVerifySNSMaxAge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = v.Verify(provRequest("text/plain", body))
+			err = v.Verify(context.Background(), provRequest("text/plain", body))
 			if tc.status == 0 {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
@@ -311,21 +311,21 @@ func TestVerifySNSCertificateProblems(t *testing.T) {
 	t.Run("ExpiredCertificate", func(t *testing.T) {
 		fake := newSNSFake(t, time.Now().Add(-time.Minute))
 		fake.sign(t, &note, "2")
-		err := newTestSNSVerifier(t, fake.client).Verify(provRequest("text/plain", snsBody(t, note)))
+		err := newTestSNSVerifier(t, fake.client).Verify(context.Background(), provRequest("text/plain", snsBody(t, note)))
 		provWantError(t, err, http.StatusUnauthorized, "")
 	})
 	t.Run("CertificateServerDown", func(t *testing.T) {
 		fake := newSNSFake(t, time.Now().Add(time.Hour))
 		fake.sign(t, &note, "2")
 		fake.srv.Close()
-		err := newTestSNSVerifier(t, fake.client).Verify(provRequest("text/plain", snsBody(t, note)))
+		err := newTestSNSVerifier(t, fake.client).Verify(context.Background(), provRequest("text/plain", snsBody(t, note)))
 		provWantError(t, err, http.StatusServiceUnavailable, "")
 	})
 	t.Run("TopicHeaderMismatch", func(t *testing.T) {
 		fake := newSNSFake(t, time.Now().Add(time.Hour))
 		fake.sign(t, &note, "2")
 		req := provRequest("text/plain", snsBody(t, note), "X-Amz-Sns-Topic-Arn", "arn:aws:sns:us-east-1:1:x")
-		provWantError(t, newTestSNSVerifier(t, fake.client).Verify(req), http.StatusUnauthorized, "")
+		provWantError(t, newTestSNSVerifier(t, fake.client).Verify(context.Background(), req), http.StatusUnauthorized, "")
 	})
 	t.Run("NoTopicsConfigured", func(t *testing.T) {
 		if _, err := NewVerifier(rules.Source{Name: "s", Auth: rules.Auth{Type: "sns"}}, Options{}); err == nil {

@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -101,13 +102,13 @@ func BenchmarkParse(b *testing.B) {
 				body = benchFixture(b, tc.fixture)
 			}
 			req := benchReq(tc.ct, body)
-			if _, err := p.Parse(req); err != nil {
+			if _, err := p.Parse(context.Background(), req); err != nil {
 				b.Fatalf("parse: %v", err)
 			}
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := p.Parse(req); err != nil {
+				if _, err := p.Parse(context.Background(), req); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -141,12 +142,12 @@ func BenchmarkVerify(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := v.Verify(tc.req); err != nil {
+			if err := v.Verify(context.Background(), tc.req); err != nil {
 				b.Fatalf("verify: %v", err)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := v.Verify(tc.req); err != nil {
+				if err := v.Verify(context.Background(), tc.req); err != nil {
 					b.Fatal(err)
 				}
 			}

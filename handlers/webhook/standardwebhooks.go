@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"crypto/hmac"
 	"encoding/base64"
 	"fmt"
@@ -62,7 +63,7 @@ func swHeader(req *Request, name string) string {
 }
 
 // Verify checks id, timestamp and signature list.
-func (v *standardWebhooksVerifier) Verify(req *Request) error {
+func (v *standardWebhooksVerifier) Verify(ctx context.Context, req *Request) error {
 	id, tsText, sigs := swHeader(req, "Id"), swHeader(req, "Timestamp"), swHeader(req, "Signature")
 	if id == "" || tsText == "" || sigs == "" {
 		return Unauthorized()

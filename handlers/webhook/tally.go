@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/leadhook/leadhook/rules"
@@ -32,7 +33,7 @@ type tallyField struct {
 }
 
 func newTallyParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(req *Request) (*Parsed, error) { return parseTally(src, req) }), nil
+	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseTally(src, req) }), nil
 }
 
 func parseTally(src rules.Source, req *Request) (*Parsed, error) {

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,7 +33,7 @@ func newTokenVerifier(src rules.Source) (Verifier, error) {
 }
 
 // Verify compares the presented token in constant time.
-func (v *tokenVerifier) Verify(req *Request) error {
+func (v *tokenVerifier) Verify(ctx context.Context, req *Request) error {
 	var got string
 	if v.header == "" {
 		got = BearerToken(req.Header)

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 
@@ -46,7 +47,7 @@ type typeformField struct {
 var typeformAutoRef = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9A-HJKMNP-TV-Z]{26})$`)
 
 func newTypeformParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(req *Request) (*Parsed, error) { return parseTypeform(src, req) }), nil
+	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseTypeform(src, req) }), nil
 }
 
 func parseTypeform(src rules.Source, req *Request) (*Parsed, error) {

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -34,13 +35,13 @@ func TestJSONFormatsRefuseNonUTF8(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := provParser(t, rules.Source{Format: tc.format}, Options{})
-			_, err := p.Parse(provRequest(tc.ct, []byte(tc.body), tc.hdr...))
+			_, err := p.Parse(context.Background(), provRequest(tc.ct, []byte(tc.body), tc.hdr...))
 			var we *Error
 			if !errors.As(err, &we) || we.Status != http.StatusBadRequest || we.Field != "body" || !strings.Contains(we.Message, "UTF-8") {
 				t.Fatalf("Parse = %v, want a 400 on body naming UTF-8", err)
 			}
 			utf := strings.ReplaceAll(tc.body, "\xe9", "é")
-			if _, err := p.Parse(provRequest(tc.ct, []byte(utf), tc.hdr...)); err != nil && strings.Contains(err.Error(), "UTF-8") {
+			if _, err := p.Parse(context.Background(), provRequest(tc.ct, []byte(utf), tc.hdr...)); err != nil && strings.Contains(err.Error(), "UTF-8") {
 				t.Fatalf("valid UTF-8 refused: %v", err)
 			}
 		})

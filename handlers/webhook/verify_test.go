@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -32,7 +33,7 @@ func request(body string, header map[string]string) *webhook.Request {
 
 func checkVerify(t *testing.T, v webhook.Verifier, req *webhook.Request, wantOK bool) {
 	t.Helper()
-	err := v.Verify(req)
+	err := v.Verify(context.Background(), req)
 	if wantOK {
 		if err != nil {
 			t.Fatalf("Verify = %v, want nil", err)

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/leadhook/leadhook/rules"
@@ -29,7 +30,7 @@ type webflowPayload struct {
 }
 
 func newWebflowParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(req *Request) (*Parsed, error) { return parseWebflow(src, req) }), nil
+	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseWebflow(src, req) }), nil
 }
 
 func parseWebflow(src rules.Source, req *Request) (*Parsed, error) {

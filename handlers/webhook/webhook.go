@@ -6,6 +6,7 @@
 package webhook
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -49,6 +50,10 @@ type Parsed struct {
 	// Reply, when non-nil, is answered to the sender instead of running the
 	// rules (SNS SubscriptionConfirmation, CloudEvents OPTIONS handshake).
 	Reply *Reply
+	// Confirm, when non-nil, is an SNS subscription the caller must
+	// confirm (ConfirmSubscription, under the request's context) before
+	// answering Reply; parsers make no network calls themselves.
+	Confirm *Subscription
 }
 
 // Reply is a protocol answer that bypasses rule evaluation.
@@ -61,26 +66,26 @@ type Reply struct {
 // Parser parses one format. Implementations must not retain req.Body.
 // A malformed request yields an *Error with a 4xx status.
 type Parser interface {
-	Parse(req *Request) (*Parsed, error)
+	Parse(ctx context.Context, req *Request) (*Parsed, error)
 }
 
 // ParserFunc adapts a function to Parser.
-type ParserFunc func(req *Request) (*Parsed, error)
+type ParserFunc func(ctx context.Context, req *Request) (*Parsed, error)
 
 // Parse calls f(req).
-func (f ParserFunc) Parse(req *Request) (*Parsed, error) { return f(req) }
+func (f ParserFunc) Parse(ctx context.Context, req *Request) (*Parsed, error) { return f(ctx, req) }
 
 // Verifier authenticates a Request. A failure returns an *Error with
 // status 401 whose message reveals nothing about the expected value.
 type Verifier interface {
-	Verify(req *Request) error
+	Verify(ctx context.Context, req *Request) error
 }
 
 // VerifierFunc adapts a function to Verifier.
-type VerifierFunc func(req *Request) error
+type VerifierFunc func(ctx context.Context, req *Request) error
 
 // Verify calls f(req).
-func (f VerifierFunc) Verify(req *Request) error { return f(req) }
+func (f VerifierFunc) Verify(ctx context.Context, req *Request) error { return f(ctx, req) }
 
 // Error is a client error with the HTTP status to answer and a message
 // naming the problem (and the field, where there is one).

@@ -205,7 +205,7 @@ func ParsePayload(set *rules.Set, source string, header http.Header, body []byte
 	if verify {
 		v, err := webhook.NewVerifier(src, opts)
 		if err == nil {
-			err = v.Verify(req)
+			err = v.Verify(context.Background(), req)
 		}
 		if err != nil {
 			detail := ""
@@ -220,7 +220,7 @@ func ParsePayload(set *rules.Set, source string, header http.Header, body []byte
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := p.Parse(req)
+	parsed, err := p.Parse(context.Background(), req)
 	if err != nil {
 		return nil, fmt.Errorf("the payload is not valid %s: %w", src.Format, err)
 	}

@@ -159,7 +159,7 @@ func parsedLead(email string) (*rules.Event, error) {
 	}
 	req := &webhook.Request{Method: http.MethodPost, Path: "/hooks/website", Body: jsonLead(email),
 		Header: headerOf("Content-Type", "application/json"), RemoteIP: "127.0.0.1", ReceivedAt: time.Now()}
-	parsed, err := p.Parse(req)
+	parsed, err := p.Parse(context.Background(), req)
 	if err != nil {
 		return nil, err
 	}
