@@ -113,7 +113,9 @@ func ceEvent(src rules.Source, req *Request, ce map[string]any) (rules.Event, *E
 		for k, v := range obj {
 			ev.Fields[k] = v
 		}
-		provPick(&ev, obj)
+		if err := normalize(&ev); err != nil {
+			return ev, err
+		}
 	} else if data != nil {
 		ev.Fields["data"] = data
 	}

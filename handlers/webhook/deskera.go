@@ -46,7 +46,10 @@ func parseDeskera(src rules.Source, req *Request) (*Parsed, error) {
 	}
 	out := &Parsed{DeliveryID: delivery}
 	for i, c := range contacts {
-		ev := deskeraEvent(src, req, evType, c)
+		ev, err := deskeraEvent(src, req, evType, c)
+		if err != nil {
+			return nil, err
+		}
 		ev.ID = delivery
 		if len(contacts) > 1 {
 			ev.ID = delivery + "#" + strconv.Itoa(i)
@@ -54,7 +57,10 @@ func parseDeskera(src rules.Source, req *Request) (*Parsed, error) {
 		out.Events = append(out.Events, ev)
 	}
 	if len(out.Events) == 0 {
-		ev := deskeraEvent(src, req, evType, top)
+		ev, err := deskeraEvent(src, req, evType, top)
+		if err != nil {
+			return nil, err
+		}
 		ev.ID = delivery
 		out.Events = append(out.Events, ev)
 	}
@@ -89,7 +95,7 @@ func deskeraContacts(m map[string]any, depth int) []map[string]any {
 	return nil
 }
 
-func deskeraEvent(src rules.Source, req *Request, evType string, c map[string]any) rules.Event {
+func deskeraEvent(src rules.Source, req *Request, evType string, c map[string]any) (rules.Event, error) {
 	ev := NewEvent(req, src.Name, rules.KindCRM)
 	for k, v := range c {
 		switch t := v.(type) {
@@ -105,8 +111,8 @@ func deskeraEvent(src rules.Source, req *Request, evType string, c map[string]an
 		ev.ContactID = id
 	}
 	ev.Fields["event_type"] = evType
-	provPick(&ev, ev.Fields)
-	return ev
+	err := Normalize(&ev)
+	return ev, err
 }
 
 // deskeraCustom flattens c_field ({code: value}) and custom_field

@@ -41,7 +41,9 @@ func parseJotform(src rules.Source, req *Request, maxMem int64) (*Parsed, error)
 	}
 	ev := NewEvent(req, src.Name, rules.KindForm)
 	jotformAnswers(&ev, answers)
-	provPick(&ev, ev.Fields)
+	if err := Normalize(&ev); err != nil {
+		return nil, err
+	}
 	ev.Fields["form_id"] = form.Values.Get("formID")
 	ev.Fields["form_title"] = form.Values.Get("formTitle")
 	if form.Files > 0 {

@@ -28,7 +28,11 @@ func TestProvSplitAddress(t *testing.T) {
 	}
 }
 
-func TestProvPick(t *testing.T) {
+// TestNormalizeProviderFields: the cases of the former provPick, now
+// through the one normaliser. Two assertions changed with it: a
+// non-address email is a 400 naming its field (provPick dropped it), and
+// a list takes its first element, as Normalize always did.
+func TestNormalizeProviderFields(t *testing.T) {
 	cases := []struct {
 		name   string
 		fields map[string]any
@@ -39,7 +43,7 @@ func TestProvPick(t *testing.T) {
 		{"FirstAndLast", map[string]any{"first_name": "Ann", "last_name": "Lee"}, rules.Event{Name: "Ann Lee"}},
 		{"ContainsFallback", map[string]any{"primary_email_addr": "a@x.io", "home_phone_no": float64(5550100)},
 			rules.Event{Email: "a@x.io", Phone: "5550100"}},
-		{"NotAnEmail", map[string]any{"email": "n/a"}, rules.Event{}},
+		{"NotAnEmail", map[string]any{"email": "n/a"}, rules.Event{Kind: "400"}},
 		// issue 14: "Company size: 51-200" became organization_name.
 		{"CompanySizeIsNotTheCompany", map[string]any{"Company size": "51-200"}, rules.Event{}},
 		{"CompanyDetailsIgnored", map[string]any{"Company type": "B2B", "Size of company": "10", "Business": "SaaS",
@@ -47,12 +51,19 @@ func TestProvPick(t *testing.T) {
 		{"CompanyNextToItsSize", map[string]any{"Company size": "51-200", "Company": "Acme"}, rules.Event{Company: "Acme"}},
 		{"CurrentCompanySuffix", map[string]any{"Company size": "51-200", "Current company": "Acme"}, rules.Event{Company: "Acme"}},
 		{"OrganisationName", map[string]any{"Organisation name": "Acme Ltd"}, rules.Event{Company: "Acme Ltd"}},
-		{"ListValue", map[string]any{"email": []any{"first@x.io", "second@x.io"}}, rules.Event{}},
+		{"ListValue", map[string]any{"email": []any{"first@x.io", "second@x.io"}}, rules.Event{Email: "first@x.io"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var ev rules.Event
-			provPick(&ev, tc.fields)
+			ev := rules.Event{Fields: tc.fields}
+			err := Normalize(&ev)
+			if tc.want.Kind == "400" {
+				provWantError(t, err, 400, "email")
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
 			if ev.Email != tc.want.Email || ev.Name != tc.want.Name || ev.Phone != tc.want.Phone || ev.Company != tc.want.Company {
 				t.Errorf("got %q %q %q %q, want %q %q %q %q", ev.Email, ev.Name, ev.Phone, ev.Company,
 					tc.want.Email, tc.want.Name, tc.want.Phone, tc.want.Company)

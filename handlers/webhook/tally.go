@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/leadhook/leadhook/rules"
 )
@@ -56,13 +57,15 @@ func parseTally(src rules.Source, req *Request) (*Parsed, error) {
 		v := tallyValue(f)
 		ev.Fields[name] = v
 		if f.Type == "INPUT_EMAIL" && ev.Email == "" {
-			ev.Email = provEmail(provString(v))
+			ev.Email = strings.TrimSpace(leadText(v))
 		}
 		if f.Type == "INPUT_PHONE_NUMBER" && ev.Phone == "" {
-			ev.Phone = provString(v)
+			ev.Phone = strings.TrimSpace(leadText(v))
 		}
 	}
-	provPick(&ev, ev.Fields)
+	if err := Normalize(&ev); err != nil {
+		return nil, err
+	}
 	ev.Fields["form_id"] = p.Data.FormID
 	ev.Fields["form_name"] = p.Data.FormName
 	ev.ID = provFirstNonEmpty(p.EventID, p.Data.ResponseID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"strings"
 
 	"github.com/leadhook/leadhook/rules"
 )
@@ -87,7 +88,9 @@ func parseTypeform(src rules.Source, req *Request) (*Parsed, error) {
 	}
 	ev.Fields["form_id"] = fr.FormID
 	ev.Fields["form_title"] = fr.Definition.Title
-	provPick(&ev, ev.Fields)
+	if err := Normalize(&ev); err != nil {
+		return nil, err
+	}
 	ev.ID = p.EventID
 	if ev.ID == "" {
 		ev.ID = fr.Token
@@ -118,11 +121,11 @@ func typeformAnswer(ev *rules.Event, defs map[string]typeformField, a map[string
 	switch typ {
 	case "email":
 		if ev.Email == "" {
-			ev.Email = provEmail(provString(v))
+			ev.Email = strings.TrimSpace(leadText(v))
 		}
 	case "phone_number":
 		if ev.Phone == "" {
-			ev.Phone = provString(v)
+			ev.Phone = strings.TrimSpace(leadText(v))
 		}
 	}
 }

@@ -55,7 +55,9 @@ func parseWebflow(src rules.Source, req *Request) (*Parsed, error) {
 	for k, v := range form.Data {
 		ev.Fields[k] = v
 	}
-	provPick(&ev, ev.Fields)
+	if err := Normalize(&ev); err != nil {
+		return nil, err
+	}
 	ev.Fields["form_name"] = form.Name
 	if form.FormID != "" {
 		ev.Fields["form_id"] = form.FormID
