@@ -149,10 +149,10 @@ func ceDecodeBytes(b []byte, ct string) any {
 	}
 	if mediaType(ct) == "application/x-www-form-urlencoded" {
 		if vals, err := url.ParseQuery(string(b)); err == nil {
-			return provFormFields(vals, nil)
+			return (&formBody{values: vals}).fields(nil, nil)
 		}
 	}
-	return provValidUTF8(string(b))
+	return decodeCharset(string(b), mediaParam(ct, "charset"))
 }
 
 // ceBinary reads a binary-mode event: percent-decoded ce-* headers, the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -16,9 +17,14 @@ import (
 // form carried (their content is never read into the event).
 const FilesField = "_files"
 
+// Media types of form-encoded bodies.
+const (
+	mtURLEncoded = "application/x-www-form-urlencoded"
+	mtMultipart  = "multipart/form-data"
+)
+
 // formParser accepts HTML form posts: application/x-www-form-urlencoded
-// and multipart/form-data. Repeated names become lists, "name[]" is read
-// as "name", "_charset_" is dropped, files are counted and discarded.
+// and multipart/form-data (readForm says how both are read).
 type formParser struct {
 	source    string
 	maxMemory int64
@@ -29,30 +35,15 @@ func newFormParser(src rules.Source, opts Options) Parser {
 }
 
 // Parse decodes the form into one form-kind event.
-func (p *formParser) Parse(ctx context.Context, req *Request) (*Parsed, error) {
-	var (
-		values url.Values
-		files  int
-		err    error
-	)
-	switch mt := req.ContentType(); mt {
-	case "application/x-www-form-urlencoded":
-		values, err = url.ParseQuery(string(req.Body))
-		if err != nil {
-			return nil, BadRequest("body", "malformed form data: %v", err)
-		}
-	case "multipart/form-data":
-		values, files, err = p.parseMultipart(req)
-		if err != nil {
-			return nil, err
-		}
-	default:
-		return nil, UnsupportedMediaType(mt, "application/x-www-form-urlencoded", "multipart/form-data")
+func (p *formParser) Parse(_ context.Context, req *Request) (*Parsed, error) {
+	form, err := readForm(req, p.maxMemory)
+	if err != nil {
+		return nil, err
 	}
 	ev := NewEvent(req, p.source, rules.KindForm)
-	ev.Fields = formFields(values)
-	if files > 0 {
-		ev.Fields[FilesField] = int64(files)
+	ev.Fields = form.fields(nil, nil)
+	if form.files > 0 {
+		ev.Fields[FilesField] = int64(form.files)
 	}
 	if err := Normalize(&ev); err != nil {
 		return nil, err
@@ -60,78 +51,162 @@ func (p *formParser) Parse(ctx context.Context, req *Request) (*Parsed, error) {
 	return &Parsed{Events: []rules.Event{ev}}, nil
 }
 
-// parseMultipart reads values (within maxMemory in total) and counts file
-// parts without keeping them.
-func (p *formParser) parseMultipart(req *Request) (url.Values, int, error) {
-	_, params, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	if err != nil || params["boundary"] == "" {
-		return nil, 0, BadRequest("Content-Type", "multipart/form-data without a boundary")
+// formBody is a decoded form-encoded body. readForm is the one reader of
+// every form-encoded format (form, jotform, mailgun and its verifier,
+// sendgrid), so they agree on all of this:
+//   - no Content-Type is read as urlencoded (curl -d, some proxies);
+//   - "name[]" is stored as "name" (its values after those of "name");
+//   - a part with a filename, a non-text content type, or a
+//     Content-Disposition but no form name is a file: counted, never kept;
+//   - values are converted to UTF-8 from the part's own charset, else the
+//     form's "_charset_" field (what browsers send), else UTF-8, reading
+//     bytes that are not UTF-8 as windows-1252 (decodeCharset);
+//   - "_charset_" itself is never a field.
+type formBody struct {
+	values   url.Values        // as sent
+	charsets map[string]string // a multipart part's own charset, by name
+	files    int
+}
+
+// readForm reads an application/x-www-form-urlencoded or
+// multipart/form-data body (multipart values within maxMemory in total).
+func readForm(req *Request, maxMemory int64) (*formBody, error) {
+	ct := req.Header.Get("Content-Type")
+	mt, params := mtURLEncoded, map[string]string(nil)
+	if ct != "" {
+		var err error
+		if mt, params, err = mime.ParseMediaType(ct); err != nil {
+			return nil, UnsupportedMediaType(mediaType(ct), mtURLEncoded, mtMultipart)
+		}
 	}
-	mr := multipart.NewReader(bytes.NewReader(req.Body), params["boundary"])
-	values := url.Values{}
-	files := 0
-	budget := p.maxMemory
+	switch mt {
+	case mtURLEncoded:
+		values, err := url.ParseQuery(string(req.Body))
+		if err != nil {
+			return nil, BadRequest("body", "malformed form data: %v", err)
+		}
+		return &formBody{values: mergeBrackets(values)}, nil
+	case mtMultipart:
+		return readMultipart(req.Body, params["boundary"], maxMemory)
+	default:
+		return nil, UnsupportedMediaType(mt, mtURLEncoded, mtMultipart)
+	}
+}
+
+// mergeBrackets stores "name[]" under "name", after name's own values.
+func mergeBrackets(values url.Values) url.Values {
+	for k, vs := range values {
+		if base, ok := strings.CutSuffix(k, "[]"); ok && base != "" {
+			delete(values, k)
+			values[base] = append(values[base], vs...)
+		}
+	}
+	return values
+}
+
+// readMultipart reads the text parts (maxMemory bytes in total) and counts
+// the file parts without keeping them.
+func readMultipart(body []byte, boundary string, maxMemory int64) (*formBody, error) {
+	if boundary == "" {
+		return nil, BadRequest("Content-Type", "multipart/form-data without a boundary")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	f := &formBody{values: url.Values{}}
+	budget := maxMemory
 	for {
 		part, err := mr.NextPart()
 		// Only a bare io.EOF is the closing boundary: NextPart wraps the
 		// EOF of a truncated body ("multipart: NextPart: EOF").
 		if err == io.EOF { //nolint:errorlint // see above
-			return values, files, nil
+			return f, nil
 		}
 		if err != nil {
-			return nil, 0, BadRequest("body", "malformed multipart form: %v", err)
+			return nil, BadRequest("body", "malformed multipart form: %v", err)
 		}
-		if part.FileName() != "" || isFilePart(part) {
-			files++
+		name := part.FormName()
+		if isFilePart(part, name) {
+			f.files++
 			if _, err := io.Copy(io.Discard, part); err != nil {
-				return nil, 0, BadRequest("body", "malformed multipart form: %v", err)
+				return nil, BadRequest("body", "malformed multipart form: %v", err)
 			}
 			continue
 		}
-		if part.FormName() == "" {
+		if name == "" {
 			continue
 		}
 		b, err := io.ReadAll(io.LimitReader(part, budget+1))
 		if err != nil {
-			return nil, 0, BadRequest("body", "malformed multipart form: %v", err)
+			return nil, BadRequest("body", "malformed multipart form: %v", err)
 		}
 		if budget -= int64(len(b)); budget < 0 {
-			return nil, 0, &Error{Status: 413, Field: "body", Message: "multipart form values exceed the memory limit"}
+			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Field: "body", Message: "multipart form values exceed the memory limit"}
 		}
-		values.Add(part.FormName(), string(b))
+		name = strings.TrimSuffix(name, "[]")
+		f.values[name] = append(f.values[name], string(b))
+		if _, params, err := mime.ParseMediaType(part.Header.Get("Content-Type")); err == nil && params["charset"] != "" {
+			if f.charsets == nil {
+				f.charsets = map[string]string{}
+			}
+			f.charsets[name] = params["charset"]
+		}
 	}
 }
 
-// isFilePart reports whether a part without a filename still looks like
-// a file (a non-text content type).
-func isFilePart(part *multipart.Part) bool {
+// isFilePart reports whether a part is a file: it has a filename, a
+// content type that is not text, or a disposition without a form name.
+func isFilePart(part *multipart.Part, name string) bool {
+	if part.FileName() != "" || (name == "" && part.Header.Get("Content-Disposition") != "") {
+		return true
+	}
 	mt, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
 	return mt != "" && !strings.HasPrefix(mt, "text/")
 }
 
-// formFields turns form values into event fields: one value -> string,
-// several -> []any of strings.
-func formFields(values url.Values) map[string]any {
-	out := make(map[string]any, len(values))
-	for k, vs := range values {
-		if k == "_charset_" {
-			continue
-		}
-		k = strings.TrimSuffix(k, "[]")
-		for _, v := range vs {
-			addField(out, k, v)
+// charsetOf is the charset of name's values: the part's own, then
+// declared(name) when given (SendGrid's charsets field), then _charset_.
+func (f *formBody) charsetOf(name string, declared func(string) string) string {
+	if cs := f.charsets[name]; cs != "" {
+		return cs
+	}
+	if declared != nil {
+		if cs := declared(name); cs != "" {
+			return cs
 		}
 	}
-	return out
+	if cs := f.values["_charset_"]; len(cs) > 0 {
+		return cs[0]
+	}
+	return ""
 }
 
-func addField(out map[string]any, k, v string) {
-	switch cur := out[k].(type) {
-	case nil:
-		out[k] = v
-	case string:
-		out[k] = []any{cur, v}
-	case []any:
-		out[k] = append(cur, v)
+// get returns name's first value in UTF-8 ("" when absent).
+func (f *formBody) get(name string, declared func(string) string) string {
+	vs := f.values[name]
+	if len(vs) == 0 {
+		return ""
 	}
+	return decodeCharset(vs[0], f.charsetOf(name, declared))
+}
+
+// fields turns the values into event fields, in UTF-8: one value is a
+// string, several a []any of strings; names in skip and _charset_ are
+// left out.
+func (f *formBody) fields(skip map[string]bool, declared func(string) string) map[string]any {
+	out := make(map[string]any, len(f.values))
+	for k, vs := range f.values {
+		if skip[k] || k == "_charset_" || len(vs) == 0 {
+			continue
+		}
+		cs := f.charsetOf(k, declared)
+		if len(vs) == 1 {
+			out[k] = decodeCharset(vs[0], cs)
+			continue
+		}
+		list := make([]any, len(vs))
+		for i, s := range vs {
+			list[i] = decodeCharset(s, cs)
+		}
+		out[k] = list
+	}
+	return out
 }

@@ -22,18 +22,18 @@ func newJotformParser(src rules.Source, opts Options) (Parser, error) {
 }
 
 func parseJotform(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {
-	form, err := provParseForm(req, maxMem)
+	form, err := readForm(req, maxMem)
 	if err != nil {
 		return nil, err
 	}
 	answers := map[string]any{}
-	if raw := form.Values.Get("rawRequest"); raw != "" {
+	if raw := form.get("rawRequest", nil); raw != "" {
 		if err := json.Unmarshal([]byte(raw), &answers); err != nil {
 			return nil, BadRequest("rawRequest", "invalid JSON: %v", err)
 		}
 	} else {
-		for k, v := range form.Values {
-			answers[k] = v[0]
+		for k, v := range form.fields(nil, nil) {
+			answers[k] = v
 		}
 	}
 	if len(answers) == 0 {
@@ -44,12 +44,12 @@ func parseJotform(src rules.Source, req *Request, maxMem int64) (*Parsed, error)
 	if err := Normalize(&ev); err != nil {
 		return nil, err
 	}
-	ev.Fields["form_id"] = form.Values.Get("formID")
-	ev.Fields["form_title"] = form.Values.Get("formTitle")
-	if form.Files > 0 {
-		ev.Fields[FilesField] = int64(form.Files)
+	ev.Fields["form_id"] = form.get("formID", nil)
+	ev.Fields["form_title"] = form.get("formTitle", nil)
+	if form.files > 0 {
+		ev.Fields[FilesField] = int64(form.files)
 	}
-	ev.ID = form.Values.Get("submissionID")
+	ev.ID = form.get("submissionID", nil)
 	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
 }
 

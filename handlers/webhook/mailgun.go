@@ -26,16 +26,16 @@ func newMailgunParser(src rules.Source, opts Options) (Parser, error) {
 }
 
 func parseMailgun(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {
-	form, err := provParseForm(req, maxMem)
+	form, err := readForm(req, maxMem)
 	if err != nil {
 		return nil, err
 	}
-	v := form.Values
+	v := form.values // raw: body-mime is a message with its own charsets
 	if v.Get("from") == "" && v.Get("sender") == "" && v.Get("body-mime") == "" {
 		return nil, BadRequest("from", "missing: not a Mailgun route delivery")
 	}
 	ev := NewEvent(req, src.Name, rules.KindEmail)
-	ev.Fields = provFormFields(v, mailgunSkip)
+	ev.Fields = form.fields(mailgunSkip, nil)
 	m := &ev.Mail
 	if raw := v.Get("body-mime"); raw != "" {
 		if err := provParseMIME([]byte(raw), m); err != nil {
@@ -45,19 +45,15 @@ func parseMailgun(src rules.Source, req *Request, maxMem int64) (*Parsed, error)
 	if err := mailgunHeaders(v.Get("message-headers"), m); err != nil {
 		return nil, err
 	}
-	mailgunMail(v, form.Files, m)
-	ev.Email, ev.Name = m.From, m.FromName
+	mailgunMail(func(k string) string { return form.get(k, nil) }, form.files, m)
+	if err := mailLead(&ev, provFirstNonEmpty(form.get("from", nil), form.get("sender", nil))); err != nil {
+		return nil, err
+	}
 	ev.ID = provDeliveryID(provFirstNonEmpty(m.MessageID, v.Get("token")))
 	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
 }
 
-func mailgunMail(v map[string][]string, files int, m *rules.Mail) {
-	get := func(k string) string {
-		if s := v[k]; len(s) > 0 {
-			return s[0]
-		}
-		return ""
-	}
+func mailgunMail(get func(string) string, files int, m *rules.Mail) {
 	if from := get("from"); from != "" {
 		m.From, m.FromName = provSplitAddress(from)
 	} else if m.From == "" {

@@ -69,7 +69,13 @@ func parsePostmark(src rules.Source, req *Request) (*Parsed, error) {
 	m.Subject, m.Text, m.HTML = p.Subject, p.TextBody, p.HTMLBody
 	m.Attachments = len(p.Attachments)
 	postmarkHeaders(&p, m)
-	ev.Email, ev.Name = m.From, m.FromName
+	rawFrom := p.From
+	if p.FromFull != nil {
+		rawFrom = provFirstNonEmpty(p.FromFull.Email, rawFrom)
+	}
+	if err := mailLead(&ev, rawFrom); err != nil {
+		return nil, err
+	}
 	for k, v := range map[string]string{"mailbox_hash": p.MailboxHash, "tag": p.Tag, "message_stream": p.MessageStream,
 		"original_recipient": p.OriginalRecipient, "stripped_text_reply": p.StrippedTextReply, "date": p.Date} {
 		if v != "" {

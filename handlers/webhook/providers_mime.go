@@ -25,18 +25,17 @@ func provParseMIME(raw []byte, m *rules.Mail) error {
 	if err != nil {
 		return err
 	}
-	var dec mime.WordDecoder
 	m.Headers = make(map[string]string, len(msg.Header))
 	for k, v := range msg.Header {
 		if len(v) > 0 {
-			m.Headers[k] = provDecodeWord(&dec, v[0])
+			m.Headers[k] = decodeHeader(v[0])
 		}
 	}
 	if m.Subject == "" {
-		m.Subject = provDecodeWord(&dec, msg.Header.Get("Subject"))
+		m.Subject = decodeHeader(msg.Header.Get("Subject"))
 	}
 	if m.From == "" {
-		m.From, m.FromName = provSplitAddress(provDecodeWord(&dec, msg.Header.Get("From")))
+		m.From, m.FromName = provSplitAddress(decodeHeader(msg.Header.Get("From")))
 	}
 	if len(m.To) == 0 {
 		m.To = provAddressList(msg.Header.Get("To"))
@@ -50,11 +49,18 @@ func provParseMIME(raw []byte, m *rules.Mail) error {
 	return provWalkPart(provHeader(msg.Header), msg.Body, m, 0)
 }
 
-func provDecodeWord(dec *mime.WordDecoder, s string) string {
-	if out, err := dec.DecodeHeader(s); err == nil {
-		return out
+// mailLead finishes an email event: encoded words a provider left in
+// the subject or the sender's name are decoded, and the lead is the
+// sender. A sender that is given (rawFrom) but holds no address is a 400
+// naming "from", as a non-address email field is for forms.
+func mailLead(ev *rules.Event, rawFrom string) error {
+	m := &ev.Mail
+	m.Subject, m.FromName = decodeHeader(m.Subject), decodeHeader(m.FromName)
+	if m.From == "" && strings.TrimSpace(rawFrom) != "" {
+		return BadRequest("from", "%q is not an email address", rawFrom)
 	}
-	return s
+	ev.Email, ev.Name = m.From, m.FromName
+	return nil
 }
 
 // provHeader adapts mail.Header to the part-header accessor used below.
@@ -87,7 +93,7 @@ func provWalkPart(h provHeader, body io.Reader, m *rules.Mail, depth int) error 
 	if err != nil {
 		return err
 	}
-	s := provValidUTF8(string(b))
+	s := decodeCharset(string(b), params["charset"])
 	if mt == "text/html" {
 		m.HTML = s
 	} else {

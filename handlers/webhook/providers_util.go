@@ -1,27 +1,18 @@
 package webhook
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
-	"net/http"
 	"net/mail"
-	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/leadhook/leadhook/rules"
 )
 
-// Helpers shared by the provider parsers and vendor verifiers. Names carry
-// the prov prefix so they cannot collide with the generic helpers of the
-// package.
+// Helpers shared by the provider parsers and vendor verifiers.
 
 // provSecret returns the source's signing secret, or an error naming the
 // source when it is empty.
@@ -157,97 +148,6 @@ func provFirstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-// provForm is a decoded urlencoded or multipart body: text values, and the
-// number of file parts (whose content is never kept).
-type provForm struct {
-	Values url.Values
-	Files  int
-}
-
-// provParseForm decodes an application/x-www-form-urlencoded or
-// multipart/form-data body.
-func provParseForm(req *Request, maxMemory int64) (*provForm, error) {
-	ct := req.Header.Get("Content-Type")
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil && ct != "" {
-		return nil, UnsupportedMediaType(ct, "application/x-www-form-urlencoded", "multipart/form-data")
-	}
-	switch mt {
-	case "multipart/form-data":
-		return provParseMultipart(req.Body, params["boundary"], maxMemory)
-	case "application/x-www-form-urlencoded", "":
-		v, err := url.ParseQuery(string(req.Body))
-		if err != nil {
-			return nil, BadRequest("body", "invalid urlencoded form: %v", err)
-		}
-		return &provForm{Values: v}, nil
-	default:
-		return nil, UnsupportedMediaType(mt, "application/x-www-form-urlencoded", "multipart/form-data")
-	}
-}
-
-// provParseMultipart reads the text parts (maxMemory bytes in total) and
-// counts the file parts without reading them.
-func provParseMultipart(body []byte, boundary string, maxMemory int64) (*provForm, error) {
-	if boundary == "" {
-		return nil, BadRequest("Content-Type", "multipart/form-data without a boundary")
-	}
-	r := multipart.NewReader(bytes.NewReader(body), boundary)
-	f := &provForm{Values: url.Values{}}
-	for {
-		p, err := r.NextPart()
-		// Only a bare io.EOF is the closing boundary: NextPart wraps the
-		// EOF of a truncated body ("multipart: NextPart: EOF").
-		if err == io.EOF { //nolint:errorlint // see above
-			return f, nil
-		}
-		if err != nil {
-			return nil, BadRequest("body", "invalid multipart body: %v", err)
-		}
-		name := p.FormName()
-		if p.FileName() != "" || (name == "" && p.Header.Get("Content-Disposition") != "") {
-			f.Files++
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(p, maxMemory+1))
-		if err != nil {
-			return nil, BadRequest("body", "invalid multipart body: %v", err)
-		}
-		if maxMemory -= int64(len(b)); maxMemory < 0 {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Field: name, Message: "form values too large"}
-		}
-		f.Values.Add(name, string(b))
-	}
-}
-
-// provFormFields copies single-valued form fields as strings and repeated
-// ones as []any, skipping the names in skip.
-func provFormFields(v url.Values, skip map[string]bool) map[string]any {
-	out := make(map[string]any, len(v))
-	for k, vals := range v {
-		if skip[k] || len(vals) == 0 {
-			continue
-		}
-		if len(vals) == 1 {
-			out[k] = provValidUTF8(vals[0])
-			continue
-		}
-		list := make([]any, len(vals))
-		for i, s := range vals {
-			list[i] = provValidUTF8(s)
-		}
-		out[k] = list
-	}
-	return out
-}
-
-func provValidUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // provIsJSON reports whether the content type is JSON-ish (or absent).

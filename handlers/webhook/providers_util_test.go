@@ -114,7 +114,7 @@ func TestProvParseMIME(t *testing.T) {
 	}
 }
 
-func TestSendgridDecode(t *testing.T) {
+func TestDecodeCharset(t *testing.T) {
 	cases := []struct{ name, in, charset, want string }{
 		{"Latin1", "Caf\xe9", "iso-8859-1", "Café"},
 		{"Latin1ASCII", "plain", "ISO-8859-1", "plain"},
@@ -123,8 +123,8 @@ func TestSendgridDecode(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := sendgridDecode(tc.in, tc.charset); got != tc.want {
-				t.Errorf("sendgridDecode(%q, %q) = %q, want %q", tc.in, tc.charset, got, tc.want)
+			if got := decodeCharset(tc.in, tc.charset); got != tc.want {
+				t.Errorf("decodeCharset(%q, %q) = %q, want %q", tc.in, tc.charset, got, tc.want)
 			}
 		})
 	}

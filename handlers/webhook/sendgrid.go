@@ -6,7 +6,6 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/leadhook/leadhook/rules"
 )
@@ -32,11 +31,11 @@ func newSendgridParser(src rules.Source, opts Options) (Parser, error) {
 }
 
 func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {
-	form, err := provParseForm(req, maxMem)
+	form, err := readForm(req, maxMem)
 	if err != nil {
 		return nil, err
 	}
-	v := form.Values
+	v := form.values // raw: email is a message with its own charsets
 	charsets := map[string]string{}
 	if cs := v.Get("charsets"); cs != "" {
 		if err := json.Unmarshal([]byte(cs), &charsets); err != nil {
@@ -52,9 +51,10 @@ func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error
 	if v.Get("from") == "" && v.Get("email") == "" && env.From == "" {
 		return nil, BadRequest("from", "missing: not a SendGrid Inbound Parse delivery")
 	}
-	get := func(k string) string { return sendgridDecode(v.Get(k), charsets[k]) }
+	declared := func(k string) string { return charsets[k] }
+	get := func(k string) string { return form.get(k, declared) }
 	ev := NewEvent(req, src.Name, rules.KindEmail)
-	ev.Fields = provFormFields(v, sendgridSkip)
+	ev.Fields = form.fields(sendgridSkip, declared)
 	m := &ev.Mail
 	if raw := v.Get("email"); raw != "" {
 		if err := provParseMIME([]byte(raw), m); err != nil {
@@ -66,8 +66,10 @@ func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error
 	if n, err := strconv.Atoi(v.Get("attachments")); err == nil && n > m.Attachments {
 		m.Attachments = n
 	}
-	m.Attachments = max(m.Attachments, form.Files)
-	ev.Email, ev.Name = m.From, m.FromName
+	m.Attachments = max(m.Attachments, form.files)
+	if err := mailLead(&ev, provFirstNonEmpty(get("from"), env.From)); err != nil {
+		return nil, err
+	}
 	ev.ID = provDeliveryID(m.MessageID)
 	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
 }
@@ -127,24 +129,5 @@ func sendgridHeaders(raw string, m *rules.Mail) {
 	}
 	if len(m.Cc) == 0 {
 		m.Cc = provAddressList(msg.Header.Get("Cc"))
-	}
-}
-
-// sendgridDecode converts a field from its declared charset to UTF-8:
-// UTF-8 and ASCII pass through, ISO-8859-1 (Latin-1) is converted, and
-// anything else is kept with invalid bytes replaced.
-func sendgridDecode(s, charset string) string {
-	switch strings.ToLower(strings.TrimSpace(charset)) {
-	case "iso-8859-1", "latin1", "iso8859-1", "l1":
-		if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r >= 0x80 }) {
-			return s
-		}
-		b := make([]rune, 0, len(s))
-		for i := 0; i < len(s); i++ {
-			b = append(b, rune(s[i]))
-		}
-		return string(b)
-	default:
-		return provValidUTF8(s)
 	}
 }

@@ -86,7 +86,13 @@ func sesEvent(src rules.Source, req *Request, sm *sesMail, rc *sesReceipt, conte
 		}
 	}
 	sesVerdicts(&ev, rc)
-	ev.Email, ev.Name = m.From, m.FromName
+	rawFrom := sm.Source
+	if len(ch.From) > 0 {
+		rawFrom = ch.From[0]
+	}
+	if err := mailLead(&ev, rawFrom); err != nil {
+		return ev, err
+	}
 	ev.Fields["ses_message_id"] = sm.MessageID
 	return ev, nil
 }

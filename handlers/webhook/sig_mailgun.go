@@ -59,11 +59,11 @@ func newMailgunVerifier(src rules.Source, opts Options) (Verifier, error) {
 func (v *mailgunVerifier) Verify(ctx context.Context, req *Request) error {
 	ctx, cancel := context.WithTimeout(ctx, mailgunSeenTimeout)
 	defer cancel()
-	form, err := provParseForm(req, v.maxMem)
+	form, err := readForm(req, v.maxMem)
 	if err != nil {
 		return Unauthorized()
 	}
-	ts, token := form.Values.Get("timestamp"), form.Values.Get("token")
+	ts, token := form.values.Get("timestamp"), form.values.Get("token")
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || token == "" {
 		return Unauthorized()
@@ -71,13 +71,13 @@ func (v *mailgunVerifier) Verify(ctx context.Context, req *Request) error {
 	if !withinTolerance(time.Unix(sec, 0), v.now(), v.tol) {
 		return Unauthorized()
 	}
-	sig, err := hex.DecodeString(form.Values.Get("signature"))
+	sig, err := hex.DecodeString(form.values.Get("signature"))
 	if err != nil || len(sig) == 0 || !anyKeyMatches(v.keys, sig, []byte(ts), []byte(token)) {
 		return Unauthorized()
 	}
 	// The token may be presented until its timestamp leaves the window,
 	// at most 2*tol from first sight; remember it a little longer.
-	sum := sha256.Sum256([]byte(form.Values.Encode() + "\nfiles=" + strconv.Itoa(form.Files)))
+	sum := sha256.Sum256([]byte(form.values.Encode() + "\nfiles=" + strconv.Itoa(form.files)))
 	first, err := v.seen.FirstUse(ctx, "mailgun-token\n"+v.name+"\n"+token, hex.EncodeToString(sum[:]), 2*v.tol+time.Minute)
 	if err != nil {
 		return &Error{Status: http.StatusServiceUnavailable, Message: "the token store is unavailable; retry later"}

@@ -22,6 +22,18 @@ func mediaType(ct string) string {
 	return mt
 }
 
+// mediaParam returns a parameter of a Content-Type ("" when absent).
+func mediaParam(ct, name string) string {
+	if ct == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	return params[name]
+}
+
 // Unauthorized is the one error every verifier returns on failure. Its
 // message says only that authentication failed, never what was expected,
 // what was received or which part did not match.
