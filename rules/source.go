@@ -1,6 +1,10 @@
 package rules
 
-import "log/slog"
+import (
+	"log/slog"
+
+	"github.com/leadhook/leadhook/hookspec"
+)
 
 // Source is one inbound endpoint, POST /hooks/{name}, declared in the
 // rules file under `sources`. The rules package validates it; the
@@ -94,15 +98,9 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // MarshalJSON redacts the secret.
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
 
-// Formats returns the known inbound formats (Source.Format).
-func Formats() []string {
-	return []string{
-		"json", "form", // generic: JSON object, urlencoded or multipart HTML form
-		"typeform", "webflow", "tally", "jotform", // form providers
-		"mailgun", "sendgrid", "postmark", "ses", // inbound email (ses = SES via SNS over HTTP)
-		"cloudevents", "deskera", // envelopes
-	}
-}
+// Formats returns the known inbound formats (Source.Format): the names of
+// the hookspec table, which handlers/webhook builds parsers from.
+func Formats() []string { return hookspec.FormatNames() }
 
 // Acceptance modes (Source.Delivery).
 const (
@@ -116,19 +114,15 @@ func Deliveries() []string { return []string{DeliverySync, DeliveryQueued} }
 // DefaultDelivery is a format's acceptance mode when the source sets
 // none: browser forms and inbound email are queued (a browser never
 // retries, and mail providers give up after a few tries); webhooks whose
-// senders retry for hours and want the result in the answer are sync.
+// senders retry for hours and want the result in the answer are sync
+// (hookspec.Format.Queued).
 func DefaultDelivery(format string) string {
-	switch format {
-	case "form", "mailgun", "sendgrid", "postmark", "ses":
+	if f, ok := hookspec.LookupFormat(format); ok && f.Queued {
 		return DeliveryQueued
 	}
 	return DeliverySync
 }
 
-// AuthTypes returns the known authentication schemes (Auth.Type).
-func AuthTypes() []string {
-	return []string{
-		"none", "hmac-sha256", "standard-webhooks", "token", "basic",
-		"typeform", "webflow", "tally", "stripe", "github", "mailgun", "sns",
-	}
-}
+// AuthTypes returns the known authentication schemes (Auth.Type): the
+// names of the hookspec table, which handlers/webhook builds verifiers from.
+func AuthTypes() []string { return hookspec.AuthNames() }

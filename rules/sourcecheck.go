@@ -8,30 +8,15 @@ import (
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/leadhook/leadhook/hookspec"
 )
 
 // authKeys lists, per auth type, the keys it requires and the keys it
-// accepts besides "type".
+// accepts besides "type" (the hookspec table).
 func authKeys(typ string) (required, optional []string) {
-	switch typ {
-	case "none":
-		return nil, nil
-	case "hmac-sha256":
-		return []string{"secret"}, []string{"secrets", "header", "encoding", "prefix", "tolerance", "timestamp_header"}
-	case "standard-webhooks":
-		return []string{"secret"}, []string{"secrets", "tolerance"}
-	case "token":
-		return []string{"token"}, []string{"header", "prefix"}
-	case "basic":
-		return []string{"username", "password"}, nil
-	case "typeform", "webflow", "tally", "github":
-		return []string{"secret"}, []string{"secrets"}
-	case "stripe", "mailgun":
-		return []string{"secret"}, []string{"secrets", "tolerance"}
-	case "sns":
-		return nil, []string{"topic_arns", "tolerance"}
-	}
-	return nil, nil
+	a, _ := hookspec.LookupAuth(typ)
+	return a.Required, a.Optional
 }
 
 func sourceFields(l *loader, src *Source, rule string, authNode **yaml.Node) map[string]fieldFunc {

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -28,10 +27,6 @@ const (
 	ceStructured = "application/cloudevents+json"
 	ceBatch      = "application/cloudevents-batch+json"
 )
-
-func newCloudEventsParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseCloudEvents(src, req) }), nil
-}
 
 func parseCloudEvents(src rules.Source, req *Request) (*Parsed, error) {
 	if req.Method == http.MethodOptions {

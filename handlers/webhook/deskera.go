@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -24,10 +23,6 @@ var (
 	deskeraIDKeys   = []string{"id", "contactId", "contact_id", "contactID", "_id"}
 	deskeraEvtIDs   = []string{"eventId", "event_id", "webhookId", "deliveryId", "delivery_id"}
 )
-
-func newDeskeraParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseDeskera(src, req) }), nil
-}
 
 func parseDeskera(src rules.Source, req *Request) (*Parsed, error) {
 	var top map[string]any

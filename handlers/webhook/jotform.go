@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"encoding/json"
 	"regexp"
 	"sort"
@@ -15,11 +14,6 @@ import (
 // {first,last}, uploads URL arrays. Unsigned.
 
 var jotformKey = regexp.MustCompile(`^q\d+_(.+)$`)
-
-func newJotformParser(src rules.Source, opts Options) (Parser, error) {
-	maxMem := opts.maxMemory()
-	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseJotform(src, req, maxMem) }), nil
-}
 
 func parseJotform(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {
 	form, err := readForm(req, maxMem)

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -18,11 +17,6 @@ import (
 var mailgunSkip = map[string]bool{
 	"signature": true, "token": true, "timestamp": true, "body-plain": true, "body-html": true,
 	"stripped-html": true, "message-headers": true, "body-mime": true, "content-id-map": true,
-}
-
-func newMailgunParser(src rules.Source, opts Options) (Parser, error) {
-	maxMem := opts.maxMemory()
-	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseMailgun(src, req, maxMem) }), nil
 }
 
 func parseMailgun(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {

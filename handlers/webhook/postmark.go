@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -41,10 +40,6 @@ type postmarkPayload struct {
 		Value string `json:"Value"`
 	} `json:"Headers"`
 	Attachments []json.RawMessage `json:"Attachments"`
-}
-
-func newPostmarkParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parsePostmark(src, req) }), nil
 }
 
 func parsePostmark(src rules.Source, req *Request) (*Parsed, error) {

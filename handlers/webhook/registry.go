@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/leadhook/leadhook/hookspec"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -46,12 +47,74 @@ func (o Options) maxMemory() int64 {
 	return DefaultMaxMemory
 }
 
+// parserFunc parses one delivery of a format for src.
+type parserFunc func(src rules.Source, req *Request) (*Parsed, error)
+
+// memParserFunc is a parserFunc of a form-encoded format, which needs
+// the multipart memory limit.
+type memParserFunc func(src rules.Source, req *Request, maxMemory int64) (*Parsed, error)
+
+// parsers builds the parser of each format, by its hookspec name; each
+// parser lives in a file named after its format.
+var parsers = map[string]func(src rules.Source, opts Options) Parser{
+	"json":        newJSONParser,
+	"form":        newFormParser,
+	"typeform":    stateless(parseTypeform),
+	"webflow":     stateless(parseWebflow),
+	"tally":       stateless(parseTally),
+	"jotform":     withMemory(parseJotform),
+	"mailgun":     withMemory(parseMailgun),
+	"sendgrid":    withMemory(parseSendgrid),
+	"postmark":    stateless(parsePostmark),
+	"ses":         newSESParser,
+	"cloudevents": stateless(parseCloudEvents),
+	"deskera":     stateless(parseDeskera),
+}
+
+func stateless(parse parserFunc) func(rules.Source, Options) Parser {
+	return func(src rules.Source, _ Options) Parser {
+		return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parse(src, req) })
+	}
+}
+
+func withMemory(parse memParserFunc) func(rules.Source, Options) Parser {
+	return func(src rules.Source, opts Options) Parser {
+		maxMem := opts.maxMemory()
+		return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parse(src, req, maxMem) })
+	}
+}
+
+// verifiers builds the verifier of each auth type, by its hookspec name:
+// typeform, tally and github are HMAC presets (sig_presets.go), the others
+// live in a file named after the scheme (sig_<name>.go where a format has
+// the same name).
+var verifiers = map[string]func(src rules.Source, opts Options) (Verifier, error){
+	"none":              func(rules.Source, Options) (Verifier, error) { return newNoneVerifier(), nil },
+	"hmac-sha256":       newHMACVerifier,
+	"standard-webhooks": newStandardWebhooksVerifier,
+	"token":             func(src rules.Source, _ Options) (Verifier, error) { return newTokenVerifier(src) },
+	"basic":             func(src rules.Source, _ Options) (Verifier, error) { return newBasicVerifier(src) },
+	"typeform":          newTypeformVerifier,
+	"webflow":           newWebflowVerifier,
+	"tally":             newTallyVerifier,
+	"stripe":            newStripeVerifier,
+	"github":            newGitHubVerifier,
+	"mailgun":           newMailgunVerifier,
+	"sns":               newSNSVerifier,
+}
+
 // NewParser returns the parser for src.Format. Formats whose body is
-// always JSON refuse a body that is not UTF-8 (400) before parsing.
+// always JSON (hookspec.Format.JSONBody) refuse a body that is not UTF-8
+// (400) before parsing.
 func NewParser(src rules.Source, opts Options) (Parser, error) {
-	p, err := newParser(src, opts)
-	if err != nil || !jsonBodyFormat(src.Format) {
-		return p, err
+	spec, known := hookspec.LookupFormat(src.Format)
+	build, built := parsers[src.Format]
+	if !known || !built {
+		return nil, fmt.Errorf("source %q: unknown format %q", src.Name, src.Format)
+	}
+	p := build(src, opts)
+	if !spec.JSONBody {
+		return p, nil
 	}
 	return ParserFunc(func(ctx context.Context, req *Request) (*Parsed, error) {
 		if err := CheckUTF8(req.Body); err != nil {
@@ -61,84 +124,15 @@ func NewParser(src rules.Source, opts Options) (Parser, error) {
 	}), nil
 }
 
-// jsonBodyFormat reports the formats whose body is JSON whatever its
-// Content-Type and whose parser does not check UTF-8 itself (json checks
-// after its media type, cloudevents in its JSON modes; the SNS envelope of ses is UTF-8 JSON by
-// AWS's spec).
-func jsonBodyFormat(format string) bool {
-	switch format {
-	case "typeform", "webflow", "tally", "postmark", "deskera":
-		return true
-	}
-	return false
-}
-
-func newParser(src rules.Source, opts Options) (Parser, error) {
-	switch src.Format {
-	// Each case is one format; the parser lives in a file named after it.
-	case "json":
-		return newJSONParser(src, opts), nil
-	case "form":
-		return newFormParser(src, opts), nil
-	case "typeform":
-		return newTypeformParser(src, opts)
-	case "webflow":
-		return newWebflowParser(src, opts)
-	case "tally":
-		return newTallyParser(src, opts)
-	case "jotform":
-		return newJotformParser(src, opts)
-	case "mailgun":
-		return newMailgunParser(src, opts)
-	case "sendgrid":
-		return newSendgridParser(src, opts)
-	case "postmark":
-		return newPostmarkParser(src, opts)
-	case "ses":
-		return newSESParser(src, opts)
-	case "cloudevents":
-		return newCloudEventsParser(src, opts)
-	case "deskera":
-		return newDeskeraParser(src, opts)
-	default:
-		return nil, fmt.Errorf("source %q: unknown format %q", src.Name, src.Format)
-	}
-}
-
 // NewVerifier returns the verifier for src.Auth, combined with the
 // source's IP allow-list when it has one.
 func NewVerifier(src rules.Source, opts Options) (Verifier, error) {
-	var v Verifier
-	var err error
-	switch src.Auth.Type {
-	// Each case is one scheme; the verifier lives in a file named after it.
-	case "none":
-		v = newNoneVerifier()
-	case "hmac-sha256":
-		v, err = newHMACVerifier(src, opts)
-	case "standard-webhooks":
-		v, err = newStandardWebhooksVerifier(src, opts)
-	case "token":
-		v, err = newTokenVerifier(src)
-	case "basic":
-		v, err = newBasicVerifier(src)
-	case "typeform":
-		v, err = newTypeformVerifier(src, opts)
-	case "webflow":
-		v, err = newWebflowVerifier(src, opts)
-	case "tally":
-		v, err = newTallyVerifier(src, opts)
-	case "stripe":
-		v, err = newStripeVerifier(src, opts)
-	case "github":
-		v, err = newGitHubVerifier(src, opts)
-	case "mailgun":
-		v, err = newMailgunVerifier(src, opts)
-	case "sns":
-		v, err = newSNSVerifier(src, opts)
-	default:
+	_, known := hookspec.LookupAuth(src.Auth.Type)
+	build, built := verifiers[src.Auth.Type]
+	if !known || !built {
 		return nil, fmt.Errorf("source %q: unknown auth type %q", src.Name, src.Auth.Type)
 	}
+	v, err := build(src, opts)
 	if err != nil {
 		return nil, err
 	}

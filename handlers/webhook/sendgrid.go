@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"encoding/json"
 	"net/mail"
 	"strconv"
@@ -23,11 +22,6 @@ var sendgridSkip = map[string]bool{
 type sendgridEnvelope struct {
 	To   []string `json:"to"`
 	From string   `json:"from"`
-}
-
-func newSendgridParser(src rules.Source, opts Options) (Parser, error) {
-	maxMem := opts.maxMemory()
-	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseSendgrid(src, req, maxMem) }), nil
 }
 
 func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error) {

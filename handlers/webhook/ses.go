@@ -49,8 +49,8 @@ type sesParser struct {
 	src rules.Source
 }
 
-func newSESParser(src rules.Source, _ Options) (Parser, error) {
-	return &sesParser{src: src}, nil
+func newSESParser(src rules.Source, _ Options) Parser {
+	return &sesParser{src: src}
 }
 
 // Parse implements Parser. It makes no network call: a

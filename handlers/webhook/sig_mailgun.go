@@ -28,10 +28,8 @@ import (
 
 type mailgunVerifier struct {
 	name   string
-	keys   [][]byte
-	tol    time.Duration
+	hmac   timedHMAC
 	maxMem int64
-	now    func() time.Time
 	seen   SeenOnce
 }
 
@@ -39,11 +37,7 @@ type mailgunVerifier struct {
 const mailgunSeenTimeout = 5 * time.Second
 
 func newMailgunVerifier(src rules.Source, opts Options) (Verifier, error) {
-	keys, err := provSecrets(src)
-	if err != nil {
-		return nil, err
-	}
-	tol, err := parseTolerance(src.Name, src.Auth.Tolerance, DefaultTolerance)
+	h, err := newTimedHMAC(src, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +45,7 @@ func newMailgunVerifier(src rules.Source, opts Options) (Verifier, error) {
 	if seen == nil {
 		seen = newLocalSeen(opts.now)
 	}
-	return &mailgunVerifier{name: src.Name, keys: keys, tol: tol, maxMem: opts.maxMemory(), now: opts.now, seen: seen}, nil
+	return &mailgunVerifier{name: src.Name, hmac: h, maxMem: opts.maxMemory(), seen: seen}, nil
 }
 
 // Verify implements Verifier; the seen-once store is asked under ctx
@@ -68,17 +62,14 @@ func (v *mailgunVerifier) Verify(ctx context.Context, req *Request) error {
 	if err != nil || token == "" {
 		return Unauthorized()
 	}
-	if !withinTolerance(time.Unix(sec, 0), v.now(), v.tol) {
-		return Unauthorized()
-	}
 	sig, err := hex.DecodeString(form.values.Get("signature"))
-	if err != nil || len(sig) == 0 || !anyKeyMatches(v.keys, sig, []byte(ts), []byte(token)) {
+	if err != nil || !v.hmac.valid(time.Unix(sec, 0), [][]byte{sig}, []byte(ts), []byte(token)) {
 		return Unauthorized()
 	}
 	// The token may be presented until its timestamp leaves the window,
 	// at most 2*tol from first sight; remember it a little longer.
 	sum := sha256.Sum256([]byte(form.values.Encode() + "\nfiles=" + strconv.Itoa(form.files)))
-	first, err := v.seen.FirstUse(ctx, "mailgun-token\n"+v.name+"\n"+token, hex.EncodeToString(sum[:]), 2*v.tol+time.Minute)
+	first, err := v.seen.FirstUse(ctx, "mailgun-token\n"+v.name+"\n"+token, hex.EncodeToString(sum[:]), 2*v.hmac.tol+time.Minute)
 	if err != nil {
 		return &Error{Status: http.StatusServiceUnavailable, Message: "the token store is unavailable; retry later"}
 	}

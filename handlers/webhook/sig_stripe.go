@@ -1,8 +1,6 @@
 package webhook
 
 import (
-	"context"
-	"crypto/hmac"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -12,47 +10,19 @@ import (
 )
 
 // Stripe-Signature: t=<unix s>,v1=<hex>,v1=<hex>,v0=... . Every v1 is
-// tried (secret rotation on Stripe's side), with every secret of
-// auth.secret and auth.secrets (rotation on ours); the HMAC-SHA256 key is the secret string as-is
-// (whsec_ included) over "{t}.{body}"; t must be within the tolerance
-// (default 300s) of now.
-
+// tried (rotation on Stripe's side) with every secret (timedHMAC); the
+// HMAC-SHA256 key is the secret string as-is (whsec_ included), over
+// "{t}.{body}"; t must be within the tolerance of now.
 func newStripeVerifier(src rules.Source, opts Options) (Verifier, error) {
-	keys, err := provSecrets(src)
-	if err != nil {
-		return nil, err
-	}
-	tol, err := parseTolerance(src.Name, src.Auth.Tolerance, DefaultTolerance)
-	if err != nil {
-		return nil, err
-	}
-	return VerifierFunc(func(_ context.Context, req *Request) error {
+	return newTimedVerifier(src, opts, func(h timedHMAC, req *Request) bool {
 		ts, sigs := stripeHeader(req.Header.Get("Stripe-Signature"))
 		sec, err := strconv.ParseInt(ts, 10, 64)
-		if err != nil || len(sigs) == 0 {
-			return Unauthorized()
-		}
-		if !withinTolerance(time.Unix(sec, 0), opts.now(), tol) {
-			return Unauthorized()
-		}
-		ok := false
-		for _, key := range keys {
-			want := hmacSHA256(key, []byte(ts+"."), req.Body)
-			for _, s := range sigs {
-				if b, err := hex.DecodeString(s); err == nil && hmac.Equal(b, want) {
-					ok = true // keep looping: constant work whichever entry matches
-				}
-			}
-		}
-		if !ok {
-			return Unauthorized()
-		}
-		return nil
-	}), nil
+		return err == nil && h.valid(time.Unix(sec, 0), sigs, []byte(ts+"."), req.Body)
+	})
 }
 
-// stripeHeader splits the header into t and the v1 signatures.
-func stripeHeader(h string) (ts string, v1 []string) {
+// stripeHeader splits the header into t and the decoded v1 signatures.
+func stripeHeader(h string) (ts string, v1 [][]byte) {
 	for _, part := range strings.Split(h, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
@@ -62,7 +32,9 @@ func stripeHeader(h string) (ts string, v1 []string) {
 		case "t":
 			ts = v
 		case "v1":
-			v1 = append(v1, v)
+			if b, err := hex.DecodeString(v); err == nil {
+				v1 = append(v1, b)
+			}
 		}
 	}
 	return ts, v1

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 
@@ -31,10 +30,6 @@ type tallyField struct {
 		ID   string `json:"id"`
 		Text string `json:"text"`
 	} `json:"options"`
-}
-
-func newTallyParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseTally(src, req) }), nil
 }
 
 func parseTally(src rules.Source, req *Request) (*Parsed, error) {

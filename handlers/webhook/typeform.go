@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -46,10 +45,6 @@ type typeformField struct {
 // typeformAutoRef matches the refs Typeform generates when the form author
 // sets none (UUIDs and ULIDs).
 var typeformAutoRef = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9A-HJKMNP-TV-Z]{26})$`)
-
-func newTypeformParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseTypeform(src, req) }), nil
-}
 
 func parseTypeform(src rules.Source, req *Request) (*Parsed, error) {
 	var p typeformPayload

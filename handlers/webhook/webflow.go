@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"encoding/json"
 
 	"github.com/leadhook/leadhook/rules"
@@ -27,10 +26,6 @@ type webflowPayload struct {
 	TriggerType string       `json:"triggerType"`
 	Payload     *webflowForm `json:"payload"`
 	webflowForm
-}
-
-func newWebflowParser(src rules.Source, _ Options) (Parser, error) {
-	return ParserFunc(func(_ context.Context, req *Request) (*Parsed, error) { return parseWebflow(src, req) }), nil
 }
 
 func parseWebflow(src rules.Source, req *Request) (*Parsed, error) {
