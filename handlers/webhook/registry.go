@@ -85,9 +85,9 @@ func withMemory(parse memParserFunc) func(rules.Source, Options) Parser {
 }
 
 // verifiers builds the verifier of each auth type, by its hookspec name:
-// typeform, tally and github are HMAC presets (sig_presets.go), the others
-// live in a file named after the scheme (sig_<name>.go where a format has
-// the same name).
+// typeform, tally and github are HMAC presets (sig_presets.go), stripe and
+// webflow timestamped HMACs (sig_timed.go), the others live in a file
+// named after the scheme (sig_mailgun.go: a format has the same name).
 var verifiers = map[string]func(src rules.Source, opts Options) (Verifier, error){
 	"none":              func(rules.Source, Options) (Verifier, error) { return newNoneVerifier(), nil },
 	"hmac-sha256":       newHMACVerifier,
