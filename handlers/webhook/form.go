@@ -40,15 +40,14 @@ func (p *formParser) Parse(_ context.Context, req *Request) (*Parsed, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := NewEvent(req, p.source, rules.KindForm)
-	ev.Fields = form.fields(nil, nil)
+	ev := newEvent(req, p.source, rules.KindForm, form.fields(nil, nil))
 	if form.files > 0 {
 		ev.Fields[FilesField] = int64(form.files)
 	}
 	if err := Normalize(&ev); err != nil {
 		return nil, err
 	}
-	return &Parsed{Events: []rules.Event{ev}}, nil
+	return oneEvent(ev, ""), nil
 }
 
 // formBody is a decoded form-encoded body. readForm is the one reader of

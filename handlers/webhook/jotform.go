@@ -44,7 +44,7 @@ func parseJotform(src rules.Source, req *Request, maxMem int64) (*Parsed, error)
 		ev.Fields[FilesField] = int64(form.files)
 	}
 	ev.ID = form.get("submissionID", nil)
-	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
+	return oneEvent(ev, ev.ID), nil
 }
 
 // jotformAnswers copies the q<N>_<name> answers (and upload URL lists)

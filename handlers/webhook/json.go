@@ -39,12 +39,11 @@ func (p *jsonParser) Parse(ctx context.Context, req *Request) (*Parsed, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := NewEvent(req, p.source, rules.KindForm)
-	ev.Fields = obj
+	ev := newEvent(req, p.source, rules.KindForm, obj)
 	if err := Normalize(&ev); err != nil {
 		return nil, err
 	}
-	return &Parsed{Events: []rules.Event{ev}}, nil
+	return oneEvent(ev, ""), nil
 }
 
 // DecodeObject decodes a JSON object. Numbers become int64 when they are

@@ -44,7 +44,7 @@ func parseMailgun(src rules.Source, req *Request, maxMem int64) (*Parsed, error)
 		return nil, err
 	}
 	ev.ID = provDeliveryID(provFirstNonEmpty(m.MessageID, v.Get("token")))
-	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
+	return oneEvent(ev, ev.ID), nil
 }
 
 func mailgunMail(get func(string) string, files int, m *rules.Mail) {

@@ -131,8 +131,7 @@ func (sc *scan) offer(a attr, rank int, folded []byte, key, value string) {
 }
 
 // scanFields ranks every field of one scope: one pass, no copy of the map.
-func scanFields(fields map[string]any) *scan {
-	var sc scan
+func scanFields(fields map[string]any) (sc scan) {
 	var buf [64]byte
 	for k, v := range fields {
 		folded := foldKey(buf[:0], k)
@@ -162,7 +161,7 @@ func scanFields(fields map[string]any) *scan {
 			sc.offer(attrCompany, fallbackRank, folded, k, s)
 		}
 	}
-	return &sc
+	return sc
 }
 
 func companyDetail(folded []byte) bool {
@@ -292,6 +291,9 @@ func fillFrom(ev *rules.Event, fields map[string]any) (emailKey string) {
 // into the display name and the lowercased, trimmed address.
 func SplitAddress(s string) (name, addr string, err error) {
 	s = strings.TrimSpace(s)
+	if plainAddress(s) { // the common case, without net/mail's allocations
+		return "", lowerASCII(s), nil
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
 		return "", "", fmt.Errorf("parse address %q: %w", s, err)
@@ -299,20 +301,64 @@ func SplitAddress(s string) (name, addr string, err error) {
 	return strings.TrimSpace(a.Name), strings.ToLower(strings.TrimSpace(a.Address)), nil
 }
 
+// plainAddress reports whether s is a bare ASCII dot-atom address
+// (local@domain), which net/mail would accept unchanged.
+func plainAddress(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && dotAtom(s[:at], true) && dotAtom(s[at+1:], false)
+}
+
+// dotAtom reports whether s is RFC 5322 dot-atom text (for a domain, only
+// letters, digits and '-').
+func dotAtom(s string, local bool) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-':
+		case c == '.':
+			if s[i-1] == '.' {
+				return false
+			}
+		case local && strings.IndexByte("!#$%&'*+/=?^_`{|}~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// lowerASCII lowercases s, allocating only when it has an upper-case letter.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
 // NewEvent starts an event for req: source, kind, time, and the headers
 // and query parameters that are safe to show to rules (lowercased keys;
 // credentials, signatures and tokens left out).
 func NewEvent(req *Request, source, kind string) rules.Event {
+	return newEvent(req, source, kind, map[string]any{})
+}
+
+// newEvent is NewEvent with the fields map the parser already has.
+func newEvent(req *Request, source, kind string, fields map[string]any) rules.Event {
 	ev := rules.Event{
 		Source:     source,
 		Kind:       kind,
 		ReceivedAt: req.ReceivedAt,
-		Headers:    map[string]string{},
-		Query:      map[string]string{},
-		Fields:     map[string]any{},
+		Headers:    make(map[string]string, len(req.Header)),
+		Query:      make(map[string]string, len(req.Query)),
+		Fields:     fields,
 	}
 	for k, vs := range req.Header {
-		if lk := strings.ToLower(k); !isSensitive(lk) && len(vs) > 0 {
+		if lk := lowerHeader(k); !isSensitive(lk) && len(vs) > 0 {
 			ev.Headers[lk] = strings.Join(vs, ", ")
 		}
 	}
@@ -331,4 +377,23 @@ func isSensitive(name string) bool {
 		}
 	}
 	return false
+}
+
+// commonHeaders are the lowercased names of the headers most deliveries
+// carry, so lowering them costs no allocation.
+var commonHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, h := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Content-Length", "Content-Type",
+		"Host", "Origin", "Referer", "User-Agent", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+		"X-Real-Ip", "X-Request-Id", "Traceparent", "Connection", "Content-Encoding"} {
+		m[h] = strings.ToLower(h)
+	}
+	return m
+}()
+
+func lowerHeader(k string) string {
+	if lk, ok := commonHeaders[k]; ok {
+		return lk
+	}
+	return strings.ToLower(k)
 }

@@ -81,7 +81,7 @@ func parsePostmark(src rules.Source, req *Request) (*Parsed, error) {
 	if ev.ID == "" {
 		ev.ID = m.MessageID
 	}
-	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
+	return oneEvent(ev, ev.ID), nil
 }
 
 func postmarkList(full []postmarkAddress, plain string) []string {

@@ -65,7 +65,7 @@ func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error
 		return nil, err
 	}
 	ev.ID = provDeliveryID(m.MessageID)
-	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
+	return oneEvent(ev, ev.ID), nil
 }
 
 func sendgridMail(get func(string) string, env sendgridEnvelope, m *rules.Mail) {

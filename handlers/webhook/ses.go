@@ -167,7 +167,7 @@ func (p *sesParser) parseNotification(req *Request, env *snsEnvelope) (*Parsed, 
 	}
 	ev.ID = env.MessageID
 	ev.Fields["topic_arn"] = env.TopicArn
-	return &Parsed{Events: []rules.Event{ev}, DeliveryID: env.MessageID}, nil
+	return oneEvent(ev, env.MessageID), nil
 }
 
 func (p *sesParser) parseRecords(req *Request, recs []sesRecord) (*Parsed, error) {

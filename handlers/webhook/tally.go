@@ -64,7 +64,7 @@ func parseTally(src rules.Source, req *Request) (*Parsed, error) {
 	ev.Fields["form_id"] = p.Data.FormID
 	ev.Fields["form_name"] = p.Data.FormName
 	ev.ID = provFirstNonEmpty(p.EventID, p.Data.ResponseID)
-	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
+	return oneEvent(ev, ev.ID), nil
 }
 
 // tallyValue maps option ids to their text and file objects to their URLs;

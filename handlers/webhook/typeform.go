@@ -90,7 +90,7 @@ func parseTypeform(src rules.Source, req *Request) (*Parsed, error) {
 	if ev.ID == "" {
 		ev.ID = fr.Token
 	}
-	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
+	return oneEvent(ev, ev.ID), nil
 }
 
 // typeformAnswer adds one answer under the field's ref (or title, or id)

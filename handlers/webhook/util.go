@@ -15,11 +15,32 @@ func mediaType(ct string) string {
 	if ct == "" {
 		return ""
 	}
+	if mt, ok := simpleMediaType(ct); ok {
+		return mt
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
 	}
 	return mt
+}
+
+// simpleMediaType is the media type of a lowercase type/subtype with only
+// an optional "; charset=..." style tail, without mime's parameter map.
+func simpleMediaType(ct string) (string, bool) {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	slash := strings.IndexByte(mt, '/')
+	if slash <= 0 || slash == len(mt)-1 {
+		return "", false
+	}
+	for i := 0; i < len(mt); i++ {
+		c := mt[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '/' && i == slash || c == '-' || c == '+' || c == '.') {
+			return "", false
+		}
+	}
+	return mt, true
 }
 
 // mediaParam returns a parameter of a Content-Type ("" when absent).

@@ -58,5 +58,5 @@ func parseWebflow(src rules.Source, req *Request) (*Parsed, error) {
 		ev.Fields["form_id"] = form.FormID
 	}
 	ev.ID = provFirstNonEmpty(form.ID, form.LegacyID)
-	return &Parsed{Events: []rules.Event{ev}, DeliveryID: ev.ID}, nil
+	return oneEvent(ev, ev.ID), nil
 }

@@ -104,3 +104,14 @@ func (e *Error) Error() string {
 	}
 	return e.Message
 }
+
+// oneEvent is the Parsed of a delivery with one event, in one allocation.
+func oneEvent(ev rules.Event, deliveryID string) *Parsed {
+	p := &struct {
+		Parsed
+		one [1]rules.Event
+	}{}
+	p.one[0] = ev
+	p.Events, p.DeliveryID = p.one[:], deliveryID
+	return &p.Parsed
+}
