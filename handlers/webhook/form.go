@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -80,7 +81,7 @@ func readForm(req *Request, maxMemory int64) (*formBody, error) {
 	}
 	switch mt {
 	case mtURLEncoded:
-		values, err := url.ParseQuery(string(req.Body))
+		values, err := parseURLEncoded(string(req.Body))
 		if err != nil {
 			return nil, BadRequest("body", "malformed form data: %v", err)
 		}
@@ -90,6 +91,42 @@ func readForm(req *Request, maxMemory int64) (*formBody, error) {
 	default:
 		return nil, UnsupportedMediaType(mt, mtURLEncoded, mtMultipart)
 	}
+}
+
+// parseURLEncoded is url.ParseQuery in fewer allocations: the map is
+// sized up front and single values share one backing array (a repeated
+// name's append copies out of it, as the slices are capped). The first
+// malformed pair is an error, as it is a 400 anyway.
+func parseURLEncoded(s string) (url.Values, error) {
+	n := strings.Count(s, "&") + 1
+	values := make(url.Values, n)
+	backing := make([]string, 0, n)
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if pair == "" {
+			continue
+		}
+		if strings.IndexByte(pair, ';') >= 0 {
+			return nil, errors.New("invalid semicolon separator in query")
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(rawKey)
+		if err != nil {
+			return nil, err
+		}
+		v, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			return nil, err
+		}
+		if cur, ok := values[k]; ok {
+			values[k] = append(cur, v)
+			continue
+		}
+		backing = append(backing, v)
+		values[k] = backing[len(backing)-1 : len(backing) : len(backing)]
+	}
+	return values, nil
 }
 
 // mergeBrackets stores "name[]" under "name", after name's own values.

@@ -62,7 +62,7 @@ func DecodeObject(body []byte) (map[string]any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, BadRequest("body", "malformed JSON: %s", jsonErrorText(err))
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) != 0 {
 		return nil, BadRequest("body", "malformed JSON: data after the top-level value")
 	}
 	obj, ok := v.(map[string]any)
@@ -100,17 +100,23 @@ func jsonKind(v any) string {
 	}
 }
 
-// convertNumbers replaces json.Number values with int64 or float64.
+// convertNumbers replaces json.Number values with int64 or float64, in
+// place: maps and lists are only written where a number was (the walk
+// reads the strings that most lead fields are without touching them).
 func convertNumbers(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			x[k] = convertNumbers(e)
+			if needsConvert(e) {
+				x[k] = convertNumbers(e)
+			}
 		}
 		return x
 	case []any:
 		for i, e := range x {
-			x[i] = convertNumbers(e)
+			if needsConvert(e) {
+				x[i] = convertNumbers(e)
+			}
 		}
 		return x
 	case json.Number:
@@ -124,6 +130,15 @@ func convertNumbers(v any) any {
 	default:
 		return v
 	}
+}
+
+// needsConvert reports whether e is or may hold a json.Number.
+func needsConvert(e any) bool {
+	switch e.(type) {
+	case json.Number, map[string]any, []any:
+		return true
+	}
+	return false
 }
 
 // CheckUTF8 is a 400 naming the first invalid byte when a JSON body is

@@ -3,6 +3,8 @@ package webhook
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"reflect"
 	"testing"
 
 	"github.com/leadhook/leadhook/rules"
@@ -79,5 +81,22 @@ func checkLead(t *testing.T, lf leadFormat, ev rules.Event, want rules.Event) {
 	if ev.Email != want.Email || ev.Name != want.Name || ev.Phone != want.Phone || ev.Company != want.Company {
 		t.Fatalf("lead = %q %q %q %q, want %q %q %q %q", ev.Email, ev.Name, ev.Phone, ev.Company,
 			want.Email, want.Name, want.Phone, want.Company)
+	}
+}
+
+// TestParseURLEncodedAgreesWithNetURL: the form reader's urlencoded
+// parser gives what url.ParseQuery gives, and refuses what it refuses.
+func TestParseURLEncodedAgreesWithNetURL(t *testing.T) {
+	for _, s := range []string{"", "a=1", "a=1&a=2&b=3", "a", "a=&=b", "&&a=1&", "k%20y=v+w%21", "a=%zz", "a=1;b=2",
+		"tag[]=x&tag=y&tag[]=z", "e=J%C3%B6rg"} {
+		want, wantErr := url.ParseQuery(s)
+		got, err := parseURLEncoded(s)
+		if (err != nil) != (wantErr != nil) {
+			t.Errorf("parseURLEncoded(%q) error %v, url.ParseQuery %v", s, err, wantErr)
+			continue
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Errorf("parseURLEncoded(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
