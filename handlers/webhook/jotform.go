@@ -26,8 +26,10 @@ func parseJotform(src rules.Source, req *Request, maxMem int64) (*Parsed, error)
 			return nil, BadRequest("rawRequest", "invalid JSON: %v", err)
 		}
 	} else {
-		for k, v := range form.fields(nil, nil) {
-			answers[k] = v
+		for k := range form.values {
+			if k != "_charset_" {
+				answers[k] = form.get(k, nil) // the first value, as before
+			}
 		}
 	}
 	if len(answers) == 0 {
