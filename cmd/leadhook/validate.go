@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -76,8 +76,9 @@ type summary struct {
 	Thresholds int `json:"thresholds"`
 }
 
-// validateFile loads the file as serve would, then builds every source's
-// parser and verifier (which catches what only they check).
+// validateFile loads the file as serve would, then builds the service on
+// it (every source's parser, verifier and browser guard: what only they
+// check).
 func validateFile(path string, lookup func(string) (string, bool), strict bool) fileReport {
 	r := fileReport{File: path, Problems: []rules.Problem{}, strict: strict}
 	data, err := os.ReadFile(path)
@@ -97,15 +98,10 @@ func validateFile(path string, lookup func(string) (string, bool), strict bool) 
 		r.Problems = append(r.Problems, rules.Problem{File: path, Message: err.Error()})
 		return r
 	}
-	for _, src := range set.Sources() {
-		if _, err := webhook.NewParser(src, webhook.Options{}); err != nil {
-			r.Problems = append(r.Problems, rules.Problem{File: path, Line: src.Line, Message: err.Error()})
-		}
-		if _, err := webhook.NewVerifier(src, webhook.Options{}); err != nil {
-			r.Problems = append(r.Problems, rules.Problem{File: path, Line: src.Line, Message: err.Error()})
-		}
-	}
-	if len(r.Problems) > 0 {
+	// The service's own construction: every source's parser, verifier
+	// and browser guard, as serve and lambda build them.
+	if _, err := handlers.NewService(handlers.Config{Rules: set, Engine: unusedEngine{}}); err != nil {
+		r.Problems = append(r.Problems, rules.Problem{File: path, Message: err.Error()})
 		return r
 	}
 	r.Problems = append(r.Problems, set.Warnings()...)
@@ -241,4 +237,12 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// unusedEngine stands in for the engine when validate builds the service
+// only to check its sources; nothing is ever processed.
+type unusedEngine struct{}
+
+func (unusedEngine) Process(context.Context, *rules.Set, *rules.Event, bool) (*rules.Outcome, error) {
+	return nil, errors.New("leadhook validate processes no event")
 }
