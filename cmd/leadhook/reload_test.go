@@ -184,3 +184,35 @@ func TestReadyzShowsReloadStatus(t *testing.T) {
 		t.Error("/metrics lacks the failed reload")
 	}
 }
+
+// TestRulesVariablesComeFromTheInjectedEnv: serve and the reloader resolve
+// ${VAR} in the rules file through the Env the command was given, as
+// sweep, eval and validate do, never the process environment.
+func TestRulesVariablesComeFromTheInjectedEnv(t *testing.T) {
+	const name = "LEADHOOK_TEST_ONLY_IN_ENV"
+	if _, ok := os.LookupEnv(name); ok {
+		t.Fatalf("%s is set in the process environment", name)
+	}
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	file := func(token string) string {
+		return "sources:\n  web: {format: json, auth: {type: token, token: \"${" + token + "}\"}}\nrules: []\n"
+	}
+	if err := os.WriteFile(path, []byte(file(name)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env, _, _ := testEnv(map[string]string{"LEADHOOK_RULES": path, "LEADHOOK_ADDR": "127.0.0.1:0", name: "s3cret", name + "_2": "other"})
+	cfg, err := parseConfig("serve", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("serve does not see the Env's %s: %v", name, err)
+	}
+	if err := os.WriteFile(path, []byte(file(name+"_2")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.reloader.Reload(t.Context()); err != nil {
+		t.Fatalf("the reloader does not see the Env's %s_2: %v", name, err)
+	}
+}

@@ -162,7 +162,7 @@ type sweepRun struct {
 }
 
 func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags, command string) (*sweepRun, error) {
-	set, err := rules.LoadFile(cfg.Rules, rules.WithLookupEnv(env.LookupEnv))
+	set, err := rules.LoadFile(cfg.Rules, cfg.loadOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(run leadhook validate %s for details)", err, cfg.Rules)
 	}
