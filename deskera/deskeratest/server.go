@@ -103,51 +103,43 @@ func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	sreq := req.Clone(req.Context())
 	sreq.Body = io.NopCloser(bytes.NewReader(body))
 	sreq.RequestURI = req.URL.RequestURI()
-	rec := &recorder{header: http.Header{}}
+	rec := &recorder{Response: http.Response{Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{}, Request: req}}
 	if t.f.serve(rec, sreq) {
 		if err := req.Context().Err(); err != nil {
 			return nil, err
 		}
 		return nil, ErrDropped
 	}
-	return rec.response(req), nil
+	return rec.done(), nil
 }
 
-// recorder is the in-process http.ResponseWriter behind Transport.
+// recorder is the in-process http.ResponseWriter behind Transport: it
+// fills the response the client gets.
 type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	http.Response
+	body bytes.Buffer
 }
 
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
+func (r *recorder) Header() http.Header { return r.Response.Header }
 
 func (r *recorder) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(b)
 }
 
-func (r *recorder) response(req *http.Request) *http.Response {
+// WriteHeader keeps the first status.
+func (r *recorder) WriteHeader(status int) {
+	if r.StatusCode == 0 {
+		r.StatusCode, r.Status = status, strconv.Itoa(status)+" "+http.StatusText(status)
+	}
+}
+
+// done is the response once the handler has returned.
+func (r *recorder) done() *http.Response {
 	r.WriteHeader(http.StatusOK)
-	h := r.header.Clone()
-	if h.Get("Content-Type") == "" && r.body.Len() > 0 {
-		h.Set("Content-Type", http.DetectContentType(r.body.Bytes()))
+	if r.Response.Header.Get("Content-Type") == "" && r.body.Len() > 0 {
+		r.Response.Header.Set("Content-Type", http.DetectContentType(r.body.Bytes()))
 	}
-	return &http.Response{
-		Status:        strconv.Itoa(r.status) + " " + http.StatusText(r.status),
-		StatusCode:    r.status,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(r.body.Bytes())),
-		ContentLength: int64(r.body.Len()),
-		Request:       req,
-	}
+	r.Body, r.ContentLength = io.NopCloser(&r.body), int64(r.body.Len())
+	return &r.Response
 }
