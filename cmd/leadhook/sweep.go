@@ -98,11 +98,12 @@ configuration error.
   --resume        continue a sweep that failed, from its last completed page
                   (state kept in LEADHOOK_DATA_DIR; the summary counts both runs)
   --page-size N   contacts per page (default: the rules file's sweep.page_size)
-  --seed N        sandbox only: add N generated contacts first (to try the sweep)
-
-Deskera is configured as for serve (DESKERA_* variables or flags, see leadhook --help);
-without credentials it refuses to run unless LEADHOOK_SANDBOX=1 asks for the in-memory sandbox.`)
+  --seed N        sandbox only: add N generated contacts first (to try the sweep)`+"\n\n"+bulkDeskeraUsage)
 }
+
+// bulkDeskeraUsage ends the usage of the bulk commands (sweep, reassign).
+const bulkDeskeraUsage = `Deskera is configured as for serve (DESKERA_* variables or flags, see leadhook --help);
+without credentials it refuses to run unless LEADHOOK_SANDBOX=1 asks for the in-memory sandbox.`
 
 // runSweep is `leadhook sweep [--dry-run]`.
 func runSweep(ctx context.Context, env *Env, args []string) int {
