@@ -30,8 +30,8 @@ func (r *Result) Passed() bool { return len(r.Failures) == 0 }
 
 // Options configure RunFile.
 type Options struct {
-	// LookupEnv resolves ${VAR} not given in the file's env (default
-	// os.LookupEnv).
+	// LookupEnv resolves ${VAR} not given in the file's env: the
+	// command's Env. nil resolves only the file's env.
 	LookupEnv func(string) (string, bool)
 	// Run, when set, keeps only the cases it accepts (by name).
 	Run func(name string) bool
@@ -41,7 +41,7 @@ type Options struct {
 // whole file (the rules file does not load).
 func RunFile(ctx context.Context, f *File, opts Options) ([]Result, error) {
 	if opts.LookupEnv == nil {
-		opts.LookupEnv = os.LookupEnv
+		opts.LookupEnv = func(string) (string, bool) { return "", false }
 	}
 	lookup := func(name string) (string, bool) {
 		if v, ok := f.Env[name]; ok {
