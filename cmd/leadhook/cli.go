@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 )
 
@@ -80,14 +79,4 @@ func parseArgs(fs *flag.FlagSet, args []string, env *Env) (rest []string, code i
 		rest = append(rest, args[0])
 		args = args[1:]
 	}
-}
-
-// sortedNames returns the keys of m sorted.
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -497,7 +499,7 @@ func relabelled(dry bool) string {
 
 func printCalls(w io.Writer, res *rules.SweepResult, calls map[string]int, what string) {
 	total, parts := 0, []string{}
-	for _, op := range sortedNames(calls) {
+	for _, op := range slices.Sorted(maps.Keys(calls)) {
 		total += calls[op]
 		parts = append(parts, fmt.Sprintf("%s %d", op, calls[op]))
 	}
