@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,6 +37,8 @@ type sweepFlags struct {
 func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 	var f sweepFlags
 	var rest []string
+	bools := map[string]*bool{"dry-run": &f.dryRun, "resume": &f.resume}
+	ints := map[string]*int{"page-size": &f.pageSize, "seed": &f.seed}
 	for i := 0; i < len(args); i++ {
 		name, val, hasVal := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
 		if !strings.HasPrefix(args[i], "-") {
@@ -44,15 +47,11 @@ func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 		}
 		switch name {
 		case "dry-run", "resume":
-			b, err := strconv.ParseBool(cmpOr(val, "true"))
+			b, err := strconv.ParseBool(cmp.Or(val, "true"))
 			if err != nil {
 				return f, nil, fmt.Errorf("--%s=%q: want true or false", name, val)
 			}
-			if name == "resume" {
-				f.resume = b
-			} else {
-				f.dryRun = b
-			}
+			*bools[name] = b
 		case "page-size", "seed":
 			if !hasVal {
 				if i+1 >= len(args) {
@@ -65,11 +64,7 @@ func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 			if err != nil || n < 0 || (name == "page-size" && (n < 1 || n > 1000)) {
 				return f, nil, fmt.Errorf("--%s %q: want a whole number (page size 1..1000)", name, val)
 			}
-			if name == "seed" {
-				f.seed = n
-			} else {
-				f.pageSize = n
-			}
+			*ints[name] = n
 		case "h", "help":
 			f.help = true
 		default:
@@ -77,13 +72,6 @@ func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 		}
 	}
 	return f, rest, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func sweepUsage(w io.Writer) {

@@ -1,6 +1,7 @@
 package ruletest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -220,21 +221,12 @@ func inlineEvent(f *File, c *Case) (*rules.Event, error) {
 	if err := dec.Decode(ev); err != nil {
 		return nil, fmt.Errorf("event: %w (keys: id, source, kind, received_at, email, name, phone, company, fields, mail, headers, query, contact_id)", err)
 	}
-	ev.Source = firstNonEmpty(ev.Source, c.Source, "test")
-	ev.ID = firstNonEmpty(ev.ID, "test")
+	ev.Source = cmp.Or(ev.Source, c.Source, "test")
+	ev.ID = cmp.Or(ev.ID, "test")
 	if ev.ReceivedAt.IsZero() {
 		ev.ReceivedAt = f.Now
 	}
 	return ev, nil
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // errText is err's message ("" for nil).
