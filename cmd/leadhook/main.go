@@ -41,8 +41,8 @@ type Env struct {
 	Stdin     io.Reader
 	LookupEnv func(string) (string, bool)
 	Version   string
-	// Now is the clock of the sweep (the time stored scores decay to);
-	// nil means time.Now.
+	// Now is the clock of sweep and reassign (the time stored scores
+	// decay to); nil means time.Now.
 	Now func() time.Time
 }
 
