@@ -99,9 +99,10 @@ func Deliver(ctx context.Context, set *rules.Set, engine Engine, p Post) (*Deliv
 // refused explains an answer the service gave without running an event.
 func refused(src rules.Source, resp handlers.Response) error {
 	var body struct {
-		Error  string            `json:"error"`
-		Field  string            `json:"field"`
-		Events *[]map[string]any `json:"events"`
+		Error   string            `json:"error"`
+		Field   string            `json:"field"`
+		Events  *[]map[string]any `json:"events"`
+		EventID string            `json:"event_id"`
 	}
 	raw, _ := resp.Body.(json.RawMessage)
 	_ = json.Unmarshal(raw, &body)
@@ -123,6 +124,8 @@ func refused(src rules.Source, resp handlers.Response) error {
 		return fmt.Errorf("the service answered HTTP %d: %s", resp.Status, msg)
 	case body.Events != nil && len(*body.Events) == 0:
 		return nil // a delivery of no events
+	case body.EventID != "":
+		return fmt.Errorf("the service answered HTTP %d without running the rules: the browser screening of source %q took it for spam", resp.Status, src.Name)
 	}
 	return fmt.Errorf("the payload is a %s protocol message answered with HTTP %d, not an event", src.Format, resp.Status)
 }

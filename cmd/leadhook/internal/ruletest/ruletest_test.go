@@ -186,3 +186,32 @@ func TestDeliverTellsAuthFailuresApart(t *testing.T) {
 		})
 	}
 }
+
+// TestDeliverScreensBrowserSources: a browser source's honeypot keeps a
+// bot's form out before the rules, as in the running service.
+func TestDeliverScreensBrowserSources(t *testing.T) {
+	set, err := rules.Load("page.yaml", []byte(`sources:
+  page: {format: form, auth: {type: none}, browser: {allowed_origins: ['https://www.acme.io'], honeypot: _gotcha}}
+rules:
+  - name: capture
+    when: 'event.email != ""'
+    actions: [{upsert_contact: {set: {email: event.email}}}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := ruletest.NewSandbox(t.Context(), set, nil, ruletest.DefaultNow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := ruletest.Post{Source: "page", Now: ruletest.DefaultNow(), DryRun: true}
+	post.Body = []byte("email=ann%40acme.io&_gotcha=")
+	if d, err := ruletest.Deliver(t.Context(), set, sb.Engine, post); err != nil || len(d.Events) != 1 {
+		t.Fatalf("a person's form: %v, %d events", err, len(d.Events))
+	}
+	post.Body = []byte("email=bot%40acme.io&_gotcha=filled")
+	d, err := ruletest.Deliver(t.Context(), set, sb.Engine, post)
+	if err == nil || !strings.Contains(err.Error(), "took it for spam") || len(d.Events) != 0 {
+		t.Fatalf("a bot's form: %v, %d events", err, len(d.Events))
+	}
+}
