@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // secret is a credential. Every way of printing or logging it redacts it;
@@ -53,19 +55,14 @@ const refreshMargin = 30 * time.Second
 type tokenSource struct {
 	client *Client
 	oauth  *oauthConfig
+	flight singleflight.Group // one refresh at a time, shared by its callers
 
-	mu       sync.Mutex
-	token    secret
-	expiry   time.Time // zero: unknown
-	gen      uint64    // incremented by every successful refresh
-	inflight *refreshCall
-	loaded   bool  // the token store was read
-	refused  error // the last refresh was refused (ErrCredentials); nil after a success
-}
-
-type refreshCall struct {
-	done chan struct{}
-	err  error
+	mu      sync.Mutex
+	token   secret
+	expiry  time.Time // zero: unknown
+	gen     uint64    // incremented by every successful refresh
+	loaded  bool      // the token store was read
+	refused error     // the last refresh was refused (ErrCredentials); nil after a success
 }
 
 func (ts *tokenSource) mode() string {
@@ -108,68 +105,75 @@ func (ts *tokenSource) current(ctx context.Context) (secret, uint64, error) {
 
 // refresh renews the token unless it changed since generation seen. All
 // concurrent callers share one request; each waits only as long as its ctx
-// allows.
+// allows, and the request runs to its end without the caller's cancellation.
 func (ts *tokenSource) refresh(ctx context.Context, seen uint64) error {
-	ts.mu.Lock()
-	if ts.gen != seen {
-		ts.mu.Unlock()
+	if !ts.stale(seen) {
 		return nil
 	}
-	call := ts.inflight
-	if call == nil {
-		call = &refreshCall{done: make(chan struct{})}
-		ts.inflight = call
-		go ts.run(context.WithoutCancel(ctx), call)
-	}
-	ts.mu.Unlock()
+	flight := ts.flight.DoChan("refresh", func() (any, error) {
+		if !ts.stale(seen) { // a refresh finished between the check and the flight
+			return nil, nil
+		}
+		return nil, ts.run(context.WithoutCancel(ctx))
+	})
 	select {
-	case <-call.done:
-		return call.err
+	case res := <-flight:
+		return res.Err
 	case <-ctx.Done():
 		return fmt.Errorf("deskera: oauth.token: %w", context.Cause(ctx))
 	}
 }
 
+// stale reports whether no refresh succeeded since generation seen.
+func (ts *tokenSource) stale(seen uint64) bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.gen == seen
+}
+
 // run performs one refresh and publishes its result.
-func (ts *tokenSource) run(ctx context.Context, call *refreshCall) {
+func (ts *tokenSource) run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, refreshTries*(ts.client.maxElapsed+ts.client.timeout))
 	defer cancel()
 	ts.loadStored(ctx)
 	tok, err := ts.fetch(ctx)
-	ts.mu.Lock()
-	if err == nil {
-		ts.token, ts.expiry = secret(tok.AccessToken), tok.expiry()
-		rotated := tok.RefreshToken != "" && tok.RefreshToken != ts.oauth.refreshToken.reveal()
-		if tok.RefreshToken != "" {
-			ts.oauth.refreshToken = secret(tok.RefreshToken)
-		}
-		ts.gen++
-		if ts.refused != nil {
-			ts.client.log.LogAttrs(ctx, slog.LevelInfo, "deskera: credentials accepted again")
-		}
-		ts.refused = nil
-		ts.mu.Unlock()
-		if rotated {
-			ts.save(ctx, tok.RefreshToken)
-		}
-	} else {
-		first := ts.refused == nil
-		if errors.Is(err, ErrCredentials) {
-			ts.refused = err
-		}
-		ts.mu.Unlock()
-		if first && errors.Is(err, ErrCredentials) {
-			// One clear line for the operator (later refusals are not
-			// repeated at ERROR); no credential value is part of it.
-			ts.client.log.LogAttrs(ctx, slog.LevelError, "deskera: OAuth refresh token refused; every delivery answers 503 until it is fixed",
-				slog.String("action", CredentialsHint(err)), slog.String("err", err.Error()))
-		}
+	if err != nil {
+		ts.refusedBy(ctx, err)
+		return err
 	}
 	ts.mu.Lock()
-	call.err = err
-	ts.inflight = nil
-	close(call.done)
+	ts.token, ts.expiry = secret(tok.AccessToken), tok.expiry()
+	rotated := tok.RefreshToken != "" && tok.RefreshToken != ts.oauth.refreshToken.reveal()
+	if tok.RefreshToken != "" {
+		ts.oauth.refreshToken = secret(tok.RefreshToken)
+	}
+	ts.gen++
+	if ts.refused != nil {
+		ts.client.log.LogAttrs(ctx, slog.LevelInfo, "deskera: credentials accepted again")
+	}
+	ts.refused = nil
 	ts.mu.Unlock()
+	if rotated {
+		ts.save(ctx, tok.RefreshToken)
+	}
+	return nil
+}
+
+// refusedBy remembers a refused refresh and says so once at ERROR.
+func (ts *tokenSource) refusedBy(ctx context.Context, err error) {
+	if !errors.Is(err, ErrCredentials) {
+		return
+	}
+	ts.mu.Lock()
+	first := ts.refused == nil
+	ts.refused = err
+	ts.mu.Unlock()
+	if first {
+		// One clear line for the operator (later refusals are not
+		// repeated at ERROR); no credential value is part of it.
+		ts.client.log.LogAttrs(ctx, slog.LevelError, "deskera: OAuth refresh token refused; every delivery answers 503 until it is fixed",
+			slog.String("action", CredentialsHint(err)), slog.String("err", err.Error()))
+	}
 }
 
 // fetch exchanges the refresh token, retrying a refresh whose answer

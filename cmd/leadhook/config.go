@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/leadhook/leadhook/rules"
 	"io"
 	"log/slog"
 	"net"
@@ -110,6 +111,9 @@ type Config struct {
 	SandboxRequested bool
 	// Version is the build's version (leadhook_build_info).
 	Version string
+	// lookupEnv resolves the rules files' ${VAR} references: the same
+	// injected Env the settings were read from.
+	lookupEnv func(string) (string, bool)
 
 	DeskeraBaseURL, AccessToken, ClientID, ClientSecret, RefreshToken string
 	RateLimit                                                         *float64
@@ -205,7 +209,7 @@ func parseConfigWith(name string, args []string, env *Env, extra func(*flag.Flag
 	get := func(env string) string { return strings.TrimSpace(*vals[env]) }
 	c, err := buildConfig(get)
 	if c != nil {
-		c.Version = env.Version
+		c.Version, c.lookupEnv = env.Version, env.LookupEnv
 	}
 	return c, fs.Args(), err
 }
@@ -381,4 +385,10 @@ func (p *parser) rate(env string) *float64 {
 		return nil
 	}
 	return &f
+}
+
+// loadOptions are the rules.Load options of every rules file this
+// configuration loads (live, shadow, reloaded): ${VAR} from the Env.
+func (c *Config) loadOptions() []rules.LoadOption {
+	return []rules.LoadOption{rules.WithLookupEnv(c.lookupEnv)}
 }

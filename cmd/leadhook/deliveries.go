@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -171,7 +172,7 @@ func printDeliveries(w io.Writer, recs []history.Record) {
 	for _, r := range recs {
 		score, label, matched := recordSummary(&r)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.ReceivedAt.Format(time.RFC3339), r.Source, r.Outcome,
-			r.Status, r.Attempts, score, cmpOr(label, "-"), cmpOr(matched, "-"))
+			r.Status, r.Attempts, score, cmp.Or(label, "-"), cmp.Or(matched, "-"))
 	}
 	tw.Flush()
 	if len(recs) == 0 {

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadhook/leadhook/cmd/leadhook/internal/ruletest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/rules"
-	"github.com/leadhook/leadhook/rules/ruletest"
 )
 
 // headerFlags collects repeated --header 'Name: value' flags.
@@ -133,12 +133,8 @@ func evalPayload(ctx context.Context, env *Env, o *evalOptions, body []byte, at 
 		fmt.Fprintf(env.Stderr, "%v\nleadhook eval: the rules file %s has problems; run leadhook validate %s\n", err, o.rules, o.rules)
 		return 1
 	}
-	events, err := ruletest.ParsePayload(set, o.source, o.header.h, body, at, o.verify)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook eval: %v\n", err)
-		if errors.Is(err, ruletest.ErrAuth) {
-			fmt.Fprintln(env.Stderr, "leadhook eval: pass the provider's signature header with --header, or leave out --verify to evaluate without checking it")
-		}
+	if _, ok := set.Source(o.source); !ok {
+		fmt.Fprintf(env.Stderr, "leadhook eval: unknown source %q; the rules file declares: %s\n", o.source, ruletest.SourceNames(set))
 		return 1
 	}
 	// The engine plans on the configured Deskera (reads only), or on an
@@ -149,17 +145,23 @@ func evalPayload(ctx context.Context, env *Env, o *evalOptions, body []byte, at 
 		fmt.Fprintf(env.Stderr, "leadhook eval: %v\n", err)
 		return 1
 	}
-	results := make([]evalResult, 0, len(events))
-	for i := range events {
-		ev := &events[i]
-		out, err := engine.Process(ctx, set, ev, true)
+	d, err := ruletest.Deliver(ctx, set, engine, ruletest.Post{Source: o.source, Header: o.header.h, Body: body, Now: at, Verify: o.verify, DryRun: true})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook eval: %v\n", err)
+		if errors.Is(err, ruletest.ErrAuth) {
+			fmt.Fprintln(env.Stderr, "leadhook eval: pass the provider's signature header with --header, or leave out --verify to evaluate without checking it")
+		}
+		return 1
+	}
+	results := make([]evalResult, 0, len(d.Events))
+	for i, ev := range d.Events {
 		r := evalResult{Event: ev}
 		var contact *rules.Contact
-		if out != nil {
+		if out := d.Outcomes[i]; out != nil {
 			r.Plan, r.Results, r.Calls, contact = out.Plan, out.Results, out.Calls, out.Contact
 		}
 		r.Explain = set.Explain(ev, contact) // with the contact the dry run found (its stored score)
-		if err != nil {
+		if err := d.Errors[i]; err != nil {
 			r.Error = err.Error()
 		}
 		results = append(results, r)

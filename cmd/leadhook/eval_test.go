@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -52,15 +51,7 @@ func TestDryRunAnswerExplains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, _, _ := testEnv(map[string]string{"LEADHOOK_RULES": "../../rules.example.yaml", "LEADHOOK_ADDR": "127.0.0.1:0", "LEADHOOK_ADMIN_TOKEN": "adm"})
-	cfg, err := parseConfig("serve", nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newServeApp(t, map[string]string{"LEADHOOK_RULES": "../../rules.example.yaml", "LEADHOOK_ADDR": "127.0.0.1:0", "LEADHOOK_ADMIN_TOKEN": "adm"})
 	srv := httptest.NewServer(a.router)
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/hooks/website?dry_run=1&explain=1", bytes.NewReader(payload))

@@ -83,7 +83,7 @@ func (a *app) serveHistory(ctx context.Context) *history.Store {
 // error (file:line messages, as for the live file).
 func (a *app) withHistory(ctx context.Context, sc *handlers.Config) error {
 	if a.cfg.ShadowRules != "" {
-		set, err := rules.LoadFile(a.cfg.ShadowRules)
+		set, err := rules.LoadFile(a.cfg.ShadowRules, a.cfg.loadOptions()...)
 		if err != nil {
 			return fmt.Errorf("shadow rules: %w", err)
 		}

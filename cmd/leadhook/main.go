@@ -41,8 +41,8 @@ type Env struct {
 	Stdin     io.Reader
 	LookupEnv func(string) (string, bool)
 	Version   string
-	// Now is the clock of the sweep (the time stored scores decay to);
-	// nil means time.Now.
+	// Now is the clock of sweep and reassign (the time stored scores
+	// decay to); nil means time.Now.
 	Now func() time.Time
 }
 
@@ -76,7 +76,7 @@ func commands() map[string]command {
 		"lambda":      {"serve AWS Lambda invocations (default when AWS_LAMBDA_RUNTIME_API is set)", runLambda},
 		"validate":    {"check rules files: every problem as file:line: rule \"name\": message (--format json)", runValidate},
 		"test":        {"run rule test files (*_test.yaml, *.test.yaml): matched rules, score, actions, CRM state", runTest},
-		"eval":        {"explain what the rules do with a raw payload, sub-expression by sub-expression (never calls Deskera)", runEval},
+		"eval":        {"explain what the rules do with a raw payload, sub-expression by sub-expression (a dry run: reads Deskera when configured, never writes)", runEval},
 		"sweep":       {"re-score every contact and relabel in bulk against the configured Deskera (--dry-run, --resume)", runSweep},
 		"reassign":    {"hand one owner's contacts to a pool or owner by bulk PATCH (--from-owner ID --pool NAME, --dry-run, --resume)", runReassign},
 		"deliveries":  {"the delivery history and the queue: list, show ID, replay ID... [--dry-run], retry-dead [--source S]", runDeliveries},

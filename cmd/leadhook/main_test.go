@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -253,4 +255,28 @@ func postSignedForm(t *testing.T, base, form string, header map[string]string) *
 	}
 	resp.Body.Close()
 	return resp
+}
+
+// newServeApp wires the app serve would from vars (the Env's variables),
+// with discarded logs; the test fails when the wiring does.
+func newServeApp(t *testing.T, vars map[string]string) *app {
+	t.Helper()
+	env, _, _ := testEnv(vars)
+	cfg, err := parseConfig("serve", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// writeFile writes content to path or fails the test.
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -119,10 +119,7 @@ configuration error.
   --resume         continue a reassign that failed, from its last completed page
                    (state kept in LEADHOOK_DATA_DIR; the summary counts both runs)
   --page-size N    contacts per page (default: the rules file's sweep.page_size)
-  --seed N         sandbox only: add N generated contacts first (owner 17826)
-
-Deskera is configured as for serve (DESKERA_* variables or flags, see leadhook --help);
-without credentials it refuses to run unless LEADHOOK_SANDBOX=1 asks for the in-memory sandbox.`)
+  --seed N         sandbox only: add N generated contacts first (owner 17826)`+"\n\n"+bulkDeskeraUsage)
 }
 
 // runReassign is `leadhook reassign`.

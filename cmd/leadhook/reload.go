@@ -29,7 +29,7 @@ func (a *app) newReloader(set *rules.Set, engine *rules.Engine, m *handlers.Metr
 		return nil
 	}
 	opts = append([]reload.Option{reload.WithInitial(set), reload.WithLogger(a.log),
-		reload.WithRegisterer(m.Registry), reload.WithApply(apply)}, opts...)
+		reload.WithRegisterer(m.Registry), reload.WithApply(apply), reload.WithLoadOptions(a.cfg.loadOptions()...)}, opts...)
 	return reload.New(a.cfg.Rules, opts...)
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,20 +37,8 @@ rules:
 func TestNoRequestFailsDuring100Reloads(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "rules.yaml")
-	if err := os.WriteFile(path, []byte(versionedRules(0)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env, _, _ := testEnv(map[string]string{"LEADHOOK_RULES": path, "LEADHOOK_ADDR": "127.0.0.1:0", "DESKERA_RATE_LIMIT": "0"})
-	cfg, err := parseConfig("serve", nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, path, versionedRules(0))
+	a := newServeApp(t, map[string]string{"LEADHOOK_RULES": path, "LEADHOOK_ADDR": "127.0.0.1:0", "DESKERA_RATE_LIMIT": "0"})
 	srv := httptest.NewServer(a.router)
 	defer srv.Close()
 
@@ -89,7 +76,7 @@ func TestNoRequestFailsDuring100Reloads(t *testing.T) {
 		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.reloader.Reload(ctx); err != nil {
+		if err := a.reloader.Reload(t.Context()); err != nil {
 			t.Fatalf("reload %d: %v", v, err)
 		}
 	}
@@ -134,18 +121,8 @@ func post(base, email string) string {
 func TestReadyzShowsReloadStatus(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "rules.yaml")
-	if err := os.WriteFile(path, []byte(versionedRules(1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env, _, _ := testEnv(map[string]string{"LEADHOOK_RULES": path, "LEADHOOK_ADDR": "127.0.0.1:0"})
-	cfg, err := parseConfig("serve", nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, path, versionedRules(1))
+	a := newServeApp(t, map[string]string{"LEADHOOK_RULES": path, "LEADHOOK_ADDR": "127.0.0.1:0"})
 	srv := httptest.NewServer(a.router)
 	defer srv.Close()
 	if err := os.WriteFile(path, []byte("rules: [\n"), 0o644); err != nil {
@@ -182,5 +159,25 @@ func TestReadyzShowsReloadStatus(t *testing.T) {
 	_, _ = b.ReadFrom(metrics.Body)
 	if !bytes.Contains(b.Bytes(), []byte(`leadhook_rules_reload_total{result="failure"} 1`)) {
 		t.Error("/metrics lacks the failed reload")
+	}
+}
+
+// TestRulesVariablesComeFromTheInjectedEnv: serve and the reloader resolve
+// ${VAR} in the rules file through the Env the command was given, as
+// sweep, eval and validate do, never the process environment.
+func TestRulesVariablesComeFromTheInjectedEnv(t *testing.T) {
+	const name = "LEADHOOK_TEST_ONLY_IN_ENV"
+	if _, ok := os.LookupEnv(name); ok {
+		t.Fatalf("%s is set in the process environment", name)
+	}
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	file := func(token string) string {
+		return "sources:\n  web: {format: json, auth: {type: token, token: \"${" + token + "}\"}}\nrules: []\n"
+	}
+	writeFile(t, path, file(name))
+	a := newServeApp(t, map[string]string{"LEADHOOK_RULES": path, "LEADHOOK_ADDR": "127.0.0.1:0", name: "s3cret", name + "_2": "other"})
+	writeFile(t, path, file(name+"_2"))
+	if err := a.reloader.Reload(t.Context()); err != nil {
+		t.Fatalf("the reloader does not see the Env's %s_2: %v", name, err)
 	}
 }

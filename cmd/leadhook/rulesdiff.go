@@ -58,7 +58,7 @@ func runRules(ctx context.Context, env *Env, args []string) int {
 	}
 	var sets [2]*rules.Set
 	for i, f := range files {
-		if sets[i], err = rules.LoadFile(f); err != nil {
+		if sets[i], err = rules.LoadFile(f, rules.WithLookupEnv(env.LookupEnv)); err != nil {
 			fmt.Fprintf(env.Stderr, "leadhook rules diff: %v\n", err)
 			return 2
 		}

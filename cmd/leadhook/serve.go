@@ -147,7 +147,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, reloadOpts ...re
 // newAppWith is newApp; withQueue opens the delivery store for the
 // queued sources (serve does; Lambda has no disk to keep it on).
 func newAppWith(ctx context.Context, cfg *Config, log *slog.Logger, withQueue bool, reloadOpts ...reload.Option) (*app, error) {
-	set, err := rules.LoadFile(cfg.Rules)
+	set, err := rules.LoadFile(cfg.Rules, cfg.loadOptions()...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +37,8 @@ type sweepFlags struct {
 func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 	var f sweepFlags
 	var rest []string
+	bools := map[string]*bool{"dry-run": &f.dryRun, "resume": &f.resume}
+	ints := map[string]*int{"page-size": &f.pageSize, "seed": &f.seed}
 	for i := 0; i < len(args); i++ {
 		name, val, hasVal := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
 		if !strings.HasPrefix(args[i], "-") {
@@ -42,15 +47,11 @@ func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 		}
 		switch name {
 		case "dry-run", "resume":
-			b, err := strconv.ParseBool(cmpOr(val, "true"))
+			b, err := strconv.ParseBool(cmp.Or(val, "true"))
 			if err != nil {
 				return f, nil, fmt.Errorf("--%s=%q: want true or false", name, val)
 			}
-			if name == "resume" {
-				f.resume = b
-			} else {
-				f.dryRun = b
-			}
+			*bools[name] = b
 		case "page-size", "seed":
 			if !hasVal {
 				if i+1 >= len(args) {
@@ -63,11 +64,7 @@ func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 			if err != nil || n < 0 || (name == "page-size" && (n < 1 || n > 1000)) {
 				return f, nil, fmt.Errorf("--%s %q: want a whole number (page size 1..1000)", name, val)
 			}
-			if name == "seed" {
-				f.seed = n
-			} else {
-				f.pageSize = n
-			}
+			*ints[name] = n
 		case "h", "help":
 			f.help = true
 		default:
@@ -75,13 +72,6 @@ func splitSweepFlags(args []string) (sweepFlags, []string, error) {
 		}
 	}
 	return f, rest, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func sweepUsage(w io.Writer) {
@@ -98,11 +88,12 @@ configuration error.
   --resume        continue a sweep that failed, from its last completed page
                   (state kept in LEADHOOK_DATA_DIR; the summary counts both runs)
   --page-size N   contacts per page (default: the rules file's sweep.page_size)
-  --seed N        sandbox only: add N generated contacts first (to try the sweep)
-
-Deskera is configured as for serve (DESKERA_* variables or flags, see leadhook --help);
-without credentials it refuses to run unless LEADHOOK_SANDBOX=1 asks for the in-memory sandbox.`)
+  --seed N        sandbox only: add N generated contacts first (to try the sweep)`+"\n\n"+bulkDeskeraUsage)
 }
+
+// bulkDeskeraUsage ends the usage of the bulk commands (sweep, reassign).
+const bulkDeskeraUsage = `Deskera is configured as for serve (DESKERA_* variables or flags, see leadhook --help);
+without credentials it refuses to run unless LEADHOOK_SANDBOX=1 asks for the in-memory sandbox.`
 
 // runSweep is `leadhook sweep [--dry-run]`.
 func runSweep(ctx context.Context, env *Env, args []string) int {
@@ -162,7 +153,7 @@ type sweepRun struct {
 }
 
 func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags, command string) (*sweepRun, error) {
-	set, err := rules.LoadFile(cfg.Rules, rules.WithLookupEnv(env.LookupEnv))
+	set, err := rules.LoadFile(cfg.Rules, cfg.loadOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(run leadhook validate %s for details)", err, cfg.Rules)
 	}
@@ -496,7 +487,7 @@ func relabelled(dry bool) string {
 
 func printCalls(w io.Writer, res *rules.SweepResult, calls map[string]int, what string) {
 	total, parts := 0, []string{}
-	for _, op := range sortedNames(calls) {
+	for _, op := range slices.Sorted(maps.Keys(calls)) {
 		total += calls[op]
 		parts = append(parts, fmt.Sprintf("%s %d", op, calls[op]))
 	}

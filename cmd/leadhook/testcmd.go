@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/leadhook/leadhook/rules/ruletest"
+	"github.com/leadhook/leadhook/cmd/leadhook/internal/ruletest"
 )
 
 // runTest is `leadhook test [-v] [-run REGEXP] [PATH...]`: it runs rule

@@ -33,17 +33,27 @@ func TestServeOAuthURLAndDataDir(t *testing.T) {
 	auth := deskeratest.NewServer(t, deskeratest.WithRotation())
 	vars := oauthVars(api, auth)
 	vars["LEADHOOK_DATA_DIR"] = t.TempDir()
+	restartReady(t, vars, func() {
+		if auth.Count("oauth.token") == 0 || api.Count("oauth.token") != 0 {
+			t.Fatalf("refreshes: oauth host %d, api host %d", auth.Count("oauth.token"), api.Count("oauth.token"))
+		}
+		fi, err := os.Stat(filepath.Join(vars["LEADHOOK_DATA_DIR"], deskera.TokenFileName))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("token file: %v %v, want mode 0600", fi, err)
+		}
+	})
+}
+
+// restartReady serves with vars until a clean stop, runs between, then
+// serves again and wants /readyz ready: the rotated refresh token was
+// kept where the restart finds it.
+func restartReady(t *testing.T, vars map[string]string, between func()) {
+	t.Helper()
 	_, logs, stop := startServe(t, vars)
 	if code := stop(); code != 0 {
 		t.Fatalf("exit %d: %s", code, logs)
 	}
-	if auth.Count("oauth.token") == 0 || api.Count("oauth.token") != 0 {
-		t.Fatalf("refreshes: oauth host %d, api host %d", auth.Count("oauth.token"), api.Count("oauth.token"))
-	}
-	fi, err := os.Stat(filepath.Join(vars["LEADHOOK_DATA_DIR"], deskera.TokenFileName))
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("token file: %v %v, want mode 0600", fi, err)
-	}
+	between()
 	base, logs, stop := startServe(t, vars)
 	defer stop()
 	if code, body := get(t, base+"/readyz", nil); code != 200 {
@@ -59,13 +69,5 @@ func TestServeTokenInRedis(t *testing.T) {
 	auth := deskeratest.NewServer(t, deskeratest.WithRotation())
 	vars := oauthVars(api, auth)
 	vars["LEADHOOK_REDIS_URL"] = rs.URL()
-	_, logs, stop := startServe(t, vars)
-	if code := stop(); code != 0 {
-		t.Fatalf("exit %d: %s", code, logs)
-	}
-	base, logs, stop := startServe(t, vars)
-	defer stop()
-	if code, body := get(t, base+"/readyz", nil); code != 200 {
-		t.Fatalf("readyz after restart: %d %s\n%s", code, body, logs)
-	}
+	restartReady(t, vars, func() {})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -41,7 +42,7 @@ func startTracing(ctx context.Context, env *Env, cfg *Config, log *slog.Logger) 
 	}))
 	cfg.TracerProvider = tp
 	log.Info("tracing on: spans are exported over OTLP/HTTP",
-		"endpoint", firstSet(env.Getenv(otlp.EnvTracesEndpoint), env.Getenv(otlp.EnvEndpoint)))
+		"endpoint", cmp.Or(env.Getenv(otlp.EnvTracesEndpoint), env.Getenv(otlp.EnvEndpoint)))
 	return func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tracingShutdownTimeout)
 		defer cancel()
@@ -68,13 +69,4 @@ func flushAfter(fn func(context.Context, json.RawMessage) (any, error), tp trace
 		defer func() { _ = f.ForceFlush(context.WithoutCancel(ctx)) }()
 		return fn(ctx, payload)
 	}
-}
-
-func firstSet(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

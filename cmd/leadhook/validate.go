@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
 
-	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -76,8 +74,9 @@ type summary struct {
 	Thresholds int `json:"thresholds"`
 }
 
-// validateFile loads the file as serve would, then builds every source's
-// parser and verifier (which catches what only they check).
+// validateFile loads the file as serve would, then builds the service on
+// it (every source's parser, verifier and browser guard: what only they
+// check).
 func validateFile(path string, lookup func(string) (string, bool), strict bool) fileReport {
 	r := fileReport{File: path, Problems: []rules.Problem{}, strict: strict}
 	data, err := os.ReadFile(path)
@@ -97,15 +96,10 @@ func validateFile(path string, lookup func(string) (string, bool), strict bool) 
 		r.Problems = append(r.Problems, rules.Problem{File: path, Message: err.Error()})
 		return r
 	}
-	for _, src := range set.Sources() {
-		if _, err := webhook.NewParser(src, webhook.Options{}); err != nil {
-			r.Problems = append(r.Problems, rules.Problem{File: path, Line: src.Line, Message: err.Error()})
-		}
-		if _, err := webhook.NewVerifier(src, webhook.Options{}); err != nil {
-			r.Problems = append(r.Problems, rules.Problem{File: path, Line: src.Line, Message: err.Error()})
-		}
-	}
-	if len(r.Problems) > 0 {
+	// The service's own construction: every source's parser, verifier
+	// and browser guard, as serve and lambda build them.
+	if _, err := handlers.NewService(handlers.Config{Rules: set, Engine: unusedEngine{}}); err != nil {
+		r.Problems = append(r.Problems, rules.Problem{File: path, Message: err.Error()})
 		return r
 	}
 	r.Problems = append(r.Problems, set.Warnings()...)
@@ -125,21 +119,6 @@ func (r *fileReport) count() {
 			r.errors++
 		}
 	}
-}
-
-// readHint words a read error for the user.
-func readHint(err error) string {
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return "no such file; give the rules file's path (or set LEADHOOK_RULES)"
-	case errors.Is(err, os.ErrPermission):
-		return "permission denied reading the rules file"
-	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 func printReports(w io.Writer, reports []fileReport) {
@@ -179,66 +158,10 @@ func them(n int) string {
 	return "them"
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+// unusedEngine stands in for the engine when validate builds the service
+// only to check its sources; nothing is ever processed.
+type unusedEngine struct{}
 
-// defaultRules is LEADHOOK_RULES, else rules.example.yaml.
-func defaultRules(env *Env) string {
-	if v := strings.TrimSpace(env.Getenv("LEADHOOK_RULES")); v != "" {
-		return v
-	}
-	return "rules.example.yaml"
-}
-
-// newFlagSet makes a flag set whose usage goes to stderr with a synopsis.
-func newFlagSet(name string, env *Env, synopsis, doc string) *flag.FlagSet {
-	fs := flag.NewFlagSet("leadhook "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: leadhook %s %s\n\n%s\n\nFlags:\n", name, synopsis, doc)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseArgs parses flags anywhere among the arguments (validate a.yaml
-// --format json works) and returns the rest. code is -1 to go on, else
-// the exit code (0 for --help, 2 for a usage error).
-// The usage asked for with -h/--help goes to stdout; after a usage error,
-// to the flag set's output (stderr) with the error.
-func parseArgs(fs *flag.FlagSet, args []string, env *Env) (rest []string, code int) {
-	errw := fs.Output()
-	var buf bytes.Buffer
-	fs.SetOutput(&buf)
-	defer fs.SetOutput(errw)
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				_, _ = env.Stdout.Write(buf.Bytes())
-				return nil, 0
-			}
-			_, _ = errw.Write(buf.Bytes())
-			return nil, 2
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return rest, -1
-		}
-		rest = append(rest, args[0])
-		args = args[1:]
-	}
-}
-
-// sortedNames returns the keys of m sorted.
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+func (unusedEngine) Process(context.Context, *rules.Set, *rules.Event, bool) (*rules.Outcome, error) {
+	return nil, errors.New("leadhook validate processes no event")
 }

@@ -25,6 +25,8 @@
 // 429/503 or dropped); every request is counted per operation (Count) and
 // every fault per kind (Injected), so tests can assert call budgets. A Fake is safe for concurrent use.
 //
-// NewServer wraps a Fake in an httptest.Server that closes itself when the
-// test ends; (*Fake).Transport serves requests in-process without a socket.
+// NewServer serves a Fake on a loopback port and closes it when the test
+// ends; (*Fake).Transport serves requests in-process without a socket. The
+// package imports neither testing nor net/http/httptest (NewServer takes the
+// small TB interface), so the service's sandbox can link it.
 package deskeratest

@@ -1,6 +1,7 @@
 package ruletest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -103,7 +104,7 @@ func contactViews(fake *deskeratest.Fake) []map[string]any {
 		if len(c.CustomField) > 0 {
 			custom := map[string]any{}
 			for _, f := range c.CustomField {
-				custom[firstNonEmpty(f.Label, f.ShortName, f.Code)] = f.Value
+				custom[cmp.Or(f.Label, f.ShortName, f.Code)] = f.Value
 			}
 			v["custom"] = custom
 		}

@@ -2,10 +2,14 @@ package ruletest_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/leadhook/leadhook/rules/ruletest"
+	"github.com/leadhook/leadhook/rules"
+
+	"github.com/leadhook/leadhook/cmd/leadhook/internal/ruletest"
 )
 
 func TestParseReportsMistakes(t *testing.T) {
@@ -65,6 +69,12 @@ tests:
     headers: {X-Token: wrong}
     verify: true
     expect: {error: authentication failed}
+  - name: the event id is the service's delivery id
+    source: web
+    body: '{"email": "b@acme.io"}'
+    headers: {Idempotency-Key: order-7}
+    dry_run: true
+    expect: {event: {id: order-7, email: b@acme.io}, calls: [GET /v1/crm/contacts, POST /v1/crm/contacts], contact_count: 1}
   - name: unknown label in the starting state
     crm: {contacts: [{email: x@acme.io, label: VIP}]}
     event: {kind: form, email: x@acme.io}
@@ -93,9 +103,10 @@ func TestRunFile(t *testing.T) {
 			"contacts[0] (id 9): expected (-) vs got (+):\n  id: 9\n- label: Hot lead\n+ label: Warm lead\n  name: Olga",
 			`contacts[1]: no contact with email "ghost@acme.io" in the CRM`,
 		},
-		"bad token":                           nil,
-		"unknown label in the starting state": {`unexpected error: starting CRM state: contact 1: label "VIP" does not exist; list it under crm.labels`},
-		"sweep":                               {"sweep: expected (-) vs got (+):\n  by_label:\n      Warm lead: 0\n- changed: 1\n+ changed: 0\n  scanned: 1\n- unchanged: 0\n+ unchanged: 1"},
+		"bad token": nil,
+		"the event id is the service's delivery id": nil,
+		"unknown label in the starting state":       {`unexpected error: starting CRM state: contact 1: label "VIP" does not exist; list it under crm.labels`},
+		"sweep":                                     {"sweep: expected (-) vs got (+):\n  by_label:\n      Warm lead: 0\n- changed: 1\n+ changed: 0\n  scanned: 1\n- unchanged: 0\n+ unchanged: 1"},
 	}
 	if len(results) != len(want) {
 		t.Fatalf("%d results", len(results))
@@ -136,5 +147,71 @@ func TestGuessContentType(t *testing.T) {
 		if got := ruletest.GuessContentType([]byte(tt.body)); got != tt.want {
 			t.Errorf("%q: %q, want %q", tt.body, got, tt.want)
 		}
+	}
+}
+
+// TestDeliverTellsAuthFailuresApart: a refused signature is ErrAuth
+// (the service's 401), a payload the parser refuses is not.
+func TestDeliverTellsAuthFailuresApart(t *testing.T) {
+	set, err := rules.LoadFile("testdata/rules.yaml", rules.WithLookupEnv(func(string) (string, bool) { return "secret", true }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := ruletest.NewSandbox(t.Context(), set, nil, ruletest.DefaultNow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		post    ruletest.Post
+		wantErr string
+		auth    bool
+	}{
+		{"wrong token", ruletest.Post{Source: "web", Body: []byte(`{"email":"a@acme.io"}`), Verify: true,
+			Header: http.Header{"X-Token": {"wrong"}}}, `authentication failed for source "web" (auth token, header X-Token)`, true},
+		{"not json", ruletest.Post{Source: "web", Body: []byte(`a=1`), Header: http.Header{"Content-Type": {"application/json"}}},
+			"the payload is not valid json", false},
+		{"unknown source", ruletest.Post{Source: "fax"}, `unknown source "fax"; the rules file declares: web`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.post.Now, tt.post.DryRun = ruletest.DefaultNow(), true
+			_, err := ruletest.Deliver(t.Context(), set, sb.Engine, tt.post)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err %v, want %q", err, tt.wantErr)
+			}
+			if got := errors.Is(err, ruletest.ErrAuth); got != tt.auth {
+				t.Errorf("errors.Is(err, ErrAuth) = %v, want %v", got, tt.auth)
+			}
+		})
+	}
+}
+
+// TestDeliverScreensBrowserSources: a browser source's honeypot keeps a
+// bot's form out before the rules, as in the running service.
+func TestDeliverScreensBrowserSources(t *testing.T) {
+	set, err := rules.Load("page.yaml", []byte(`sources:
+  page: {format: form, auth: {type: none}, browser: {allowed_origins: ['https://www.acme.io'], honeypot: _gotcha}}
+rules:
+  - name: capture
+    when: 'event.email != ""'
+    actions: [{upsert_contact: {set: {email: event.email}}}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := ruletest.NewSandbox(t.Context(), set, nil, ruletest.DefaultNow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := ruletest.Post{Source: "page", Now: ruletest.DefaultNow(), DryRun: true}
+	post.Body = []byte("email=ann%40acme.io&_gotcha=")
+	if d, err := ruletest.Deliver(t.Context(), set, sb.Engine, post); err != nil || len(d.Events) != 1 {
+		t.Fatalf("a person's form: %v, %d events", err, len(d.Events))
+	}
+	post.Body = []byte("email=bot%40acme.io&_gotcha=filled")
+	d, err := ruletest.Deliver(t.Context(), set, sb.Engine, post)
+	if err == nil || !strings.Contains(err.Error(), "took it for spam") || len(d.Events) != 0 {
+		t.Fatalf("a bot's form: %v, %d events", err, len(d.Events))
 	}
 }

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,7 +120,7 @@ func (e *Expect) UnmarshalYAML(n *yaml.Node) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !known[k.Value] {
-			return fmt.Errorf("line %d: unknown expectation %q (one of %s)", k.Line, k.Value, strings.Join(sortedKeys(known), ", "))
+			return fmt.Errorf("line %d: unknown expectation %q (one of %s)", k.Line, k.Value, strings.Join(slices.Sorted(maps.Keys(known)), ", "))
 		}
 		e.set[k.Value] = true
 	}
@@ -135,15 +136,6 @@ func expectKeys() map[string]bool {
 			out[tag] = true
 		}
 	}
-	return out
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

@@ -1,6 +1,7 @@
 package ruletest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
-	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -31,8 +31,8 @@ func (r *Result) Passed() bool { return len(r.Failures) == 0 }
 
 // Options configure RunFile.
 type Options struct {
-	// LookupEnv resolves ${VAR} not given in the file's env (default
-	// os.LookupEnv).
+	// LookupEnv resolves ${VAR} not given in the file's env: the
+	// command's Env. nil resolves only the file's env.
 	LookupEnv func(string) (string, bool)
 	// Run, when set, keeps only the cases it accepts (by name).
 	Run func(name string) bool
@@ -42,7 +42,7 @@ type Options struct {
 // whole file (the rules file does not load).
 func RunFile(ctx context.Context, f *File, opts Options) ([]Result, error) {
 	if opts.LookupEnv == nil {
-		opts.LookupEnv = os.LookupEnv
+		opts.LookupEnv = func(string) (string, bool) { return "", false }
 	}
 	lookup := func(name string) (string, bool) {
 		if v, ok := f.Env[name]; ok {
@@ -138,115 +138,60 @@ func runCase(ctx context.Context, f *File, set *rules.Set, c *Case) *observed {
 		}
 		return obs
 	}
-	events, err := caseEvents(f, set, c)
+	if c.Event != nil {
+		ev, err := inlineEvent(f, c)
+		if err != nil {
+			obs.err = err
+			return obs
+		}
+		out, err := env.Engine.Process(ctx, set, ev, c.DryRun)
+		obs.record(ev, out, err)
+		return obs
+	}
+	post, err := casePost(f, c)
 	if err != nil {
 		obs.err = err
 		return obs
 	}
-	for i := range events {
-		ev := &events[i]
-		out, err := env.Engine.Process(ctx, set, ev, c.DryRun)
-		obs.event = ev
-		if out != nil {
-			obs.plan, obs.results = out.Plan, out.Results
-			obs.calls = append(obs.calls, out.Calls...)
-		}
-		if err != nil {
-			obs.err = err
-			return obs
+	d, err := Deliver(ctx, set, env.Engine, post)
+	if err != nil {
+		obs.err = err
+		return obs
+	}
+	for i, ev := range d.Events {
+		obs.record(ev, d.Outcomes[i], d.Errors[i])
+		if obs.err != nil {
+			break
 		}
 	}
 	return obs
 }
 
-// caseEvents builds the case's events: parsed from the payload, or the
-// inline event.
-func caseEvents(f *File, set *rules.Set, c *Case) ([]rules.Event, error) {
-	if c.Event != nil {
-		ev, err := inlineEvent(c.Event)
-		if err != nil {
-			return nil, err
-		}
-		ev.Source = firstNonEmpty(ev.Source, c.Source, "test")
-		ev.ID = firstNonEmpty(ev.ID, "test")
-		if ev.ReceivedAt.IsZero() {
-			ev.ReceivedAt = f.Now
-		}
-		return []rules.Event{*ev}, nil
+// record keeps what one event produced; for several events the plan is
+// the last one's and the calls add up.
+func (obs *observed) record(ev *rules.Event, out *rules.Outcome, err error) {
+	obs.event = ev
+	if out != nil {
+		obs.plan, obs.results = out.Plan, out.Results
+		obs.calls = append(obs.calls, out.Calls...)
 	}
+	obs.err = err
+}
+
+// casePost is the case's payload, posted to its source.
+func casePost(f *File, c *Case) (Post, error) {
 	body := []byte(c.Body)
 	if c.Payload != "" {
 		var err error
 		if body, err = os.ReadFile(f.resolve(c.Payload)); err != nil {
-			return nil, fmt.Errorf("payload: %w", err)
+			return Post{}, fmt.Errorf("payload: %w", err)
 		}
 	}
 	header := http.Header{}
 	for k, v := range c.Headers {
 		header.Set(k, v)
 	}
-	return ParsePayload(set, c.Source, header, body, f.Now, c.Verify)
-}
-
-// ParsePayload turns a raw payload posted to source into events, as the
-// service does (the signature is checked only when verify is set). A
-// missing Content-Type is guessed from the body.
-func ParsePayload(set *rules.Set, source string, header http.Header, body []byte, now time.Time, verify bool) ([]rules.Event, error) {
-	src, ok := set.Source(source)
-	if !ok {
-		return nil, fmt.Errorf("unknown source %q; the rules file declares: %s", source, sourceNames(set))
-	}
-	if header.Get("Content-Type") == "" {
-		header.Set("Content-Type", GuessContentType(body))
-	}
-	opts := webhook.Options{Now: func() time.Time { return now }}
-	req := &webhook.Request{Method: http.MethodPost, Path: "/hooks/" + source, Header: header,
-		Query: map[string][]string{}, Body: body, RemoteIP: "127.0.0.1", ReceivedAt: now}
-	if verify {
-		v, err := webhook.NewVerifier(src, opts)
-		if err == nil {
-			err = v.Verify(context.Background(), req)
-		}
-		if err != nil {
-			detail := ""
-			if msg := err.Error(); msg != ErrAuth.Error() {
-				detail = " (" + msg + ")"
-			}
-			return nil, fmt.Errorf("%w for source %q (auth %s%s): the payload's signature or token does not match the rules file's secret%s",
-				ErrAuth, source, src.Auth.Type, headerNote(src.Auth.Header), detail)
-		}
-	}
-	p, err := webhook.NewParser(src, opts)
-	if err != nil {
-		return nil, err
-	}
-	parsed, err := p.Parse(context.Background(), req)
-	if err != nil {
-		return nil, fmt.Errorf("the payload is not valid %s: %w", src.Format, err)
-	}
-	if parsed.Reply != nil {
-		return nil, fmt.Errorf("the payload is a %s protocol message answered with HTTP %d, not an event", src.Format, parsed.Reply.Status)
-	}
-	for i := range parsed.Events {
-		ev := &parsed.Events[i]
-		if ev.ID == "" {
-			ev.ID = firstNonEmpty(parsed.DeliveryID, "payload")
-			if len(parsed.Events) > 1 {
-				ev.ID += fmt.Sprintf("#%d", i)
-			}
-		}
-	}
-	return parsed.Events, nil
-}
-
-// ErrAuth is returned by ParsePayload when verification fails.
-var ErrAuth = errors.New("authentication failed")
-
-func headerNote(h string) string {
-	if h == "" {
-		return ""
-	}
-	return ", header " + h
+	return Post{Source: c.Source, Header: header, Body: body, Now: f.Now, Verify: c.Verify, DryRun: c.DryRun}, nil
 }
 
 // GuessContentType guesses a payload's media type: JSON, multipart (the
@@ -263,20 +208,10 @@ func GuessContentType(body []byte) string {
 	return "application/x-www-form-urlencoded"
 }
 
-func sourceNames(set *rules.Set) string {
-	var names []string
-	for _, s := range set.Sources() {
-		names = append(names, s.Name)
-	}
-	if len(names) == 0 {
-		return "(none)"
-	}
-	return strings.Join(names, ", ")
-}
-
-// inlineEvent decodes an inline event (the keys of its JSON form).
-func inlineEvent(m map[string]any) (*rules.Event, error) {
-	data, err := json.Marshal(normalize(m))
+// inlineEvent decodes a case's inline event (the keys of its JSON form);
+// source, id and received_at default to the case's.
+func inlineEvent(f *File, c *Case) (*rules.Event, error) {
+	data, err := json.Marshal(normalize(c.Event))
 	if err != nil {
 		return nil, fmt.Errorf("event: %w", err)
 	}
@@ -286,16 +221,12 @@ func inlineEvent(m map[string]any) (*rules.Event, error) {
 	if err := dec.Decode(ev); err != nil {
 		return nil, fmt.Errorf("event: %w (keys: id, source, kind, received_at, email, name, phone, company, fields, mail, headers, query, contact_id)", err)
 	}
-	return ev, nil
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
+	ev.Source = cmp.Or(ev.Source, c.Source, "test")
+	ev.ID = cmp.Or(ev.ID, "test")
+	if ev.ReceivedAt.IsZero() {
+		ev.ReceivedAt = f.Now
 	}
-	return ""
+	return ev, nil
 }
 
 // errText is err's message ("" for nil).
