@@ -95,8 +95,8 @@ func newLambdaHandler(a *app, log *slog.Logger) (*lambdah.Handler, error) {
 			src, ok := svc.Rules().Source(name)
 			return src.Format, ok
 		},
-		MaxBody: a.cfg.MaxBody,
-		Logger:  log,
+		HTTP:   a.router,
+		Logger: log,
 		Sweep: func(ctx context.Context, dryRun bool) (any, error) {
 			res, err := a.engine.Sweep(ctx, svc.Rules(), rules.SweepOptions{DryRun: dryRun})
 			if res != nil {
