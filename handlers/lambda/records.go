@@ -96,16 +96,48 @@ func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (ev
 	if err != nil {
 		return events.SQSEventResponse{}, err
 	}
-	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	opts := h.recordOptions()
 	ctx, cancel := withMargin(ctx)
 	defer cancel()
-	if bc, ok := h.cfg.Core.(BatchCore); ok && len(ev.Records) > 1 && !isFIFO(&ev.Records[0]) {
-		return h.sqsBatch(ctx, log, bc, ev.Records, opts), nil
+	queued, posted := splitQueued(ev.Records)
+	out := h.sqsPosted(ctx, log, posted)
+	for _, rec := range queued {
+		if ctx.Err() != nil {
+			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			continue
+		}
+		rctx := obs.NewScope(ctx)
+		obs.Set(rctx, keyMessageID, rec.MessageId)
+		if err := h.queuedRecord(rctx, rec); err != nil {
+			log.WarnContext(rctx, "queued delivery failed; sqs delivers it again", "error", err)
+			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+		}
+	}
+	return out, nil
+}
+
+// splitQueued parts the queued deliveries SQSQueue sent from the records
+// posted to a source.
+func splitQueued(recs []events.SQSMessage) (queued []*events.SQSMessage, posted []events.SQSMessage) {
+	for i := range recs {
+		if isQueued(&recs[i]) {
+			queued = append(queued, &recs[i])
+		} else {
+			posted = append(posted, recs[i])
+		}
+	}
+	return queued, posted
+}
+
+// sqsPosted delivers records posted to a source (not queued deliveries).
+func (h *Handler) sqsPosted(ctx context.Context, log *slog.Logger, recs []events.SQSMessage) events.SQSEventResponse {
+	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	opts := h.recordOptions()
+	if bc, ok := h.cfg.Core.(BatchCore); ok && len(recs) > 1 && !isFIFO(&recs[0]) {
+		return h.sqsBatch(ctx, log, bc, recs, opts)
 	}
 	stop := false
-	for i := range ev.Records {
-		rec := &ev.Records[i]
+	for i := range recs {
+		rec := &recs[i]
 		if stop || ctx.Err() != nil {
 			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 			continue
@@ -118,7 +150,7 @@ func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (ev
 			stop = isFIFO(rec)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // sqsBatch hands the records of a standard queue's batch to the core

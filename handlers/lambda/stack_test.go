@@ -46,11 +46,12 @@ func clock() time.Time { return fixedNow }
 // Lambda handler that serves HTTP events through that router.
 type stack struct {
 	fake   *deskeratest.Server
+	svc    *handlers.Service
 	router http.Handler
 	lambda *lambda.Handler
 }
 
-func newStack(t testing.TB) *stack {
+func newStack(t testing.TB, configure ...func(*handlers.Config)) *stack {
 	t.Helper()
 	fake := deskeratest.NewServer(t, deskeratest.WithClock(clock))
 	set, err := rules.LoadFile("testdata/rules.yaml")
@@ -64,7 +65,11 @@ func newStack(t testing.TB) *stack {
 	if err := engine.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken})
+	cfg := handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	svc, err := handlers.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +90,7 @@ func newStack(t testing.TB) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{fake: fake, router: router, lambda: h}
+	return &stack{fake: fake, svc: svc, router: router, lambda: h}
 }
 
 // contactsJSON is the fake's contacts, for comparison.
