@@ -87,10 +87,10 @@ func withMargin(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithCancel(ctx)
 }
 
-// sqs handles a batch record by record and reports the failed ones, so
-// only they are retried. On a FIFO queue the records after a failure are
-// reported failed unprocessed, keeping their order; when the invocation is
-// about to time out (deadlineMargin), the rest are reported failed too.
+// sqs handles a batch and reports the failed records, so only they are
+// retried: the records posted to a source first (sqsPosted), then the
+// queued deliveries SQSQueue sent, one by one. When the invocation is
+// about to time out (deadlineMargin), the rest are reported failed.
 func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (events.SQSEventResponse, error) {
 	ev, err := decode[events.SQSEvent](payload, "sqs")
 	if err != nil {
@@ -128,7 +128,9 @@ func splitQueued(recs []events.SQSMessage) (queued []*events.SQSMessage, posted 
 	return queued, posted
 }
 
-// sqsPosted delivers records posted to a source (not queued deliveries).
+// sqsPosted delivers records posted to a source (not queued deliveries),
+// record by record; on a FIFO queue the records after a failure are
+// reported failed unprocessed, keeping their order.
 func (h *Handler) sqsPosted(ctx context.Context, log *slog.Logger, recs []events.SQSMessage) events.SQSEventResponse {
 	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	opts := h.recordOptions()
