@@ -1,9 +1,9 @@
 // Package lambda serves leadhook as an AWS Lambda function.
 //
 // One handler (Handler.Invoke, a func(context.Context, json.RawMessage))
-// recognises every trigger leadhook is deployed behind (Detect) and routes
-// it to the same transport-neutral core the Gin server uses,
-// (*handlers.Service).Handle:
+// recognises every trigger leadhook is deployed behind (Detect) and hands
+// it to what the server runs: HTTP events to its router, the others to the
+// transport-neutral core, (*handlers.Service).Handle:
 //
 //   - API Gateway REST (v1) proxy events, HTTP API (v2) events and Lambda
 //     Function URL events become an *http.Request each, served by
