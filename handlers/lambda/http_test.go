@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -202,15 +203,55 @@ func TestHTTPInvalidBase64IsBadRequest(t *testing.T) {
 	}
 }
 
-// TestHTTPStagePrefix: a named stage's prefix in rawPath is taken off.
-func TestHTTPStagePrefix(t *testing.T) {
-	var got seen
-	h := newHandler(t, lambda.Config{Core: &fakeCore{}, HTTP: recorder(&got)})
-	ev := v2Of(httpCase{method: http.MethodPost, path: "/prod/hooks/website", body: "{}"}).(events.APIGatewayV2HTTPRequest)
-	ev.RequestContext.Stage = "prod"
-	viaLambda(t, h, ev)
-	if got.path != "/hooks/website" {
-		t.Fatalf("path = %q, want /hooks/website", got.path)
+// TestHTTPPaths: a named stage's prefix is taken off an HTTP API path,
+// a percent-encoded raw path is decoded, and a REST event without a path
+// uses its request context's.
+func TestHTTPPaths(t *testing.T) {
+	staged := v2Of(httpCase{method: http.MethodPost, path: "/prod/hooks/website"}).(events.APIGatewayV2HTTPRequest)
+	staged.RequestContext.Stage = "prod"
+	defaultStage := v2Of(httpCase{method: http.MethodPost, path: "/prod/hooks/website"}).(events.APIGatewayV2HTTPRequest)
+	noPath := v1Of(httpCase{method: http.MethodPost}).(events.APIGatewayProxyRequest)
+	noPath.RequestContext.Path = "/hooks/website"
+	tests := []struct {
+		name string
+		ev   any
+		want string
+	}{
+		{name: "named stage", ev: staged, want: "/hooks/website"},
+		{name: "default stage keeps the path", ev: defaultStage, want: "/prod/hooks/website"},
+		{name: "encoded raw path", ev: v2Of(httpCase{method: http.MethodPost, path: "/hooks/contact%2Dform"}), want: "/hooks/contact-form"},
+		{name: "rest event without path", ev: noPath, want: "/hooks/website"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got seen
+			viaLambda(t, newHandler(t, lambda.Config{Core: &fakeCore{}, HTTP: recorder(&got)}), tt.ev)
+			if got.path != tt.want {
+				t.Fatalf("path = %q, want %q", got.path, tt.want)
+			}
+		})
+	}
+}
+
+// TestHTTPBrowserRateLimitPerSourceIP: a browser source's per-IP limit
+// counts the source IP API Gateway saw, not an X-Forwarded-For the
+// client wrote.
+func TestHTTPBrowserRateLimitPerSourceIP(t *testing.T) {
+	s := newStack(t)
+	post := func(ip, forwarded string) string {
+		ev := v2Of(httpCase{method: http.MethodPost, path: "/hooks/page-form", body: "email=a%40b.example", header: navigate}).(events.APIGatewayV2HTTPRequest)
+		ev.RequestContext.HTTP.SourceIP = ip
+		ev.Headers["x-forwarded-for"] = forwarded
+		return viaLambda(t, s.lambda, ev).Header["Location"]
+	}
+	var got []string
+	for i := range 3 {
+		got = append(got, post("198.51.100.7", fmt.Sprintf("203.0.113.%d", i)))
+	}
+	got = append(got, post("198.51.100.8", "198.51.100.7"))
+	thanks, oops := "https://www.example.com/thanks", "https://www.example.com/oops?error=rate_limited"
+	if want := []string{thanks, thanks, oops, thanks}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("redirects %v, want %v (two per source IP a minute)", got, want)
 	}
 }
 

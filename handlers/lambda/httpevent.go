@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -16,7 +17,9 @@ import (
 // httpEvent is what the three HTTP trigger shapes (REST v1, HTTP API v2,
 // Function URL) carry, reduced to one request.
 type httpEvent struct {
+	// path is decoded (v1) or raw, percent-encoded (v2, Function URL).
 	method, path, rawQuery, host, sourceIP string
+	pathEncoded                            bool
 	header                                 http.Header
 	body                                   string
 	base64                                 bool
@@ -36,7 +39,7 @@ func fromV1(ev *events.APIGatewayProxyRequest) httpEvent {
 		}
 	}
 	return httpEvent{
-		method: ev.HTTPMethod, path: ev.Path, rawQuery: q.Encode(), host: ev.RequestContext.DomainName,
+		method: ev.HTTPMethod, path: cmp.Or(ev.Path, ev.RequestContext.Path), rawQuery: q.Encode(), host: ev.RequestContext.DomainName,
 		sourceIP: ev.RequestContext.Identity.SourceIP, header: headerFrom(ev.Headers, ev.MultiValueHeaders),
 		body: ev.Body, base64: ev.IsBase64Encoded,
 	}
@@ -48,14 +51,14 @@ func fromV1(ev *events.APIGatewayProxyRequest) httpEvent {
 // as "t=1,v1=ab" must not be split); cookies arrive apart and become one
 // Cookie header.
 func fromV2(ev *events.APIGatewayV2HTTPRequest) httpEvent {
-	path := ev.RawPath
+	path := cmp.Or(ev.RawPath, ev.RequestContext.HTTP.Path)
 	if st := ev.RequestContext.Stage; st != "" && st != "$default" {
 		if rest, ok := strings.CutPrefix(path, "/"+st); ok && (rest == "" || rest[0] == '/') {
 			path = rest
 		}
 	}
 	return httpEvent{
-		method: ev.RequestContext.HTTP.Method, path: path, rawQuery: rawQuery(ev.RawQueryString, ev.QueryStringParameters),
+		method: ev.RequestContext.HTTP.Method, path: path, pathEncoded: true, rawQuery: rawQuery(ev.RawQueryString, ev.QueryStringParameters),
 		host: ev.RequestContext.DomainName, sourceIP: ev.RequestContext.HTTP.SourceIP,
 		header: v2Header(ev.Headers, ev.Cookies), body: ev.Body, base64: ev.IsBase64Encoded,
 	}
@@ -64,8 +67,9 @@ func fromV2(ev *events.APIGatewayV2HTTPRequest) httpEvent {
 // fromURL reads a Function URL event (the same "2.0" JSON, no stage).
 func fromURL(ev *events.LambdaFunctionURLRequest) httpEvent {
 	return httpEvent{
-		method: ev.RequestContext.HTTP.Method, path: ev.RawPath, rawQuery: rawQuery(ev.RawQueryString, ev.QueryStringParameters),
-		host: ev.RequestContext.DomainName, sourceIP: ev.RequestContext.HTTP.SourceIP,
+		method: ev.RequestContext.HTTP.Method, path: cmp.Or(ev.RawPath, ev.RequestContext.HTTP.Path), pathEncoded: true,
+		rawQuery: rawQuery(ev.RawQueryString, ev.QueryStringParameters),
+		host:     ev.RequestContext.DomainName, sourceIP: ev.RequestContext.HTTP.SourceIP,
 		header: v2Header(ev.Headers, ev.Cookies), body: ev.Body, base64: ev.IsBase64Encoded,
 	}
 }
@@ -117,11 +121,10 @@ func (e *httpEvent) request(ctx context.Context) *http.Request {
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	u, err := url.ParseRequestURI(path)
-	if err != nil {
-		u = &url.URL{Path: path}
+	u := &url.URL{Path: path, RawQuery: e.rawQuery}
+	if dec, err := url.PathUnescape(path); e.pathEncoded && err == nil {
+		u.Path, u.RawPath = dec, path
 	}
-	u.RawQuery = e.rawQuery
 	r := &http.Request{
 		Method: strings.ToUpper(e.method), URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: e.header, Host: e.host, RemoteAddr: e.sourceIP, RequestURI: u.RequestURI(),
@@ -131,6 +134,7 @@ func (e *httpEvent) request(ctx context.Context) *http.Request {
 	}
 	body := []byte(e.body)
 	if e.base64 {
+		var err error
 		if body, err = base64.StdEncoding.DecodeString(e.body); err != nil {
 			r.Body, r.ContentLength = io.NopCloser(errReader{fmt.Errorf("invalid base64 body: %w", err)}), -1
 			return r.WithContext(ctx)
