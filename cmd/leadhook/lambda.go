@@ -127,7 +127,9 @@ func lambdaEnv(env *Env) *Env {
 // runs the engine over the rules in force.
 func newLambdaHandler(a *app, log *slog.Logger) (*lambdah.Handler, error) {
 	svc := a.svc
+	redeliver, _ := a.cfg.queue.(lambdah.Redeliverer) // the SQS queue backs failed deliveries off
 	return lambdah.New(lambdah.Config{
+		Redeliver: redeliver,
 		Core:      svc,
 		SQSSource: a.cfg.SQSSource,
 		SESSource: a.cfg.SESSource,

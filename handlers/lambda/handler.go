@@ -65,6 +65,11 @@ type Config struct {
 	// Reassign runs for scheduled events whose detail has "reassign";
 	// without it they fail.
 	Reassign ReassignFunc
+	// Redeliver, when set (the SQSQueue), backs off queued deliveries
+	// that failed for now: SQS delivers them again after 1 min, 6 min, 36
+	// min, 3.6 h (or Deskera's Retry-After) rather than after the queue's
+	// visibility timeout. Nil: the visibility timeout.
+	Redeliver Redeliverer
 	// SQSSource is the source for SQS records that carry no `source`
 	// message attribute (SNS messages may carry one too); "" = none, such
 	// records fail.

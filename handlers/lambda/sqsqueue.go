@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,9 +36,16 @@ const (
 // queue's default MaximumMessageSize (256 KiB).
 const DefaultMaxMessageBytes = 256 << 10
 
-// SQSSender is the call SQSQueue makes; *sqs.Client implements it.
+// SQSSender is the calls SQSQueue makes; *sqs.Client implements it.
 type SQSSender interface {
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+// Redeliverer sets when SQS delivers a message that failed again;
+// *SQSQueue implements it.
+type Redeliverer interface {
+	RedeliverAfter(ctx context.Context, receiptHandle string, d time.Duration) error
 }
 
 // QueuedCore processes a stored delivery of a queued source, as the
@@ -125,6 +134,33 @@ func (q *SQSQueue) processNow(ctx context.Context, d *handlers.QueuedDelivery, s
 	return nil
 }
 
+// maxVisibility is SQS's longest visibility timeout.
+const maxVisibility = 12 * time.Hour
+
+// RedeliverAfter makes the message of receiptHandle visible again after d
+// (at most 12 hours), instead of after the queue's visibility timeout.
+func (q *SQSQueue) RedeliverAfter(ctx context.Context, receiptHandle string, d time.Duration) error {
+	secs := int32(min(d, maxVisibility) / time.Second)
+	_, err := q.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(q.url), ReceiptHandle: aws.String(receiptHandle), VisibilityTimeout: secs,
+	})
+	if err != nil {
+		return fmt.Errorf("sqs queue: change message visibility: %w", err)
+	}
+	return nil
+}
+
+// redeliveryDelay is the wait before the next attempt at a queued
+// delivery received n times: 1 min, 6 min, 36 min, 3.6 h, then the 12 h
+// cap; longer when Deskera asked for it (Retry-After).
+func redeliveryDelay(n int, retryAfter time.Duration) time.Duration {
+	d := time.Minute
+	for i := 1; i < n && d < maxVisibility; i++ {
+		d *= 6
+	}
+	return min(max(d, retryAfter), maxVisibility)
+}
+
 func stringAttr(v string) types.MessageAttributeValue {
 	return types.MessageAttributeValue{DataType: aws.String(stringAttribute), StringValue: aws.String(v)}
 }
@@ -169,10 +205,27 @@ func (h *Handler) queuedRecord(ctx context.Context, rec *events.SQSMessage) erro
 	}
 	res := qc.ProcessQueued(ctx, &d)
 	if !res.Final {
+		h.delayRedelivery(ctx, rec, res.RetryAfter)
 		return &DeliveryError{Source: d.Source, Status: res.Status, Message: res.Message}
 	}
 	if res.Status >= 300 {
 		h.log.WarnContext(ctx, "queued delivery refused for good", "source", d.Source, "status", res.Status, "reason", res.Message)
 	}
 	return nil
+}
+
+// delayRedelivery backs a failed queued delivery off (redeliveryDelay)
+// when the handler has a Redeliverer; without one, or when the change
+// fails, SQS delivers it again after the queue's visibility timeout.
+func (h *Handler) delayRedelivery(ctx context.Context, rec *events.SQSMessage, retryAfter time.Duration) {
+	if h.cfg.Redeliver == nil || rec.ReceiptHandle == "" {
+		return
+	}
+	n, _ := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
+	d := redeliveryDelay(n, retryAfter)
+	if err := h.cfg.Redeliver.RedeliverAfter(ctx, rec.ReceiptHandle, d); err != nil {
+		h.log.WarnContext(ctx, "queued delivery not backed off; sqs delivers it after the visibility timeout", "error", err)
+		return
+	}
+	h.log.InfoContext(ctx, "queued delivery delivered again later", "receive_count", n, "after", d.String())
 }

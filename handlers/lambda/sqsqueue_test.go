@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"sync"
 	"testing"
@@ -33,9 +34,10 @@ type sentMessage struct {
 type fakeSQS struct {
 	srv *httptest.Server
 
-	mu       sync.Mutex
-	sent     []sentMessage
-	refusing bool
+	mu         sync.Mutex
+	sent       []sentMessage
+	visibility []visibility
+	refusing   bool
 }
 
 func newFakeSQS(t *testing.T) *fakeSQS {
@@ -47,6 +49,10 @@ func newFakeSQS(t *testing.T) *fakeSQS {
 
 func (f *fakeSQS) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	if r.Header.Get("X-Amz-Target") == "AmazonSQS.ChangeMessageVisibility" {
+		f.changeVisibility(w, r)
+		return
+	}
 	if r.Header.Get("X-Amz-Target") != "AmazonSQS.SendMessage" || r.Header.Get("Content-Type") != "application/x-amz-json-1.0" {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `{"__type":"com.amazonaws.sqs#InvalidAction","message":"unexpected %q"}`, r.Header.Get("X-Amz-Target"))
@@ -70,6 +76,30 @@ func (f *fakeSQS) serve(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"MessageId":"msg-%d","MD5OfMessageBody":%q}`, len(f.sent), hex.EncodeToString(sum[:]))
 }
 
+// visibility is a ChangeMessageVisibility request.
+type visibility struct {
+	QueueUrl, ReceiptHandle string
+	VisibilityTimeout       int
+}
+
+func (f *fakeSQS) changeVisibility(w http.ResponseWriter, r *http.Request) {
+	var v visibility
+	if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	f.visibility = append(f.visibility, v)
+	f.mu.Unlock()
+	fmt.Fprint(w, `{}`)
+}
+
+func (f *fakeSQS) visibilities() []visibility {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]visibility(nil), f.visibility...)
+}
+
 func (f *fakeSQS) messages() []sentMessage {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -88,7 +118,7 @@ func (m sentMessage) record(id string) events.SQSMessage {
 	for k, a := range m.MessageAttributes {
 		attrs[k] = events.SQSMessageAttribute{DataType: a.DataType, StringValue: aws.String(a.StringValue)}
 	}
-	return events.SQSMessage{MessageId: id, Body: m.MessageBody, MessageAttributes: attrs, EventSource: "aws:sqs",
+	return events.SQSMessage{MessageId: id, ReceiptHandle: "rh-" + id, Body: m.MessageBody, MessageAttributes: attrs, EventSource: "aws:sqs",
 		EventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:leads", Attributes: map[string]string{"ApproximateReceiveCount": "1"}}
 }
 
@@ -105,6 +135,7 @@ func queuedStack(t *testing.T) (*stack, *fakeSQS) {
 	}
 	s := newStack(t, func(c *handlers.Config) { c.Queue = q })
 	q.SetProcessor(s.svc)
+	s.lambda = newHandler(t, lambda.Config{Core: s.svc, HTTP: s.router, Now: clock, Redeliver: q})
 	return s, f
 }
 
@@ -171,8 +202,9 @@ func TestSQSQueueSendFailureIs503(t *testing.T) {
 }
 
 // TestSQSQueuedTemporaryFailureIsRetried: Deskera down, the record is a
-// batch item failure (SQS delivers it again, then dead-letters it); once
-// Deskera answers, the redelivered record completes.
+// batch item failure (SQS delivers it again, then dead-letters it), made
+// visible again later the more often it was received; once Deskera
+// answers, the redelivered record completes.
 func TestSQSQueuedTemporaryFailureIsRetried(t *testing.T) {
 	s, f := queuedStack(t)
 	if a := postQueued(t, s, "q-3"); a.Status != http.StatusAccepted {
@@ -180,9 +212,16 @@ func TestSQSQueuedTemporaryFailureIsRetried(t *testing.T) {
 	}
 	rec := f.messages()[0].record("msg-1")
 	s.fake.FailNext(1000, http.StatusServiceUnavailable, 0)
-	raw, err := invoke(t, s.lambda.Invoke, sqsPayload(rec))
-	if err != nil || string(raw) != `{"batchItemFailures":[{"itemIdentifier":"msg-1"}]}` {
-		t.Fatalf("trigger = %s, %v; want msg-1 failed", raw, err)
+	for _, n := range []string{"2", "9"} {
+		rec.Attributes["ApproximateReceiveCount"] = n
+		raw, err := invoke(t, s.lambda.Invoke, sqsPayload(rec))
+		if err != nil || string(raw) != `{"batchItemFailures":[{"itemIdentifier":"msg-1"}]}` {
+			t.Fatalf("trigger = %s, %v; want msg-1 failed", raw, err)
+		}
+	}
+	want := []visibility{{"https://sqs.eu-west-1.amazonaws.com/123456789012/leads", "rh-msg-1", 360}, {"https://sqs.eu-west-1.amazonaws.com/123456789012/leads", "rh-msg-1", 43200}}
+	if got := f.visibilities(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("visibility changes %+v, want %+v (6 min after the 2nd receive, the 12 h cap later)", got, want)
 	}
 	s.fake.FailNext(0, 0, 0)
 	if raw, err := invoke(t, s.lambda.Invoke, sqsPayload(rec)); err != nil || string(raw) != `{"batchItemFailures":[]}` {
