@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,11 +24,6 @@ import (
 	"github.com/leadhook/leadhook/handlers/lambda"
 	"github.com/leadhook/leadhook/rules"
 )
-
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.ReleaseMode)
-	os.Exit(m.Run())
-}
 
 // Secrets of testdata/rules.yaml and the service.
 const (
@@ -53,6 +47,7 @@ type stack struct {
 
 func newStack(t testing.TB, configure ...func(*handlers.Config)) *stack {
 	t.Helper()
+	gin.SetMode(gin.ReleaseMode) // no route listing for every stack
 	fake := deskeratest.NewServer(t, deskeratest.WithClock(clock))
 	set, err := rules.LoadFile("testdata/rules.yaml")
 	if err != nil {
