@@ -275,6 +275,34 @@ func checkQueueEvent(p *problems, s *samTemplate, fn string, props *yaml.Node) {
 	q, attr, ok := getAttTarget(get(props, "Queue"))
 	if !ok || attr != "Arn" || str(get(s.resources, q, "Type")) != "AWS::SQS::Queue" {
 		p.addf("%s: SQS event Queue is not !GetAtt <queue>.Arn of a queue in the template", fn)
+		return
+	}
+	checkQueuedTo(p, s, fn, q)
+}
+
+// checkQueuedTo: the function consuming a queue puts the deliveries of
+// queued sources on it (LEADHOOK_SQS_QUEUE_URL: !Ref the queue, else
+// they are processed at once) and its role may send to it.
+func checkQueuedTo(p *problems, s *samTemplate, fn, queue string) {
+	var url *yaml.Node
+	for _, v := range s.envVars(fn) {
+		if v.key == "LEADHOOK_SQS_QUEUE_URL" {
+			url = v.value
+		}
+	}
+	if !isTag(url, "!Ref") || url.Value != queue {
+		p.addf("%s: LEADHOOK_SQS_QUEUE_URL is not !Ref %s, the queue its trigger consumes", fn, queue)
+	}
+	role, _, _ := getAttTarget(s.prop(fn, "Role"))
+	send := false
+	walk(get(s.resources, role, "Properties", "Policies"), role, func(n *yaml.Node, _ string) {
+		if n.Kind == yaml.MappingNode && slices.Contains(strs(get(n, "Action")), "sqs:SendMessage") {
+			r, _, _ := getAttTarget(get(n, "Resource"))
+			send = send || r == queue
+		}
+	})
+	if !send {
+		p.addf("%s: role %q does not allow sqs:SendMessage on %s", fn, role, queue)
 	}
 }
 
@@ -469,6 +497,8 @@ func TestSAMTemplate(t *testing.T) {
 		{name: "route renamed", src: mutate(t, src, "Path: /hooks/{source}", "Path: /leads/{source}"), want: []string{"POST /hooks/{source}"}},
 		{name: "no partial batch failures", src: mutate(t, src, "FunctionResponseTypes: [ReportBatchItemFailures]", "FunctionResponseTypes: []"), want: []string{"ReportBatchItemFailures"}},
 		{name: "no dead-letter queue", src: mutate(t, src, "      RedrivePolicy:\n        deadLetterTargetArn: !GetAtt LeadDeadLetterQueue.Arn\n        maxReceiveCount: 5\n", ""), want: []string{"no RedrivePolicy", "no dead-letter queue"}},
+		{name: "queued deliveries not sent to the queue", src: mutate(t, src, "LEADHOOK_SQS_QUEUE_URL: !Ref LeadQueue", "LEADHOOK_SQS_QUEUE_URL: \"\""), want: []string{"LEADHOOK_SQS_QUEUE_URL is not !Ref LeadQueue"}},
+		{name: "no send permission", src: mutate(t, src, "Action: [sqs:SendMessage, ", "Action: ["), want: []string{"does not allow sqs:SendMessage on LeadQueue"}},
 		{name: "short visibility timeout", src: mutate(t, src, "VisibilityTimeout: 180", "VisibilityTimeout: 30"), want: []string{"VisibilityTimeout 30"}},
 		{name: "no schedule", src: mutate(t, src, "Type: Schedule\n", "Type: Api\n"), want: []string{"no schedule"}},
 		{name: "plain secret", src: mutate(t, src, `DESKERA_CLIENT_SECRET: !Sub "{{resolve:secretsmanager:${CredentialsSecretId}:SecretString:DESKERA_CLIENT_SECRET}}"`, "DESKERA_CLIENT_SECRET: !Ref DeskeraClientSecret"), want: []string{"DESKERA_CLIENT_SECRET is not a Secrets Manager", "!Ref DeskeraClientSecret names nothing"}},

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"reflect"
 
 	"github.com/gin-gonic/gin"
@@ -176,43 +175,6 @@ func (w *pageWriter) Write(b []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	return w.body.Write(b)
-}
-
-// HandleBrowser answers a POST to a browser source for transports other
-// than the Gin router (Lambda), as the router does: origin and rate-limit
-// checks, Handle, then a page or redirect for people and JSON with CORS
-// for fetch. ok is false when name is not a browser source.
-func (s *Service) HandleBrowser(ctx context.Context, name string, req *webhook.Request) (Response, bool) {
-	g := s.BrowserGuard(name)
-	if g == nil {
-		return Response{}, false
-	}
-	hreq := &http.Request{Method: req.Method, Header: req.Header, URL: &url.URL{Path: req.Path, RawQuery: req.Query.Encode()}}
-	var r Response
-	if v := g.Admit(hreq, req.RemoteIP); v.Kind != browser.Pass {
-		s.countEvent(name, "rejected")
-		r = verdictResponse(g, name, v)
-	} else {
-		r = s.Handle(ctx, name, req, isTrue(req.Query.Get("dry_run")))
-	}
-	return browserAnswer(g, hreq, r), true
-}
-
-// BrowserPreflight answers a CORS preflight (OPTIONS) to a browser source
-// for transports other than the Gin router; ok is false when name is not
-// a browser source.
-func (s *Service) BrowserPreflight(name string, h http.Header) (Response, bool) {
-	g := s.BrowserGuard(name)
-	if g == nil {
-		return Response{}, false
-	}
-	status, hdr, msg := g.Preflight(h)
-	if msg != "" {
-		r := errorResponse(status, "", msg)
-		r.Header = hdr
-		return r, true
-	}
-	return Response{Status: status, Header: hdr}, true
 }
 
 // preflight answers OPTIONS on a browser source.

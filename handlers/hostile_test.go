@@ -345,7 +345,7 @@ func TestSlowClients(t *testing.T) {
 func TestHostileLambdaEvents(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	rep := newHostileServer(t, logs, 0)
-	h, err := lambda.New(lambda.Config{Core: rep.svc, MaxBody: hostileMaxBody})
+	h, err := lambda.New(lambda.Config{Core: rep.svc, HTTP: rep.srv.Config.Handler})
 	if err != nil {
 		t.Fatal(err)
 	}

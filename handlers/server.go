@@ -186,9 +186,21 @@ func (h *hookHandler) serve(c *gin.Context) {
 		ReceivedAt: h.cfg.Now().UTC(),
 	}
 	dryRun := isTrue(c.Query("dry_run"))
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), h.cfg.ProcessTimeout)
+	ctx, cancel := processContext(c.Request.Context(), h.cfg.ProcessTimeout)
 	defer cancel()
 	answer(c, h.cfg.Service.Handle(ctx, name, req, dryRun))
+}
+
+// processContext outlives the sender's disconnect, but not a deadline the
+// request carries (a Lambda invocation's: work past it is cut off).
+func processContext(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), timeout)
+	dl, ok := parent.Deadline()
+	if !ok {
+		return ctx, cancel
+	}
+	ctx, cancelDL := context.WithDeadline(ctx, dl)
+	return ctx, func() { cancelDL(); cancel() }
 }
 
 // options answers the CloudEvents webhook validation handshake (OPTIONS

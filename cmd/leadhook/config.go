@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
 )
 
@@ -46,6 +47,7 @@ func settings() []setting {
 		{flag: "max-inflight", env: "LEADHOOK_MAX_INFLIGHT", def: "256", usage: "concurrent /hooks deliveries being processed (bodies read) before 429 (0: no cap)"},
 		{flag: "body-timeout", env: "LEADHOOK_BODY_TIMEOUT", def: "10s", usage: "time allowed to send a request body after its headers (slower: 408)"},
 		{flag: "sqs-source", env: "LEADHOOK_SQS_SOURCE", usage: "lambda: source for SQS messages without a `source` attribute (empty: such messages fail)"},
+		{flag: "sqs-queue-url", env: "LEADHOOK_SQS_QUEUE_URL", usage: "lambda: SQS queue the deliveries of queued sources are put on, for the queue's trigger to run (empty: on Lambda queued sources are processed at once, as sync ones)"},
 		{flag: "ses-source", env: "LEADHOOK_SES_SOURCE", def: "ses", usage: "lambda: source (format ses) that SES receipt events go to"},
 		{flag: "sandbox", env: "LEADHOOK_SANDBOX", boolean: true, usage: "run on the in-memory sandbox Deskera without credentials (lambda and sweep refuse to start without credentials unless set; serve warns)"},
 		{flag: "deskera-base-url", env: "DESKERA_BASE_URL", def: deskera.DefaultBaseURL, usage: "Deskera API base URL"},
@@ -106,6 +108,11 @@ type Config struct {
 	MaxInFlight     int
 	// SQSSource and SESSource route Lambda SQS and SES events (lambda command).
 	SQSSource, SESSource string
+	// SQSQueueURL is the queue queued deliveries go to on Lambda.
+	SQSQueueURL string
+	// queue, when set (the lambda command's SQS queue), stores the
+	// deliveries of queued sources instead of the embedded store.
+	queue handlers.Enqueuer
 	// SandboxRequested is LEADHOOK_SANDBOX / --sandbox: the in-memory
 	// sandbox was asked for, not fallen into.
 	SandboxRequested bool
@@ -238,7 +245,7 @@ func buildConfig(get func(string) string) (*Config, error) {
 		RedisURL: get("LEADHOOK_REDIS_URL"), DeskeraBaseURL: get("DESKERA_BASE_URL"),
 		AccessToken: get("DESKERA_ACCESS_TOKEN"), ClientID: get("DESKERA_CLIENT_ID"),
 		ClientSecret: get("DESKERA_CLIENT_SECRET"), RefreshToken: get("DESKERA_REFRESH_TOKEN"),
-		SQSSource: get("LEADHOOK_SQS_SOURCE"), SESSource: get("LEADHOOK_SES_SOURCE"),
+		SQSSource: get("LEADHOOK_SQS_SOURCE"), SESSource: get("LEADHOOK_SES_SOURCE"), SQSQueueURL: get("LEADHOOK_SQS_QUEUE_URL"),
 		OAuthURL: get("DESKERA_OAUTH_URL"), DataDir: get("LEADHOOK_DATA_DIR"),
 		StoreURL: get("LEADHOOK_STORE_URL"), ShadowRules: get("LEADHOOK_SHADOW_RULES"),
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"path/filepath"
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/leadhook/leadhook/handlers"
 	lambdah "github.com/leadhook/leadhook/handlers/lambda"
@@ -17,6 +21,8 @@ import (
 const lambdaDoc = `Serve AWS Lambda invocations (the default where AWS_LAMBDA_RUNTIME_API is set): HTTP API, REST API,
 Function URL, SQS, SNS, SES and EventBridge schedule events. The rules default to rules.yaml in
 $LAMBDA_TASK_ROOT. Without Deskera credentials it refuses to start unless LEADHOOK_SANDBOX=1.
+With LEADHOOK_SQS_QUEUE_URL, deliveries of queued sources are answered 202 once on that queue
+and run by its SQS trigger; without it they are processed at once, as sync ones.
 ` + tracingDoc
 
 // runLambda is the lambda command, the default inside AWS Lambda (and the
@@ -46,10 +52,18 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	defer shutdownTracing()
+	q, err := sqsQueue(env, cfg)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: lambda: %v\n", err)
+		return 2
+	}
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
 		return 2
+	}
+	if q != nil {
+		q.SetProcessor(a.svc)
 	}
 	h, err := newLambdaHandler(a, log)
 	if err != nil {
@@ -60,9 +74,35 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 		log.Warn("SANDBOX MODE (LEADHOOK_SANDBOX=1): contacts go to an in-memory fake Deskera and are lost when the instance stops")
 	}
 	log.Info("leadhook lambda ready", "version", env.Version, "rules", cfg.Rules,
-		"sources", len(a.set.Sources()), "sqs_source", cfg.SQSSource, "ses_source", cfg.SESSource)
+		"sources", len(a.set.Sources()), "sqs_source", cfg.SQSSource, "ses_source", cfg.SESSource,
+		"queued_to", cmp.Or(cfg.SQSQueueURL, "none: queued sources are processed at once"))
 	awslambda.StartWithOptions(flushAfter(h.Invoke, cfg.TracerProvider), awslambda.WithContext(ctx))
 	return 1 // StartWithOptions exits the process itself on failure
+}
+
+// sqsQueue is the SQS queue of LEADHOOK_SQS_QUEUE_URL (nil when unset),
+// set as the store of queued deliveries. Region and credentials are the
+// ones Lambda gives the function's role in its environment;
+// AWS_ENDPOINT_URL_SQS overrides the endpoint, as for the AWS CLI.
+func sqsQueue(env *Env, cfg *Config) (*lambdah.SQSQueue, error) {
+	if cfg.SQSQueueURL == "" {
+		return nil, nil
+	}
+	region := cmp.Or(env.Getenv("AWS_REGION"), env.Getenv("AWS_DEFAULT_REGION"))
+	if region == "" {
+		return nil, errors.New("LEADHOOK_SQS_QUEUE_URL is set but AWS_REGION is not")
+	}
+	opts := sqs.Options{Region: region, Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
+		env.Getenv("AWS_ACCESS_KEY_ID"), env.Getenv("AWS_SECRET_ACCESS_KEY"), env.Getenv("AWS_SESSION_TOKEN")))}
+	if ep := env.Getenv("AWS_ENDPOINT_URL_SQS"); ep != "" {
+		opts.BaseEndpoint = aws.String(ep)
+	}
+	q, err := lambdah.NewSQSQueue(sqs.New(opts), cfg.SQSQueueURL, 0)
+	if err != nil {
+		return nil, err
+	}
+	cfg.queue = q
+	return q, nil
 }
 
 // lambdaEnv defaults LEADHOOK_RULES to rules.yaml beside the bootstrap
@@ -87,7 +127,9 @@ func lambdaEnv(env *Env) *Env {
 // runs the engine over the rules in force.
 func newLambdaHandler(a *app, log *slog.Logger) (*lambdah.Handler, error) {
 	svc := a.svc
+	redeliver, _ := a.cfg.queue.(lambdah.Redeliverer) // the SQS queue backs failed deliveries off
 	return lambdah.New(lambdah.Config{
+		Redeliver: redeliver,
 		Core:      svc,
 		SQSSource: a.cfg.SQSSource,
 		SESSource: a.cfg.SESSource,
@@ -95,8 +137,8 @@ func newLambdaHandler(a *app, log *slog.Logger) (*lambdah.Handler, error) {
 			src, ok := svc.Rules().Source(name)
 			return src.Format, ok
 		},
-		MaxBody: a.cfg.MaxBody,
-		Logger:  log,
+		HTTP:   a.router,
+		Logger: log,
 		Sweep: func(ctx context.Context, dryRun bool) (any, error) {
 			res, err := a.engine.Sweep(ctx, svc.Rules(), rules.SweepOptions{DryRun: dryRun})
 			if res != nil {

@@ -2,8 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	lambdah "github.com/leadhook/leadhook/handlers/lambda"
 )
 
 func TestLambdaCommandOutsideLambda(t *testing.T) {
@@ -107,5 +117,102 @@ func TestLambdaExplicitSandboxStarts(t *testing.T) {
 	}
 	if !cfg.SandboxRequested || cfg.requireCredentials() != nil {
 		t.Fatalf("bare --sandbox not taken as true: %+v", cfg)
+	}
+}
+
+// sqsSeen is what a SendMessage call to the SQS endpoint carried.
+type sqsSeen struct{ target, auth, token string }
+
+// lambdaWithSQS wires the lambda command's handler as runLambda does,
+// with vars, and an SQS endpoint that records its calls.
+func lambdaWithSQS(t *testing.T, vars map[string]string) (*lambdah.Handler, *[]sqsSeen, error) {
+	t.Helper()
+	var mu sync.Mutex
+	seen := &[]sqsSeen{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		*seen = append(*seen, sqsSeen{r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), r.Header.Get("X-Amz-Security-Token")})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_, _ = io.WriteString(w, `{"MessageId":"m-1"}`)
+	}))
+	t.Cleanup(srv.Close)
+	vars["LEADHOOK_SANDBOX"] = "1"
+	vars["LEADHOOK_RULES"] = "../../handlers/lambda/testdata/rules.yaml"
+	vars["AWS_ENDPOINT_URL_SQS"] = srv.URL
+	env, _, _ := testEnv(vars)
+	cfg, err := parseConfig("lambda", nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := sqsQueue(env, cfg)
+	if err != nil {
+		return nil, seen, err
+	}
+	log := slog.New(slog.DiscardHandler)
+	a, err := newApp(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	if q != nil {
+		q.SetProcessor(a.svc)
+	}
+	h, err := newLambdaHandler(a, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, seen, nil
+}
+
+// TestLambdaQueuedSourcesGoToSQS: with LEADHOOK_SQS_QUEUE_URL a queued
+// source's delivery is sent to SQS with the function's credentials from
+// its environment and answered 202; without it, it is processed at once.
+func TestLambdaQueuedSourcesGoToSQS(t *testing.T) {
+	form := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/hooks/contact-form", Body: "email=ada%40analytical.example&name=Ada",
+		Headers:        map[string]string{"content-type": "application/x-www-form-urlencoded"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{DomainName: "api.example", HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", SourceIP: "192.0.2.1"}}}
+	payload, _ := json.Marshal(form)
+	tests := []struct {
+		name       string
+		vars       map[string]string
+		wantStatus int
+		wantCalls  int
+	}{
+		{name: "queue url set", wantStatus: http.StatusAccepted, wantCalls: 1, vars: map[string]string{
+			"LEADHOOK_SQS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/leads", "AWS_REGION": "eu-west-1",
+			"AWS_ACCESS_KEY_ID": "AKIDLAMBDA", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "session-token"}},
+		{name: "no queue url", wantStatus: http.StatusOK, wantCalls: 0, vars: map[string]string{"AWS_REGION": "eu-west-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, seen, err := lambdaWithSQS(t, tt.vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := h.Invoke(context.Background(), payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp events.APIGatewayV2HTTPResponse
+			if err := json.Unmarshal(out.(json.RawMessage), &resp); err != nil || resp.StatusCode != tt.wantStatus {
+				t.Fatalf("answer %+v (%v), want %d", resp, err, tt.wantStatus)
+			}
+			if len(*seen) != tt.wantCalls {
+				t.Fatalf("%d SQS calls, want %d", len(*seen), tt.wantCalls)
+			}
+			for _, s := range *seen {
+				if s.target != "AmazonSQS.SendMessage" || !strings.Contains(s.auth, "Credential=AKIDLAMBDA/") || s.token != "session-token" {
+					t.Errorf("SQS call %+v, want SendMessage signed with the environment's credentials", s)
+				}
+			}
+		})
+	}
+}
+
+func TestLambdaSQSQueueNeedsRegion(t *testing.T) {
+	_, _, err := lambdaWithSQS(t, map[string]string{"LEADHOOK_SQS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/leads"})
+	if err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
+		t.Fatalf("err = %v, want it to name AWS_REGION", err)
 	}
 }

@@ -192,6 +192,8 @@ func newAppWith(ctx context.Context, cfg *Config, log *slog.Logger, withQueue bo
 			return nil, err
 		}
 		svcCfg.Queue = a.queue
+	} else if cfg.queue != nil {
+		svcCfg.Queue = cfg.queue
 	}
 	a.svc, err = handlers.NewService(svcCfg)
 	if err != nil {

@@ -1,19 +1,30 @@
 // Package lambda serves leadhook as an AWS Lambda function.
 //
 // One handler (Handler.Invoke, a func(context.Context, json.RawMessage))
-// recognises every trigger leadhook is deployed behind (Detect) and routes
-// it to the same transport-neutral core the Gin server uses,
-// (*handlers.Service).Handle:
+// recognises every trigger leadhook is deployed behind (Detect) and hands
+// it to what the server runs: HTTP events to its router, the others to the
+// transport-neutral core, (*handlers.Service).Handle:
 //
 //   - API Gateway REST (v1) proxy events, HTTP API (v2) events and Lambda
-//     Function URL events become one webhook.Request each and are answered
-//     as the Gin router answers the same request: POST /hooks/{source} goes
-//     to the core (?dry_run=1 is a dry run the core authorises), GET
-//     /healthz is answered, other paths are 404 and other methods 405, a
-//     body over the limit is 413. Base64 bodies are decoded before any
-//     parsing or signature check; the source comes from the {source} path
-//     parameter or the segment after /hooks/ (a stage prefix is allowed).
-//   - SQS batches: each record is one delivery, posted to the source named
+//     Function URL events become an *http.Request each, served by
+//     Config.HTTP: the router the server runs (handlers.NewRouter), so
+//     routing, 404/405/413, dry runs, browser sources and the encoding of
+//     answers exist once. The request carries the body bytes as sent
+//     (base64 decoded: signatures are computed over them), repeated
+//     headers and query values, cookies, the peer address (the source IP
+//     API Gateway or the Function URL saw) as RemoteAddr, and the
+//     invocation's context with its deadline. A named stage's prefix is
+//     taken off an HTTP API path. The answer is buffered and returned in
+//     the trigger's response shape; a body that is not UTF-8 is base64,
+//     and an answer over Lambda's 6 MB response limit becomes a 500.
+//   - Queued deliveries: SQSQueue is the handlers.Enqueuer of queued
+//     sources on Lambda; it sends each delivery to the SQS queue as JSON,
+//     marked by a leadhook_delivery message attribute. The queue's
+//     trigger processes a marked record as the embedded queue's workers
+//     do (QueuedCore.ProcessQueued) and reports it failed while the
+//     failure is temporary, so SQS redelivers it and finally
+//     dead-letters it.
+//   - Other SQS records: each is one delivery, posted to the source named
 //     by its `source` message attribute (or the configured default), with
 //     the other String attributes as headers and the message id as the
 //     delivery id. A body holding an SNS envelope is unwrapped to its

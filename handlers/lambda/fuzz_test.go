@@ -21,7 +21,8 @@ func FuzzInvoke(f *testing.F) {
 	f.Add([]byte(`{"Records":[{"eventSource":"aws:sqs","body":"\u0000","messageAttributes":{"source":{"stringValue":""}}}]}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"httpMethod":"POST","path":"/hooks/x","body":"=","isBase64Encoded":true,"headers":{"Content-Type":["a","b"]}}`))
-	h, err := lambda.New(lambda.Config{Core: &fakeCore{}, SQSSource: "website", MaxBody: 4096})
+	s := newStack(f)
+	h, err := lambda.New(lambda.Config{Core: &fakeCore{}, HTTP: s.router, SQSSource: "website"})
 	if err != nil {
 		f.Fatal(err)
 	}

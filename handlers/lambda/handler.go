@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -55,13 +54,22 @@ const DefaultSESSource = "ses"
 
 // Config configures a Handler.
 type Config struct {
-	// Core handles every delivery (required).
+	// Core handles the deliveries of SQS, SNS and SES events (required).
 	Core Core
+	// HTTP serves the HTTP triggers (REST v1, HTTP API v2, Function URL),
+	// each turned into an *http.Request: the router the server runs
+	// (handlers.NewRouter). Nil: HTTP events are an invocation error.
+	HTTP http.Handler
 	// Sweep runs for EventBridge scheduled events; without it they fail.
 	Sweep SweepFunc
 	// Reassign runs for scheduled events whose detail has "reassign";
 	// without it they fail.
 	Reassign ReassignFunc
+	// Redeliver, when set (the SQSQueue), backs off queued deliveries
+	// that failed for now: SQS delivers them again after 1 min, 6 min, 36
+	// min, 3.6 h (or Deskera's Retry-After) rather than after the queue's
+	// visibility timeout. Nil: the visibility timeout.
+	Redeliver Redeliverer
 	// SQSSource is the source for SQS records that carry no `source`
 	// message attribute (SNS messages may carry one too); "" = none, such
 	// records fail.
@@ -72,9 +80,6 @@ type Config struct {
 	// envelope keep it for sources of format ses and are unwrapped for
 	// others. Nil unwraps always.
 	SourceFormat func(source string) (format string, ok bool)
-	// MaxBody bounds HTTP bodies (after base64 decoding) as the server
-	// does: larger ones get 413. 0 means handlers.DefaultMaxBody.
-	MaxBody int64
 	// Logger receives one line per failed delivery; nil discards.
 	Logger *slog.Logger
 	// Now is the clock for events without a timestamp; nil = time.Now.
@@ -95,12 +100,6 @@ type Handler struct {
 func New(cfg Config) (*Handler, error) {
 	if cfg.Core == nil {
 		return nil, errors.New("lambda handler: nil core")
-	}
-	if cfg.MaxBody < 0 {
-		return nil, fmt.Errorf("lambda handler: negative max body %d", cfg.MaxBody)
-	}
-	if cfg.MaxBody == 0 {
-		cfg.MaxBody = handlers.DefaultMaxBody
 	}
 	if cfg.SESSource == "" {
 		cfg.SESSource = DefaultSESSource
@@ -131,12 +130,8 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		obs.Set(ctx, KeyAWSRequestID, lc.AwsRequestID)
 	}
 	switch trig {
-	case TriggerAPIGatewayV1:
-		return h.apiGatewayV1(ctx, payload)
-	case TriggerAPIGatewayV2:
-		return h.apiGatewayV2(ctx, payload)
-	case TriggerFunctionURL:
-		return h.functionURL(ctx, payload)
+	case TriggerAPIGatewayV1, TriggerAPIGatewayV2, TriggerFunctionURL:
+		return h.serveHTTP(ctx, trig, payload)
 	case TriggerSQS:
 		return h.sqs(ctx, log, payload)
 	case TriggerSNS:
@@ -157,106 +152,35 @@ func decode[T any](payload []byte, what string) (*T, error) {
 	return v, nil
 }
 
-// sourceChecker is implemented by cores that can tell whether a source
-// exists (*handlers.Service): an unknown source is then a 404 before the
-// body size is checked, in the same order as the Gin route.
-type sourceChecker interface {
-	HasSource(name string) bool
-}
-
-// browserCore is implemented by cores that have browser sources
-// (*handlers.Service): their preflights and posts are answered as the
-// Gin router answers them (pages, redirects, CORS).
-type browserCore interface {
-	BrowserPreflight(name string, h http.Header) (handlers.Response, bool)
-	HandleBrowser(ctx context.Context, name string, req *webhook.Request) (handlers.Response, bool)
-}
-
-// handleHTTP answers an HTTP trigger the way the Gin router answers the
-// same request: POST /hooks/{source} goes to the core (with ?dry_run=1 as
-// a dry run the core authorises), GET /healthz is answered here, any other
-// path is 404 and any other method 405. Every answer carries the request
-// id (X-Request-Id) the router would give it.
-func (h *Handler) handleHTTP(ctx context.Context, hr *httpRequest, err error) handlers.Response {
-	header := http.Header{}
-	if err == nil {
-		header = hr.req.Header
+// serveHTTP answers an HTTP trigger through the one http.Handler the
+// server runs (the Gin router): routing, 404/405/413, dry runs, browser
+// sources and the encoding of answers exist there only.
+func (h *Handler) serveHTTP(ctx context.Context, trig Trigger, payload []byte) (any, error) {
+	if h.cfg.HTTP == nil {
+		return nil, fmt.Errorf("%s event: no http handler configured", trig)
 	}
-	ctx, id := obs.BeginRequest(ctx, header)
-	resp := h.routeHTTP(ctx, hr, err)
-	if resp.Header == nil {
-		resp.Header = http.Header{}
-	}
-	resp.Header.Set(obs.RequestIDHeader, id)
-	return resp
-}
-
-func (h *Handler) routeHTTP(ctx context.Context, hr *httpRequest, err error) handlers.Response {
-	if err != nil {
-		return errorResponse(err)
-	}
-	req := hr.req
-	if hr.source == "" {
-		if req.Method == http.MethodGet && strings.TrimSuffix(req.Path, "/") == "/healthz" {
-			return jsonAnswer(http.StatusOK, map[string]string{"status": "ok"})
+	var ev httpEvent
+	switch trig {
+	case TriggerAPIGatewayV1:
+		v, err := decode[events.APIGatewayProxyRequest](payload, "api gateway v1")
+		if err != nil {
+			return nil, err
 		}
-		return jsonAnswer(http.StatusNotFound, handlers.ErrorBody{Error: "not found"})
-	}
-	bc, browserOK := h.cfg.Core.(browserCore)
-	if req.Method == http.MethodOptions && browserOK {
-		if resp, ok := bc.BrowserPreflight(hr.source, req.Header); ok {
-			return resp
+		ev = fromV1(v)
+	case TriggerAPIGatewayV2:
+		v, err := decode[events.APIGatewayV2HTTPRequest](payload, "http api v2")
+		if err != nil {
+			return nil, err
 		}
-	}
-	if req.Method != http.MethodPost {
-		return jsonAnswer(http.StatusMethodNotAllowed, handlers.ErrorBody{Error: "method not allowed"})
-	}
-	if sc, ok := h.cfg.Core.(sourceChecker); ok && !sc.HasSource(hr.source) {
-		return jsonAnswer(http.StatusNotFound, handlers.ErrorBody{Field: "source", Error: fmt.Sprintf("unknown source %q", hr.source)})
-	}
-	if int64(len(req.Body)) > h.cfg.MaxBody {
-		return jsonAnswer(http.StatusRequestEntityTooLarge, handlers.ErrorBody{Field: "body", Error: fmt.Sprintf("body larger than %d bytes", h.cfg.MaxBody)})
-	}
-	if browserOK {
-		if resp, ok := bc.HandleBrowser(ctx, hr.source, req); ok {
-			return resp
+		ev = fromV2(v)
+	default:
+		v, err := decode[events.LambdaFunctionURLRequest](payload, "function url")
+		if err != nil {
+			return nil, err
 		}
+		ev = fromURL(v)
 	}
-	return h.cfg.Core.Handle(ctx, hr.source, req, isTrue(req.Query.Get("dry_run")))
-}
-
-// isTrue reads a boolean query flag as the Gin route does.
-func isTrue(s string) bool {
-	switch s {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
-}
-
-func (h *Handler) apiGatewayV1(ctx context.Context, payload []byte) (any, error) {
-	ev, err := decode[events.APIGatewayProxyRequest](payload, "api gateway v1")
-	if err != nil {
-		return nil, err
-	}
-	hr, err := fromV1(ev, h.cfg.Now())
-	return toV1Response(h.handleHTTP(ctx, hr, err))
-}
-
-func (h *Handler) apiGatewayV2(ctx context.Context, payload []byte) (any, error) {
-	ev, err := decode[events.APIGatewayV2HTTPRequest](payload, "http api v2")
-	if err != nil {
-		return nil, err
-	}
-	hr, err := fromV2(v2FromAPIGateway(ev), h.cfg.Now())
-	return toV2Response(h.handleHTTP(ctx, hr, err))
-}
-
-func (h *Handler) functionURL(ctx context.Context, payload []byte) (any, error) {
-	ev, err := decode[events.LambdaFunctionURLRequest](payload, "function url")
-	if err != nil {
-		return nil, err
-	}
-	hr, err := fromV2(v2FromFunctionURL(ev), h.cfg.Now())
-	return toURLResponse(h.handleHTTP(ctx, hr, err))
+	w := newAnswerBuffer()
+	h.cfg.HTTP.ServeHTTP(w, ev.request(ctx))
+	return encodeAnswer(w, trig)
 }

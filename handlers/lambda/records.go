@@ -87,25 +87,59 @@ func withMargin(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithCancel(ctx)
 }
 
-// sqs handles a batch record by record and reports the failed ones, so
-// only they are retried. On a FIFO queue the records after a failure are
-// reported failed unprocessed, keeping their order; when the invocation is
-// about to time out (deadlineMargin), the rest are reported failed too.
+// sqs handles a batch and reports the failed records, so only they are
+// retried: the records posted to a source first (sqsPosted), then the
+// queued deliveries SQSQueue sent, one by one. When the invocation is
+// about to time out (deadlineMargin), the rest are reported failed.
 func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (events.SQSEventResponse, error) {
 	ev, err := decode[events.SQSEvent](payload, "sqs")
 	if err != nil {
 		return events.SQSEventResponse{}, err
 	}
-	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	opts := h.recordOptions()
 	ctx, cancel := withMargin(ctx)
 	defer cancel()
-	if bc, ok := h.cfg.Core.(BatchCore); ok && len(ev.Records) > 1 && !isFIFO(&ev.Records[0]) {
-		return h.sqsBatch(ctx, log, bc, ev.Records, opts), nil
+	queued, posted := splitQueued(ev.Records)
+	out := h.sqsPosted(ctx, log, posted)
+	for _, rec := range queued {
+		if ctx.Err() != nil {
+			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			continue
+		}
+		rctx := obs.NewScope(ctx)
+		obs.Set(rctx, keyMessageID, rec.MessageId)
+		if err := h.queuedRecord(rctx, rec); err != nil {
+			log.WarnContext(rctx, "queued delivery failed; sqs delivers it again", "error", err)
+			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+		}
+	}
+	return out, nil
+}
+
+// splitQueued parts the queued deliveries SQSQueue sent from the records
+// posted to a source.
+func splitQueued(recs []events.SQSMessage) (queued []*events.SQSMessage, posted []events.SQSMessage) {
+	for i := range recs {
+		if isQueued(&recs[i]) {
+			queued = append(queued, &recs[i])
+		} else {
+			posted = append(posted, recs[i])
+		}
+	}
+	return queued, posted
+}
+
+// sqsPosted delivers records posted to a source (not queued deliveries),
+// record by record; on a FIFO queue the records after a failure are
+// reported failed unprocessed, keeping their order.
+func (h *Handler) sqsPosted(ctx context.Context, log *slog.Logger, recs []events.SQSMessage) events.SQSEventResponse {
+	out := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	opts := h.recordOptions()
+	if bc, ok := h.cfg.Core.(BatchCore); ok && len(recs) > 1 && !isFIFO(&recs[0]) {
+		return h.sqsBatch(ctx, log, bc, recs, opts)
 	}
 	stop := false
-	for i := range ev.Records {
-		rec := &ev.Records[i]
+	for i := range recs {
+		rec := &recs[i]
 		if stop || ctx.Err() != nil {
 			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 			continue
@@ -118,7 +152,7 @@ func (h *Handler) sqs(ctx context.Context, log *slog.Logger, payload []byte) (ev
 			stop = isFIFO(rec)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // sqsBatch hands the records of a standard queue's batch to the core

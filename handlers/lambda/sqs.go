@@ -27,6 +27,9 @@ const (
 	attrContentType = "content_type"
 )
 
+// hookSegment is the path segment before the source name: /hooks/{source}.
+const hookSegment = "hooks"
+
 // errNoSource is returned for a record that names no source when no
 // default is configured.
 var errNoSource = errors.New("no source: set the message attribute \"source\" or a default SQS source")
