@@ -59,6 +59,7 @@ var kinds = map[string]func() any{
 	"v1/Service":                              func() any { return new(corev1.Service) },
 	"v1/ConfigMap":                            func() any { return new(corev1.ConfigMap) },
 	"v1/ServiceAccount":                       func() any { return new(corev1.ServiceAccount) },
+	"v1/PersistentVolumeClaim":                func() any { return new(corev1.PersistentVolumeClaim) },
 	"v1/Namespace":                            func() any { return new(corev1.Namespace) },
 	"batch/v1/CronJob":                        func() any { return new(batchv1.CronJob) },
 	"autoscaling/v2/HorizontalPodAutoscaler":  func() any { return new(autoscalingv2.HorizontalPodAutoscaler) },
@@ -158,11 +159,16 @@ func renderChart(name string, values map[string]any) ([]object, error) {
 }
 
 // The lines of deploy/kubernetes/kustomization.yaml that enable the
-// shared-store component once uncommented.
+// shared-store and postgres-store components once uncommented.
 const (
-	storeCommentedOut = "# components:\n#   - components/shared-store\n"
-	storeEnabled      = "components:\n  - components/shared-store\n"
+	storeCommentedOut = "# components:\n#   - components/shared-store\n#   - components/postgres-store\n"
+	storeEnabled      = "components:\n  - components/shared-store\n  - components/postgres-store\n"
 )
+
+// severalReplicas are the values of the kustomize components.
+func severalReplicas() map[string]any {
+	return map[string]any{"sharedStore": map[string]any{"enabled": true}, "postgresStore": map[string]any{"enabled": true}}
+}
 
 // renderKustomize renders deploy/kubernetes (with the shared-store
 // component or not), plus servicemonitor.yaml given the namespace.
@@ -289,7 +295,7 @@ func TestChartRendersTheKustomizeObjects(t *testing.T) {
 		want   []string // expected differences (substrings); none: equal
 	}{
 		{name: "defaults"},
-		{name: "shared store", values: map[string]any{"sharedStore": map[string]any{"enabled": true}}, store: true},
+		{name: "shared store", values: severalReplicas(), store: true},
 		{name: "a changed value shows", values: map[string]any{"deskera": map[string]any{"rateLimit": "9"}}, want: []string{"Deployment/leadhook differs"}},
 		{name: "the store off shows", values: map[string]any{}, store: true, want: []string{"the chart does not render StatefulSet/leadhook-store", "Deployment/leadhook differs"}},
 	}
@@ -326,6 +332,26 @@ func TestChartValues(t *testing.T) {
 			t.Errorf("render with replicaCount 3 and no store: %v", err)
 		}
 	})
+	t.Run("replicas on the embedded delivery store are refused", func(t *testing.T) {
+		_, err := renderChart(release, map[string]any{"sharedStore": map[string]any{"enabled": true}})
+		if err == nil || !strings.Contains(err.Error(), "replicaCount > 1 needs postgresStore.enabled") {
+			t.Errorf("render with the shared store and the embedded delivery store: %v", err)
+		}
+	})
+	t.Run("embedded store on an existing claim", func(t *testing.T) {
+		objs, err := renderChart(release, map[string]any{"persistence": map[string]any{"existingClaim": "mine"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := byKey(objs)
+		if _, ok := o["PersistentVolumeClaim/leadhook-data"]; ok {
+			t.Error("persistence.existingClaim still renders the chart's claim")
+		}
+		raw, _ := json.Marshal(o["Deployment/leadhook"])
+		if !strings.Contains(string(raw), `"persistentVolumeClaim":{"claimName":"mine"}`) {
+			t.Errorf("the data volume is not the existing claim: %s", raw)
+		}
+	})
 	// values.schema.json: a misspelt or mistyped value fails the render
 	// instead of being ignored.
 	for name, vals := range map[string]map[string]any{
@@ -343,7 +369,9 @@ func TestChartValues(t *testing.T) {
 		})
 	}
 	t.Run("replicas with the store", func(t *testing.T) {
-		objs, err := renderChart(release, map[string]any{"replicaCount": 3, "sharedStore": map[string]any{"enabled": true}})
+		vals := severalReplicas()
+		vals["replicaCount"] = 3
+		objs, err := renderChart(release, vals)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -376,7 +404,7 @@ func TestChartValues(t *testing.T) {
 		}
 	})
 	t.Run("another release name", func(t *testing.T) {
-		objs, err := renderChart("crm", map[string]any{"sharedStore": map[string]any{"enabled": true}})
+		objs, err := renderChart("crm", severalReplicas())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -426,7 +454,7 @@ func TestChartValues(t *testing.T) {
 // TestChartLint runs Helm's chart linter (helm lint): no errors or
 // warnings, with the store and without.
 func TestChartLint(t *testing.T) {
-	for _, vals := range []map[string]any{nil, {"sharedStore": map[string]any{"enabled": true}, "serviceMonitor": map[string]any{"enabled": true}}} {
+	for _, vals := range []map[string]any{nil, {"sharedStore": map[string]any{"enabled": true}, "postgresStore": map[string]any{"enabled": true}, "serviceMonitor": map[string]any{"enabled": true}}} {
 		l := lint.All(chartDir, vals, namespace, false)
 		for _, m := range l.Messages {
 			if m.Severity >= support.WarningSev {
