@@ -81,6 +81,14 @@ type Options struct {
 	// used); 0: 10s.
 	SoftStop time.Duration
 
+	// Fsync makes the embedded store sync every commit to disk
+	// (synchronous=FULL): a 202 then survives power loss. Without it
+	// (synchronous=NORMAL, WAL) a commit is in the WAL file, which the OS
+	// keeps across a crash of the process (kill -9, OOM kill), and is
+	// synced at the next checkpoint: only an OS crash or power loss can
+	// lose the last commits.
+	Fsync bool
+
 	// ClientOnly opens the store to look and act on its jobs (RetryDead,
 	// Stats) beside a running server: no workers, no lock on the
 	// embedded file, no rescue of its running jobs.

@@ -10,12 +10,13 @@ import (
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
-	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go
 )
 
 // openSQLite opens the embedded store: one file, owned by one process
-// (an exclusive lock beside it), WAL with synchronous=FULL so that a
-// committed insert, which the 202 answer waits for, is on disk.
+// (an exclusive lock beside it), in WAL mode. A committed insert, which
+// the 202 answer waits for, is in the WAL file: with synchronous=NORMAL
+// (the default) that survives the process dying, with FULL (opts.Fsync)
+// it is synced to disk before the answer, surviving power loss too.
 func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backend, Store, func(), error) {
 	if err := ensureDir(dir); err != nil {
 		return nil, Store{}, nil, err
@@ -29,11 +30,15 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 		}
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
+	sync := "synchronous(NORMAL)"
+	if opts.Fsync {
+		sync = "synchronous(FULL)"
+	}
+	for _, p := range []string{"journal_mode(WAL)", sync, "busy_timeout(10000)", "foreign_keys(ON)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open(cachedDriverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		unlock()
 		return nil, Store{}, nil, fmt.Errorf("queue: %w", err)
