@@ -20,7 +20,6 @@ import (
 
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
-	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/queue"
 	"github.com/leadhook/leadhook/rules"
 )
@@ -86,8 +85,7 @@ func queuedServer(b *testing.B, opts queue.Options) *httptest.Server {
 		b.Fatal(err)
 	}
 	b.Cleanup(q.Close)
-	st := q.Store()
-	hist, err := history.New(b.Context(), st.DB, history.Dialect(st.Dialect))
+	hist, err := q.History(b.Context())
 	if err != nil {
 		b.Fatal(err)
 	}

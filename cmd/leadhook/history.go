@@ -92,7 +92,7 @@ func (a *app) serveHistory(ctx context.Context) *history.Store {
 // writers of one file.
 func (a *app) queueHistory(ctx context.Context) *history.Store {
 	qs := a.queue.Store()
-	st, err := history.New(ctx, qs.DB, history.Dialect(qs.Dialect), a.cfg.historyOptions()...)
+	st, err := a.queue.History(ctx, a.cfg.historyOptions()...)
 	if err != nil {
 		a.log.Error("delivery history is off: its tables could not be made in the delivery store", "store", qs.Dialect, "err", err.Error())
 		return nil

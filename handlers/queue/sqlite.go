@@ -10,6 +10,8 @@ import (
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/leadhook/leadhook/handlers/history"
 )
 
 // openSQLite opens the embedded store: one file, owned by one process
@@ -66,7 +68,7 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 			return fail(err)
 		}
 	}
-	b := &riverBackend[*sql.Tx]{c: c, name: "sqlite", countF: func(ctx context.Context, states []rivertype.JobState) (int64, error) {
+	b := &riverBackend[*sql.Tx]{c: c, name: "sqlite", tx: sqlTx(db), countF: func(ctx context.Context, states []rivertype.JobState) (int64, error) {
 		ph := strings.TrimSuffix(strings.Repeat("?,", len(states)), ",")
 		args := []any{Kind}
 		for _, s := range states {
@@ -77,6 +79,21 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 		return n, err
 	}}
 	return b, Store{DB: db, Dialect: "sqlite"}, closer, nil
+}
+
+// sqlTx are the transactions of database/sql.
+func sqlTx(db *sql.DB) txFuncs[*sql.Tx] {
+	return txFuncs[*sql.Tx]{
+		begin: func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
+		exec: func(tx *sql.Tx) history.Exec {
+			return func(ctx context.Context, q string, args ...any) error {
+				_, err := tx.ExecContext(ctx, q, args...)
+				return err
+			}
+		},
+		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
+		rollback: func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
+	}
 }
 
 // errLocked names the embedded store's one-process rule.
