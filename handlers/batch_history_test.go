@@ -3,37 +3,25 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/history/historytest"
-	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
 )
 
-// batchRules: a sync source and a queued one, both JSON with a token.
-const batchRules = `sources:
-  api:
-    format: json
-    auth: {type: token, header: X-Api-Token, token: s3cret-token}
-  forms:
-    format: json
-    delivery: queued
-    auth: {type: token, header: X-Api-Token, token: s3cret-token}
-rules:
-  - name: capture
-    when: 'event.email != ""'
-    actions:
-      - upsert_contact: {set: {name: event.email}}
-`
+// batchRules are queuedRules (source api, queued) with a sync source,
+// direct, beside it.
+var batchRules = strings.Replace(queuedRules, "rules:\n",
+	"  direct:\n    format: json\n    auth: {type: token, header: X-Api-Token, token: s3cret-token}\nrules:\n", 1)
 
 func batchEntry(source, id, email string) handlers.BatchEntry {
-	h := http.Header{"Content-Type": {"application/json"}, "X-Api-Token": {"s3cret-token"}, "Idempotency-Key": {id}}
-	return handlers.BatchEntry{Source: source, Req: &webhook.Request{Method: http.MethodPost, Path: "/hooks/" + source, Header: h,
-		Body: []byte(`{"email":"` + email + `"}`), RemoteIP: "127.0.0.1", ReceivedAt: time.Now()}}
+	req := deskeraHook(`{"email":"`+email+`"}`, "X-Api-Token", "s3cret-token", "Idempotency-Key", id)
+	req.Path = "/hooks/" + source
+	return handlers.BatchEntry{Source: source, Req: req}
 }
 
 // TestHandleBatchHistoryAndQueued: in a batch (an SQS batch), each
@@ -57,23 +45,23 @@ func TestHandleBatchHistoryAndQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	resps := svc.HandleBatch(context.Background(), []handlers.BatchEntry{
-		batchEntry("api", "b-1", "one@acme.io"),
-		batchEntry("forms", "b-2", "two@acme.io"),
-		batchEntry("api", "b-3", "three@acme.io"),
+		batchEntry("direct", "b-1", "one@acme.io"),
+		batchEntry("api", "b-2", "two@acme.io"),
+		batchEntry("direct", "b-3", "three@acme.io"),
 	})
 	for i, want := range []int{http.StatusOK, http.StatusAccepted, http.StatusOK} {
 		if resps[i].Status != want {
 			t.Errorf("delivery %d: status %d, want %d (%v)", i, resps[i].Status, want, resps[i].Body)
 		}
 	}
-	if len(q.got) != 1 || q.got[0].Source != "forms" || q.got[0].DeliveryID != "b-2" {
-		t.Fatalf("queued %+v, want the forms delivery b-2", q.got)
+	if len(q.got) != 1 || q.got[0].Source != "api" || q.got[0].DeliveryID != "b-2" {
+		t.Fatalf("queued %+v, want the api delivery b-2", q.got)
 	}
 	if got := len(fake.Contacts()); got != 2 {
 		t.Errorf("%d contacts, want 2 (the queued one waits for a worker)", got)
 	}
 	for _, tc := range []struct{ id, email string }{{"b-1", "o***@acme.io"}, {"b-3", "t***@acme.io"}} {
-		rec, err := hist.Get(context.Background(), history.ID("api", tc.id))
+		rec, err := hist.Get(context.Background(), history.ID("direct", tc.id))
 		if err != nil {
 			t.Fatalf("record of %s: %v", tc.id, err)
 		}

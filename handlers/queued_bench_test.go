@@ -9,18 +9,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/queue"
+	"github.com/leadhook/leadhook/handlers/queue/queuetest"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -105,45 +103,15 @@ func queuedServer(b *testing.B, opts queue.Options) *httptest.Server {
 
 var intakeSeq atomic.Int64
 
-// benchIntake posts signed leads from 8 goroutines and reports p99.
+// benchIntake posts signed leads with queuetest.PostParallel.
 func benchIntake(b *testing.B, srv *httptest.Server) {
-	client := srv.Client()
-	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 16
-	var mu sync.Mutex
-	var lat []time.Duration
-	b.SetParallelism(4) // 8 concurrent clients on 2 cores
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var mine []time.Duration
-		for pb.Next() {
-			i := intakeSeq.Add(1)
-			body := benchLead(fmt.Sprintf("intake%d@acme.io", i))
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/hooks/website", strings.NewReader(string(body)))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-Signature", "sha256="+hexHMAC(benchSecret, string(body)))
-			req.Header.Set("Idempotency-Key", fmt.Sprintf("intake-%d", i))
-			start := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			mine = append(mine, time.Since(start))
-			if resp.StatusCode != http.StatusAccepted {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-		}
-		mu.Lock()
-		lat = append(lat, mine...)
-		mu.Unlock()
+	queuetest.PostParallel(b, srv.Client(), http.StatusAccepted, func() *http.Request {
+		i := intakeSeq.Add(1)
+		body := benchLead(fmt.Sprintf("intake%d@acme.io", i))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/hooks/website", strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Signature", "sha256="+hexHMAC(benchSecret, string(body)))
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("intake-%d", i))
+		return req
 	})
-	b.StopTimer()
-	if len(lat) > 0 {
-		slices.Sort(lat)
-		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	}
 }

@@ -68,55 +68,47 @@ func (c *cachingConn) in() (innerConn, error) {
 }
 
 // stmt returns the cached statement of query (preparing it), or nil when
-// it is busy or the cache is full.
-func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
-	if cs, ok := c.stmts[query]; ok {
-		if cs.busy {
-			return nil, nil
-		}
-		return cs, nil
-	}
-	if len(c.stmts) >= maxCachedStmts {
-		return nil, nil
-	}
+// it is busy or the cache is full: then the connection runs query itself.
+func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, innerConn, error) {
 	ic, err := c.in()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if cs, ok := c.stmts[query]; ok {
+		if cs.busy {
+			return nil, ic, nil
+		}
+		return cs, ic, nil
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		return nil, ic, nil
 	}
 	s, err := ic.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cs := &cachedStmt{s: s}
 	c.stmts[query] = cs
-	return cs, nil
+	return cs, ic, nil
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	cs, err := c.stmt(ctx, query)
-	if err != nil {
+	cs, ic, err := c.stmt(ctx, query)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if cs == nil {
-		ic, err := c.in()
-		if err != nil {
-			return nil, err
-		}
+	case cs == nil:
 		return ic.ExecContext(ctx, query, args)
 	}
 	return cs.s.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	cs, err := c.stmt(ctx, query)
-	if err != nil {
+	cs, ic, err := c.stmt(ctx, query)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if cs == nil {
-		ic, err := c.in()
-		if err != nil {
-			return nil, err
-		}
+	case cs == nil:
 		return ic.QueryContext(ctx, query, args)
 	}
 	r, err := cs.s.(driver.StmtQueryContext).QueryContext(ctx, args)
