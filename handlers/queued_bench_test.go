@@ -40,7 +40,8 @@ rules:
 // that reads the body, checks its HMAC-SHA256 and answers 202; queued is
 // leadhook's router on a queued source (verify, parse, commit the job and
 // its "queued" history record to leadhook.db in one group-committed
-// transaction, answer 202), with no workers running. Each reports p99 of
+// transaction, answer 202), with no workers running; queued-sqlite-fsync
+// syncs each commit (synchronous=FULL). Each reports p99 of
 // the answer latency; compare ns/op as a ratio of gin-hmac's in one run.
 func BenchmarkQueuedIntake(b *testing.B) {
 	gin.SetMode(gin.ReleaseMode)
@@ -61,6 +62,9 @@ func BenchmarkQueuedIntake(b *testing.B) {
 	b.Run("gin-hmac", func(b *testing.B) { benchIntake(b, bareSrv) })
 	b.Run("queued-sqlite", func(b *testing.B) {
 		benchIntake(b, queuedServer(b, queue.Options{DataDir: b.TempDir()}))
+	})
+	b.Run("queued-sqlite-fsync", func(b *testing.B) { // LEADHOOK_STORE_FSYNC=1
+		benchIntake(b, queuedServer(b, queue.Options{DataDir: b.TempDir(), Fsync: true}))
 	})
 }
 
