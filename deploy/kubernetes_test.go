@@ -27,10 +27,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/leadhook/leadhook/deploy/deploytest"
 )
 
 const k8sDir = "deploy/kubernetes"
@@ -76,34 +77,10 @@ const reassignManifest = "reassign-cronjob.yaml"
 const (
 	storeComponent = "components/shared-store"
 	pgComponent    = "components/postgres-store"
-	componentsLine = "# components:\n"
 )
 
 // components are the optional components, each checked by checkListed.
 var components = []string{storeComponent, pgComponent}
-
-// enableComponents uncomments kustomization.yaml's `# components:` line
-// and the `#   - ...` lines under it.
-func enableComponents(data string) (string, error) {
-	i := strings.Index(data, componentsLine)
-	if i < 0 {
-		return "", fmt.Errorf("kustomization.yaml lacks the commented-out lines that enable the shared store (%q and its list)", componentsLine)
-	}
-	head, rest := data[:i], data[i+len(componentsLine):]
-	var b strings.Builder
-	b.WriteString(head + "components:\n")
-	for rest != "" {
-		line, tail, _ := strings.Cut(rest, "\n")
-		item, ok := strings.CutPrefix(line, "#   - ")
-		if !ok {
-			break
-		}
-		b.WriteString("  - " + item + "\n")
-		rest = tail
-	}
-	b.WriteString(rest)
-	return b.String(), nil
-}
 
 // manifests are the decoded objects kustomize renders from deploy/kubernetes.
 type manifests struct {
@@ -123,19 +100,11 @@ type manifests struct {
 	kinds        []string         // every rendered kind, sorted
 }
 
-// decodeStrict decodes YAML the way the API server reads JSON: field names
-// case-sensitive, unknown and duplicate fields are errors.
-func decodeStrict(data []byte, v any) error {
-	j, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
-		return err
-	}
-	strict, err := kjson.UnmarshalStrict(j, v)
-	if err != nil {
-		return err
-	}
-	return errors.Join(strict...)
-}
+// decodeStrict is deploytest.DecodeStrict.
+var decodeStrict = deploytest.DecodeStrict
+
+// enableComponents is deploytest.EnableComponents.
+var enableComponents = deploytest.EnableComponents
 
 // decodeInto strictly decodes data into a new T, stored in *dst (a
 // second object of the kind is an error).

@@ -3,7 +3,6 @@ package helmtest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -26,10 +25,11 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/leadhook/leadhook/deploy/deploytest"
 )
 
 const (
@@ -68,19 +68,8 @@ var kinds = map[string]func() any{
 	"monitoring.coreos.com/v1/ServiceMonitor": func() any { return new(map[string]any) },
 }
 
-// decodeStrict decodes YAML the way the API server reads JSON: unknown
-// and duplicate fields are errors.
-func decodeStrict(data []byte, v any) error {
-	j, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
-		return err
-	}
-	strict, err := kjson.UnmarshalStrict(j, v)
-	if err != nil {
-		return err
-	}
-	return errors.Join(strict...)
-}
+// decodeStrict is deploytest.DecodeStrict.
+var decodeStrict = deploytest.DecodeStrict
 
 // decodeObjects strictly decodes a multi-document YAML stream.
 func decodeObjects(what string, stream string) ([]object, error) {
@@ -158,13 +147,6 @@ func renderChart(name string, values map[string]any) ([]object, error) {
 	return out, nil
 }
 
-// The lines of deploy/kubernetes/kustomization.yaml that enable the
-// shared-store and postgres-store components once uncommented.
-const (
-	storeCommentedOut = "# components:\n#   - components/shared-store\n#   - components/postgres-store\n"
-	storeEnabled      = "components:\n  - components/shared-store\n  - components/postgres-store\n"
-)
-
 // severalReplicas are the values of the kustomize components.
 func severalReplicas() map[string]any {
 	return map[string]any{"sharedStore": map[string]any{"enabled": true}, "postgresStore": map[string]any{"enabled": true}}
@@ -186,10 +168,11 @@ func renderKustomize(t *testing.T, withStore bool) []object {
 		}
 		rel, _ := filepath.Rel(root, p)
 		if rel == "kustomization.yaml" && withStore {
-			if !bytes.Contains(data, []byte(storeCommentedOut)) {
-				return fmt.Errorf("kustomization.yaml lacks the lines that enable the shared store")
+			enabled, err := deploytest.EnableComponents(string(data))
+			if err != nil {
+				return err
 			}
-			data = bytes.Replace(data, []byte(storeCommentedOut), []byte(storeEnabled), 1)
+			data = []byte(enabled)
 		}
 		return fs.WriteFile(path.Join("/k", filepath.ToSlash(rel)), data)
 	})

@@ -8,15 +8,22 @@ import (
 
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/queue"
+	"github.com/leadhook/leadhook/internal/pgtest"
 )
 
 // TestHistoryFollowsTheQueue: a queued delivery's record is committed
 // with its job (outcome queued, no attempt yet, the body kept; a repeat
 // of its id writes nothing), each failed attempt records its number and
 // the next attempt's time, and the attempt that succeeds ends it ok with
-// its contact.
+// its contact. On the embedded store and on PostgreSQL (the record then
+// goes through the pgx transaction of the job).
 func TestHistoryFollowsTheQueue(t *testing.T) {
-	r := newRigWithHistory(t, "testdata/queued.yaml", queue.Options{})
+	t.Run("sqlite", func(t *testing.T) { historyFollowsTheQueue(t, queue.Options{}) })
+	t.Run("postgres", func(t *testing.T) { historyFollowsTheQueue(t, queue.Options{URL: pgtest.SchemaURL(t)}) })
+}
+
+func historyFollowsTheQueue(t *testing.T, opts queue.Options) {
+	r := newRigWithHistory(t, "testdata/queued.yaml", opts)
 	ctx := context.Background()
 	id := history.ID("form", "lead-0")
 	r.deskera.FailRate(1, http.StatusServiceUnavailable)
