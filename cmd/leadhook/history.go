@@ -30,10 +30,15 @@ func (c *Config) historyWhere() string {
 	return ""
 }
 
+// historyOptions are the history's retentions from the configuration.
+func (c *Config) historyOptions() []history.Option {
+	return []history.Option{history.WithBodyRetention(c.HistoryBodyRetention), history.WithRetention(c.HistoryRetention)}
+}
+
 // openHistory opens the delivery history: PostgreSQL at StoreURL, else
 // the SQLite file under DataDir; errNoStore when neither is set.
 func (c *Config) openHistory(ctx context.Context, opts ...history.Option) (*history.Store, error) {
-	opts = append([]history.Option{history.WithBodyRetention(c.HistoryBodyRetention), history.WithRetention(c.HistoryRetention)}, opts...)
+	opts = append(c.historyOptions(), opts...)
 	switch {
 	case c.StoreURL != "":
 		return history.OpenPostgres(ctx, c.StoreURL, opts...)
@@ -53,11 +58,14 @@ func (c *Config) openHistory(ctx context.Context, opts ...history.Option) (*hist
 // deliveries do not depend on it.
 func (a *app) serveHistory(ctx context.Context) *history.Store {
 	cfg := a.cfg
+	if cfg.StoreURL == "" && cfg.DataDir == "" && !cfg.Sandbox() {
+		a.log.Warn("delivery history is off: set LEADHOOK_DATA_DIR or LEADHOOK_STORE_URL to keep it (and the admin page)")
+		return nil
+	}
+	if a.queue != nil {
+		return a.queueHistory(ctx)
+	}
 	if cfg.StoreURL == "" && cfg.DataDir == "" {
-		if !cfg.Sandbox() {
-			a.log.Warn("delivery history is off: set LEADHOOK_DATA_DIR or LEADHOOK_STORE_URL to keep it (and the admin page)")
-			return nil
-		}
 		dir, err := os.MkdirTemp("", "leadhook-sandbox-")
 		if err != nil {
 			a.log.Error("delivery history is off: no temporary directory", "err", err.Error())
@@ -75,6 +83,22 @@ func (a *app) serveHistory(ctx context.Context) *history.Store {
 	}
 	a.log.Info("delivery history", "store", cfg.historyWhere(), "body_retention", cfg.HistoryBodyRetention.String(),
 		"retention", cfg.HistoryRetention.String())
+	return st
+}
+
+// queueHistory is the history on the queue's own database handle: one
+// SQLite file with one connection pool (or one PostgreSQL pool), so that
+// the history's writes and the queue's commits do not contend as two
+// writers of one file.
+func (a *app) queueHistory(ctx context.Context) *history.Store {
+	qs := a.queue.Store()
+	st, err := a.queue.History(ctx, a.cfg.historyOptions()...)
+	if err != nil {
+		a.log.Error("delivery history is off: its tables could not be made in the delivery store", "store", qs.Dialect, "err", err.Error())
+		return nil
+	}
+	a.log.Info("delivery history", "store", qs.Dialect+" (the delivery store)", "body_retention", a.cfg.HistoryBodyRetention.String(),
+		"retention", a.cfg.HistoryRetention.String())
 	return st
 }
 

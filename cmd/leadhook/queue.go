@@ -27,6 +27,7 @@ func (c *Config) queueOptions() queue.Options {
 		// Running attempts get half the shutdown; the rest are cut short
 		// and made available again for the next start (or replica).
 		SoftStop: c.ShutdownTimeout / 2,
+		Fsync:    c.StoreFsync,
 	}
 }
 

@@ -183,17 +183,17 @@ func newAppWith(ctx context.Context, cfg *Config, log *slog.Logger, withQueue bo
 		Store: a.dedupeStore(ctx), DedupeTTL: cfg.DedupeTTL, Secrets: cfg.secrets(),
 		Webhook: webhook.Options{MaxMemory: cfg.MaxBody}, TracerProvider: cfg.TracerProvider,
 	}
-	if err := a.withHistory(ctx, &svcCfg); err != nil {
-		return nil, err
-	}
-	if withQueue {
+	if withQueue { // first: the history shares its store
 		if a.queue, err = a.openQueue(ctx, metrics); err != nil {
-			a.close()
 			return nil, err
 		}
 		svcCfg.Queue = a.queue
 	} else if cfg.queue != nil {
 		svcCfg.Queue = cfg.queue
+	}
+	if err := a.withHistory(ctx, &svcCfg); err != nil {
+		a.closeQueue()
+		return nil, err
 	}
 	a.svc, err = handlers.NewService(svcCfg)
 	if err != nil {
