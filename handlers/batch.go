@@ -31,7 +31,7 @@ type BatchEntry struct {
 // as Handle does it and gets its own answer, but the events of all those
 // to act on are processed together, so that the contacts they name are
 // fetched in one call and their label and owner changes grouped into bulk
-// PATCHes across deliveries (see rules.Engine.ProcessBatch). A delivery
+// PATCHes across deliveries (see engine.Engine.ProcessBatch). A delivery
 // repeating another one's id in the same batch is handled after it, alone.
 func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 	resps := make([]Response, len(ds))

@@ -1,6 +1,9 @@
 package rules
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Event kinds.
 const (
@@ -65,4 +68,13 @@ type Contact struct {
 	CustomField map[string]string `expr:"custom" json:"custom,omitempty"`
 	CreatedAt   time.Time         `expr:"created_at" json:"created_at"`
 	UpdatedAt   time.Time         `expr:"updated_at" json:"updated_at"`
+}
+
+// Sender is the event's email address: Email, else the mail's From (an
+// address of only spaces counts as none).
+func (ev *Event) Sender() string {
+	if strings.TrimSpace(ev.Email) != "" {
+		return ev.Email
+	}
+	return ev.Mail.From
 }

@@ -54,7 +54,7 @@ func helpers() []Helper {
 		{Name: "digits", Signature: "digits(text string) string",
 			Doc:     "Only the digits of text (for comparing phone numbers).",
 			Example: `digits(event.phone)`, Result: "6585758458",
-			fn: str1(digits), types: []any{new(func(string) string)}},
+			fn: str1(Digits), types: []any{new(func(string) string)}},
 		{Name: "domain", Signature: "domain(email string) string",
 			Doc:     "The lowercased domain of an email address, \"\" when there is none.",
 			Example: `domain(event.email)`, Result: "acme.io",
@@ -175,7 +175,8 @@ func emailValid(email string) bool {
 	return dot > 0 && dot < len(d)-2 && !strings.Contains(d, "..") && d[0] != '-'
 }
 
-func digits(s string) string {
+// Digits keeps only the digits of s: phone numbers compare by them.
+func Digits(s string) string {
 	if s == "" {
 		return ""
 	}

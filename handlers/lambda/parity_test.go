@@ -26,6 +26,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/lambda"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 func TestMain(m *testing.M) {
@@ -59,14 +60,14 @@ func newStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := rules.NewEngine(fake.Client(), rules.WithClock(clock))
+	eng, err := engine.NewEngine(fake.Client(), engine.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.Prepare(context.Background(), set); err != nil {
+	if err := eng.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken})
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func newStack(t *testing.T) *stack {
 			return src.Format, ok
 		},
 		Sweep: func(ctx context.Context, dryRun bool) (any, error) {
-			return engine.Sweep(ctx, svc.Rules(), rules.SweepOptions{DryRun: dryRun})
+			return eng.Sweep(ctx, svc.Rules(), engine.SweepOptions{DryRun: dryRun})
 		},
 	})
 	if err != nil {
@@ -376,7 +377,7 @@ func TestScheduledSweepRelabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res rules.SweepResult
+	var res engine.SweepResult
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
 	}

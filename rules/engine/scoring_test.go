@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // scoringT0 is when the walkthrough's lead arrives in these tests.
@@ -20,7 +21,7 @@ var scoringT0 = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
 // combine set, half_life kept or dropped.
 func exampleWith(t *testing.T, combine string, decay bool) *rules.Set {
 	t.Helper()
-	data, err := os.ReadFile("../rules.example.yaml")
+	data, err := os.ReadFile("../../rules.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,10 +47,10 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func scoringEngine(t *testing.T, set *rules.Set, clk *clock) (*rules.Engine, *deskeratest.Server) {
+func scoringEngine(t *testing.T, set *rules.Set, clk *clock) (*engine.Engine, *deskeratest.Server) {
 	t.Helper()
 	srv := deskeratest.NewServer(t)
-	eng, err := rules.NewEngine(srv.Client(), rules.WithClock(clk.now))
+	eng, err := engine.NewEngine(srv.Client(), engine.WithClock(clk.now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func TestSweepKeepsStoredScore(t *testing.T) {
 			}
 			clk.t = scoringT0.Add(tt.after)
 			srv.ResetCounts()
-			res, err := eng.Sweep(ctx, set, rules.SweepOptions{})
+			res, err := eng.Sweep(ctx, set, engine.SweepOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -318,7 +319,7 @@ func TestStoredScoreNotANumber(t *testing.T) {
 // TestStoreFalseKeepsNothing: store: false is today's behaviour: nothing
 // written, nothing read.
 func TestStoreFalseKeepsNothing(t *testing.T) {
-	data, err := os.ReadFile("../rules.example.yaml")
+	data, err := os.ReadFile("../../rules.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +341,7 @@ func TestStoreFalseKeepsNothing(t *testing.T) {
 // readingCRM changes what the search answers: a second reading of how
 // Deskera returns custom fields.
 type readingCRM struct {
-	rules.CRM
+	engine.CRM
 	shape func(*deskera.Contact)
 	// refuse, when set, is the answer to every create.
 	refuse error
@@ -386,7 +387,7 @@ func TestStoredScoreReadings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			set := exampleWith(t, rules.CombineMax, false)
 			srv := deskeratest.NewServer(t)
-			eng, err := rules.NewEngine(&readingCRM{CRM: srv.Client(), shape: tt.shape})
+			eng, err := engine.NewEngine(&readingCRM{CRM: srv.Client(), shape: tt.shape})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -417,7 +418,7 @@ func TestScoreFieldRefusedIsOurs(t *testing.T) {
 	srv := deskeratest.NewServer(t)
 	refusal := &deskera.APIError{Op: "contacts.create", StatusCode: 400, Method: "POST", Path: "/v1/crm/contacts",
 		Message: "Custom field 'Lead score' does not exist"}
-	eng, err := rules.NewEngine(&readingCRM{CRM: srv.Client(), refuse: refusal})
+	eng, err := engine.NewEngine(&readingCRM{CRM: srv.Client(), refuse: refusal})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,16 +427,16 @@ func TestScoreFieldRefusedIsOurs(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = eng.Process(ctx, set, walkthroughLead(scoringT0), false)
-	f := rules.Classify(err)
-	if !errors.Is(err, rules.ErrScoreFieldRefused) || f.Cause != rules.CauseConfig || f.Final || !f.Ours {
+	f := engine.Classify(err)
+	if !errors.Is(err, rules.ErrScoreFieldRefused) || f.Cause != engine.CauseConfig || f.Final || !f.Ours {
 		t.Errorf("err %v classified %+v, want ours, config, not final", err, f)
 	}
 	// The same refusal naming a plain contact field stays the delivery's.
 	plain := &deskera.APIError{Op: "contacts.create", StatusCode: 400, Method: "POST", Path: "/v1/crm/contacts", Message: "invalid phone"}
-	eng, _ = rules.NewEngine(&readingCRM{CRM: srv.Client(), refuse: plain})
+	eng, _ = engine.NewEngine(&readingCRM{CRM: srv.Client(), refuse: plain})
 	_ = eng.Prepare(ctx, set)
 	_, err = eng.Process(ctx, set, walkthroughLead(scoringT0), false)
-	if f := rules.Classify(err); !f.Final || errors.Is(err, rules.ErrScoreFieldRefused) {
+	if f := engine.Classify(err); !f.Final || errors.Is(err, rules.ErrScoreFieldRefused) {
 		t.Errorf("invalid phone classified %+v, want the delivery's (final)", f)
 	}
 }
@@ -465,7 +466,7 @@ func TestRepeatRefreshesDecayedScore(t *testing.T) {
 		t.Errorf("scoring %+v score %v", out.Plan.Scoring, out.Plan.Score)
 	}
 	clk.t = later.Add(24 * time.Hour)
-	if _, err := eng.Sweep(ctx, set, rules.SweepOptions{}); err != nil {
+	if _, err := eng.Sweep(ctx, set, engine.SweepOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if c := onlyContact(t, srv); c.LabelID != labelHot {

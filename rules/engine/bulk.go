@@ -1,11 +1,13 @@
-package rules
+package engine
 
 import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // Bulk-changeable fields (Change.Field).
@@ -37,7 +39,7 @@ type BulkResult struct {
 // at the first failed call.
 func (e *Engine) Bulk(ctx context.Context, changes []Change, chunkSize int, dryRun bool) (*BulkResult, error) {
 	if chunkSize <= 0 {
-		chunkSize = DefaultChunkSize
+		chunkSize = rules.DefaultChunkSize
 	}
 	type group struct {
 		field, value string
@@ -85,7 +87,7 @@ func bulkBody(field, value string, ids []deskera.ID) (*deskera.BulkUpdateContact
 	b := &deskera.BulkUpdateContact{IDs: ids}
 	switch field {
 	case FieldLabelID, FieldOwnerID:
-		n, err := asInt(value)
+		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n <= 0 {
 			return nil, fmt.Errorf("rules: bulk %s %q is not a positive id", field, value)
 		}

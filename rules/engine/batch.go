@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // ProcessBatch handles the events of one delivery that touches several
@@ -21,7 +22,7 @@ import (
 // event of a contact the batch names twice, are processed one by one after
 // the others, in order. Outcomes and errors are per event, as Process gives
 // them; each event's Calls list the shared calls it took part in.
-func (e *Engine) ProcessBatch(ctx context.Context, set *Set, evs []*Event, dryRun bool) ([]*Outcome, []error) {
+func (e *Engine) ProcessBatch(ctx context.Context, set *rules.Set, evs []*rules.Event, dryRun bool) ([]*Outcome, []error) {
 	outs, errs := make([]*Outcome, len(evs)), make([]error, len(evs))
 	var batched, rest []int
 	seen := map[int64]bool{}
@@ -57,7 +58,7 @@ func (e *Engine) ProcessBatch(ctx context.Context, set *Set, evs []*Event, dryRu
 
 // batch processes the events at idx together (see ProcessBatch) and
 // returns those to process again one by one.
-func (e *Engine) batch(ctx context.Context, set *Set, evs []*Event, idx []int, dry bool, outs []*Outcome, errs []error) []int {
+func (e *Engine) batch(ctx context.Context, set *rules.Set, evs []*rules.Event, idx []int, dry bool, outs []*Outcome, errs []error) []int {
 	fail := func(err error, calls ...Call) {
 		for _, i := range idx {
 			outs[i], errs[i] = &Outcome{DryRun: dry, Calls: slices.Clone(calls)}, err
@@ -85,7 +86,7 @@ func (e *Engine) batch(ctx context.Context, set *Set, evs []*Event, idx []int, d
 	for k := range found {
 		byID[found[k].ID] = &found[k]
 	}
-	col := &bulkCollector{chunk: firstPositive(set.sweep.ChunkSize, DefaultChunkSize), index: map[bulkChange]int{}}
+	col := &bulkCollector{chunk: firstPositive(set.Sweep().ChunkSize, rules.DefaultChunkSize), index: map[bulkChange]int{}}
 	for _, i := range idx {
 		x := &execution{e: e, set: set, ev: evs[i], dry: dry, out: &Outcome{DryRun: dry}, bulk: col, slot: i}
 		x.record(fetch)
@@ -97,10 +98,10 @@ func (e *Engine) batch(ctx context.Context, set *Set, evs []*Event, idx []int, d
 
 // lockAll takes the per-contact locks of the events, in key order (so two
 // batches never wait for each other), and returns their release.
-func (e *Engine) lockAll(ctx context.Context, set *Set, evs []*Event, idx []int) (func(), error) {
+func (e *Engine) lockAll(ctx context.Context, set *rules.Set, evs []*rules.Event, idx []int) (func(), error) {
 	var keys []string
 	for _, i := range idx {
-		if k := lockKey(evs[i], set.matchOn); k != "" {
+		if k := lockKey(evs[i], set.MatchOn()); k != "" {
 			keys = append(keys, k)
 		}
 	}

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"context"
@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // execution carries one plan out.
 type execution struct {
 	e     *Engine
-	set   *Set
-	ev    *Event
+	set   *rules.Set
+	ev    *rules.Event
 	dry   bool
 	out   *Outcome
 	found *deskera.Contact
@@ -71,7 +72,7 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 // recentlyCreated returns a contact this process created for the key when
 // the CRM's search does not show it yet.
 func (x *execution) recentlyCreated(ctx context.Context) (*deskera.Contact, error) {
-	key := lockKey(x.ev, x.set.matchOn)
+	key := lockKey(x.ev, x.set.MatchOn())
 	id, ok := x.e.recent.get(key)
 	if !ok {
 		return nil, nil
@@ -105,10 +106,10 @@ func (o searchOpts) encode() string {
 // searchOptions builds the contact search for the event and a filter that
 // keeps exact matches only.
 func (x *execution) searchOptions() (*searchOpts, func(*deskera.Contact) bool) {
-	email, phone := normEmail(firstNonEmpty(x.ev.Email, x.ev.Mail.From)), digits(x.ev.Phone)
-	if x.set.matchOn == MatchPhone && phone != "" || email == "" && phone != "" {
+	email, phone := normEmail(x.ev.Sender()), rules.Digits(x.ev.Phone)
+	if x.set.MatchOn() == rules.MatchPhone && phone != "" || email == "" && phone != "" {
 		return &searchOpts{deskera.ListContactsOptions{Phone: x.ev.Phone, Limit: 10}},
-			func(c *deskera.Contact) bool { return digits(c.Phone) == phone }
+			func(c *deskera.Contact) bool { return rules.Digits(c.Phone) == phone }
 	}
 	if email == "" {
 		return nil, nil
@@ -122,7 +123,7 @@ var customCode = regexp.MustCompile(`^[A-Z]+-[0-9]+$`)
 
 // contactDTO turns resolved fields into a save body (label by name is
 // resolved by the caller).
-func contactDTO(f *ContactFields) *deskera.ContactSaveDto {
+func contactDTO(f *rules.ContactFields) *deskera.ContactSaveDto {
 	d := &deskera.ContactSaveDto{
 		Name: f.Name, Email: f.Email, CountryCode: f.CountryCode, Phone: f.Phone, Address: f.Address,
 		Note: f.Note, Logo: f.Logo, Type: f.Type, OrganizationName: f.OrganizationName,

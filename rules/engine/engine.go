@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/internal/obs"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // CRM is the part of the Deskera API the engine uses; *deskera.Client
@@ -166,25 +167,25 @@ const (
 
 // Outcome is the result of Process.
 type Outcome struct {
-	Plan    *Plan          `json:"plan"`
+	Plan    *rules.Plan    `json:"plan"`
 	Results []ActionResult `json:"results"`
 	Calls   []Call         `json:"calls"`
 	DryRun  bool           `json:"dry_run,omitempty"`
 	// Contact is the contact the plan was evaluated with (nil: none was
 	// found), for explaining it (Set.Explain) and for evaluating another
 	// rules file offline on the same state (shadow rules).
-	Contact *Contact `json:"-"`
+	Contact *rules.Contact `json:"-"`
 }
 
 // Prepare resolves the set's declared labels to Deskera ids, creating the
 // ones declared with create: true. It returns an error naming the labels
 // that are missing and not to be created.
-func (e *Engine) Prepare(ctx context.Context, set *Set) error {
+func (e *Engine) Prepare(ctx context.Context, set *rules.Set) error {
 	if err := e.labels.refresh(ctx, e.crm, nil); err != nil {
 		return fmt.Errorf("rules: prepare labels: %w", err)
 	}
 	var missing []string
-	for _, l := range set.labels {
+	for _, l := range set.Labels() {
 		if _, ok := e.labels.get(l.Name); ok {
 			continue
 		}
@@ -198,7 +199,7 @@ func (e *Engine) Prepare(ctx context.Context, set *Set) error {
 		e.log.InfoContext(ctx, "created label", "label", l.Name)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("rules: %w in Deskera: %s (declare them with create: true or create them)", ErrLabelNotFound, strings.Join(missing, ", "))
+		return fmt.Errorf("rules: %w in Deskera: %s (declare them with create: true or create them)", rules.ErrLabelNotFound, strings.Join(missing, ", "))
 	}
 	return nil
 }
@@ -209,12 +210,12 @@ func (e *Engine) Prepare(ctx context.Context, set *Set) error {
 // writes: Calls lists every call, made or planned.
 // Errors wrap the deskera errors (see deskera.Temporary); the Outcome is
 // returned with them, with the failed actions marked.
-func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) (*Outcome, error) {
+func (e *Engine) Process(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*Outcome, error) {
 	if set == nil || ev == nil {
 		return nil, errors.New("rules: process: nil set or event")
 	}
 	unlock := func() {}
-	if key := lockKey(ev, set.matchOn); key != "" && !dryRun {
+	if key := lockKey(ev, set.MatchOn()); key != "" && !dryRun {
 		var err error
 		if unlock, err = e.coord.Lock(ctx, key); err != nil {
 			return nil, sharedErr("lock contact", err)
@@ -234,7 +235,7 @@ func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) 
 	return out, err
 }
 
-func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bool) (*Outcome, error) {
+func (e *Engine) processOnce(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*Outcome, error) {
 	if ev.ReceivedAt.IsZero() {
 		// The time the score is stored (and decayed) at: the engine's clock
 		// when the event does not say when it arrived.
@@ -267,7 +268,7 @@ func (x *execution) act(ctx context.Context, found *deskera.Contact) error {
 
 // evaluate runs the rules over the event and the contact found, in an
 // "evaluate" span.
-func (e *Engine) evaluate(ctx context.Context, set *Set, ev *Event, c *Contact) *Plan {
+func (e *Engine) evaluate(ctx context.Context, set *rules.Set, ev *rules.Event, c *rules.Contact) *rules.Plan {
 	_, span := e.tracer.Start(ctx, "evaluate")
 	defer span.End()
 	p := set.Evaluate(ev, c)
@@ -287,17 +288,17 @@ func (e *Engine) evaluate(ctx context.Context, set *Set, ev *Event, c *Contact) 
 
 // ruleFailure names the rules (and scores) whose evaluation errored (nil
 // when none): a failed score would silently count 0 and mislabel.
-func ruleFailure(p *Plan) *RuleFailure {
-	var rf *RuleFailure
+func ruleFailure(p *rules.Plan) *rules.RuleFailure {
+	var rf *rules.RuleFailure
 	if len(p.Errors) > 0 {
-		rf = &RuleFailure{Err: p.Errors[0], Scores: p.Errors}
+		rf = &rules.RuleFailure{Err: p.Errors[0], Scores: p.Errors}
 	}
 	for _, r := range p.Rules {
 		if r.Error == "" {
 			continue
 		}
 		if rf == nil {
-			rf = &RuleFailure{Err: r.Error}
+			rf = &rules.RuleFailure{Err: r.Error}
 		}
 		rf.Rules = append(rf.Rules, r.Name)
 	}
@@ -333,19 +334,19 @@ func (e *Engine) RefreshLabelsOn(ctx context.Context, tick <-chan time.Time) {
 }
 
 // lockKey is the key Process serialises on: the value upserts match on.
-func lockKey(ev *Event, matchOn string) string {
-	if matchOn == MatchPhone && digits(ev.Phone) != "" {
-		return digits(ev.Phone)
+func lockKey(ev *rules.Event, matchOn string) string {
+	if matchOn == rules.MatchPhone && rules.Digits(ev.Phone) != "" {
+		return rules.Digits(ev.Phone)
 	}
-	return ContactKey(ev, nil)
+	return rules.ContactKey(ev, nil)
 }
 
 // toContact converts a Deskera contact for the rules (nil for nil).
-func (e *Engine) toContact(d *deskera.Contact) *Contact {
+func (e *Engine) toContact(d *deskera.Contact) *rules.Contact {
 	if d == nil {
 		return nil
 	}
-	c := &Contact{ID: int64(d.ID), Name: d.Name, Email: d.Email, Phone: d.Phone, Type: d.Type,
+	c := &rules.Contact{ID: int64(d.ID), Name: d.Name, Email: d.Email, Phone: d.Phone, Type: d.Type,
 		LabelID: int64(d.LabelID), OwnerID: int64(d.OwnerID), Visibility: d.VisibilityType}
 	if d.Label != nil && d.Label.Name != "" {
 		c.Label = d.Label.Name

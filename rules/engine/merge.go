@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // run merges the plan's actions into at most one POST or PATCH (or one
@@ -17,8 +18,8 @@ import (
 func (x *execution) run(ctx context.Context) error {
 	plan := x.out.Plan
 	x.out.Results = make([]ActionResult, len(plan.Actions))
-	creating := x.found == nil && slices.ContainsFunc(plan.Actions, func(a Action) bool {
-		return a.Type == ActionUpsertContact || a.Type == ActionCreateContact
+	creating := x.found == nil && slices.ContainsFunc(plan.Actions, func(a rules.Action) bool {
+		return a.Type == rules.ActionUpsertContact || a.Type == rules.ActionCreateContact
 	})
 	pieces := make([]*deskera.ContactSaveDto, len(plan.Actions))
 	deleteAt, firstErr := -1, error(nil)
@@ -26,12 +27,12 @@ func (x *execution) run(ctx context.Context) error {
 		res := &x.out.Results[i]
 		res.Rule, res.Type, res.ContactID = a.Rule, a.Type, x.foundID()
 		switch {
-		case a.Type == ActionDeleteContact && x.found != nil:
+		case a.Type == rules.ActionDeleteContact && x.found != nil:
 			deleteAt = i
-		case a.Type == ActionCreateContact && x.found != nil:
+		case a.Type == rules.ActionCreateContact && x.found != nil:
 			res.Outcome = OutcomeExists
 		case x.found == nil && !creating:
-			res.Outcome, res.Error = OutcomeSkipped, ErrNoContact.Error()
+			res.Outcome, res.Error = OutcomeSkipped, rules.ErrNoContact.Error()
 		default:
 			piece, err := x.piece(ctx, a)
 			if err != nil {
@@ -92,15 +93,15 @@ func (x *execution) foundID() int64 {
 }
 
 // piece is the save body one action contributes.
-func (x *execution) piece(ctx context.Context, a Action) (*deskera.ContactSaveDto, error) {
+func (x *execution) piece(ctx context.Context, a rules.Action) (*deskera.ContactSaveDto, error) {
 	d := &deskera.ContactSaveDto{}
 	label := a.Label
 	switch a.Type {
-	case ActionAssignOwner:
+	case rules.ActionAssignOwner:
 		d.OwnerID = deskera.ID(a.OwnerID)
-	case ActionSetVisibility:
+	case rules.ActionSetVisibility:
 		d.VisibilityType, d.VisibilityIDs = a.Visibility, a.VisibilityIDs
-	case ActionUpsertContact, ActionCreateContact, ActionUpdateContact:
+	case rules.ActionUpsertContact, rules.ActionCreateContact, rules.ActionUpdateContact:
 		if a.Fields != nil {
 			d = contactDTO(a.Fields)
 			label = a.Fields.Label
@@ -172,8 +173,8 @@ func mergeAll(pieces []*deskera.ContactSaveDto) *deskera.ContactSaveDto {
 
 func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
 	dto := x.withScore(mergeAll(pieces))
-	if dto.Email == "" && x.set.matchOn == MatchEmail {
-		dto.Email = normEmail(firstNonEmpty(x.ev.Email, x.ev.Mail.From))
+	if dto.Email == "" && x.set.MatchOn() == rules.MatchEmail {
+		dto.Email = normEmail(x.ev.Sender())
 	}
 	if dto.Phone == "" {
 		dto.Phone = x.ev.Phone
@@ -183,14 +184,14 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 		x.settle(pieces, OutcomePlanned, 0, nil)
 		return nil
 	}
-	key := lockKey(x.ev, x.set.matchOn)
+	key := lockKey(x.ev, x.set.MatchOn())
 	if err := x.unsettledCreate(ctx, key); err != nil {
 		x.settle(pieces, OutcomeFailed, 0, err)
 		return err
 	}
 	c, err := x.e.crm.CreateContact(ctx, dto)
 	if err != nil {
-		err = fmt.Errorf("rules: create contact: %w", x.set.scoreRefused(err, x.scoreWritten()))
+		err = fmt.Errorf("rules: create contact: %w", scoreRefused(x.set, err, x.scoreWritten()))
 		if errors.Is(err, deskera.ErrOutcomeUnknown) && x.e.settle > 0 {
 			if merr := x.e.coord.MarkUnsettled(ctx, key, x.e.now(), x.e.settle); merr != nil {
 				x.e.log.ErrorContext(ctx, "rules: recording an unsettled create failed", "err", merr.Error())
@@ -317,7 +318,7 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 		return nil
 	}
 	if _, err := x.e.crm.UpdateContact(ctx, id, dto); err != nil {
-		err = fmt.Errorf("rules: update contact %d: %w", id, x.set.scoreRefused(err, x.scoreWritten()))
+		err = fmt.Errorf("rules: update contact %d: %w", id, scoreRefused(x.set, err, x.scoreWritten()))
 		x.settle(pieces, OutcomeFailed, int64(id), err)
 		return err
 	}
@@ -333,7 +334,7 @@ func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.Contac
 		}
 	}
 	for i, a := range x.out.Plan.Actions {
-		if i != at && a.Type == ActionDeleteContact {
+		if i != at && a.Type == rules.ActionDeleteContact {
 			x.out.Results[i].Outcome = OutcomeSkipped
 		}
 	}
@@ -347,7 +348,7 @@ func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.Contac
 		res.Outcome, res.Error = OutcomeFailed, err.Error()
 		return fmt.Errorf("rules: delete contact %d: %w", id, err)
 	}
-	x.e.recent.forget(lockKey(x.ev, x.set.matchOn))
+	x.e.recent.forget(lockKey(x.ev, x.set.MatchOn()))
 	res.Outcome = OutcomeDeleted
 	return nil
 }
@@ -361,7 +362,7 @@ func (x *execution) withScore(d *deskera.ContactSaveDto) *deskera.ContactSaveDto
 	if sc == nil || sc.Write == nil {
 		return d
 	}
-	merge(d, &deskera.ContactSaveDto{CustomField: x.set.scoreFields(sc.Write)})
+	merge(d, &deskera.ContactSaveDto{CustomField: scoreFields(x.set, sc.Write)})
 	return d
 }
 
@@ -407,7 +408,7 @@ func diff(d *deskera.ContactSaveDto, c *deskera.Contact) *deskera.ContactSaveDto
 	same(&out.Note, c.Note)
 	same(&out.Type, c.Type)
 	same(&out.VisibilityType, c.VisibilityType)
-	if digits(out.Phone) == digits(c.Phone) && out.Phone != "" {
+	if rules.Digits(out.Phone) == rules.Digits(c.Phone) && out.Phone != "" {
 		out.Phone = ""
 	}
 	for _, p := range [][2]*deskera.ID{{&out.LabelID, &c.LabelID}, {&out.OwnerID, &c.OwnerID}, {&out.OrganizationID, &c.OrganizationID}} {

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // labelCache maps label names (case-insensitive) to Deskera ids.
@@ -62,7 +63,7 @@ func (c *labelCache) refresh(ctx context.Context, crm CRM, record func(Call)) er
 	return nil
 }
 
-func (c *labelCache) create(ctx context.Context, crm CRM, l Label, record func(Call)) (deskera.ID, error) {
+func (c *labelCache) create(ctx context.Context, crm CRM, l rules.Label, record func(Call)) (deskera.ID, error) {
 	req := &deskera.LabelRequest{Name: l.Name, Color: l.Color, Icon: l.Icon}
 	if record != nil {
 		record(Call{Op: "labels.create", Method: "POST", Path: "/v1/crm/contacts/labels", Body: req})
@@ -81,7 +82,7 @@ func (c *labelCache) create(ctx context.Context, crm CRM, l Label, record func(C
 // after refreshing the list, else by creating it when the set declares it
 // with create: true. In a dry run the calls are recorded, not made (the id
 // of a label still to be created is 0).
-func (e *Engine) resolveLabel(ctx context.Context, set *Set, name string, dry bool, record func(Call)) (deskera.ID, error) {
+func (e *Engine) resolveLabel(ctx context.Context, set *rules.Set, name string, dry bool, record func(Call)) (deskera.ID, error) {
 	if id, ok := e.labels.get(name); ok {
 		return id, nil
 	}
@@ -101,7 +102,7 @@ func (e *Engine) resolveLabel(ctx context.Context, set *Set, name string, dry bo
 		return id, nil
 	}
 	if !declared || !decl.Create {
-		return 0, fmt.Errorf("%w: %q", ErrLabelNotFound, name)
+		return 0, fmt.Errorf("%w: %q", rules.ErrLabelNotFound, name)
 	}
 	id, err := e.labels.create(ctx, e.crm, decl, record)
 	if err != nil {
