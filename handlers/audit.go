@@ -235,7 +235,7 @@ func deliveryOutcome(evs []history.Event) string {
 		switch e.Outcome {
 		case OutcomeRetry:
 			return history.OutcomeRetry
-		case OutcomeFailed:
+		case OutcomeRejected:
 			out = history.OutcomeFailed
 		}
 	}

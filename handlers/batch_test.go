@@ -130,7 +130,7 @@ func TestDeskeraBatchWebhookGroupsChanges(t *testing.T) {
 		t.Fatalf("answer %s: %v", jsonOf(resp.Body), err)
 	}
 	for i, ev := range answer.Events {
-		if ev.Outcome != handlers.OutcomeOK || len(ev.Actions) == 0 || ev.Actions[len(ev.Actions)-1].Outcome != engine.OutcomeUpdated {
+		if ev.Outcome != handlers.OutcomeOK || len(ev.Actions) == 0 || ev.Actions[len(ev.Actions)-1].Outcome != engine.ActionUpdated {
 			t.Errorf("event %d: %+v, want ok with its actions updated", i, ev)
 		}
 	}

@@ -15,11 +15,11 @@ import (
 
 // Event outcomes (the "outcome" field and the events_total label).
 const (
-	OutcomeOK     = "ok"      // every action succeeded (or nothing to do)
-	OutcomeFailed = "failed"  // Deskera rejected our data: 422, never retried
-	OutcomeRetry  = "retry"   // temporary failure: 503 + Retry-After
-	OutcomeDryRun = "dry_run" // plan only, no Deskera call
-	OutcomeQueued = "queued"  // stored for a worker: 202 Accepted
+	OutcomeOK       = "ok"      // every action succeeded (or nothing to do)
+	OutcomeRejected = "failed"  // the event is rejected: Deskera refused the delivery's data (422, never retried); not engine.ActionFailed
+	OutcomeRetry    = "retry"   // temporary failure: 503 + Retry-After
+	OutcomeDryRun   = "dry_run" // plan only, no Deskera call
+	OutcomeQueued   = "queued"  // stored for a worker: 202 Accepted
 )
 
 // EventResult is the answer about one event.
@@ -52,14 +52,8 @@ type RuleError struct {
 	Error string `json:"error"`
 }
 
-// ActionResult is one executed (or planned) action.
-type ActionResult struct {
-	Rule      string `json:"rule"`
-	Type      string `json:"type"`
-	ContactID int64  `json:"contact_id,omitempty"`
-	Outcome   string `json:"outcome"`
-	Error     string `json:"error,omitempty"`
-}
+// ActionResult is one executed (or planned) action, as the engine reports it.
+type ActionResult = engine.ActionResult
 
 // processOne runs one event through the engine and classifies the result.
 func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, ev *rules.Event, dryRun bool) (*EventResult, time.Duration) {
@@ -101,7 +95,7 @@ func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *r
 	case r.status == http.StatusServiceUnavailable:
 		r.Outcome = OutcomeRetry
 	case r.status >= 400:
-		r.Outcome = OutcomeFailed
+		r.Outcome = OutcomeRejected
 	case dryRun:
 		r.Outcome = OutcomeDryRun
 	}
@@ -122,9 +116,7 @@ func fillResult(r *EventResult, out *engine.Outcome, dryRun bool) {
 			}
 		}
 	}
-	for _, a := range out.Results {
-		r.Actions = append(r.Actions, ActionResult{Rule: a.Rule, Type: a.Type, ContactID: a.ContactID, Outcome: a.Outcome, Error: a.Error})
-	}
+	r.Actions = append(r.Actions, out.Results...)
 	r.changes = engine.Changes(out.Results)
 	if dryRun {
 		r.Plan = out.Plan
@@ -136,7 +128,7 @@ func fillResult(r *EventResult, out *engine.Outcome, dryRun bool) {
 // none failed; skipped actions are not failures).
 func failedAction(as []ActionResult) string {
 	for _, a := range as {
-		if a.Outcome == engine.OutcomeFailed {
+		if a.Outcome == engine.ActionFailed {
 			return cmp.Or(a.Error, "failed")
 		}
 	}
@@ -167,7 +159,7 @@ func statusOf(f engine.Failure) int {
 // failedRule names the rule of the first failed action.
 func failedRule(as []ActionResult) string {
 	for _, a := range as {
-		if a.Outcome == engine.OutcomeFailed {
+		if a.Outcome == engine.ActionFailed {
 			return a.Rule
 		}
 	}

@@ -432,7 +432,7 @@ func checkAnswers(t *testing.T, answers []answer, cs []deskera.Contact, leads []
 			t.Errorf("lead %d: 2xx with outcome %q and %d actions: %s", a.lead, r.Outcome, len(r.Actions), a.body)
 		}
 		for _, act := range r.Actions {
-			if act.Error != "" || act.Outcome == engine.OutcomeFailed || byID[act.ContactID] != leads[a.lead].email {
+			if act.Error != "" || act.Outcome == engine.ActionFailed || byID[act.ContactID] != leads[a.lead].email {
 				t.Errorf("lead %d: 2xx with action %+v (contact is %q)", a.lead, act, byID[act.ContactID])
 			}
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -86,7 +87,7 @@ func (e *Engine) batch(ctx context.Context, set *rules.Set, evs []*rules.Event, 
 	for k := range found {
 		byID[found[k].ID] = &found[k]
 	}
-	col := &bulkCollector{chunk: firstPositive(set.Sweep().ChunkSize, rules.DefaultChunkSize), index: map[bulkChange]int{}}
+	col := &bulkCollector{chunk: cmp.Or(set.Sweep().ChunkSize, rules.DefaultChunkSize), index: map[bulkChange]int{}}
 	for _, i := range idx {
 		x := &execution{e: e, set: set, ev: evs[i], dry: dry, out: &Outcome{DryRun: dry}, bulk: col, slot: i}
 		x.record(fetch)
@@ -205,12 +206,12 @@ func (c *bulkCollector) flush(ctx context.Context, e *Engine, errs []error) []in
 					redo = append(redo, x.slot)
 				case err != nil:
 					ferr := fmt.Errorf("rules: bulk update contacts: %w", err)
-					x.settle(m.pieces, OutcomeFailed, int64(x.found.ID), ferr)
-					errs[x.slot] = cmpErr(errs[x.slot], ferr)
+					x.settle(m.pieces, ActionFailed, int64(x.found.ID), ferr)
+					errs[x.slot] = cmp.Or(errs[x.slot], ferr)
 				case x.dry:
-					x.settle(m.pieces, OutcomePlanned, int64(x.found.ID), nil)
+					x.settle(m.pieces, ActionPlanned, int64(x.found.ID), nil)
 				default:
-					x.settle(m.pieces, OutcomeUpdated, int64(x.found.ID), nil)
+					x.settle(m.pieces, ActionUpdated, int64(x.found.ID), nil)
 				}
 			}
 		}

@@ -72,7 +72,7 @@ func TestProcessBatchMatchesContactsByID(t *testing.T) {
 		}
 	}
 	for _, r := range outs[len(outs)-1].Results {
-		if r.Outcome != engine.OutcomeSkipped {
+		if r.Outcome != engine.ActionSkipped {
 			t.Errorf("unknown contact: %+v, want skipped", r)
 		}
 	}
@@ -84,7 +84,7 @@ func TestProcessBatchMatchesContactsByID(t *testing.T) {
 	}
 	for _, o := range outs[:5] {
 		for _, r := range o.Results {
-			if r.Outcome != engine.OutcomeUnchanged {
+			if r.Outcome != engine.ActionUnchanged {
 				t.Errorf("repeat: %+v, want unchanged", r)
 			}
 		}

@@ -155,14 +155,14 @@ type ActionResult struct {
 
 // Action outcomes.
 const (
-	OutcomeCreated   = "created"
-	OutcomeUpdated   = "updated"
-	OutcomeUnchanged = "unchanged"
-	OutcomeDeleted   = "deleted"
-	OutcomeExists    = "exists"
-	OutcomeSkipped   = "skipped"
-	OutcomeFailed    = "failed"
-	OutcomePlanned   = "planned"
+	ActionCreated   = "created"
+	ActionUpdated   = "updated"
+	ActionUnchanged = "unchanged"
+	ActionDeleted   = "deleted"
+	ActionExists    = "exists"
+	ActionSkipped   = "skipped"
+	ActionFailed    = "failed"
+	ActionPlanned   = "planned"
 )
 
 // Outcome is the result of Process.

@@ -94,7 +94,7 @@ func TestProcessNewHotLeadIsTwoCalls(t *testing.T) {
 		t.Errorf("created %q label %d owner %d", c.Email, c.LabelID, c.OwnerID)
 	}
 	for _, r := range out.Results {
-		if r.Outcome != engine.OutcomeCreated || r.ContactID != int64(c.ID) {
+		if r.Outcome != engine.ActionCreated || r.ContactID != int64(c.ID) {
 			t.Errorf("result %+v, want created %d", r, c.ID)
 		}
 	}
@@ -128,7 +128,7 @@ func TestProcessExistingContactOnePatch(t *testing.T) {
 		t.Errorf("repeat event made %d calls (%v), want 1", got, srv.Counts())
 	}
 	for _, r := range out.Results {
-		if r.Outcome != engine.OutcomeUnchanged {
+		if r.Outcome != engine.ActionUnchanged {
 			t.Errorf("repeat result %+v, want unchanged", r)
 		}
 	}
@@ -151,7 +151,7 @@ func TestProcessDryRunMakesNoWrites(t *testing.T) {
 		t.Errorf("planned POST body %+v", body)
 	}
 	for _, r := range out.Results {
-		if r.Outcome != engine.OutcomePlanned {
+		if r.Outcome != engine.ActionPlanned {
 			t.Errorf("dry-run result %+v", r)
 		}
 	}
@@ -180,7 +180,7 @@ func TestProcessCases(t *testing.T) {
 		{name: "erasure deletes",
 			seed:  &deskera.Contact{Name: "Gone", Email: "gone@acme.io"},
 			ev:    func(deskera.ID) *rules.Event { return formEvent("gone@acme.io", map[string]any{"request": "erase"}) },
-			calls: map[string]int{"contacts.list": 1, "contacts.delete": 1}, outcomes: []string{engine.OutcomeDeleted},
+			calls: map[string]int{"contacts.list": 1, "contacts.delete": 1}, outcomes: []string{engine.ActionDeleted},
 			check: func(t *testing.T, srv *deskeratest.Server, id deskera.ID) {
 				if _, ok := srv.Contact(id); ok {
 					t.Error("contact still exists")
@@ -188,11 +188,11 @@ func TestProcessCases(t *testing.T) {
 			}},
 		{name: "erasure of unknown contact does nothing",
 			ev:    func(deskera.ID) *rules.Event { return formEvent("nobody@acme.io", map[string]any{"request": "erase"}) },
-			calls: map[string]int{"contacts.list": 1}, outcomes: []string{engine.OutcomeSkipped}},
+			calls: map[string]int{"contacts.list": 1}, outcomes: []string{engine.ActionSkipped}},
 		{name: "crm webhook reassigns orphan by id",
 			seed:  &deskera.Contact{Name: "Orphan", Email: "orphan@acme.io", OwnerID: 99999},
 			ev:    func(id deskera.ID) *rules.Event { return &rules.Event{Kind: rules.KindCRM, ContactID: int64(id)} },
-			calls: map[string]int{"contacts.get": 1, "contacts.update": 1}, outcomes: []string{engine.OutcomeUpdated},
+			calls: map[string]int{"contacts.get": 1, "contacts.update": 1}, outcomes: []string{engine.ActionUpdated},
 			check: func(t *testing.T, srv *deskeratest.Server, id deskera.ID) {
 				if c, _ := srv.Contact(id); c.OwnerID == 99999 {
 					t.Error("owner not reassigned")
@@ -203,12 +203,12 @@ func TestProcessCases(t *testing.T) {
 			ev: func(id deskera.ID) *rules.Event {
 				return &rules.Event{Kind: rules.KindCRM, ContactID: int64(id), Fields: map[string]any{"deal_status": "won"}}
 			},
-			calls: map[string]int{"contacts.get": 1, "contacts.update": 1}, outcomes: []string{engine.OutcomeUpdated, engine.OutcomeUpdated}},
+			calls: map[string]int{"contacts.get": 1, "contacts.update": 1}, outcomes: []string{engine.ActionUpdated, engine.ActionUpdated}},
 		{name: "spam mail creates a Spam contact",
 			ev: func(deskera.ID) *rules.Event {
 				return &rules.Event{Kind: rules.KindEmail, Email: "x@spam.biz", Mail: rules.Mail{From: "x@spam.biz", Spam: "spam"}}
 			},
-			calls: map[string]int{"contacts.list": 1, "contacts.create": 1}, outcomes: []string{engine.OutcomeCreated},
+			calls: map[string]int{"contacts.list": 1, "contacts.create": 1}, outcomes: []string{engine.ActionCreated},
 			check: func(t *testing.T, srv *deskeratest.Server, _ deskera.ID) {
 				c := srv.Contacts()[0]
 				if c.Label == nil || c.Label.Name != "Spam" || c.Name != "x@spam.biz" {
@@ -220,13 +220,13 @@ func TestProcessCases(t *testing.T) {
 			ev: func(deskera.ID) *rules.Event {
 				return &rules.Event{Kind: rules.KindEmail, Mail: rules.Mail{From: "li@corp.com", SpamScore: 9}}
 			},
-			calls: map[string]int{"contacts.list": 1}, outcomes: []string{engine.OutcomeExists}},
+			calls: map[string]int{"contacts.list": 1}, outcomes: []string{engine.ActionExists}},
 		{name: "enterprise lead gets the enterprise pool and team visibility",
 			ev: func(deskera.ID) *rules.Event {
 				return formEvent("cto@bigcorp.com", map[string]any{"company_size": "5000", "budget": "50k"})
 			},
 			calls:    map[string]int{"contacts.list": 1, "contacts.create": 1},
-			outcomes: []string{engine.OutcomeCreated, engine.OutcomeCreated, engine.OutcomeCreated, engine.OutcomeCreated, engine.OutcomeCreated, engine.OutcomeCreated},
+			outcomes: []string{engine.ActionCreated, engine.ActionCreated, engine.ActionCreated, engine.ActionCreated, engine.ActionCreated, engine.ActionCreated},
 			check: func(t *testing.T, srv *deskeratest.Server, _ deskera.ID) {
 				c := srv.Contacts()[0]
 				if c.VisibilityType != "team" || (c.OwnerID != 19311 && c.OwnerID != 17826) || c.LabelID != labelHot {
@@ -238,7 +238,7 @@ func TestProcessCases(t *testing.T) {
 			ev: func(deskera.ID) *rules.Event {
 				return &rules.Event{Kind: rules.KindEmail, Email: "li@corp.com", Mail: rules.Mail{From: "li@corp.com", Subject: "hello"}}
 			},
-			calls: map[string]int{"contacts.list": 1, "contacts.update": 1}, outcomes: []string{engine.OutcomeUpdated},
+			calls: map[string]int{"contacts.list": 1, "contacts.update": 1}, outcomes: []string{engine.ActionUpdated},
 			check: func(t *testing.T, srv *deskeratest.Server, id deskera.ID) {
 				if c, _ := srv.Contact(id); c.Note != "Last email: hello" {
 					t.Errorf("note = %q", c.Note)

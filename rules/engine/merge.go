@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,14 +31,14 @@ func (x *execution) run(ctx context.Context) error {
 		case a.Type == rules.ActionDeleteContact && x.found != nil:
 			deleteAt = i
 		case a.Type == rules.ActionCreateContact && x.found != nil:
-			res.Outcome = OutcomeExists
+			res.Outcome = ActionExists
 		case x.found == nil && !creating:
-			res.Outcome, res.Error = OutcomeSkipped, rules.ErrNoContact.Error()
+			res.Outcome, res.Error = ActionSkipped, rules.ErrNoContact.Error()
 		default:
 			piece, err := x.piece(ctx, a)
 			if err != nil {
-				res.Outcome, res.Error = OutcomeFailed, err.Error()
-				firstErr = cmpErr(firstErr, err)
+				res.Outcome, res.Error = ActionFailed, err.Error()
+				firstErr = cmp.Or(firstErr, err)
 				continue
 			}
 			pieces[i] = piece
@@ -52,7 +53,7 @@ func (x *execution) run(ctx context.Context) error {
 	case creating:
 		err = x.create(ctx, pieces)
 	}
-	return cmpErr(err, firstErr)
+	return cmp.Or(err, firstErr)
 }
 
 // ContactChange is one change of one contact: the actions of a plan that merge
@@ -76,13 +77,6 @@ func Changes(results []ActionResult) []ContactChange {
 		}
 	}
 	return out
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 func (x *execution) foundID() int64 {
@@ -181,12 +175,12 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 	}
 	x.record(Call{Op: "contacts.create", Method: "POST", Path: "/v1/crm/contacts", Body: dto})
 	if x.dry {
-		x.settle(pieces, OutcomePlanned, 0, nil)
+		x.settle(pieces, ActionPlanned, 0, nil)
 		return nil
 	}
 	key := lockKey(x.ev, x.set.MatchOn())
 	if err := x.unsettledCreate(ctx, key); err != nil {
-		x.settle(pieces, OutcomeFailed, 0, err)
+		x.settle(pieces, ActionFailed, 0, err)
 		return err
 	}
 	c, err := x.e.crm.CreateContact(ctx, dto)
@@ -201,7 +195,7 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 		if found, ok := x.landed(ctx, key); ok {
 			return x.adopt(ctx, found, pieces)
 		}
-		x.settle(pieces, OutcomeFailed, 0, err)
+		x.settle(pieces, ActionFailed, 0, err)
 		return err
 	}
 	var id deskera.ID
@@ -209,7 +203,7 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 		id = c.ID
 		x.e.recent.add(key, id)
 	}
-	x.settle(pieces, OutcomeCreated, int64(id), nil)
+	x.settle(pieces, ActionCreated, int64(id), nil)
 	return nil
 }
 
@@ -236,8 +230,8 @@ func (x *execution) adopt(ctx context.Context, found *deskera.Contact, pieces []
 	x.bulk = nil // its outcomes are settled here, not with a batch
 	err := x.patch(ctx, slices.Clone(pieces))
 	for i, p := range pieces {
-		if r := &x.out.Results[i]; p != nil && (r.Outcome == OutcomeUnchanged || r.Outcome == OutcomeUpdated) {
-			r.Outcome, r.ContactID = OutcomeCreated, int64(found.ID)
+		if r := &x.out.Results[i]; p != nil && (r.Outcome == ActionUnchanged || r.Outcome == ActionUpdated) {
+			r.Outcome, r.ContactID = ActionCreated, int64(found.ID)
 		}
 	}
 	return err
@@ -292,14 +286,14 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 	dto := diff(merged, x.found)
 	for i, p := range pieces {
 		if p != nil && onlyWriteOnly(diff(p, x.found)) {
-			x.out.Results[i].Outcome = OutcomeUnchanged
+			x.out.Results[i].Outcome = ActionUnchanged
 			pieces[i] = nil
 		}
 	}
 	if onlyWriteOnly(dto) {
 		for i := range pieces {
 			if pieces[i] != nil {
-				x.out.Results[i].Outcome = OutcomeUnchanged
+				x.out.Results[i].Outcome = ActionUnchanged
 				pieces[i] = nil
 			}
 		}
@@ -314,15 +308,15 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 	id := x.found.ID
 	x.record(Call{Op: "contacts.update", Method: "PATCH", Path: "/v1/crm/contacts/" + strconv.FormatInt(int64(id), 10), Body: dto})
 	if x.dry {
-		x.settle(pieces, OutcomePlanned, int64(id), nil)
+		x.settle(pieces, ActionPlanned, int64(id), nil)
 		return nil
 	}
 	if _, err := x.e.crm.UpdateContact(ctx, id, dto); err != nil {
 		err = fmt.Errorf("rules: update contact %d: %w", id, scoreRefused(x.set, err, x.scoreWritten()))
-		x.settle(pieces, OutcomeFailed, int64(id), err)
+		x.settle(pieces, ActionFailed, int64(id), err)
 		return err
 	}
-	x.settle(pieces, OutcomeUpdated, int64(id), nil)
+	x.settle(pieces, ActionUpdated, int64(id), nil)
 	return nil
 }
 
@@ -330,26 +324,26 @@ func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.Contac
 	id := x.found.ID
 	for i, p := range pieces {
 		if p != nil {
-			x.out.Results[i].Outcome, x.out.Results[i].Error = OutcomeSkipped, "contact is deleted by this plan"
+			x.out.Results[i].Outcome, x.out.Results[i].Error = ActionSkipped, "contact is deleted by this plan"
 		}
 	}
 	for i, a := range x.out.Plan.Actions {
 		if i != at && a.Type == rules.ActionDeleteContact {
-			x.out.Results[i].Outcome = OutcomeSkipped
+			x.out.Results[i].Outcome = ActionSkipped
 		}
 	}
 	res := &x.out.Results[at]
 	x.record(Call{Op: "contacts.delete", Method: "DELETE", Path: "/v1/crm/contacts/" + strconv.FormatInt(int64(id), 10)})
 	if x.dry {
-		res.Outcome = OutcomePlanned
+		res.Outcome = ActionPlanned
 		return nil
 	}
 	if err := x.e.crm.DeleteContact(ctx, id); err != nil && !errors.Is(err, deskera.ErrNotFound) {
-		res.Outcome, res.Error = OutcomeFailed, err.Error()
+		res.Outcome, res.Error = ActionFailed, err.Error()
 		return fmt.Errorf("rules: delete contact %d: %w", id, err)
 	}
 	x.e.recent.forget(lockKey(x.ev, x.set.MatchOn()))
-	res.Outcome = OutcomeDeleted
+	res.Outcome = ActionDeleted
 	return nil
 }
 

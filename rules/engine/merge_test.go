@@ -81,7 +81,7 @@ func TestRepeatLeadNoOwnerFlipFlop(t *testing.T) {
 			t.Fatalf("repeat %d: %v", i, err)
 		}
 		for _, r := range out.Results {
-			if r.Outcome != engine.OutcomeUnchanged {
+			if r.Outcome != engine.ActionUnchanged {
 				t.Errorf("repeat %d: result %+v, want unchanged", i, r)
 			}
 		}
@@ -194,7 +194,7 @@ func TestCreateAppliedThenFailedNeverDuplicates(t *testing.T) {
 			if err != nil {
 				t.Fatalf("process: %v (the re-search should find the applied create)", err)
 			}
-			if i := slices.IndexFunc(out.Results, func(r engine.ActionResult) bool { return r.Outcome != engine.OutcomeCreated }); i >= 0 {
+			if i := slices.IndexFunc(out.Results, func(r engine.ActionResult) bool { return r.Outcome != engine.ActionCreated }); i >= 0 {
 				t.Errorf("result %+v, want created", out.Results[i])
 			}
 			if _, err := eng.Process(ctx, set, vipLead("jane@acme.io", "x"), false); err != nil {
@@ -238,7 +238,7 @@ func TestDryRunLooksContactUp(t *testing.T) {
 		}
 	}
 	for _, r := range out.Results {
-		if r.Outcome == engine.OutcomeCreated || r.Outcome == engine.OutcomePlanned && r.ContactID == 0 {
+		if r.Outcome == engine.ActionCreated || r.Outcome == engine.ActionPlanned && r.ContactID == 0 {
 			t.Errorf("dry run result %+v plans a create for an existing contact", r)
 		}
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -106,8 +107,8 @@ func (e *Engine) sweep(ctx context.Context, set *rules.Set, opts SweepOptions, r
 	if opts.DryRun {
 		s.opts.Checkpoint = nil
 	}
-	s.pageSize = firstPositive(opts.PageSize, set.Sweep().PageSize, rules.DefaultPageSize)
-	s.chunk = firstPositive(opts.ChunkSize, set.Sweep().ChunkSize, rules.DefaultChunkSize)
+	s.pageSize = cmp.Or(max(opts.PageSize, 0), set.Sweep().PageSize, rules.DefaultPageSize)
+	s.chunk = cmp.Or(max(opts.ChunkSize, 0), set.Sweep().ChunkSize, rules.DefaultChunkSize)
 	s.resume(opts.Resume)
 	if relabel {
 		if err := s.resolveTargets(ctx); err != nil {
@@ -128,15 +129,6 @@ func (e *Engine) sweep(ctx context.Context, set *rules.Set, opts SweepOptions, r
 		return s.finish(), fmt.Errorf("rules: %s: %w", what, err)
 	}
 	return s.finish(), nil
-}
-
-func firstPositive(v ...int) int {
-	for _, n := range v {
-		if n > 0 {
-			return n
-		}
-	}
-	return 0
 }
 
 type sweeper struct {
