@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/leadhook/leadhook/internal/digits"
 )
 
 // Plan is the result of evaluating one event: pure data, JSON-serialisable.
@@ -261,7 +263,7 @@ func ContactKey(ev *Event, c *Contact) string {
 	if email = strings.TrimSpace(email); email != "" {
 		return lowerASCII(email)
 	}
-	if d := Digits(phone); d != "" {
+	if d := digits.Of(phone); d != "" {
 		return d
 	}
 	if id != 0 {

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/internal/digits"
 	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/rules"
 )
@@ -335,8 +336,8 @@ func (e *Engine) RefreshLabelsOn(ctx context.Context, tick <-chan time.Time) {
 
 // lockKey is the key Process serialises on: the value upserts match on.
 func lockKey(ev *rules.Event, matchOn string) string {
-	if matchOn == rules.MatchPhone && rules.Digits(ev.Phone) != "" {
-		return rules.Digits(ev.Phone)
+	if matchOn == rules.MatchPhone && digits.Of(ev.Phone) != "" {
+		return digits.Of(ev.Phone)
 	}
 	return rules.ContactKey(ev, nil)
 }

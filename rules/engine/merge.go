@@ -120,26 +120,8 @@ func (x *execution) piece(ctx context.Context, a rules.Action) (*deskera.Contact
 
 // merge overlays the non-zero fields of src on dst.
 func merge(dst, src *deskera.ContactSaveDto) {
-	strs := [][2]*string{{&dst.Name, &src.Name}, {&dst.Email, &src.Email}, {&dst.CountryCode, &src.CountryCode},
-		{&dst.Phone, &src.Phone}, {&dst.Address, &src.Address}, {&dst.Note, &src.Note}, {&dst.Logo, &src.Logo},
-		{&dst.VisibilityType, &src.VisibilityType}, {&dst.VisibilityIDs, &src.VisibilityIDs}, {&dst.Type, &src.Type},
-		{&dst.OrganizationName, &src.OrganizationName}}
-	for _, p := range strs {
-		if *p[1] != "" {
-			*p[0] = *p[1]
-		}
-	}
-	ids := [][2]*deskera.ID{{&dst.LabelID, &src.LabelID}, {&dst.OwnerID, &src.OwnerID}, {&dst.OrganizationID, &src.OrganizationID}}
-	for _, p := range ids {
-		if *p[1] != 0 {
-			*p[0] = *p[1]
-		}
-	}
-	if src.PersonNames != nil {
-		dst.PersonNames = src.PersonNames
-	}
-	if src.SubOwnerIDs != nil {
-		dst.SubOwnerIDs = src.SubOwnerIDs
+	for _, f := range deskera.ContactFields {
+		f.Merge(dst, src)
 	}
 	for _, cf := range src.CustomField {
 		i := slices.IndexFunc(dst.CustomField, func(o deskera.CustomField) bool { return o.Code == cf.Code && o.Label == cf.Label })
@@ -388,30 +370,10 @@ func (x *execution) settle(pieces []*deskera.ContactSaveDto, outcome string, id 
 // others.
 func diff(d *deskera.ContactSaveDto, c *deskera.Contact) *deskera.ContactSaveDto {
 	out := *d
-	same := func(field *string, cur string) {
-		if *field == cur {
-			*field = ""
+	for _, f := range deskera.ContactFields {
+		if f.Unchanged != nil {
+			f.Unchanged(&out, c)
 		}
-	}
-	if strings.EqualFold(out.Email, c.Email) {
-		out.Email = ""
-	}
-	same(&out.Name, c.Name)
-	same(&out.CountryCode, c.CountryCode)
-	same(&out.Address, c.Address)
-	same(&out.Note, c.Note)
-	same(&out.Type, c.Type)
-	same(&out.VisibilityType, c.VisibilityType)
-	if rules.Digits(out.Phone) == rules.Digits(c.Phone) && out.Phone != "" {
-		out.Phone = ""
-	}
-	for _, p := range [][2]*deskera.ID{{&out.LabelID, &c.LabelID}, {&out.OwnerID, &c.OwnerID}, {&out.OrganizationID, &c.OrganizationID}} {
-		if *p[0] == *p[1] {
-			*p[0] = 0
-		}
-	}
-	if slices.Equal(out.SubOwnerIDs, c.SubOwnerIDs) {
-		out.SubOwnerIDs = nil
 	}
 	out.CustomField = mergedCustom(d.CustomField, c)
 	return &out
@@ -482,16 +444,21 @@ func hasCustom(c *deskera.Contact, cf deskera.CustomField) bool {
 // names its company would cost a PATCH.
 func onlyWriteOnly(d *deskera.ContactSaveDto) bool {
 	c := *d
-	c.OrganizationName, c.PersonNames, c.Logo = "", nil, ""
+	for _, f := range deskera.ContactFields {
+		if f.WriteOnly {
+			f.Clear(&c)
+		}
+	}
 	return isEmptyDTO(&c)
 }
 
 func isEmptyDTO(d *deskera.ContactSaveDto) bool {
-	var zero deskera.ContactSaveDto
-	return d.Name == zero.Name && d.Email == "" && d.CountryCode == "" && d.Phone == "" && d.Address == "" &&
-		d.Note == "" && d.Logo == "" && d.LabelID == 0 && d.VisibilityType == "" && d.VisibilityIDs == "" &&
-		d.Type == "" && len(d.PersonIDs) == 0 && len(d.PersonNames) == 0 && d.OrganizationID == 0 &&
-		d.OrganizationName == "" && d.OwnerID == 0 && len(d.SubOwnerIDs) == 0 && len(d.CustomField) == 0
+	for _, f := range deskera.ContactFields {
+		if !f.Empty(d) {
+			return false
+		}
+	}
+	return len(d.CustomField) == 0
 }
 
 func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
