@@ -13,7 +13,6 @@ import (
 // labelCache maps label names (case-insensitive) to Deskera ids.
 type labelCache struct {
 	mu     sync.RWMutex
-	loaded bool
 	byName map[string]deskera.ID
 	byID   map[deskera.ID]string
 }
@@ -29,12 +28,6 @@ func (c *labelCache) name(id deskera.ID) string {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.byID[id]
-}
-
-func (c *labelCache) isLoaded() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.loaded
 }
 
 func (c *labelCache) put(name string, id deskera.ID) {
@@ -56,7 +49,7 @@ func (c *labelCache) refresh(ctx context.Context, crm CRM, record func(Call)) er
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.byName, c.byID, c.loaded = nil, nil, true
+	c.byName, c.byID = nil, nil
 	for _, l := range labels {
 		c.put(l.Name, l.ID)
 	}
