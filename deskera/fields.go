@@ -20,9 +20,9 @@ type ContactField struct {
 	Empty func(d *ContactSaveDto) bool
 	// Merge overlays src's value on dst when src sets it.
 	Merge func(dst, src *ContactSaveDto)
-	// Unchanged clears the field in d when c already holds its value; nil
-	// when Deskera does not return the field, so it cannot be compared.
-	Unchanged func(d *ContactSaveDto, c *Contact)
+	// Same reports whether c already holds d's value; nil when Deskera
+	// does not return the field, so it cannot be compared.
+	Same func(d *ContactSaveDto, c *Contact) bool
 	// Patch applies d's value, when set, to c; nil when the contact does
 	// not keep the field.
 	Patch func(c *Contact, d *ContactSaveDto)
@@ -58,11 +58,7 @@ var ContactFields = []ContactField{
 	id("organization_id", func(d *ContactSaveDto) *ID { return &d.OrganizationID }, func(c *Contact) *ID { return &c.OrganizationID }),
 	{Name: "sub_owner_ids", Empty: func(d *ContactSaveDto) bool { return len(d.SubOwnerIDs) == 0 },
 		Merge: func(dst, src *ContactSaveDto) { setList(&dst.SubOwnerIDs, src.SubOwnerIDs) },
-		Unchanged: func(d *ContactSaveDto, c *Contact) {
-			if slices.Equal(d.SubOwnerIDs, c.SubOwnerIDs) {
-				d.SubOwnerIDs = nil
-			}
-		},
+		Same:  func(d *ContactSaveDto, c *Contact) bool { return slices.Equal(d.SubOwnerIDs, c.SubOwnerIDs) },
 		Patch: func(c *Contact, d *ContactSaveDto) { setList(&c.SubOwnerIDs, d.SubOwnerIDs) },
 		Clear: func(d *ContactSaveDto) { d.SubOwnerIDs = nil }},
 	{Name: "person_names", WriteOnly: true, Empty: func(d *ContactSaveDto) bool { return len(d.PersonNames) == 0 },
@@ -83,11 +79,7 @@ func samePhone(a, b string) bool { return a != "" && digits.Of(a) == digits.Of(b
 func text(name string, field func(*ContactSaveDto) *string, cur func(*Contact) *string, same func(a, b string) bool) ContactField {
 	f := writeOnlyText(name, field)
 	f.WriteOnly = false
-	f.Unchanged = func(d *ContactSaveDto, c *Contact) {
-		if p := field(d); same(*p, *cur(c)) {
-			*p = ""
-		}
-	}
+	f.Same = func(d *ContactSaveDto, c *Contact) bool { return same(*field(d), *cur(c)) }
 	f.Patch = func(c *Contact, d *ContactSaveDto) { setText(cur(c), *field(d)) }
 	return f
 }
@@ -103,11 +95,7 @@ func id(name string, field func(*ContactSaveDto) *ID, cur func(*Contact) *ID) Co
 	return ContactField{Name: name,
 		Empty: func(d *ContactSaveDto) bool { return *field(d) == 0 },
 		Merge: func(dst, src *ContactSaveDto) { setID(field(dst), *field(src)) },
-		Unchanged: func(d *ContactSaveDto, c *Contact) {
-			if p := field(d); *p == *cur(c) {
-				*p = 0
-			}
-		},
+		Same:  func(d *ContactSaveDto, c *Contact) bool { return *field(d) == *cur(c) },
 		Patch: func(c *Contact, d *ContactSaveDto) { setID(cur(c), *field(d)) },
 		Clear: func(d *ContactSaveDto) { *field(d) = 0 }}
 }

@@ -13,7 +13,7 @@
 //     *Plan out. A runtime error in one expression is recorded in the plan
 //     and never stops the other rules.
 //   - Stored scores (scoring.go): the score a contact earned is kept in
-//     custom fields (StoredFields), read back on its next event and in the
+//     custom fields (AppendStoredFields), read back on its next event and in the
 //     sweep, and combines with a new event's score by the declared policy
 //     (max or latest, optional half-life decay).
 //

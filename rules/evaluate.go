@@ -252,7 +252,7 @@ func (s *Set) resolveFields(r *runner, a *action) (*ContactFields, error) {
 func ContactKey(ev *Event, c *Contact) string {
 	email, phone, id := "", "", int64(0)
 	if ev != nil {
-		email, phone, id = ev.Sender(), ev.Phone, ev.ContactID
+		email, phone, id = Sender(ev), ev.Phone, ev.ContactID
 	}
 	if c != nil {
 		email, phone = firstNonEmpty(email, c.Email), firstNonEmpty(phone, c.Phone)

@@ -71,8 +71,9 @@ type Contact struct {
 }
 
 // Sender is the event's email address: Email, else the mail's From (an
-// address of only spaces counts as none).
-func (ev *Event) Sender() string {
+// address of only spaces counts as none). A function, not a method: the
+// methods of Event would be callable from rule expressions.
+func Sender(ev *Event) string {
 	if strings.TrimSpace(ev.Email) != "" {
 		return ev.Email
 	}

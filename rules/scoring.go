@@ -185,14 +185,14 @@ func (s *Set) readStored(c *Contact) (*StoredScore, string) {
 // StoredField is one custom field (name or code) and the value written to it.
 type StoredField struct{ Key, Value string }
 
-// StoredFields are the custom fields that store rec.
-func (s *Set) StoredFields(rec *StoredScore) []StoredField {
+// AppendStoredFields appends to dst the custom fields that store rec.
+func (s *Set) AppendStoredFields(dst []StoredField, rec *StoredScore) []StoredField {
 	p := &s.scoring
-	out := []StoredField{{p.Field, formatScore(rec.Score)}, {p.AtField, rec.At.UTC().Format(time.RFC3339)}}
+	dst = append(dst, StoredField{p.Field, formatScore(rec.Score)}, StoredField{p.AtField, rec.At.UTC().Format(time.RFC3339)})
 	if p.PartsField != "" {
-		out = append(out, StoredField{p.PartsField, s.formatParts(rec.Scores)})
+		dst = append(dst, StoredField{p.PartsField, s.formatParts(rec.Scores)})
 	}
-	return out
+	return dst
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }

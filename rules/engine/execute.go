@@ -107,7 +107,7 @@ func (o searchOpts) encode() string {
 // searchOptions builds the contact search for the event and a filter that
 // keeps exact matches only.
 func (x *execution) searchOptions() (*searchOpts, func(*deskera.Contact) bool) {
-	email, phone := normEmail(x.ev.Sender()), digits.Of(x.ev.Phone)
+	email, phone := normEmail(rules.Sender(x.ev)), digits.Of(x.ev.Phone)
 	if x.set.MatchOn() == rules.MatchPhone && phone != "" || email == "" && phone != "" {
 		return &searchOpts{deskera.ListContactsOptions{Phone: x.ev.Phone, Limit: 10}},
 			func(c *deskera.Contact) bool { return digits.Of(c.Phone) == phone }

@@ -150,7 +150,7 @@ func mergeAll(pieces []*deskera.ContactSaveDto) *deskera.ContactSaveDto {
 func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
 	dto := x.withScore(mergeAll(pieces))
 	if dto.Email == "" && x.set.MatchOn() == rules.MatchEmail {
-		dto.Email = normEmail(x.ev.Sender())
+		dto.Email = normEmail(rules.Sender(x.ev))
 	}
 	if dto.Phone == "" {
 		dto.Phone = x.ev.Phone
@@ -267,7 +267,7 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 	}
 	dto := diff(merged, x.found)
 	for i, p := range pieces {
-		if p != nil && onlyWriteOnly(diff(p, x.found)) {
+		if p != nil && changesNothing(p, x.found) {
 			x.out.Results[i].Outcome = ActionUnchanged
 			pieces[i] = nil
 		}
@@ -371,8 +371,8 @@ func (x *execution) settle(pieces []*deskera.ContactSaveDto, outcome string, id 
 func diff(d *deskera.ContactSaveDto, c *deskera.Contact) *deskera.ContactSaveDto {
 	out := *d
 	for _, f := range deskera.ContactFields {
-		if f.Unchanged != nil {
-			f.Unchanged(&out, c)
+		if f.Same != nil && f.Same(&out, c) {
+			f.Clear(&out)
 		}
 	}
 	out.CustomField = mergedCustom(d.CustomField, c)
@@ -443,13 +443,23 @@ func hasCustom(c *deskera.Contact, cf deskera.CustomField) bool {
 // changes make but never cause one: otherwise every repeat of a lead that
 // names its company would cost a PATCH.
 func onlyWriteOnly(d *deskera.ContactSaveDto) bool {
-	c := *d
 	for _, f := range deskera.ContactFields {
-		if f.WriteOnly {
-			f.Clear(&c)
+		if !f.WriteOnly && !f.Empty(d) {
+			return false
 		}
 	}
-	return isEmptyDTO(&c)
+	return len(d.CustomField) == 0
+}
+
+// changesNothing is onlyWriteOnly(diff(d, c)) without the copy: every
+// field d sets is write-only or already held by c.
+func changesNothing(d *deskera.ContactSaveDto, c *deskera.Contact) bool {
+	for _, f := range deskera.ContactFields {
+		if !f.Empty(d) && !f.WriteOnly && (f.Same == nil || !f.Same(d, c)) {
+			return false
+		}
+	}
+	return len(mergedCustom(d.CustomField, c)) == 0
 }
 
 func isEmptyDTO(d *deskera.ContactSaveDto) bool {

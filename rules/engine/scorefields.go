@@ -12,7 +12,8 @@ import (
 
 // scoreFields are the Deskera custom fields that store rec.
 func scoreFields(set *rules.Set, rec *rules.StoredScore) []deskera.CustomField {
-	stored := set.StoredFields(rec)
+	var buf [3]rules.StoredField
+	stored := set.AppendStoredFields(buf[:0], rec)
 	out := make([]deskera.CustomField, 0, len(stored))
 	for _, f := range stored {
 		out = append(out, customField(f.Key, f.Value))
