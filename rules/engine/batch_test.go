@@ -30,13 +30,7 @@ func (r reorderingCRM) GetContactsByIDs(ctx context.Context, ids []deskera.ID) (
 // becomes Customer, the unknown id's actions are skipped.
 func TestProcessBatchMatchesContactsByID(t *testing.T) {
 	_, set, srv := newEngine(t)
-	eng, err := engine.NewEngine(reorderingCRM{srv.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	eng := preparedWith(t, set, reorderingCRM{srv.Client()})
 	sales := poolOwners(t, set, "sales")
 	customer := findLabel(t, srv, "Customer")
 	var evs []*rules.Event

@@ -26,14 +26,7 @@ const (
 func newEngine(t *testing.T) (*engine.Engine, *rules.Set, *deskeratest.Server) {
 	t.Helper()
 	srv := deskeratest.NewServer(t)
-	eng, err := engine.NewEngine(srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := mustLoad(t, "../../rules.example.yaml")
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatalf("prepare: %v", err)
-	}
+	eng, set := prepared(t, srv.Client())
 	srv.ResetCounts()
 	return eng, set, srv
 }

@@ -50,13 +50,7 @@ func (c *clock) now() time.Time { return c.t }
 func scoringEngine(t *testing.T, set *rules.Set, clk *clock) (*engine.Engine, *deskeratest.Server) {
 	t.Helper()
 	srv := deskeratest.NewServer(t)
-	eng, err := engine.NewEngine(srv.Client(), engine.WithClock(clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	eng := preparedWith(t, set, srv.Client(), engine.WithClock(clk.now))
 	srv.ResetCounts()
 	return eng, srv
 }
@@ -387,14 +381,8 @@ func TestStoredScoreReadings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			set := exampleWith(t, rules.CombineMax, false)
 			srv := deskeratest.NewServer(t)
-			eng, err := engine.NewEngine(&readingCRM{CRM: srv.Client(), shape: tt.shape})
-			if err != nil {
-				t.Fatal(err)
-			}
+			eng := preparedWith(t, set, &readingCRM{CRM: srv.Client(), shape: tt.shape})
 			ctx := context.Background()
-			if err := eng.Prepare(ctx, set); err != nil {
-				t.Fatal(err)
-			}
 			if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
 				t.Fatal(err)
 			}
@@ -418,15 +406,9 @@ func TestScoreFieldRefusedIsOurs(t *testing.T) {
 	srv := deskeratest.NewServer(t)
 	refusal := &deskera.APIError{Op: "contacts.create", StatusCode: 400, Method: "POST", Path: "/v1/crm/contacts",
 		Message: "Custom field 'Lead score' does not exist"}
-	eng, err := engine.NewEngine(&readingCRM{CRM: srv.Client(), refuse: refusal})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := preparedWith(t, set, &readingCRM{CRM: srv.Client(), refuse: refusal})
 	ctx := context.Background()
-	if err := eng.Prepare(ctx, set); err != nil {
-		t.Fatal(err)
-	}
-	_, err = eng.Process(ctx, set, walkthroughLead(scoringT0), false)
+	_, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false)
 	f := engine.Classify(err)
 	if !errors.Is(err, rules.ErrScoreFieldRefused) || f.Cause != engine.CauseConfig || f.Final || !f.Ours {
 		t.Errorf("err %v classified %+v, want ours, config, not final", err, f)

@@ -39,16 +39,8 @@ func (l *lostCreate) CreateContact(ctx context.Context, d *deskera.ContactSaveDt
 // answer crm loses: the attempt must fail with ErrOutcomeUnknown.
 func lostFirstCreate(t *testing.T, crm engine.CRM, window time.Duration, now *time.Time) (*engine.Engine, *rules.Set) {
 	t.Helper()
-	eng, err := engine.NewEngine(crm, engine.WithSettleWindow(window), engine.WithClock(func() time.Time { return *now }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := mustLoad(t, "../../rules.example.yaml")
-	ctx := context.Background()
-	if err := eng.Prepare(ctx, set); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
+	eng, set := prepared(t, crm, engine.WithSettleWindow(window), engine.WithClock(func() time.Time { return *now }))
+	if _, err := eng.Process(context.Background(), set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
 		t.Fatalf("first attempt: %v, want ErrOutcomeUnknown", err)
 	}
 	return eng, set
@@ -89,15 +81,8 @@ func TestSettleWindowAfterUnknownCreate(t *testing.T) {
 func TestSettleWindowLateAppliedCreateFound(t *testing.T) {
 	srv := deskeratest.NewServer(t)
 	crm := &lostCreate{CRM: srv.Client(), lose: 1, applied: true}
-	eng, err := engine.NewEngine(crm, engine.WithSettleWindow(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := mustLoad(t, "../../rules.example.yaml")
+	eng, set := prepared(t, crm, engine.WithSettleWindow(time.Hour))
 	ctx := context.Background()
-	if err := eng.Prepare(ctx, set); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); err != nil {
 		t.Fatalf("first attempt: %v, want the re-search to find the applied create", err)
 	}
