@@ -30,7 +30,7 @@ func (e *Engine) ProcessBatch(ctx context.Context, set *rules.Set, evs []*rules.
 	for i, ev := range evs {
 		switch {
 		case ev == nil || set == nil:
-			errs[i] = errors.New("rules: process: nil set or event")
+			errs[i] = errors.New("engine: process: nil set or event")
 		case ev.ContactID > 0 && !seen[ev.ContactID]:
 			seen[ev.ContactID] = true
 			batched = append(batched, i)
@@ -80,7 +80,7 @@ func (e *Engine) batch(ctx context.Context, set *rules.Set, evs []*rules.Event, 
 	fetch := Call{Op: "contacts.multiple", Method: "POST", Path: "/v1/crm/contacts/multiple", Body: &deskera.MultipleContactsByIDRequest{ContactIDs: ids}}
 	found, err := e.crm.GetContactsByIDs(ctx, ids)
 	if err != nil {
-		fail(fmt.Errorf("rules: get contacts: %w", err), fetch)
+		fail(fmt.Errorf("engine: get contacts: %w", err), fetch)
 		return nil
 	}
 	byID := make(map[deskera.ID]*deskera.Contact, len(found))
@@ -195,7 +195,7 @@ func (c *bulkCollector) flush(ctx context.Context, e *Engine, errs []error) []in
 			if err != nil && deskera.LabelMissing(err) && !refreshed {
 				refreshed = true
 				if rerr := e.labels.refresh(ctx, e.crm, nil); rerr == nil {
-					e.log.Warn("rules: deskera does not know a cached label id; reloading the labels and processing the batch's events again", "err", err.Error())
+					e.log.Warn("engine: deskera does not know a cached label id; reloading the labels and processing the batch's events again", "err", err.Error())
 				}
 			}
 			for _, m := range chunk {
@@ -205,7 +205,7 @@ func (c *bulkCollector) flush(ctx context.Context, e *Engine, errs []error) []in
 				case err != nil && deskera.LabelMissing(err):
 					redo = append(redo, x.slot)
 				case err != nil:
-					ferr := fmt.Errorf("rules: bulk update contacts: %w", err)
+					ferr := fmt.Errorf("engine: bulk update contacts: %w", err)
 					x.settle(m.pieces, ActionFailed, int64(x.found.ID), ferr)
 					errs[x.slot] = cmp.Or(errs[x.slot], ferr)
 				case x.dry:

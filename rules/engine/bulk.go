@@ -74,7 +74,7 @@ func (e *Engine) Bulk(ctx context.Context, changes []Change, chunkSize int, dryR
 			res.Calls = append(res.Calls, Call{Op: "contacts.bulk_update", Method: "PATCH", Path: "/v1/crm/contacts", Body: body})
 			if !dryRun {
 				if err := e.crm.BulkUpdateContacts(ctx, body); err != nil {
-					return res, fmt.Errorf("rules: bulk update %s=%s: %w", g.field, g.value, err)
+					return res, fmt.Errorf("engine: bulk update %s=%s: %w", g.field, g.value, err)
 				}
 			}
 			res.Contacts += len(chunk)
@@ -89,7 +89,7 @@ func bulkBody(field, value string, ids []deskera.ID) (*deskera.BulkUpdateContact
 	case FieldLabelID, FieldOwnerID:
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("rules: bulk %s %q is not a positive id", field, value)
+			return nil, fmt.Errorf("engine: bulk %s %q is not a positive id", field, value)
 		}
 		if field == FieldLabelID {
 			b.LabelID = deskera.ID(n)
@@ -98,11 +98,11 @@ func bulkBody(field, value string, ids []deskera.ID) (*deskera.BulkUpdateContact
 		}
 	case FieldVisibility:
 		if value == "" {
-			return nil, fmt.Errorf("rules: bulk %s is empty", field)
+			return nil, fmt.Errorf("engine: bulk %s is empty", field)
 		}
 		b.VisibilityType = value
 	default:
-		return nil, fmt.Errorf("rules: bulk field %q is not one of %s, %s, %s", field, FieldLabelID, FieldOwnerID, FieldVisibility)
+		return nil, fmt.Errorf("engine: bulk field %q is not one of %s, %s, %s", field, FieldLabelID, FieldOwnerID, FieldVisibility)
 	}
 	return b, nil
 }

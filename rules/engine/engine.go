@@ -41,7 +41,7 @@ type EngineOption func(*Engine) error
 func WithLogger(l *slog.Logger) EngineOption {
 	return func(e *Engine) error {
 		if l == nil {
-			return errors.New("rules: nil logger")
+			return errors.New("engine: nil logger")
 		}
 		e.log = obs.Logger(l)
 		return nil
@@ -54,7 +54,7 @@ func WithLogger(l *slog.Logger) EngineOption {
 func WithClock(now func() time.Time) EngineOption {
 	return func(e *Engine) error {
 		if now == nil {
-			return errors.New("rules: nil clock")
+			return errors.New("engine: nil clock")
 		}
 		e.now = now
 		return nil
@@ -67,7 +67,7 @@ func WithClock(now func() time.Time) EngineOption {
 func WithRecentCreates(n int) EngineOption {
 	return func(e *Engine) error {
 		if n < 0 {
-			return fmt.Errorf("rules: recent creates %d is negative", n)
+			return fmt.Errorf("engine: recent creates %d is negative", n)
 		}
 		e.recent = newRecentSet[deskera.ID](n)
 		return nil
@@ -86,7 +86,7 @@ func WithRecentCreates(n int) EngineOption {
 func WithSettleWindow(d time.Duration) EngineOption {
 	return func(e *Engine) error {
 		if d < 0 {
-			return fmt.Errorf("rules: settle window %v is negative", d)
+			return fmt.Errorf("engine: settle window %v is negative", d)
 		}
 		e.settle = d
 		return nil
@@ -98,7 +98,7 @@ func WithSettleWindow(d time.Duration) EngineOption {
 func WithTracerProvider(tp trace.TracerProvider) EngineOption {
 	return func(e *Engine) error {
 		if tp == nil {
-			return errors.New("rules: nil tracer provider")
+			return errors.New("engine: nil tracer provider")
 		}
 		e.tracer = obs.Tracer(tp)
 		return nil
@@ -123,7 +123,7 @@ type Engine struct {
 // NewEngine returns an engine acting on crm.
 func NewEngine(crm CRM, opts ...EngineOption) (*Engine, error) {
 	if crm == nil {
-		return nil, errors.New("rules: nil CRM")
+		return nil, errors.New("engine: nil CRM")
 	}
 	e := &Engine{crm: crm, log: slog.New(slog.DiscardHandler), tracer: obs.Tracer(nil), now: time.Now, recent: newRecentSet[deskera.ID](10000),
 		coord: newMemoryCoordinator()}
@@ -183,7 +183,7 @@ type Outcome struct {
 // that are missing and not to be created.
 func (e *Engine) Prepare(ctx context.Context, set *rules.Set) error {
 	if err := e.labels.refresh(ctx, e.crm, nil); err != nil {
-		return fmt.Errorf("rules: prepare labels: %w", err)
+		return fmt.Errorf("engine: prepare labels: %w", err)
 	}
 	var missing []string
 	for _, l := range set.Labels() {
@@ -195,12 +195,12 @@ func (e *Engine) Prepare(ctx context.Context, set *rules.Set) error {
 			continue
 		}
 		if _, err := e.labels.create(ctx, e.crm, l, nil); err != nil {
-			return fmt.Errorf("rules: create label %q: %w", l.Name, err)
+			return fmt.Errorf("engine: create label %q: %w", l.Name, err)
 		}
 		e.log.InfoContext(ctx, "created label", "label", l.Name)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("rules: %w in Deskera: %s (declare them with create: true or create them)", rules.ErrLabelNotFound, strings.Join(missing, ", "))
+		return fmt.Errorf("engine: %w in Deskera: %s (declare them with create: true or create them)", rules.ErrLabelNotFound, strings.Join(missing, ", "))
 	}
 	return nil
 }
@@ -213,7 +213,7 @@ func (e *Engine) Prepare(ctx context.Context, set *rules.Set) error {
 // returned with them, with the failed actions marked.
 func (e *Engine) Process(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*Outcome, error) {
 	if set == nil || ev == nil {
-		return nil, errors.New("rules: process: nil set or event")
+		return nil, errors.New("engine: process: nil set or event")
 	}
 	unlock := func() {}
 	if key := lockKey(ev, set.MatchOn()); key != "" && !dryRun {
@@ -227,9 +227,9 @@ func (e *Engine) Process(ctx context.Context, set *rules.Set, ev *rules.Event, d
 	if err != nil && !dryRun && deskera.LabelMissing(err) {
 		// A label was deleted (or deleted and recreated with a new id) in
 		// Deskera: reload the labels once and act again.
-		e.log.WarnContext(ctx, "rules: deskera does not know a cached label id; reloading the labels and retrying", "err", err.Error())
+		e.log.WarnContext(ctx, "engine: deskera does not know a cached label id; reloading the labels and retrying", "err", err.Error())
 		if rerr := e.labels.refresh(ctx, e.crm, nil); rerr != nil {
-			return out, fmt.Errorf("rules: reload labels: %w (after: %w)", rerr, err)
+			return out, fmt.Errorf("engine: reload labels: %w (after: %w)", rerr, err)
 		}
 		out, err = e.processOnce(ctx, set, ev, dryRun)
 	}
@@ -310,7 +310,7 @@ func ruleFailure(p *rules.Plan) *rules.RuleFailure {
 // deleted or recreated there is picked up).
 func (e *Engine) RefreshLabels(ctx context.Context) error {
 	if err := e.labels.refresh(ctx, e.crm, nil); err != nil {
-		return fmt.Errorf("rules: refresh labels: %w", err)
+		return fmt.Errorf("engine: refresh labels: %w", err)
 	}
 	return nil
 }
@@ -328,7 +328,7 @@ func (e *Engine) RefreshLabelsOn(ctx context.Context, tick <-chan time.Time) {
 				return
 			}
 			if err := e.RefreshLabels(ctx); err != nil && ctx.Err() == nil {
-				e.log.WarnContext(ctx, "rules: periodic label refresh failed; keeping the cached labels", "err", err.Error())
+				e.log.WarnContext(ctx, "engine: periodic label refresh failed; keeping the cached labels", "err", err.Error())
 			}
 		}
 	}

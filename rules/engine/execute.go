@@ -49,7 +49,7 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("rules: get contact %d: %w", id, err)
+			return nil, fmt.Errorf("engine: get contact %d: %w", id, err)
 		}
 		return c, nil
 	}
@@ -60,7 +60,7 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 	x.record(Call{Op: "contacts.list", Method: "GET", Path: "/v1/crm/contacts?" + opts.encode()})
 	list, err := x.e.crm.ListContacts(ctx, &opts.ListContactsOptions)
 	if err != nil {
-		return nil, fmt.Errorf("rules: search contact: %w", err)
+		return nil, fmt.Errorf("engine: search contact: %w", err)
 	}
 	for i := range list.Data {
 		if match(&list.Data[i]) {
@@ -85,7 +85,7 @@ func (x *execution) recentlyCreated(ctx context.Context) (*deskera.Contact, erro
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("rules: get contact %d: %w", id, err)
+		return nil, fmt.Errorf("engine: get contact %d: %w", id, err)
 	}
 	return c, nil
 }

@@ -89,7 +89,7 @@ func (e *Engine) resolveLabel(ctx context.Context, set *rules.Set, name string, 
 		return 0, nil
 	}
 	if err := e.labels.refresh(ctx, e.crm, record); err != nil {
-		return 0, fmt.Errorf("rules: list labels: %w", err)
+		return 0, fmt.Errorf("engine: list labels: %w", err)
 	}
 	if id, ok := e.labels.get(name); ok {
 		return id, nil
@@ -99,7 +99,7 @@ func (e *Engine) resolveLabel(ctx context.Context, set *rules.Set, name string, 
 	}
 	id, err := e.labels.create(ctx, e.crm, decl, record)
 	if err != nil {
-		return 0, fmt.Errorf("rules: create label %q: %w", name, err)
+		return 0, fmt.Errorf("engine: create label %q: %w", name, err)
 	}
 	return id, nil
 }

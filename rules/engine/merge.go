@@ -106,7 +106,7 @@ func (x *execution) piece(ctx context.Context, a rules.Action) (*deskera.Contact
 			// A dry run reads the labels (a read-only call) so that it
 			// plans with the ids Deskera has; it never creates one.
 			if err := x.e.labels.refresh(ctx, x.e.crm, x.record); err != nil {
-				return nil, fmt.Errorf("rules: list labels: %w", err)
+				return nil, fmt.Errorf("engine: list labels: %w", err)
 			}
 		}
 		id, err := x.e.resolveLabel(ctx, x.set, label, x.dry, x.record)
@@ -167,10 +167,10 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 	}
 	c, err := x.e.crm.CreateContact(ctx, dto)
 	if err != nil {
-		err = fmt.Errorf("rules: create contact: %w", scoreRefused(x.set, err, x.scoreWritten()))
+		err = fmt.Errorf("engine: create contact: %w", scoreRefused(x.set, err, x.scoreWritten()))
 		if errors.Is(err, deskera.ErrOutcomeUnknown) && x.e.settle > 0 {
 			if merr := x.e.coord.MarkUnsettled(ctx, key, x.e.now(), x.e.settle); merr != nil {
-				x.e.log.ErrorContext(ctx, "rules: recording an unsettled create failed", "err", merr.Error())
+				x.e.log.ErrorContext(ctx, "engine: recording an unsettled create failed", "err", merr.Error())
 				err = fmt.Errorf("%w (and recording it: %w)", err, sharedErr("mark unsettled create", merr))
 			}
 		}
@@ -199,7 +199,7 @@ func (x *execution) landed(ctx context.Context, key string) (*deskera.Contact, b
 		return nil, false
 	}
 	if err := x.e.coord.Settle(ctx, key); err != nil {
-		x.e.log.WarnContext(ctx, "rules: forgetting a settled create failed; it expires with the window", "err", err.Error())
+		x.e.log.WarnContext(ctx, "engine: forgetting a settled create failed; it expires with the window", "err", err.Error())
 	}
 	x.e.recent.add(key, found.ID)
 	return found, true
@@ -249,7 +249,7 @@ func (x *execution) unsettledCreate(ctx context.Context, key string) error {
 		_ = x.e.coord.Settle(ctx, key)
 		return nil
 	}
-	return fmt.Errorf("rules: create contact: an earlier create of this contact may still be applied by Deskera; not creating it again for %v: %w",
+	return fmt.Errorf("engine: create contact: an earlier create of this contact may still be applied by Deskera; not creating it again for %v: %w",
 		wait.Round(time.Millisecond), deskera.ErrOutcomeUnknown)
 }
 
@@ -294,7 +294,7 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 		return nil
 	}
 	if _, err := x.e.crm.UpdateContact(ctx, id, dto); err != nil {
-		err = fmt.Errorf("rules: update contact %d: %w", id, scoreRefused(x.set, err, x.scoreWritten()))
+		err = fmt.Errorf("engine: update contact %d: %w", id, scoreRefused(x.set, err, x.scoreWritten()))
 		x.settle(pieces, ActionFailed, int64(id), err)
 		return err
 	}
@@ -322,7 +322,7 @@ func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.Contac
 	}
 	if err := x.e.crm.DeleteContact(ctx, id); err != nil && !errors.Is(err, deskera.ErrNotFound) {
 		res.Outcome, res.Error = ActionFailed, err.Error()
-		return fmt.Errorf("rules: delete contact %d: %w", id, err)
+		return fmt.Errorf("engine: delete contact %d: %w", id, err)
 	}
 	x.e.recent.forget(lockKey(x.ev, x.set.MatchOn()))
 	res.Outcome = ActionDeleted

@@ -76,10 +76,10 @@ const maxSweepErrors = 100
 // first API error, returning the counts so far.
 func (e *Engine) Sweep(ctx context.Context, set *rules.Set, opts SweepOptions) (*SweepResult, error) {
 	if set == nil {
-		return nil, errors.New("rules: sweep: nil set")
+		return nil, errors.New("engine: sweep: nil set")
 	}
 	if len(set.Thresholds()) == 0 {
-		return nil, errors.New("rules: sweep: the rules file has no thresholds")
+		return nil, errors.New("engine: sweep: the rules file has no thresholds")
 	}
 	return e.sweep(ctx, set, opts, true, set.Sweep().Rules)
 }
@@ -90,7 +90,7 @@ func (e *Engine) Sweep(ctx context.Context, set *rules.Set, opts SweepOptions) (
 // and checkpoints.
 func (e *Engine) Reassign(ctx context.Context, set *rules.Set, t rules.ReassignTarget, opts SweepOptions) (*SweepResult, error) {
 	if set == nil {
-		return nil, errors.New("rules: reassign: nil set")
+		return nil, errors.New("engine: reassign: nil set")
 	}
 	r, err := set.ReassignRule(t)
 	if err != nil {
@@ -126,7 +126,7 @@ func (e *Engine) sweep(ctx context.Context, set *rules.Set, opts SweepOptions, r
 		if !relabel {
 			what = "reassign"
 		}
-		return s.finish(), fmt.Errorf("rules: %s: %w", what, err)
+		return s.finish(), fmt.Errorf("engine: %s: %w", what, err)
 	}
 	return s.finish(), nil
 }
