@@ -55,6 +55,18 @@ func scoringEngine(t *testing.T, set *rules.Set, clk *clock) (*engine.Engine, *d
 	return eng, srv
 }
 
+// walkedThrough is a scoring engine on the clock scoringT0 that has
+// processed walkthroughLead once.
+func walkedThrough(t *testing.T, set *rules.Set) (*engine.Engine, *deskeratest.Server, *clock) {
+	t.Helper()
+	clk := &clock{scoringT0}
+	eng, srv := scoringEngine(t, set, clk)
+	if _, err := eng.Process(context.Background(), set, walkthroughLead(scoringT0), false); err != nil {
+		t.Fatal(err)
+	}
+	return eng, srv, clk
+}
+
 // walkthroughLead is the README walkthrough's form: 90 points, Hot lead.
 func walkthroughLead(at time.Time) *rules.Event {
 	return &rules.Event{ID: "w1", Source: "website", Kind: rules.KindForm, Email: "jane@acme.io", Name: "Jane Doe",
@@ -133,12 +145,8 @@ func TestThinnerFormCombination(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			set := exampleWith(t, tt.combine, false)
-			clk := &clock{scoringT0}
-			eng, srv := scoringEngine(t, set, clk)
+			eng, srv, _ := walkedThrough(t, set)
 			ctx := context.Background()
-			if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
-				t.Fatal(err)
-			}
 			srv.ResetCounts()
 			later := scoringT0.Add(72 * time.Hour)
 			out, err := eng.Process(ctx, set, thinnerLead(later), false)
@@ -168,12 +176,8 @@ func TestThinnerFormCombination(t *testing.T) {
 func TestUnchangedScoreNoPatch(t *testing.T) {
 	for _, decay := range []bool{false, true} {
 		set := exampleWith(t, rules.CombineMax, decay)
-		clk := &clock{scoringT0}
-		eng, srv := scoringEngine(t, set, clk)
+		eng, srv, _ := walkedThrough(t, set)
 		ctx := context.Background()
-		if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
-			t.Fatal(err)
-		}
 		srv.ResetCounts()
 		for i := range 3 {
 			if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0.Add(time.Duration(i+1)*time.Hour)), false); err != nil {
@@ -236,12 +240,8 @@ func TestSweepKeepsStoredScore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			set := exampleWith(t, rules.CombineMax, tt.decay)
-			clk := &clock{scoringT0}
-			eng, srv := scoringEngine(t, set, clk)
+			eng, srv, clk := walkedThrough(t, set)
 			ctx := context.Background()
-			if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
-				t.Fatal(err)
-			}
 			clk.t = scoringT0.Add(tt.after)
 			srv.ResetCounts()
 			res, err := eng.Sweep(ctx, set, engine.SweepOptions{})
@@ -428,12 +428,8 @@ func TestScoreFieldRefusedIsOurs(t *testing.T) {
 // score and time), so the sweep counts from the latest raise.
 func TestRepeatRefreshesDecayedScore(t *testing.T) {
 	set := exampleWith(t, rules.CombineMax, true)
-	clk := &clock{scoringT0}
-	eng, srv := scoringEngine(t, set, clk)
+	eng, srv, clk := walkedThrough(t, set)
 	ctx := context.Background()
-	if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
-		t.Fatal(err)
-	}
 	srv.ResetCounts()
 	later := scoringT0.Add(150 * 24 * time.Hour) // stored 90 is worth 28.3 now
 	out, err := eng.Process(ctx, set, walkthroughLead(later), false)
