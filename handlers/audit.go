@@ -17,6 +17,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // Recorder keeps the decision audit of every delivery processed (sync or
@@ -178,7 +179,7 @@ func (a *audit) observe(at deskera.Attempt) {
 }
 
 // event adds one processed event, and evaluates the shadow rules on it.
-func (s *Service) auditEvent(ctx context.Context, ev *rules.Event, out *rules.Outcome, r *EventResult) {
+func (s *Service) auditEvent(ctx context.Context, ev *rules.Event, out *engine.Outcome, r *EventResult) {
 	a := auditOf(ctx)
 	if a == nil {
 		return
@@ -250,7 +251,7 @@ func deliveryOutcome(evs []history.Event) string {
 		switch e.Outcome {
 		case OutcomeRetry:
 			return history.OutcomeRetry
-		case OutcomeFailed:
+		case OutcomeRejected:
 			out = history.OutcomeFailed
 		}
 	}

@@ -31,7 +31,7 @@ type BatchEntry struct {
 // as Handle does it and gets its own answer, but the events of all those
 // to act on are processed together, so that the contacts they name are
 // fetched in one call and their label and owner changes grouped into bulk
-// PATCHes across deliveries (see rules.Engine.ProcessBatch). A delivery
+// PATCHes across deliveries (see engine.Engine.ProcessBatch). A delivery
 // repeating another one's id in the same batch is handled after it, alone.
 // As with Handle, a delivery of a `delivery: queued` source is stored
 // and answered 202 (the queue's workers act on it), and each delivery

@@ -11,6 +11,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/history/historytest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // batchRules are queuedRules (source api, queued) with a sync source,
@@ -34,13 +35,13 @@ func TestHandleBatchHistoryAndQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake := deskeratest.NewServer(t)
-	engine, err := rules.NewEngine(fake.Client())
+	eng, err := engine.NewEngine(fake.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
 	hist := historytest.SQLite(t)
 	q := &captureQueue{}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, History: hist, Queue: q})
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, History: hist, Queue: q})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/obs"
-	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // QueuedDelivery is a verified delivery of a `delivery: queued` source,
@@ -157,7 +157,7 @@ func queuedResult(resp Response) QueuedResult {
 	res := QueuedResult{Status: resp.Status, Final: storable(resp.Status)}
 	for _, r := range resp.results {
 		switch r.cause {
-		case rules.CauseDeskera, rules.CauseCredentials:
+		case engine.CauseDeskera, engine.CauseCredentials:
 			res.CRMDown = true
 		}
 		if r.Error != "" && res.Message == "" {

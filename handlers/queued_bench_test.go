@@ -20,6 +20,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/queue"
 	"github.com/leadhook/leadhook/handlers/queue/queuetest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // queuedBenchRules is one HMAC-signed JSON source, queued.
@@ -77,7 +78,7 @@ func queuedServer(b *testing.B, opts queue.Options) *httptest.Server {
 		b.Fatal(err)
 	}
 	log := handlers.NewLogger(io.Discard, slog.LevelInfo)
-	engine, err := rules.NewEngine(deskeratest.NewServer(b).Client(), rules.WithLogger(log))
+	eng, err := engine.NewEngine(deskeratest.NewServer(b).Client(), engine.WithLogger(log))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func queuedServer(b *testing.B, opts queue.Options) *httptest.Server {
 		b.Fatal(err)
 	}
 	metrics := handlers.NewMetrics()
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, Metrics: metrics, Logger: log, Queue: q, History: hist})
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, Metrics: metrics, Logger: log, Queue: q, History: hist})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 func TestMain(m *testing.M) {
@@ -90,7 +91,7 @@ func newRigWith(t testing.TB, rulesPath string, opts queue.Options, withHistory 
 	t.Helper()
 	r := &rig{t: t, deskera: deskeratest.NewServer(t), clock: newClock(), logs: &syncbuf.Buffer{}}
 	log := handlers.NewLogger(r.logs, slog.LevelInfo)
-	engine, err := rules.NewEngine(r.deskera.Client(), rules.WithLogger(log))
+	eng, err := engine.NewEngine(r.deskera.Client(), engine.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func newRigWith(t testing.TB, rulesPath string, opts queue.Options, withHistory 
 	t.Cleanup(r.q.Close)
 	metrics := handlers.NewMetrics()
 	cfg := handlers.Config{
-		Rules: loadRules(t, rulesPath), Engine: engine, Metrics: metrics, Logger: log, Queue: r.q,
+		Rules: loadRules(t, rulesPath), Engine: eng, Metrics: metrics, Logger: log, Queue: r.q,
 		Webhook: webhook.Options{Now: r.clock.Now},
 	}
 	if withHistory {

@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // TestRunTimeRuleErrorActsOnNothing: a rule or score that errors at run
@@ -37,7 +38,7 @@ rules:
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := deskeratest.NewServer(t)
-			eng, err := rules.NewEngine(srv.Client())
+			eng, err := engine.NewEngine(srv.Client())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +54,7 @@ rules:
 			if !errors.As(err, &rf) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want a RuleFailure saying %s", err, tc.want)
 			}
-			if f := rules.Classify(err); f.Cause != rules.CauseRule || f.Final {
+			if f := engine.Classify(err); f.Cause != engine.CauseRule || f.Final {
 				t.Errorf("Classify = %+v, want a temporary rule error", f)
 			}
 			if n := len(srv.Contacts()); n != 0 {

@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
-	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 func TestSweep10000(t *testing.T) {
@@ -24,7 +24,7 @@ func TestSweep10000(t *testing.T) {
 	}
 	srv.ResetCounts()
 	var progress int
-	res, err := eng.Sweep(context.Background(), set, rules.SweepOptions{Progress: func(rules.SweepProgress) { progress++ }})
+	res, err := eng.Sweep(context.Background(), set, engine.SweepOptions{Progress: func(engine.SweepProgress) { progress++ }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestSweep10000(t *testing.T) {
 	}
 	// A second sweep finds nothing to change: pages only.
 	srv.ResetCounts()
-	res, err = eng.Sweep(context.Background(), set, rules.SweepOptions{})
+	res, err = eng.Sweep(context.Background(), set, engine.SweepOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSweepPolicyAndDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.ResetCounts()
-	res, err := eng.Sweep(ctx, set, rules.SweepOptions{DryRun: true, PageSize: 50, ChunkSize: 100})
+	res, err := eng.Sweep(ctx, set, engine.SweepOptions{DryRun: true, PageSize: 50, ChunkSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"context"
@@ -14,7 +14,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/internal/digits"
 	"github.com/leadhook/leadhook/internal/obs"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // CRM is the part of the Deskera API the engine uses; *deskera.Client
@@ -39,7 +41,7 @@ type EngineOption func(*Engine) error
 func WithLogger(l *slog.Logger) EngineOption {
 	return func(e *Engine) error {
 		if l == nil {
-			return errors.New("rules: nil logger")
+			return errors.New("engine: nil logger")
 		}
 		e.log = obs.Logger(l)
 		return nil
@@ -52,7 +54,7 @@ func WithLogger(l *slog.Logger) EngineOption {
 func WithClock(now func() time.Time) EngineOption {
 	return func(e *Engine) error {
 		if now == nil {
-			return errors.New("rules: nil clock")
+			return errors.New("engine: nil clock")
 		}
 		e.now = now
 		return nil
@@ -65,7 +67,7 @@ func WithClock(now func() time.Time) EngineOption {
 func WithRecentCreates(n int) EngineOption {
 	return func(e *Engine) error {
 		if n < 0 {
-			return fmt.Errorf("rules: recent creates %d is negative", n)
+			return fmt.Errorf("engine: recent creates %d is negative", n)
 		}
 		e.recent = newRecentSet[deskera.ID](n)
 		return nil
@@ -84,7 +86,7 @@ func WithRecentCreates(n int) EngineOption {
 func WithSettleWindow(d time.Duration) EngineOption {
 	return func(e *Engine) error {
 		if d < 0 {
-			return fmt.Errorf("rules: settle window %v is negative", d)
+			return fmt.Errorf("engine: settle window %v is negative", d)
 		}
 		e.settle = d
 		return nil
@@ -96,7 +98,7 @@ func WithSettleWindow(d time.Duration) EngineOption {
 func WithTracerProvider(tp trace.TracerProvider) EngineOption {
 	return func(e *Engine) error {
 		if tp == nil {
-			return errors.New("rules: nil tracer provider")
+			return errors.New("engine: nil tracer provider")
 		}
 		e.tracer = obs.Tracer(tp)
 		return nil
@@ -121,7 +123,7 @@ type Engine struct {
 // NewEngine returns an engine acting on crm.
 func NewEngine(crm CRM, opts ...EngineOption) (*Engine, error) {
 	if crm == nil {
-		return nil, errors.New("rules: nil CRM")
+		return nil, errors.New("engine: nil CRM")
 	}
 	e := &Engine{crm: crm, log: slog.New(slog.DiscardHandler), tracer: obs.Tracer(nil), now: time.Now, recent: newRecentSet[deskera.ID](10000),
 		coord: newMemoryCoordinator()}
@@ -154,37 +156,37 @@ type ActionResult struct {
 
 // Action outcomes.
 const (
-	OutcomeCreated   = "created"
-	OutcomeUpdated   = "updated"
-	OutcomeUnchanged = "unchanged"
-	OutcomeDeleted   = "deleted"
-	OutcomeExists    = "exists"
-	OutcomeSkipped   = "skipped"
-	OutcomeFailed    = "failed"
-	OutcomePlanned   = "planned"
+	ActionCreated   = "created"
+	ActionUpdated   = "updated"
+	ActionUnchanged = "unchanged"
+	ActionDeleted   = "deleted"
+	ActionExists    = "exists"
+	ActionSkipped   = "skipped"
+	ActionFailed    = "failed"
+	ActionPlanned   = "planned"
 )
 
 // Outcome is the result of Process.
 type Outcome struct {
-	Plan    *Plan          `json:"plan"`
+	Plan    *rules.Plan    `json:"plan"`
 	Results []ActionResult `json:"results"`
 	Calls   []Call         `json:"calls"`
 	DryRun  bool           `json:"dry_run,omitempty"`
 	// Contact is the contact the plan was evaluated with (nil: none was
 	// found), for explaining it (Set.Explain) and for evaluating another
 	// rules file offline on the same state (shadow rules).
-	Contact *Contact `json:"-"`
+	Contact *rules.Contact `json:"-"`
 }
 
 // Prepare resolves the set's declared labels to Deskera ids, creating the
 // ones declared with create: true. It returns an error naming the labels
 // that are missing and not to be created.
-func (e *Engine) Prepare(ctx context.Context, set *Set) error {
+func (e *Engine) Prepare(ctx context.Context, set *rules.Set) error {
 	if err := e.labels.refresh(ctx, e.crm, nil); err != nil {
-		return fmt.Errorf("rules: prepare labels: %w", err)
+		return fmt.Errorf("engine: prepare labels: %w", err)
 	}
 	var missing []string
-	for _, l := range set.labels {
+	for _, l := range set.Labels() {
 		if _, ok := e.labels.get(l.Name); ok {
 			continue
 		}
@@ -193,12 +195,12 @@ func (e *Engine) Prepare(ctx context.Context, set *Set) error {
 			continue
 		}
 		if _, err := e.labels.create(ctx, e.crm, l, nil); err != nil {
-			return fmt.Errorf("rules: create label %q: %w", l.Name, err)
+			return fmt.Errorf("engine: create label %q: %w", l.Name, err)
 		}
 		e.log.InfoContext(ctx, "created label", "label", l.Name)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("rules: %w in Deskera: %s (declare them with create: true or create them)", ErrLabelNotFound, strings.Join(missing, ", "))
+		return fmt.Errorf("engine: %w in Deskera: %s (declare them with create: true or create them)", rules.ErrLabelNotFound, strings.Join(missing, ", "))
 	}
 	return nil
 }
@@ -209,12 +211,12 @@ func (e *Engine) Prepare(ctx context.Context, set *Set) error {
 // writes: Calls lists every call, made or planned.
 // Errors wrap the deskera errors (see deskera.Temporary); the Outcome is
 // returned with them, with the failed actions marked.
-func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) (*Outcome, error) {
+func (e *Engine) Process(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*Outcome, error) {
 	if set == nil || ev == nil {
-		return nil, errors.New("rules: process: nil set or event")
+		return nil, errors.New("engine: process: nil set or event")
 	}
 	unlock := func() {}
-	if key := lockKey(ev, set.matchOn); key != "" && !dryRun {
+	if key := lockKey(ev, set.MatchOn()); key != "" && !dryRun {
 		var err error
 		if unlock, err = e.coord.Lock(ctx, key); err != nil {
 			return nil, sharedErr("lock contact", err)
@@ -225,16 +227,16 @@ func (e *Engine) Process(ctx context.Context, set *Set, ev *Event, dryRun bool) 
 	if err != nil && !dryRun && deskera.LabelMissing(err) {
 		// A label was deleted (or deleted and recreated with a new id) in
 		// Deskera: reload the labels once and act again.
-		e.log.WarnContext(ctx, "rules: deskera does not know a cached label id; reloading the labels and retrying", "err", err.Error())
+		e.log.WarnContext(ctx, "engine: deskera does not know a cached label id; reloading the labels and retrying", "err", err.Error())
 		if rerr := e.labels.refresh(ctx, e.crm, nil); rerr != nil {
-			return out, fmt.Errorf("rules: reload labels: %w (after: %w)", rerr, err)
+			return out, fmt.Errorf("engine: reload labels: %w (after: %w)", rerr, err)
 		}
 		out, err = e.processOnce(ctx, set, ev, dryRun)
 	}
 	return out, err
 }
 
-func (e *Engine) processOnce(ctx context.Context, set *Set, ev *Event, dryRun bool) (*Outcome, error) {
+func (e *Engine) processOnce(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*Outcome, error) {
 	if ev.ReceivedAt.IsZero() {
 		// The time the score is stored (and decayed) at: the engine's clock
 		// when the event does not say when it arrived.
@@ -267,7 +269,7 @@ func (x *execution) act(ctx context.Context, found *deskera.Contact) error {
 
 // evaluate runs the rules over the event and the contact found, in an
 // "evaluate" span.
-func (e *Engine) evaluate(ctx context.Context, set *Set, ev *Event, c *Contact) *Plan {
+func (e *Engine) evaluate(ctx context.Context, set *rules.Set, ev *rules.Event, c *rules.Contact) *rules.Plan {
 	_, span := e.tracer.Start(ctx, "evaluate")
 	defer span.End()
 	p := set.Evaluate(ev, c)
@@ -287,17 +289,17 @@ func (e *Engine) evaluate(ctx context.Context, set *Set, ev *Event, c *Contact) 
 
 // ruleFailure names the rules (and scores) whose evaluation errored (nil
 // when none): a failed score would silently count 0 and mislabel.
-func ruleFailure(p *Plan) *RuleFailure {
-	var rf *RuleFailure
+func ruleFailure(p *rules.Plan) *rules.RuleFailure {
+	var rf *rules.RuleFailure
 	if len(p.Errors) > 0 {
-		rf = &RuleFailure{Err: p.Errors[0], Scores: p.Errors}
+		rf = &rules.RuleFailure{Err: p.Errors[0], Scores: p.Errors}
 	}
 	for _, r := range p.Rules {
 		if r.Error == "" {
 			continue
 		}
 		if rf == nil {
-			rf = &RuleFailure{Err: r.Error}
+			rf = &rules.RuleFailure{Err: r.Error}
 		}
 		rf.Rules = append(rf.Rules, r.Name)
 	}
@@ -308,7 +310,7 @@ func ruleFailure(p *Plan) *RuleFailure {
 // deleted or recreated there is picked up).
 func (e *Engine) RefreshLabels(ctx context.Context) error {
 	if err := e.labels.refresh(ctx, e.crm, nil); err != nil {
-		return fmt.Errorf("rules: refresh labels: %w", err)
+		return fmt.Errorf("engine: refresh labels: %w", err)
 	}
 	return nil
 }
@@ -326,26 +328,26 @@ func (e *Engine) RefreshLabelsOn(ctx context.Context, tick <-chan time.Time) {
 				return
 			}
 			if err := e.RefreshLabels(ctx); err != nil && ctx.Err() == nil {
-				e.log.WarnContext(ctx, "rules: periodic label refresh failed; keeping the cached labels", "err", err.Error())
+				e.log.WarnContext(ctx, "engine: periodic label refresh failed; keeping the cached labels", "err", err.Error())
 			}
 		}
 	}
 }
 
 // lockKey is the key Process serialises on: the value upserts match on.
-func lockKey(ev *Event, matchOn string) string {
-	if matchOn == MatchPhone && digits(ev.Phone) != "" {
-		return digits(ev.Phone)
+func lockKey(ev *rules.Event, matchOn string) string {
+	if matchOn == rules.MatchPhone && digits.Of(ev.Phone) != "" {
+		return digits.Of(ev.Phone)
 	}
-	return ContactKey(ev, nil)
+	return rules.ContactKey(ev, nil)
 }
 
 // toContact converts a Deskera contact for the rules (nil for nil).
-func (e *Engine) toContact(d *deskera.Contact) *Contact {
+func (e *Engine) toContact(d *deskera.Contact) *rules.Contact {
 	if d == nil {
 		return nil
 	}
-	c := &Contact{ID: int64(d.ID), Name: d.Name, Email: d.Email, Phone: d.Phone, Type: d.Type,
+	c := &rules.Contact{ID: int64(d.ID), Name: d.Name, Email: d.Email, Phone: d.Phone, Type: d.Type,
 		LabelID: int64(d.LabelID), OwnerID: int64(d.OwnerID), Visibility: d.VisibilityType}
 	if d.Label != nil && d.Label.Name != "" {
 		c.Label = d.Label.Name

@@ -1,6 +1,7 @@
-package rules
+package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // run merges the plan's actions into at most one POST or PATCH (or one
@@ -17,8 +19,8 @@ import (
 func (x *execution) run(ctx context.Context) error {
 	plan := x.out.Plan
 	x.out.Results = make([]ActionResult, len(plan.Actions))
-	creating := x.found == nil && slices.ContainsFunc(plan.Actions, func(a Action) bool {
-		return a.Type == ActionUpsertContact || a.Type == ActionCreateContact
+	creating := x.found == nil && slices.ContainsFunc(plan.Actions, func(a rules.Action) bool {
+		return a.Type == rules.ActionUpsertContact || a.Type == rules.ActionCreateContact
 	})
 	pieces := make([]*deskera.ContactSaveDto, len(plan.Actions))
 	deleteAt, firstErr := -1, error(nil)
@@ -26,17 +28,17 @@ func (x *execution) run(ctx context.Context) error {
 		res := &x.out.Results[i]
 		res.Rule, res.Type, res.ContactID = a.Rule, a.Type, x.foundID()
 		switch {
-		case a.Type == ActionDeleteContact && x.found != nil:
+		case a.Type == rules.ActionDeleteContact && x.found != nil:
 			deleteAt = i
-		case a.Type == ActionCreateContact && x.found != nil:
-			res.Outcome = OutcomeExists
+		case a.Type == rules.ActionCreateContact && x.found != nil:
+			res.Outcome = ActionExists
 		case x.found == nil && !creating:
-			res.Outcome, res.Error = OutcomeSkipped, ErrNoContact.Error()
+			res.Outcome, res.Error = ActionSkipped, rules.ErrNoContact.Error()
 		default:
 			piece, err := x.piece(ctx, a)
 			if err != nil {
-				res.Outcome, res.Error = OutcomeFailed, err.Error()
-				firstErr = cmpErr(firstErr, err)
+				res.Outcome, res.Error = ActionFailed, err.Error()
+				firstErr = cmp.Or(firstErr, err)
 				continue
 			}
 			pieces[i] = piece
@@ -51,7 +53,7 @@ func (x *execution) run(ctx context.Context) error {
 	case creating:
 		err = x.create(ctx, pieces)
 	}
-	return cmpErr(err, firstErr)
+	return cmp.Or(err, firstErr)
 }
 
 // ContactChange is one change of one contact: the actions of a plan that merge
@@ -77,13 +79,6 @@ func Changes(results []ActionResult) []ContactChange {
 	return out
 }
 
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
 func (x *execution) foundID() int64 {
 	if x.found == nil {
 		return 0
@@ -92,15 +87,15 @@ func (x *execution) foundID() int64 {
 }
 
 // piece is the save body one action contributes.
-func (x *execution) piece(ctx context.Context, a Action) (*deskera.ContactSaveDto, error) {
+func (x *execution) piece(ctx context.Context, a rules.Action) (*deskera.ContactSaveDto, error) {
 	d := &deskera.ContactSaveDto{}
 	label := a.Label
 	switch a.Type {
-	case ActionAssignOwner:
+	case rules.ActionAssignOwner:
 		d.OwnerID = deskera.ID(a.OwnerID)
-	case ActionSetVisibility:
+	case rules.ActionSetVisibility:
 		d.VisibilityType, d.VisibilityIDs = a.Visibility, a.VisibilityIDs
-	case ActionUpsertContact, ActionCreateContact, ActionUpdateContact:
+	case rules.ActionUpsertContact, rules.ActionCreateContact, rules.ActionUpdateContact:
 		if a.Fields != nil {
 			d = contactDTO(a.Fields)
 			label = a.Fields.Label
@@ -111,7 +106,7 @@ func (x *execution) piece(ctx context.Context, a Action) (*deskera.ContactSaveDt
 			// A dry run reads the labels (a read-only call) so that it
 			// plans with the ids Deskera has; it never creates one.
 			if err := x.e.labels.refresh(ctx, x.e.crm, x.record); err != nil {
-				return nil, fmt.Errorf("rules: list labels: %w", err)
+				return nil, fmt.Errorf("engine: list labels: %w", err)
 			}
 		}
 		id, err := x.e.resolveLabel(ctx, x.set, label, x.dry, x.record)
@@ -125,26 +120,8 @@ func (x *execution) piece(ctx context.Context, a Action) (*deskera.ContactSaveDt
 
 // merge overlays the non-zero fields of src on dst.
 func merge(dst, src *deskera.ContactSaveDto) {
-	strs := [][2]*string{{&dst.Name, &src.Name}, {&dst.Email, &src.Email}, {&dst.CountryCode, &src.CountryCode},
-		{&dst.Phone, &src.Phone}, {&dst.Address, &src.Address}, {&dst.Note, &src.Note}, {&dst.Logo, &src.Logo},
-		{&dst.VisibilityType, &src.VisibilityType}, {&dst.VisibilityIDs, &src.VisibilityIDs}, {&dst.Type, &src.Type},
-		{&dst.OrganizationName, &src.OrganizationName}}
-	for _, p := range strs {
-		if *p[1] != "" {
-			*p[0] = *p[1]
-		}
-	}
-	ids := [][2]*deskera.ID{{&dst.LabelID, &src.LabelID}, {&dst.OwnerID, &src.OwnerID}, {&dst.OrganizationID, &src.OrganizationID}}
-	for _, p := range ids {
-		if *p[1] != 0 {
-			*p[0] = *p[1]
-		}
-	}
-	if src.PersonNames != nil {
-		dst.PersonNames = src.PersonNames
-	}
-	if src.SubOwnerIDs != nil {
-		dst.SubOwnerIDs = src.SubOwnerIDs
+	for _, f := range deskera.ContactFields {
+		f.Merge(dst, src)
 	}
 	for _, cf := range src.CustomField {
 		i := slices.IndexFunc(dst.CustomField, func(o deskera.CustomField) bool { return o.Code == cf.Code && o.Label == cf.Label })
@@ -172,35 +149,35 @@ func mergeAll(pieces []*deskera.ContactSaveDto) *deskera.ContactSaveDto {
 
 func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
 	dto := x.withScore(mergeAll(pieces))
-	if dto.Email == "" && x.set.matchOn == MatchEmail {
-		dto.Email = normEmail(firstNonEmpty(x.ev.Email, x.ev.Mail.From))
+	if dto.Email == "" && x.set.MatchOn() == rules.MatchEmail {
+		dto.Email = normEmail(rules.Sender(x.ev))
 	}
 	if dto.Phone == "" {
 		dto.Phone = x.ev.Phone
 	}
 	x.record(Call{Op: "contacts.create", Method: "POST", Path: "/v1/crm/contacts", Body: dto})
 	if x.dry {
-		x.settle(pieces, OutcomePlanned, 0, nil)
+		x.settle(pieces, ActionPlanned, 0, nil)
 		return nil
 	}
-	key := lockKey(x.ev, x.set.matchOn)
+	key := lockKey(x.ev, x.set.MatchOn())
 	if err := x.unsettledCreate(ctx, key); err != nil {
-		x.settle(pieces, OutcomeFailed, 0, err)
+		x.settle(pieces, ActionFailed, 0, err)
 		return err
 	}
 	c, err := x.e.crm.CreateContact(ctx, dto)
 	if err != nil {
-		err = fmt.Errorf("rules: create contact: %w", x.set.scoreRefused(err, x.scoreWritten()))
+		err = fmt.Errorf("engine: create contact: %w", scoreRefused(x.set, err, x.scoreWritten()))
 		if errors.Is(err, deskera.ErrOutcomeUnknown) && x.e.settle > 0 {
 			if merr := x.e.coord.MarkUnsettled(ctx, key, x.e.now(), x.e.settle); merr != nil {
-				x.e.log.ErrorContext(ctx, "rules: recording an unsettled create failed", "err", merr.Error())
+				x.e.log.ErrorContext(ctx, "engine: recording an unsettled create failed", "err", merr.Error())
 				err = fmt.Errorf("%w (and recording it: %w)", err, sharedErr("mark unsettled create", merr))
 			}
 		}
 		if found, ok := x.landed(ctx, key); ok {
 			return x.adopt(ctx, found, pieces)
 		}
-		x.settle(pieces, OutcomeFailed, 0, err)
+		x.settle(pieces, ActionFailed, 0, err)
 		return err
 	}
 	var id deskera.ID
@@ -208,7 +185,7 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 		id = c.ID
 		x.e.recent.add(key, id)
 	}
-	x.settle(pieces, OutcomeCreated, int64(id), nil)
+	x.settle(pieces, ActionCreated, int64(id), nil)
 	return nil
 }
 
@@ -222,7 +199,7 @@ func (x *execution) landed(ctx context.Context, key string) (*deskera.Contact, b
 		return nil, false
 	}
 	if err := x.e.coord.Settle(ctx, key); err != nil {
-		x.e.log.WarnContext(ctx, "rules: forgetting a settled create failed; it expires with the window", "err", err.Error())
+		x.e.log.WarnContext(ctx, "engine: forgetting a settled create failed; it expires with the window", "err", err.Error())
 	}
 	x.e.recent.add(key, found.ID)
 	return found, true
@@ -235,8 +212,8 @@ func (x *execution) adopt(ctx context.Context, found *deskera.Contact, pieces []
 	x.bulk = nil // its outcomes are settled here, not with a batch
 	err := x.patch(ctx, slices.Clone(pieces))
 	for i, p := range pieces {
-		if r := &x.out.Results[i]; p != nil && (r.Outcome == OutcomeUnchanged || r.Outcome == OutcomeUpdated) {
-			r.Outcome, r.ContactID = OutcomeCreated, int64(found.ID)
+		if r := &x.out.Results[i]; p != nil && (r.Outcome == ActionUnchanged || r.Outcome == ActionUpdated) {
+			r.Outcome, r.ContactID = ActionCreated, int64(found.ID)
 		}
 	}
 	return err
@@ -272,7 +249,7 @@ func (x *execution) unsettledCreate(ctx context.Context, key string) error {
 		_ = x.e.coord.Settle(ctx, key)
 		return nil
 	}
-	return fmt.Errorf("rules: create contact: an earlier create of this contact may still be applied by Deskera; not creating it again for %v: %w",
+	return fmt.Errorf("engine: create contact: an earlier create of this contact may still be applied by Deskera; not creating it again for %v: %w",
 		wait.Round(time.Millisecond), deskera.ErrOutcomeUnknown)
 }
 
@@ -290,15 +267,15 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 	}
 	dto := diff(merged, x.found)
 	for i, p := range pieces {
-		if p != nil && onlyWriteOnly(diff(p, x.found)) {
-			x.out.Results[i].Outcome = OutcomeUnchanged
+		if p != nil && changesNothing(p, x.found) {
+			x.out.Results[i].Outcome = ActionUnchanged
 			pieces[i] = nil
 		}
 	}
 	if onlyWriteOnly(dto) {
 		for i := range pieces {
 			if pieces[i] != nil {
-				x.out.Results[i].Outcome = OutcomeUnchanged
+				x.out.Results[i].Outcome = ActionUnchanged
 				pieces[i] = nil
 			}
 		}
@@ -313,15 +290,15 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 	id := x.found.ID
 	x.record(Call{Op: "contacts.update", Method: "PATCH", Path: "/v1/crm/contacts/" + strconv.FormatInt(int64(id), 10), Body: dto})
 	if x.dry {
-		x.settle(pieces, OutcomePlanned, int64(id), nil)
+		x.settle(pieces, ActionPlanned, int64(id), nil)
 		return nil
 	}
 	if _, err := x.e.crm.UpdateContact(ctx, id, dto); err != nil {
-		err = fmt.Errorf("rules: update contact %d: %w", id, x.set.scoreRefused(err, x.scoreWritten()))
-		x.settle(pieces, OutcomeFailed, int64(id), err)
+		err = fmt.Errorf("engine: update contact %d: %w", id, scoreRefused(x.set, err, x.scoreWritten()))
+		x.settle(pieces, ActionFailed, int64(id), err)
 		return err
 	}
-	x.settle(pieces, OutcomeUpdated, int64(id), nil)
+	x.settle(pieces, ActionUpdated, int64(id), nil)
 	return nil
 }
 
@@ -329,26 +306,26 @@ func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.Contac
 	id := x.found.ID
 	for i, p := range pieces {
 		if p != nil {
-			x.out.Results[i].Outcome, x.out.Results[i].Error = OutcomeSkipped, "contact is deleted by this plan"
+			x.out.Results[i].Outcome, x.out.Results[i].Error = ActionSkipped, "contact is deleted by this plan"
 		}
 	}
 	for i, a := range x.out.Plan.Actions {
-		if i != at && a.Type == ActionDeleteContact {
-			x.out.Results[i].Outcome = OutcomeSkipped
+		if i != at && a.Type == rules.ActionDeleteContact {
+			x.out.Results[i].Outcome = ActionSkipped
 		}
 	}
 	res := &x.out.Results[at]
 	x.record(Call{Op: "contacts.delete", Method: "DELETE", Path: "/v1/crm/contacts/" + strconv.FormatInt(int64(id), 10)})
 	if x.dry {
-		res.Outcome = OutcomePlanned
+		res.Outcome = ActionPlanned
 		return nil
 	}
 	if err := x.e.crm.DeleteContact(ctx, id); err != nil && !errors.Is(err, deskera.ErrNotFound) {
-		res.Outcome, res.Error = OutcomeFailed, err.Error()
-		return fmt.Errorf("rules: delete contact %d: %w", id, err)
+		res.Outcome, res.Error = ActionFailed, err.Error()
+		return fmt.Errorf("engine: delete contact %d: %w", id, err)
 	}
-	x.e.recent.forget(lockKey(x.ev, x.set.matchOn))
-	res.Outcome = OutcomeDeleted
+	x.e.recent.forget(lockKey(x.ev, x.set.MatchOn()))
+	res.Outcome = ActionDeleted
 	return nil
 }
 
@@ -361,7 +338,7 @@ func (x *execution) withScore(d *deskera.ContactSaveDto) *deskera.ContactSaveDto
 	if sc == nil || sc.Write == nil {
 		return d
 	}
-	merge(d, &deskera.ContactSaveDto{CustomField: x.set.scoreFields(sc.Write)})
+	merge(d, &deskera.ContactSaveDto{CustomField: scoreFields(x.set, sc.Write)})
 	return d
 }
 
@@ -393,30 +370,10 @@ func (x *execution) settle(pieces []*deskera.ContactSaveDto, outcome string, id 
 // others.
 func diff(d *deskera.ContactSaveDto, c *deskera.Contact) *deskera.ContactSaveDto {
 	out := *d
-	same := func(field *string, cur string) {
-		if *field == cur {
-			*field = ""
+	for _, f := range deskera.ContactFields {
+		if f.Same != nil && f.Same(&out, c) {
+			f.Clear(&out)
 		}
-	}
-	if strings.EqualFold(out.Email, c.Email) {
-		out.Email = ""
-	}
-	same(&out.Name, c.Name)
-	same(&out.CountryCode, c.CountryCode)
-	same(&out.Address, c.Address)
-	same(&out.Note, c.Note)
-	same(&out.Type, c.Type)
-	same(&out.VisibilityType, c.VisibilityType)
-	if digits(out.Phone) == digits(c.Phone) && out.Phone != "" {
-		out.Phone = ""
-	}
-	for _, p := range [][2]*deskera.ID{{&out.LabelID, &c.LabelID}, {&out.OwnerID, &c.OwnerID}, {&out.OrganizationID, &c.OrganizationID}} {
-		if *p[0] == *p[1] {
-			*p[0] = 0
-		}
-	}
-	if slices.Equal(out.SubOwnerIDs, c.SubOwnerIDs) {
-		out.SubOwnerIDs = nil
 	}
 	out.CustomField = mergedCustom(d.CustomField, c)
 	return &out
@@ -486,17 +443,32 @@ func hasCustom(c *deskera.Contact, cf deskera.CustomField) bool {
 // changes make but never cause one: otherwise every repeat of a lead that
 // names its company would cost a PATCH.
 func onlyWriteOnly(d *deskera.ContactSaveDto) bool {
-	c := *d
-	c.OrganizationName, c.PersonNames, c.Logo = "", nil, ""
-	return isEmptyDTO(&c)
+	for _, f := range deskera.ContactFields {
+		if !f.WriteOnly && !f.Empty(d) {
+			return false
+		}
+	}
+	return len(d.CustomField) == 0
+}
+
+// changesNothing is onlyWriteOnly(diff(d, c)) without the copy: every
+// field d sets is write-only or already held by c.
+func changesNothing(d *deskera.ContactSaveDto, c *deskera.Contact) bool {
+	for _, f := range deskera.ContactFields {
+		if !f.Empty(d) && !f.WriteOnly && (f.Same == nil || !f.Same(d, c)) {
+			return false
+		}
+	}
+	return len(mergedCustom(d.CustomField, c)) == 0
 }
 
 func isEmptyDTO(d *deskera.ContactSaveDto) bool {
-	var zero deskera.ContactSaveDto
-	return d.Name == zero.Name && d.Email == "" && d.CountryCode == "" && d.Phone == "" && d.Address == "" &&
-		d.Note == "" && d.Logo == "" && d.LabelID == 0 && d.VisibilityType == "" && d.VisibilityIDs == "" &&
-		d.Type == "" && len(d.PersonIDs) == 0 && len(d.PersonNames) == 0 && d.OrganizationID == 0 &&
-		d.OrganizationName == "" && d.OwnerID == 0 && len(d.SubOwnerIDs) == 0 && len(d.CustomField) == 0
+	for _, f := range deskera.ContactFields {
+		if !f.Empty(d) {
+			return false
+		}
+	}
+	return len(d.CustomField) == 0
 }
 
 func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -11,12 +11,13 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // randomApply arms, before a seeded share of creates, a fault that applies
 // the create and then answers 429, 503 or nothing.
 type randomApply struct {
-	rules.CRM
+	engine.CRM
 	srv  *deskeratest.Server
 	mu   sync.Mutex
 	rng  *rand.Rand
@@ -48,7 +49,7 @@ func (r *randomApply) CreateContact(ctx context.Context, d *deskera.ContactSaveD
 func TestFaultSoakNoDuplicates(t *testing.T) {
 	srv := deskeratest.NewServer(t)
 	crm := &randomApply{CRM: srv.Client(), srv: srv, rng: rand.New(rand.NewPCG(14, 5)), rate: 0.3}
-	eng, err := rules.NewEngine(crm)
+	eng, err := engine.NewEngine(crm)
 	if err != nil {
 		t.Fatal(err)
 	}

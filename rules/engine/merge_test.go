@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // overrideRules are rules.example.yaml-style rules: a pool route, then a
@@ -38,14 +39,14 @@ const (
 	laterOwner = 30502
 )
 
-func overrideEngine(t *testing.T, crm func(*deskeratest.Server) rules.CRM) (*rules.Engine, *rules.Set, *deskeratest.Server) {
+func overrideEngine(t *testing.T, crm func(*deskeratest.Server) engine.CRM) (*engine.Engine, *rules.Set, *deskeratest.Server) {
 	t.Helper()
 	srv := deskeratest.NewServer(t)
-	var c rules.CRM = srv.Client()
+	var c engine.CRM = srv.Client()
 	if crm != nil {
 		c = crm(srv)
 	}
-	eng, err := rules.NewEngine(c)
+	eng, err := engine.NewEngine(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestRepeatLeadNoOwnerFlipFlop(t *testing.T) {
 			t.Fatalf("repeat %d: %v", i, err)
 		}
 		for _, r := range out.Results {
-			if r.Outcome != rules.OutcomeUnchanged {
+			if r.Outcome != engine.ActionUnchanged {
 				t.Errorf("repeat %d: result %+v, want unchanged", i, r)
 			}
 		}
@@ -158,7 +159,7 @@ func TestPatchKeepsOtherCustomFields(t *testing.T) {
 // faultyCreate arms a fake fault just before each create, so the fault
 // hits the POST and not the search before it.
 type faultyCreate struct {
-	rules.CRM
+	engine.CRM
 	arm func()
 }
 
@@ -185,7 +186,7 @@ func TestCreateAppliedThenFailedNeverDuplicates(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			eng, set, srv := overrideEngine(t, func(s *deskeratest.Server) rules.CRM {
+			eng, set, srv := overrideEngine(t, func(s *deskeratest.Server) engine.CRM {
 				return &faultyCreate{CRM: s.Client(), arm: func() { tc.arm(s) }}
 			})
 			ctx := context.Background()
@@ -193,7 +194,7 @@ func TestCreateAppliedThenFailedNeverDuplicates(t *testing.T) {
 			if err != nil {
 				t.Fatalf("process: %v (the re-search should find the applied create)", err)
 			}
-			if i := slices.IndexFunc(out.Results, func(r rules.ActionResult) bool { return r.Outcome != rules.OutcomeCreated }); i >= 0 {
+			if i := slices.IndexFunc(out.Results, func(r engine.ActionResult) bool { return r.Outcome != engine.ActionCreated }); i >= 0 {
 				t.Errorf("result %+v, want created", out.Results[i])
 			}
 			if _, err := eng.Process(ctx, set, vipLead("jane@acme.io", "x"), false); err != nil {
@@ -237,7 +238,7 @@ func TestDryRunLooksContactUp(t *testing.T) {
 		}
 	}
 	for _, r := range out.Results {
-		if r.Outcome == rules.OutcomeCreated || r.Outcome == rules.OutcomePlanned && r.ContactID == 0 {
+		if r.Outcome == engine.ActionCreated || r.Outcome == engine.ActionPlanned && r.ContactID == 0 {
 			t.Errorf("dry run result %+v plans a create for an existing contact", r)
 		}
 	}

@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // reorderingCRM answers POST /contacts/multiple in reverse order: the API
@@ -29,13 +30,7 @@ func (r reorderingCRM) GetContactsByIDs(ctx context.Context, ids []deskera.ID) (
 // becomes Customer, the unknown id's actions are skipped.
 func TestProcessBatchMatchesContactsByID(t *testing.T) {
 	_, set, srv := newEngine(t)
-	eng, err := rules.NewEngine(reorderingCRM{srv.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	eng := preparedWith(t, set, reorderingCRM{srv.Client()})
 	sales := poolOwners(t, set, "sales")
 	customer := findLabel(t, srv, "Customer")
 	var evs []*rules.Event
@@ -71,7 +66,7 @@ func TestProcessBatchMatchesContactsByID(t *testing.T) {
 		}
 	}
 	for _, r := range outs[len(outs)-1].Results {
-		if r.Outcome != rules.OutcomeSkipped {
+		if r.Outcome != engine.ActionSkipped {
 			t.Errorf("unknown contact: %+v, want skipped", r)
 		}
 	}
@@ -83,7 +78,7 @@ func TestProcessBatchMatchesContactsByID(t *testing.T) {
 	}
 	for _, o := range outs[:5] {
 		for _, r := range o.Results {
-			if r.Outcome != rules.OutcomeUnchanged {
+			if r.Outcome != engine.ActionUnchanged {
 				t.Errorf("repeat: %+v, want unchanged", r)
 			}
 		}

@@ -1,12 +1,15 @@
-package rules
+package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // SweepOptions configure one sweep; zero sizes take the set's policy.
@@ -71,41 +74,41 @@ const maxSweepErrors = 100
 // A dry run lists the contacts (it has to, to know what would change) but
 // never writes; Calls then lists the writes it would make. It stops at the
 // first API error, returning the counts so far.
-func (e *Engine) Sweep(ctx context.Context, set *Set, opts SweepOptions) (*SweepResult, error) {
+func (e *Engine) Sweep(ctx context.Context, set *rules.Set, opts SweepOptions) (*SweepResult, error) {
 	if set == nil {
-		return nil, errors.New("rules: sweep: nil set")
+		return nil, errors.New("engine: sweep: nil set")
 	}
-	if len(set.thresholds) == 0 {
-		return nil, errors.New("rules: sweep: the rules file has no thresholds")
+	if len(set.Thresholds()) == 0 {
+		return nil, errors.New("engine: sweep: the rules file has no thresholds")
 	}
-	return e.sweep(ctx, set, opts, true, set.sweep.Rules)
+	return e.sweep(ctx, set, opts, true, set.Sweep().Rules)
 }
 
 // Reassign hands the contacts of one owner to a pool (routed per contact
 // key, as events are) or to another owner: a sweep that relabels nothing
 // and runs one owner rule, with the same bulk PATCHes, dry run, progress
 // and checkpoints.
-func (e *Engine) Reassign(ctx context.Context, set *Set, t ReassignTarget, opts SweepOptions) (*SweepResult, error) {
+func (e *Engine) Reassign(ctx context.Context, set *rules.Set, t rules.ReassignTarget, opts SweepOptions) (*SweepResult, error) {
 	if set == nil {
-		return nil, errors.New("rules: reassign: nil set")
+		return nil, errors.New("engine: reassign: nil set")
 	}
-	r, err := set.reassignRule(t)
+	r, err := set.ReassignRule(t)
 	if err != nil {
 		return nil, err
 	}
-	return e.sweep(ctx, set, opts, false, []SweepRule{r})
+	return e.sweep(ctx, set, opts, false, []rules.SweepRule{r})
 }
 
 // sweep runs a sweep (relabel) or a reassign (!relabel).
-func (e *Engine) sweep(ctx context.Context, set *Set, opts SweepOptions, relabel bool, owners []SweepRule) (*SweepResult, error) {
+func (e *Engine) sweep(ctx context.Context, set *rules.Set, opts SweepOptions, relabel bool, owners []rules.SweepRule) (*SweepResult, error) {
 	s := &sweeper{e: e, set: set, opts: opts, relabel: relabel, owners: owners,
 		res:    &SweepResult{DryRun: opts.DryRun, ByLabel: map[string]int{}, ByOwner: map[string]int{}},
-		groups: map[bulkChange][]deskera.ID{}, ev: &Event{ID: "sweep", Source: "sweep", Kind: KindSchedule, ReceivedAt: e.now()}}
+		groups: map[bulkChange][]deskera.ID{}, ev: &rules.Event{ID: "sweep", Source: "sweep", Kind: rules.KindSchedule, ReceivedAt: e.now()}}
 	if opts.DryRun {
 		s.opts.Checkpoint = nil
 	}
-	s.pageSize = firstPositive(opts.PageSize, set.sweep.PageSize, DefaultPageSize)
-	s.chunk = firstPositive(opts.ChunkSize, set.sweep.ChunkSize, DefaultChunkSize)
+	s.pageSize = cmp.Or(max(opts.PageSize, 0), set.Sweep().PageSize, rules.DefaultPageSize)
+	s.chunk = cmp.Or(max(opts.ChunkSize, 0), set.Sweep().ChunkSize, rules.DefaultChunkSize)
 	s.resume(opts.Resume)
 	if relabel {
 		if err := s.resolveTargets(ctx); err != nil {
@@ -123,28 +126,19 @@ func (e *Engine) sweep(ctx context.Context, set *Set, opts SweepOptions, relabel
 		if !relabel {
 			what = "reassign"
 		}
-		return s.finish(), fmt.Errorf("rules: %s: %w", what, err)
+		return s.finish(), fmt.Errorf("engine: %s: %w", what, err)
 	}
 	return s.finish(), nil
 }
 
-func firstPositive(v ...int) int {
-	for _, n := range v {
-		if n > 0 {
-			return n
-		}
-	}
-	return 0
-}
-
 type sweeper struct {
 	e               *Engine
-	set             *Set
+	set             *rules.Set
 	opts            SweepOptions
-	relabel         bool        // score and relabel (false: reassign only)
-	owners          []SweepRule // owner rules
+	relabel         bool              // score and relabel (false: reassign only)
+	owners          []rules.SweepRule // owner rules
 	res             *SweepResult
-	ev              *Event
+	ev              *rules.Event
 	pageSize, chunk int
 	targets         map[string]deskera.ID // threshold label -> id
 	keep            map[deskera.ID]bool
@@ -163,14 +157,14 @@ func (s *sweeper) finish() *SweepResult {
 // resolveTargets resolves the threshold and keep labels once.
 func (s *sweeper) resolveTargets(ctx context.Context) error {
 	s.targets, s.keep = map[string]deskera.ID{}, map[deskera.ID]bool{}
-	for _, t := range s.set.thresholds {
+	for _, t := range s.set.Thresholds() {
 		id, err := s.e.resolveLabel(ctx, s.set, t.Label, s.opts.DryRun, s.record)
 		if err != nil {
 			return err
 		}
 		s.targets[t.Label] = id
 	}
-	for _, name := range s.set.sweep.KeepLabels {
+	for _, name := range s.set.Sweep().KeepLabels {
 		if id, ok := s.e.labels.get(name); ok {
 			s.keep[id] = true
 		}
@@ -229,7 +223,7 @@ func (s *sweeper) contact(d *deskera.Contact) {
 	if ch.owner != 0 {
 		s.res.Matched++
 		s.res.Reassigned++
-		s.res.ByOwner[ownerKey(int64(ch.owner))]++
+		s.res.ByOwner[strconv.FormatInt(int64(ch.owner), 10)]++
 	}
 	if resumed || ch == (bulkChange{}) {
 		return
@@ -251,7 +245,7 @@ func (s *sweeper) addError(d *deskera.Contact, err error) {
 // when it keeps its label (prev: the change sent before the run resumed).
 // Label ids are never 0 (in a dry run, labels still to be created have
 // negative placeholders).
-func (s *sweeper) labelChange(d *deskera.Contact, c *Contact, prev AppliedChange) (name string, target deskera.ID) {
+func (s *sweeper) labelChange(d *deskera.Contact, c *rules.Contact, prev AppliedChange) (name string, target deskera.ID) {
 	if prev.Label != "" {
 		return prev.Label, prev.LabelID
 	}
@@ -259,7 +253,7 @@ func (s *sweeper) labelChange(d *deskera.Contact, c *Contact, prev AppliedChange
 		s.res.Kept++
 		return "", 0
 	}
-	label, ok, err := s.set.sweepLabel(s.ev, c)
+	label, ok, err := s.set.SweepLabel(s.ev, c)
 	switch {
 	case err != nil:
 		s.addError(d, err)
@@ -280,8 +274,8 @@ func (s *sweeper) labelChange(d *deskera.Contact, c *Contact, prev AppliedChange
 }
 
 // ownerChange runs the owner rules: the new owner, 0 when it stays.
-func (s *sweeper) ownerChange(d *deskera.Contact, c *Contact) deskera.ID {
-	owner, rule, err := s.set.sweepOwner(s.ev, c, s.owners)
+func (s *sweeper) ownerChange(d *deskera.Contact, c *rules.Contact) deskera.ID {
+	owner, rule, err := s.set.SweepOwner(s.ev, c, s.owners)
 	switch {
 	case err != nil:
 		s.addError(d, err)

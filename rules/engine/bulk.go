@@ -1,11 +1,13 @@
-package rules
+package engine
 
 import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // Bulk-changeable fields (Change.Field).
@@ -37,7 +39,7 @@ type BulkResult struct {
 // at the first failed call.
 func (e *Engine) Bulk(ctx context.Context, changes []Change, chunkSize int, dryRun bool) (*BulkResult, error) {
 	if chunkSize <= 0 {
-		chunkSize = DefaultChunkSize
+		chunkSize = rules.DefaultChunkSize
 	}
 	type group struct {
 		field, value string
@@ -72,7 +74,7 @@ func (e *Engine) Bulk(ctx context.Context, changes []Change, chunkSize int, dryR
 			res.Calls = append(res.Calls, Call{Op: "contacts.bulk_update", Method: "PATCH", Path: "/v1/crm/contacts", Body: body})
 			if !dryRun {
 				if err := e.crm.BulkUpdateContacts(ctx, body); err != nil {
-					return res, fmt.Errorf("rules: bulk update %s=%s: %w", g.field, g.value, err)
+					return res, fmt.Errorf("engine: bulk update %s=%s: %w", g.field, g.value, err)
 				}
 			}
 			res.Contacts += len(chunk)
@@ -85,9 +87,9 @@ func bulkBody(field, value string, ids []deskera.ID) (*deskera.BulkUpdateContact
 	b := &deskera.BulkUpdateContact{IDs: ids}
 	switch field {
 	case FieldLabelID, FieldOwnerID:
-		n, err := asInt(value)
+		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("rules: bulk %s %q is not a positive id", field, value)
+			return nil, fmt.Errorf("engine: bulk %s %q is not a positive id", field, value)
 		}
 		if field == FieldLabelID {
 			b.LabelID = deskera.ID(n)
@@ -96,11 +98,11 @@ func bulkBody(field, value string, ids []deskera.ID) (*deskera.BulkUpdateContact
 		}
 	case FieldVisibility:
 		if value == "" {
-			return nil, fmt.Errorf("rules: bulk %s is empty", field)
+			return nil, fmt.Errorf("engine: bulk %s is empty", field)
 		}
 		b.VisibilityType = value
 	default:
-		return nil, fmt.Errorf("rules: bulk field %q is not one of %s, %s, %s", field, FieldLabelID, FieldOwnerID, FieldVisibility)
+		return nil, fmt.Errorf("engine: bulk field %q is not one of %s, %s, %s", field, FieldLabelID, FieldOwnerID, FieldVisibility)
 	}
 	return b, nil
 }

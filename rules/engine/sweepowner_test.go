@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 func poolOwners(t *testing.T, set *rules.Set, name string) []rules.Owner {
@@ -65,7 +66,7 @@ func TestSweepReassignsOwnersInBulk(t *testing.T) {
 		wantCalls += (n + chunk - 1) / chunk
 	}
 	srv.ResetCounts()
-	res, err := eng.Sweep(context.Background(), set, rules.SweepOptions{PageSize: 100, ChunkSize: chunk})
+	res, err := eng.Sweep(context.Background(), set, engine.SweepOptions{PageSize: 100, ChunkSize: chunk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestSweepReassignsOwnersInBulk(t *testing.T) {
 	}
 	// A repeat finds nothing to do: list pages only.
 	srv.ResetCounts()
-	if res, err = eng.Sweep(context.Background(), set, rules.SweepOptions{PageSize: 100, ChunkSize: chunk}); err != nil || srv.Total() != 7 || res.Reassigned != 0 {
+	if res, err = eng.Sweep(context.Background(), set, engine.SweepOptions{PageSize: 100, ChunkSize: chunk}); err != nil || srv.Total() != 7 || res.Reassigned != 0 {
 		t.Errorf("second sweep: err %v, calls %v, reassigned %d", err, srv.Counts(), res.Reassigned)
 	}
 }
@@ -148,8 +149,8 @@ func TestReassignResumesAfterFailure(t *testing.T) {
 	seedOwner(srv, 450, 5555)
 	srv.AddContact(deskera.Contact{Name: "Other", Email: "other@acme.io", OwnerID: 17826})
 	target := rules.ReassignTarget{FromOwner: 5555, Pool: "sales"}
-	var last *rules.SweepCheckpoint
-	opts := rules.SweepOptions{PageSize: 100, ChunkSize: 100, Checkpoint: func(cp *rules.SweepCheckpoint) error {
+	var last *engine.SweepCheckpoint
+	opts := engine.SweepOptions{PageSize: 100, ChunkSize: 100, Checkpoint: func(cp *engine.SweepCheckpoint) error {
 		last = cp
 		return nil
 	}}
@@ -211,19 +212,19 @@ func sweepSeed(srv *deskeratest.Server) {
 func TestSweepResumeSummary(t *testing.T) {
 	jobs := []struct {
 		name string
-		run  func(*rules.Engine, *rules.Set, rules.SweepOptions) (*rules.SweepResult, error)
+		run  func(*engine.Engine, *rules.Set, engine.SweepOptions) (*engine.SweepResult, error)
 	}{
-		{"sweep", func(e *rules.Engine, s *rules.Set, o rules.SweepOptions) (*rules.SweepResult, error) {
+		{"sweep", func(e *engine.Engine, s *rules.Set, o engine.SweepOptions) (*engine.SweepResult, error) {
 			return e.Sweep(context.Background(), s, o)
 		}},
-		{"reassign", func(e *rules.Engine, s *rules.Set, o rules.SweepOptions) (*rules.SweepResult, error) {
+		{"reassign", func(e *engine.Engine, s *rules.Set, o engine.SweepOptions) (*engine.SweepResult, error) {
 			return e.Reassign(context.Background(), s, rules.ReassignTarget{FromOwner: 99999, Pool: "enterprise"}, o)
 		}},
 	}
 	for _, job := range jobs {
 		eng, set, clean := newEngine(t)
 		sweepSeed(clean)
-		want, err := job.run(eng, set, rules.SweepOptions{PageSize: 50, ChunkSize: 40})
+		want, err := job.run(eng, set, engine.SweepOptions{PageSize: 50, ChunkSize: 40})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,12 +233,12 @@ func TestSweepResumeSummary(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/fail every %d", job.name, k), func(t *testing.T) {
 				eng, set, srv := newEngine(t)
 				sweepSeed(srv)
-				var last *rules.SweepCheckpoint
-				opts := rules.SweepOptions{PageSize: 50, ChunkSize: 40, Checkpoint: func(cp *rules.SweepCheckpoint) error {
+				var last *engine.SweepCheckpoint
+				opts := engine.SweepOptions{PageSize: 50, ChunkSize: 40, Checkpoint: func(cp *engine.SweepCheckpoint) error {
 					last = cp
 					return nil
 				}}
-				var res *rules.SweepResult
+				var res *engine.SweepResult
 				failures := 0
 				for try := 0; ; try++ {
 					if try > 50 {
@@ -303,7 +304,7 @@ func TestReassignTargets(t *testing.T) {
 			eng, set, srv := newEngine(t)
 			seedOwner(srv, 20, 5555)
 			srv.ResetCounts()
-			res, err := eng.Reassign(context.Background(), set, tc.target, rules.SweepOptions{DryRun: tc.dry})
+			res, err := eng.Reassign(context.Background(), set, tc.target, engine.SweepOptions{DryRun: tc.dry})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err %v, want %q", err, tc.wantErr)

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"context"
@@ -30,18 +30,18 @@ type ContactCoordinator interface {
 
 // ErrSharedState matches the errors of a shared ContactCoordinator that
 // did not answer: the event is not processed (a temporary failure).
-var ErrSharedState = errors.New("rules: shared contact state unavailable")
+var ErrSharedState = errors.New("engine: shared contact state unavailable")
 
 // ErrContactBusy matches a per-contact lock not obtained within the wait:
 // another delivery for the contact is being processed (a temporary failure).
-var ErrContactBusy = errors.New("rules: another delivery for this contact is in progress")
+var ErrContactBusy = errors.New("engine: another delivery for this contact is in progress")
 
 // WithContactCoordinator replaces the in-memory per-contact lock and
 // settle window with c (e.g. shared through Redis by every replica).
 func WithContactCoordinator(c ContactCoordinator) EngineOption {
 	return func(e *Engine) error {
 		if c == nil {
-			return errors.New("rules: nil contact coordinator")
+			return errors.New("engine: nil contact coordinator")
 		}
 		e.coord = c
 		return nil
@@ -81,7 +81,7 @@ func (m *memoryCoordinator) Settle(_ context.Context, key string) error {
 // ErrContactBusy, so that it is classified as temporary.
 func sharedErr(op string, err error) error {
 	if errors.Is(err, ErrSharedState) || errors.Is(err, ErrContactBusy) || errors.Is(err, context.Canceled) {
-		return fmt.Errorf("rules: %s: %w", op, err)
+		return fmt.Errorf("engine: %s: %w", op, err)
 	}
-	return fmt.Errorf("rules: %s: %w: %w", op, ErrSharedState, err)
+	return fmt.Errorf("engine: %s: %w: %w", op, ErrSharedState, err)
 }

@@ -1,12 +1,14 @@
-package rules
+package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // ProcessBatch handles the events of one delivery that touches several
@@ -21,14 +23,14 @@ import (
 // event of a contact the batch names twice, are processed one by one after
 // the others, in order. Outcomes and errors are per event, as Process gives
 // them; each event's Calls list the shared calls it took part in.
-func (e *Engine) ProcessBatch(ctx context.Context, set *Set, evs []*Event, dryRun bool) ([]*Outcome, []error) {
+func (e *Engine) ProcessBatch(ctx context.Context, set *rules.Set, evs []*rules.Event, dryRun bool) ([]*Outcome, []error) {
 	outs, errs := make([]*Outcome, len(evs)), make([]error, len(evs))
 	var batched, rest []int
 	seen := map[int64]bool{}
 	for i, ev := range evs {
 		switch {
 		case ev == nil || set == nil:
-			errs[i] = errors.New("rules: process: nil set or event")
+			errs[i] = errors.New("engine: process: nil set or event")
 		case ev.ContactID > 0 && !seen[ev.ContactID]:
 			seen[ev.ContactID] = true
 			batched = append(batched, i)
@@ -57,7 +59,7 @@ func (e *Engine) ProcessBatch(ctx context.Context, set *Set, evs []*Event, dryRu
 
 // batch processes the events at idx together (see ProcessBatch) and
 // returns those to process again one by one.
-func (e *Engine) batch(ctx context.Context, set *Set, evs []*Event, idx []int, dry bool, outs []*Outcome, errs []error) []int {
+func (e *Engine) batch(ctx context.Context, set *rules.Set, evs []*rules.Event, idx []int, dry bool, outs []*Outcome, errs []error) []int {
 	fail := func(err error, calls ...Call) {
 		for _, i := range idx {
 			outs[i], errs[i] = &Outcome{DryRun: dry, Calls: slices.Clone(calls)}, err
@@ -78,14 +80,14 @@ func (e *Engine) batch(ctx context.Context, set *Set, evs []*Event, idx []int, d
 	fetch := Call{Op: "contacts.multiple", Method: "POST", Path: "/v1/crm/contacts/multiple", Body: &deskera.MultipleContactsByIDRequest{ContactIDs: ids}}
 	found, err := e.crm.GetContactsByIDs(ctx, ids)
 	if err != nil {
-		fail(fmt.Errorf("rules: get contacts: %w", err), fetch)
+		fail(fmt.Errorf("engine: get contacts: %w", err), fetch)
 		return nil
 	}
 	byID := make(map[deskera.ID]*deskera.Contact, len(found))
 	for k := range found {
 		byID[found[k].ID] = &found[k]
 	}
-	col := &bulkCollector{chunk: firstPositive(set.sweep.ChunkSize, DefaultChunkSize), index: map[bulkChange]int{}}
+	col := &bulkCollector{chunk: cmp.Or(set.Sweep().ChunkSize, rules.DefaultChunkSize), index: map[bulkChange]int{}}
 	for _, i := range idx {
 		x := &execution{e: e, set: set, ev: evs[i], dry: dry, out: &Outcome{DryRun: dry}, bulk: col, slot: i}
 		x.record(fetch)
@@ -97,10 +99,10 @@ func (e *Engine) batch(ctx context.Context, set *Set, evs []*Event, idx []int, d
 
 // lockAll takes the per-contact locks of the events, in key order (so two
 // batches never wait for each other), and returns their release.
-func (e *Engine) lockAll(ctx context.Context, set *Set, evs []*Event, idx []int) (func(), error) {
+func (e *Engine) lockAll(ctx context.Context, set *rules.Set, evs []*rules.Event, idx []int) (func(), error) {
 	var keys []string
 	for _, i := range idx {
-		if k := lockKey(evs[i], set.matchOn); k != "" {
+		if k := lockKey(evs[i], set.MatchOn()); k != "" {
 			keys = append(keys, k)
 		}
 	}
@@ -193,7 +195,7 @@ func (c *bulkCollector) flush(ctx context.Context, e *Engine, errs []error) []in
 			if err != nil && deskera.LabelMissing(err) && !refreshed {
 				refreshed = true
 				if rerr := e.labels.refresh(ctx, e.crm, nil); rerr == nil {
-					e.log.Warn("rules: deskera does not know a cached label id; reloading the labels and processing the batch's events again", "err", err.Error())
+					e.log.Warn("engine: deskera does not know a cached label id; reloading the labels and processing the batch's events again", "err", err.Error())
 				}
 			}
 			for _, m := range chunk {
@@ -203,13 +205,13 @@ func (c *bulkCollector) flush(ctx context.Context, e *Engine, errs []error) []in
 				case err != nil && deskera.LabelMissing(err):
 					redo = append(redo, x.slot)
 				case err != nil:
-					ferr := fmt.Errorf("rules: bulk update contacts: %w", err)
-					x.settle(m.pieces, OutcomeFailed, int64(x.found.ID), ferr)
-					errs[x.slot] = cmpErr(errs[x.slot], ferr)
+					ferr := fmt.Errorf("engine: bulk update contacts: %w", err)
+					x.settle(m.pieces, ActionFailed, int64(x.found.ID), ferr)
+					errs[x.slot] = cmp.Or(errs[x.slot], ferr)
 				case x.dry:
-					x.settle(m.pieces, OutcomePlanned, int64(x.found.ID), nil)
+					x.settle(m.pieces, ActionPlanned, int64(x.found.ID), nil)
 				default:
-					x.settle(m.pieces, OutcomeUpdated, int64(x.found.ID), nil)
+					x.settle(m.pieces, ActionUpdated, int64(x.found.ID), nil)
 				}
 			}
 		}

@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // scoringT0 is when the walkthrough's lead arrives in these tests.
@@ -20,7 +21,7 @@ var scoringT0 = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
 // combine set, half_life kept or dropped.
 func exampleWith(t *testing.T, combine string, decay bool) *rules.Set {
 	t.Helper()
-	data, err := os.ReadFile("../rules.example.yaml")
+	data, err := os.ReadFile("../../rules.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,18 +47,24 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func scoringEngine(t *testing.T, set *rules.Set, clk *clock) (*rules.Engine, *deskeratest.Server) {
+func scoringEngine(t *testing.T, set *rules.Set, clk *clock) (*engine.Engine, *deskeratest.Server) {
 	t.Helper()
 	srv := deskeratest.NewServer(t)
-	eng, err := rules.NewEngine(srv.Client(), rules.WithClock(clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	eng := preparedWith(t, set, srv.Client(), engine.WithClock(clk.now))
 	srv.ResetCounts()
 	return eng, srv
+}
+
+// walkedThrough is a scoring engine on the clock scoringT0 that has
+// processed walkthroughLead once.
+func walkedThrough(t *testing.T, set *rules.Set) (*engine.Engine, *deskeratest.Server, *clock) {
+	t.Helper()
+	clk := &clock{scoringT0}
+	eng, srv := scoringEngine(t, set, clk)
+	if _, err := eng.Process(context.Background(), set, walkthroughLead(scoringT0), false); err != nil {
+		t.Fatal(err)
+	}
+	return eng, srv, clk
 }
 
 // walkthroughLead is the README walkthrough's form: 90 points, Hot lead.
@@ -138,12 +145,8 @@ func TestThinnerFormCombination(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			set := exampleWith(t, tt.combine, false)
-			clk := &clock{scoringT0}
-			eng, srv := scoringEngine(t, set, clk)
+			eng, srv, _ := walkedThrough(t, set)
 			ctx := context.Background()
-			if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
-				t.Fatal(err)
-			}
 			srv.ResetCounts()
 			later := scoringT0.Add(72 * time.Hour)
 			out, err := eng.Process(ctx, set, thinnerLead(later), false)
@@ -173,12 +176,8 @@ func TestThinnerFormCombination(t *testing.T) {
 func TestUnchangedScoreNoPatch(t *testing.T) {
 	for _, decay := range []bool{false, true} {
 		set := exampleWith(t, rules.CombineMax, decay)
-		clk := &clock{scoringT0}
-		eng, srv := scoringEngine(t, set, clk)
+		eng, srv, _ := walkedThrough(t, set)
 		ctx := context.Background()
-		if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
-			t.Fatal(err)
-		}
 		srv.ResetCounts()
 		for i := range 3 {
 			if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0.Add(time.Duration(i+1)*time.Hour)), false); err != nil {
@@ -241,15 +240,11 @@ func TestSweepKeepsStoredScore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			set := exampleWith(t, rules.CombineMax, tt.decay)
-			clk := &clock{scoringT0}
-			eng, srv := scoringEngine(t, set, clk)
+			eng, srv, clk := walkedThrough(t, set)
 			ctx := context.Background()
-			if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
-				t.Fatal(err)
-			}
 			clk.t = scoringT0.Add(tt.after)
 			srv.ResetCounts()
-			res, err := eng.Sweep(ctx, set, rules.SweepOptions{})
+			res, err := eng.Sweep(ctx, set, engine.SweepOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -318,7 +313,7 @@ func TestStoredScoreNotANumber(t *testing.T) {
 // TestStoreFalseKeepsNothing: store: false is today's behaviour: nothing
 // written, nothing read.
 func TestStoreFalseKeepsNothing(t *testing.T) {
-	data, err := os.ReadFile("../rules.example.yaml")
+	data, err := os.ReadFile("../../rules.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +335,7 @@ func TestStoreFalseKeepsNothing(t *testing.T) {
 // readingCRM changes what the search answers: a second reading of how
 // Deskera returns custom fields.
 type readingCRM struct {
-	rules.CRM
+	engine.CRM
 	shape func(*deskera.Contact)
 	// refuse, when set, is the answer to every create.
 	refuse error
@@ -386,14 +381,8 @@ func TestStoredScoreReadings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			set := exampleWith(t, rules.CombineMax, false)
 			srv := deskeratest.NewServer(t)
-			eng, err := rules.NewEngine(&readingCRM{CRM: srv.Client(), shape: tt.shape})
-			if err != nil {
-				t.Fatal(err)
-			}
+			eng := preparedWith(t, set, &readingCRM{CRM: srv.Client(), shape: tt.shape})
 			ctx := context.Background()
-			if err := eng.Prepare(ctx, set); err != nil {
-				t.Fatal(err)
-			}
 			if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
 				t.Fatal(err)
 			}
@@ -417,25 +406,19 @@ func TestScoreFieldRefusedIsOurs(t *testing.T) {
 	srv := deskeratest.NewServer(t)
 	refusal := &deskera.APIError{Op: "contacts.create", StatusCode: 400, Method: "POST", Path: "/v1/crm/contacts",
 		Message: "Custom field 'Lead score' does not exist"}
-	eng, err := rules.NewEngine(&readingCRM{CRM: srv.Client(), refuse: refusal})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := preparedWith(t, set, &readingCRM{CRM: srv.Client(), refuse: refusal})
 	ctx := context.Background()
-	if err := eng.Prepare(ctx, set); err != nil {
-		t.Fatal(err)
-	}
-	_, err = eng.Process(ctx, set, walkthroughLead(scoringT0), false)
-	f := rules.Classify(err)
-	if !errors.Is(err, rules.ErrScoreFieldRefused) || f.Cause != rules.CauseConfig || f.Final || !f.Ours {
+	_, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false)
+	f := engine.Classify(err)
+	if !errors.Is(err, rules.ErrScoreFieldRefused) || f.Cause != engine.CauseConfig || f.Final || !f.Ours {
 		t.Errorf("err %v classified %+v, want ours, config, not final", err, f)
 	}
 	// The same refusal naming a plain contact field stays the delivery's.
 	plain := &deskera.APIError{Op: "contacts.create", StatusCode: 400, Method: "POST", Path: "/v1/crm/contacts", Message: "invalid phone"}
-	eng, _ = rules.NewEngine(&readingCRM{CRM: srv.Client(), refuse: plain})
+	eng, _ = engine.NewEngine(&readingCRM{CRM: srv.Client(), refuse: plain})
 	_ = eng.Prepare(ctx, set)
 	_, err = eng.Process(ctx, set, walkthroughLead(scoringT0), false)
-	if f := rules.Classify(err); !f.Final || errors.Is(err, rules.ErrScoreFieldRefused) {
+	if f := engine.Classify(err); !f.Final || errors.Is(err, rules.ErrScoreFieldRefused) {
 		t.Errorf("invalid phone classified %+v, want the delivery's (final)", f)
 	}
 }
@@ -445,12 +428,8 @@ func TestScoreFieldRefusedIsOurs(t *testing.T) {
 // score and time), so the sweep counts from the latest raise.
 func TestRepeatRefreshesDecayedScore(t *testing.T) {
 	set := exampleWith(t, rules.CombineMax, true)
-	clk := &clock{scoringT0}
-	eng, srv := scoringEngine(t, set, clk)
+	eng, srv, clk := walkedThrough(t, set)
 	ctx := context.Background()
-	if _, err := eng.Process(ctx, set, walkthroughLead(scoringT0), false); err != nil {
-		t.Fatal(err)
-	}
 	srv.ResetCounts()
 	later := scoringT0.Add(150 * 24 * time.Hour) // stored 90 is worth 28.3 now
 	out, err := eng.Process(ctx, set, walkthroughLead(later), false)
@@ -465,7 +444,7 @@ func TestRepeatRefreshesDecayedScore(t *testing.T) {
 		t.Errorf("scoring %+v score %v", out.Plan.Scoring, out.Plan.Score)
 	}
 	clk.t = later.Add(24 * time.Hour)
-	if _, err := eng.Sweep(ctx, set, rules.SweepOptions{}); err != nil {
+	if _, err := eng.Sweep(ctx, set, engine.SweepOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if c := onlyContact(t, srv); c.LabelID != labelHot {

@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // lostCreate is a CRM whose next creates fail as if their answers were
 // lost; applied says whether Deskera applied them anyway.
 type lostCreate struct {
-	rules.CRM
+	engine.CRM
 	lose    int
 	applied bool
 }
@@ -36,18 +37,10 @@ func (l *lostCreate) CreateContact(ctx context.Context, d *deskera.ContactSaveDt
 // lostFirstCreate prepares an engine on crm (rules.example.yaml, the given
 // settle window, the clock *now) and processes a hot lead whose create
 // answer crm loses: the attempt must fail with ErrOutcomeUnknown.
-func lostFirstCreate(t *testing.T, crm rules.CRM, window time.Duration, now *time.Time) (*rules.Engine, *rules.Set) {
+func lostFirstCreate(t *testing.T, crm engine.CRM, window time.Duration, now *time.Time) (*engine.Engine, *rules.Set) {
 	t.Helper()
-	eng, err := rules.NewEngine(crm, rules.WithSettleWindow(window), rules.WithClock(func() time.Time { return *now }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := mustLoad(t, "../rules.example.yaml")
-	ctx := context.Background()
-	if err := eng.Prepare(ctx, set); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
+	eng, set := prepared(t, crm, engine.WithSettleWindow(window), engine.WithClock(func() time.Time { return *now }))
+	if _, err := eng.Process(context.Background(), set, hotLead("jane@acme.io"), false); !errors.Is(err, deskera.ErrOutcomeUnknown) {
 		t.Fatalf("first attempt: %v, want ErrOutcomeUnknown", err)
 	}
 	return eng, set
@@ -88,15 +81,8 @@ func TestSettleWindowAfterUnknownCreate(t *testing.T) {
 func TestSettleWindowLateAppliedCreateFound(t *testing.T) {
 	srv := deskeratest.NewServer(t)
 	crm := &lostCreate{CRM: srv.Client(), lose: 1, applied: true}
-	eng, err := rules.NewEngine(crm, rules.WithSettleWindow(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := mustLoad(t, "../rules.example.yaml")
+	eng, set := prepared(t, crm, engine.WithSettleWindow(time.Hour))
 	ctx := context.Background()
-	if err := eng.Prepare(ctx, set); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := eng.Process(ctx, set, hotLead("jane@acme.io"), false); err != nil {
 		t.Fatalf("first attempt: %v, want the re-search to find the applied create", err)
 	}
@@ -112,7 +98,7 @@ func TestSettleWindowLateAppliedCreateFound(t *testing.T) {
 }
 
 func TestSettleWindowRejectsNegative(t *testing.T) {
-	if _, err := rules.NewEngine(deskeratest.NewServer(t).Client(), rules.WithSettleWindow(-time.Second)); err == nil {
+	if _, err := engine.NewEngine(deskeratest.NewServer(t).Client(), engine.WithSettleWindow(-time.Second)); err == nil {
 		t.Error("negative window accepted")
 	}
 }
@@ -122,7 +108,7 @@ func TestSettleWindowRejectsNegative(t *testing.T) {
 // stall is set, finds nothing and then takes stall on the engine's
 // clock, during which Deskera applies the lost create.
 type stalledSearch struct {
-	rules.CRM
+	engine.CRM
 	lost  *deskera.ContactSaveDto
 	stall func()
 }

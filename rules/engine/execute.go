@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"context"
@@ -11,13 +11,15 @@ import (
 	"time"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/internal/digits"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // execution carries one plan out.
 type execution struct {
 	e     *Engine
-	set   *Set
-	ev    *Event
+	set   *rules.Set
+	ev    *rules.Event
 	dry   bool
 	out   *Outcome
 	found *deskera.Contact
@@ -47,7 +49,7 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("rules: get contact %d: %w", id, err)
+			return nil, fmt.Errorf("engine: get contact %d: %w", id, err)
 		}
 		return c, nil
 	}
@@ -58,7 +60,7 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 	x.record(Call{Op: "contacts.list", Method: "GET", Path: "/v1/crm/contacts?" + opts.encode()})
 	list, err := x.e.crm.ListContacts(ctx, &opts.ListContactsOptions)
 	if err != nil {
-		return nil, fmt.Errorf("rules: search contact: %w", err)
+		return nil, fmt.Errorf("engine: search contact: %w", err)
 	}
 	for i := range list.Data {
 		if match(&list.Data[i]) {
@@ -71,7 +73,7 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 // recentlyCreated returns a contact this process created for the key when
 // the CRM's search does not show it yet.
 func (x *execution) recentlyCreated(ctx context.Context) (*deskera.Contact, error) {
-	key := lockKey(x.ev, x.set.matchOn)
+	key := lockKey(x.ev, x.set.MatchOn())
 	id, ok := x.e.recent.get(key)
 	if !ok {
 		return nil, nil
@@ -83,7 +85,7 @@ func (x *execution) recentlyCreated(ctx context.Context) (*deskera.Contact, erro
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("rules: get contact %d: %w", id, err)
+		return nil, fmt.Errorf("engine: get contact %d: %w", id, err)
 	}
 	return c, nil
 }
@@ -105,10 +107,10 @@ func (o searchOpts) encode() string {
 // searchOptions builds the contact search for the event and a filter that
 // keeps exact matches only.
 func (x *execution) searchOptions() (*searchOpts, func(*deskera.Contact) bool) {
-	email, phone := normEmail(firstNonEmpty(x.ev.Email, x.ev.Mail.From)), digits(x.ev.Phone)
-	if x.set.matchOn == MatchPhone && phone != "" || email == "" && phone != "" {
+	email, phone := normEmail(rules.Sender(x.ev)), digits.Of(x.ev.Phone)
+	if x.set.MatchOn() == rules.MatchPhone && phone != "" || email == "" && phone != "" {
 		return &searchOpts{deskera.ListContactsOptions{Phone: x.ev.Phone, Limit: 10}},
-			func(c *deskera.Contact) bool { return digits(c.Phone) == phone }
+			func(c *deskera.Contact) bool { return digits.Of(c.Phone) == phone }
 	}
 	if email == "" {
 		return nil, nil
@@ -122,7 +124,7 @@ var customCode = regexp.MustCompile(`^[A-Z]+-[0-9]+$`)
 
 // contactDTO turns resolved fields into a save body (label by name is
 // resolved by the caller).
-func contactDTO(f *ContactFields) *deskera.ContactSaveDto {
+func contactDTO(f *rules.ContactFields) *deskera.ContactSaveDto {
 	d := &deskera.ContactSaveDto{
 		Name: f.Name, Email: f.Email, CountryCode: f.CountryCode, Phone: f.Phone, Address: f.Address,
 		Note: f.Note, Logo: f.Logo, Type: f.Type, OrganizationName: f.OrganizationName,

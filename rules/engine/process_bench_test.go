@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -9,11 +9,12 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // benchEngine is an engine on the in-process fake Deskera (no sockets,
 // no rate limit) with rules.example.yaml's labels prepared.
-func benchEngine(b *testing.B) (*rules.Engine, *rules.Set, *deskeratest.Fake) {
+func benchEngine(b *testing.B) (*engine.Engine, *rules.Set, *deskeratest.Fake) {
 	b.Helper()
 	fake := deskeratest.New()
 	client, err := deskera.NewClient(deskera.WithBaseURL("http://deskera.invalid"),
@@ -22,11 +23,11 @@ func benchEngine(b *testing.B) (*rules.Engine, *rules.Set, *deskeratest.Fake) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := rules.NewEngine(client)
+	eng, err := engine.NewEngine(client)
 	if err != nil {
 		b.Fatal(err)
 	}
-	set := mustLoad(b, "../rules.example.yaml")
+	set := mustLoad(b, "../../rules.example.yaml")
 	if err := eng.Prepare(context.Background(), set); err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -10,9 +10,10 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
-var _ rules.CRM = (*deskera.Client)(nil)
+var _ engine.CRM = (*deskera.Client)(nil)
 
 // Label ids seeded by the fake (the four documented labels).
 const (
@@ -22,32 +23,21 @@ const (
 	labelHot  = 4
 )
 
-func newEngine(t *testing.T) (*rules.Engine, *rules.Set, *deskeratest.Server) {
+func newEngine(t *testing.T) (*engine.Engine, *rules.Set, *deskeratest.Server) {
 	t.Helper()
 	srv := deskeratest.NewServer(t)
-	eng, err := rules.NewEngine(srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := mustLoad(t, "../rules.example.yaml")
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatalf("prepare: %v", err)
-	}
+	eng, set := prepared(t, srv.Client())
 	srv.ResetCounts()
 	return eng, set, srv
 }
 
-func hotLead(email string) *rules.Event {
-	return formEvent(email, map[string]any{"budget": "$20,000", "message": "pricing please", "company_size": "80"})
-}
-
 func TestPrepareCreatesDeclaredLabels(t *testing.T) {
 	srv := deskeratest.NewServer(t)
-	eng, err := rules.NewEngine(srv.Client())
+	eng, err := engine.NewEngine(srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := mustLoad(t, "../rules.example.yaml")
+	set := mustLoad(t, "../../rules.example.yaml")
 	if err := eng.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +87,7 @@ func TestProcessNewHotLeadIsTwoCalls(t *testing.T) {
 		t.Errorf("created %q label %d owner %d", c.Email, c.LabelID, c.OwnerID)
 	}
 	for _, r := range out.Results {
-		if r.Outcome != rules.OutcomeCreated || r.ContactID != int64(c.ID) {
+		if r.Outcome != engine.ActionCreated || r.ContactID != int64(c.ID) {
 			t.Errorf("result %+v, want created %d", r, c.ID)
 		}
 	}
@@ -131,7 +121,7 @@ func TestProcessExistingContactOnePatch(t *testing.T) {
 		t.Errorf("repeat event made %d calls (%v), want 1", got, srv.Counts())
 	}
 	for _, r := range out.Results {
-		if r.Outcome != rules.OutcomeUnchanged {
+		if r.Outcome != engine.ActionUnchanged {
 			t.Errorf("repeat result %+v, want unchanged", r)
 		}
 	}
@@ -154,7 +144,7 @@ func TestProcessDryRunMakesNoWrites(t *testing.T) {
 		t.Errorf("planned POST body %+v", body)
 	}
 	for _, r := range out.Results {
-		if r.Outcome != rules.OutcomePlanned {
+		if r.Outcome != engine.ActionPlanned {
 			t.Errorf("dry-run result %+v", r)
 		}
 	}
@@ -183,7 +173,7 @@ func TestProcessCases(t *testing.T) {
 		{name: "erasure deletes",
 			seed:  &deskera.Contact{Name: "Gone", Email: "gone@acme.io"},
 			ev:    func(deskera.ID) *rules.Event { return formEvent("gone@acme.io", map[string]any{"request": "erase"}) },
-			calls: map[string]int{"contacts.list": 1, "contacts.delete": 1}, outcomes: []string{rules.OutcomeDeleted},
+			calls: map[string]int{"contacts.list": 1, "contacts.delete": 1}, outcomes: []string{engine.ActionDeleted},
 			check: func(t *testing.T, srv *deskeratest.Server, id deskera.ID) {
 				if _, ok := srv.Contact(id); ok {
 					t.Error("contact still exists")
@@ -191,11 +181,11 @@ func TestProcessCases(t *testing.T) {
 			}},
 		{name: "erasure of unknown contact does nothing",
 			ev:    func(deskera.ID) *rules.Event { return formEvent("nobody@acme.io", map[string]any{"request": "erase"}) },
-			calls: map[string]int{"contacts.list": 1}, outcomes: []string{rules.OutcomeSkipped}},
+			calls: map[string]int{"contacts.list": 1}, outcomes: []string{engine.ActionSkipped}},
 		{name: "crm webhook reassigns orphan by id",
 			seed:  &deskera.Contact{Name: "Orphan", Email: "orphan@acme.io", OwnerID: 99999},
 			ev:    func(id deskera.ID) *rules.Event { return &rules.Event{Kind: rules.KindCRM, ContactID: int64(id)} },
-			calls: map[string]int{"contacts.get": 1, "contacts.update": 1}, outcomes: []string{rules.OutcomeUpdated},
+			calls: map[string]int{"contacts.get": 1, "contacts.update": 1}, outcomes: []string{engine.ActionUpdated},
 			check: func(t *testing.T, srv *deskeratest.Server, id deskera.ID) {
 				if c, _ := srv.Contact(id); c.OwnerID == 99999 {
 					t.Error("owner not reassigned")
@@ -206,12 +196,12 @@ func TestProcessCases(t *testing.T) {
 			ev: func(id deskera.ID) *rules.Event {
 				return &rules.Event{Kind: rules.KindCRM, ContactID: int64(id), Fields: map[string]any{"deal_status": "won"}}
 			},
-			calls: map[string]int{"contacts.get": 1, "contacts.update": 1}, outcomes: []string{rules.OutcomeUpdated, rules.OutcomeUpdated}},
+			calls: map[string]int{"contacts.get": 1, "contacts.update": 1}, outcomes: []string{engine.ActionUpdated, engine.ActionUpdated}},
 		{name: "spam mail creates a Spam contact",
 			ev: func(deskera.ID) *rules.Event {
 				return &rules.Event{Kind: rules.KindEmail, Email: "x@spam.biz", Mail: rules.Mail{From: "x@spam.biz", Spam: "spam"}}
 			},
-			calls: map[string]int{"contacts.list": 1, "contacts.create": 1}, outcomes: []string{rules.OutcomeCreated},
+			calls: map[string]int{"contacts.list": 1, "contacts.create": 1}, outcomes: []string{engine.ActionCreated},
 			check: func(t *testing.T, srv *deskeratest.Server, _ deskera.ID) {
 				c := srv.Contacts()[0]
 				if c.Label == nil || c.Label.Name != "Spam" || c.Name != "x@spam.biz" {
@@ -223,13 +213,13 @@ func TestProcessCases(t *testing.T) {
 			ev: func(deskera.ID) *rules.Event {
 				return &rules.Event{Kind: rules.KindEmail, Mail: rules.Mail{From: "li@corp.com", SpamScore: 9}}
 			},
-			calls: map[string]int{"contacts.list": 1}, outcomes: []string{rules.OutcomeExists}},
+			calls: map[string]int{"contacts.list": 1}, outcomes: []string{engine.ActionExists}},
 		{name: "enterprise lead gets the enterprise pool and team visibility",
 			ev: func(deskera.ID) *rules.Event {
 				return formEvent("cto@bigcorp.com", map[string]any{"company_size": "5000", "budget": "50k"})
 			},
 			calls:    map[string]int{"contacts.list": 1, "contacts.create": 1},
-			outcomes: []string{rules.OutcomeCreated, rules.OutcomeCreated, rules.OutcomeCreated, rules.OutcomeCreated, rules.OutcomeCreated, rules.OutcomeCreated},
+			outcomes: []string{engine.ActionCreated, engine.ActionCreated, engine.ActionCreated, engine.ActionCreated, engine.ActionCreated, engine.ActionCreated},
 			check: func(t *testing.T, srv *deskeratest.Server, _ deskera.ID) {
 				c := srv.Contacts()[0]
 				if c.VisibilityType != "team" || (c.OwnerID != 19311 && c.OwnerID != 17826) || c.LabelID != labelHot {
@@ -241,7 +231,7 @@ func TestProcessCases(t *testing.T) {
 			ev: func(deskera.ID) *rules.Event {
 				return &rules.Event{Kind: rules.KindEmail, Email: "li@corp.com", Mail: rules.Mail{From: "li@corp.com", Subject: "hello"}}
 			},
-			calls: map[string]int{"contacts.list": 1, "contacts.update": 1}, outcomes: []string{rules.OutcomeUpdated},
+			calls: map[string]int{"contacts.list": 1, "contacts.update": 1}, outcomes: []string{engine.ActionUpdated},
 			check: func(t *testing.T, srv *deskeratest.Server, id deskera.ID) {
 				if c, _ := srv.Contact(id); c.Note != "Last email: hello" {
 					t.Errorf("note = %q", c.Note)
@@ -291,14 +281,14 @@ func TestProcessErrors(t *testing.T) {
 	} else if _, ok := deskera.Temporary(err); !ok {
 		t.Fatalf("err = %v, want a temporary error", err)
 	}
-	if _, err := rules.NewEngine(nil); err == nil {
+	if _, err := engine.NewEngine(nil); err == nil {
 		t.Error("NewEngine(nil) succeeded")
 	}
 }
 
 // processConcurrently runs n deliveries of ev at once through eng and
 // fails the test on any error.
-func processConcurrently(t *testing.T, eng *rules.Engine, set *rules.Set, n int, ev func() *rules.Event) {
+func processConcurrently(t *testing.T, eng *engine.Engine, set *rules.Set, n int, ev func() *rules.Event) {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)

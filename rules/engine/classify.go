@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // Cause names why processing an event failed (the "cause" label of
@@ -66,10 +67,10 @@ func Classify(err error) Failure {
 	case deskera.RulesValueRefused(err):
 		return Failure{Cause: CauseConfig, Ours: true, RetryAfter: 60 * time.Second,
 			Message: "deskera refused a value the rules set (owner or visibility); check the rules file against Deskera"}
-	case errors.Is(err, ErrScoreFieldRefused):
+	case errors.Is(err, rules.ErrScoreFieldRefused):
 		return Failure{Cause: CauseConfig, Ours: true, RetryAfter: 60 * time.Second,
 			Message: "deskera refused the stored score's custom fields (scoring in the rules file); create them in Deskera or set scoring.store: false"}
-	case errors.Is(err, ErrLabelNotFound):
+	case errors.Is(err, rules.ErrLabelNotFound):
 		return Failure{Cause: CauseConfig, Ours: true, RetryAfter: 60 * time.Second,
 			Message: "a label of the rules is missing in Deskera: " + err.Error()}
 	}
@@ -86,29 +87,9 @@ func Classify(err error) Failure {
 		}
 		return Failure{Cause: CauseDeskera, RetryAfter: 30 * time.Second, Message: "deskera refused the request; retry later"}
 	}
-	var re *RuleFailure
+	var re *rules.RuleFailure
 	if errors.As(err, &re) {
 		return Failure{Cause: CauseRule, Ours: false, RetryAfter: 30 * time.Second, Message: re.Error()}
 	}
 	return Failure{Cause: CauseInternal, RetryAfter: 5 * time.Second, Message: "processing failed; retry later"}
-}
-
-// RuleFailure is a rule that errored at run time (its condition, score or
-// an action's expression): the event was not fully acted on. Fixing the
-// rules file lets the sender's retry succeed.
-type RuleFailure struct {
-	Rules  []string // names of the failed rules, in file order
-	Scores []string // failed score expressions (`score "name": error`)
-	Err    string   // the first failure's message
-}
-
-func (e *RuleFailure) Error() string {
-	what := "rule " + quoteList(e.Rules)
-	switch {
-	case len(e.Rules) == 0:
-		what = "a score"
-	case len(e.Scores) > 0:
-		what += " and a score"
-	}
-	return what + " failed: " + e.Err + "; fix the rules file, the sender's retry will then succeed"
 }

@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"context"
@@ -7,23 +7,24 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 func TestBulkGroupsAndChunks(t *testing.T) {
 	eng, _, srv := newEngine(t)
 	ids := srv.SeedContacts(25)
-	var changes []rules.Change
+	var changes []engine.Change
 	for i, id := range ids {
 		owner := "17826"
 		if i%2 == 0 {
 			owner = "21584"
 		}
 		changes = append(changes,
-			rules.Change{ContactID: int64(id), Field: rules.FieldOwnerID, Value: owner},
-			rules.Change{ContactID: int64(id), Field: rules.FieldLabelID, Value: strconv.Itoa(labelWarm)})
+			engine.Change{ContactID: int64(id), Field: engine.FieldOwnerID, Value: owner},
+			engine.Change{ContactID: int64(id), Field: engine.FieldLabelID, Value: strconv.Itoa(labelWarm)})
 	}
 	// A later change for the same contact and field wins.
-	changes = append(changes, rules.Change{ContactID: int64(ids[0]), Field: rules.FieldOwnerID, Value: "17826"})
+	changes = append(changes, engine.Change{ContactID: int64(ids[0]), Field: engine.FieldOwnerID, Value: "17826"})
 	srv.ResetCounts()
 	res, err := eng.Bulk(context.Background(), changes, 10, false)
 	if err != nil {
@@ -41,8 +42,8 @@ func TestBulkGroupsAndChunks(t *testing.T) {
 	if _, err := eng.Bulk(context.Background(), changes, 10, true); err != nil || srv.Total() != 0 {
 		t.Errorf("dry run: err %v, calls %d", err, srv.Total())
 	}
-	for _, bad := range []rules.Change{{ContactID: 1, Field: "name", Value: "x"}, {ContactID: 1, Field: rules.FieldOwnerID, Value: "abc"}} {
-		if _, err := eng.Bulk(context.Background(), []rules.Change{bad}, 0, true); err == nil {
+	for _, bad := range []engine.Change{{ContactID: 1, Field: "name", Value: "x"}, {ContactID: 1, Field: engine.FieldOwnerID, Value: "abc"}} {
+		if _, err := eng.Bulk(context.Background(), []engine.Change{bad}, 0, true); err == nil {
 			t.Errorf("Bulk(%+v) succeeded", bad)
 		}
 	}

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"context"
@@ -7,12 +7,12 @@ import (
 	"sync"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/rules"
 )
 
 // labelCache maps label names (case-insensitive) to Deskera ids.
 type labelCache struct {
 	mu     sync.RWMutex
-	loaded bool
 	byName map[string]deskera.ID
 	byID   map[deskera.ID]string
 }
@@ -28,12 +28,6 @@ func (c *labelCache) name(id deskera.ID) string {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.byID[id]
-}
-
-func (c *labelCache) isLoaded() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.loaded
 }
 
 func (c *labelCache) put(name string, id deskera.ID) {
@@ -55,14 +49,14 @@ func (c *labelCache) refresh(ctx context.Context, crm CRM, record func(Call)) er
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.byName, c.byID, c.loaded = nil, nil, true
+	c.byName, c.byID = nil, nil
 	for _, l := range labels {
 		c.put(l.Name, l.ID)
 	}
 	return nil
 }
 
-func (c *labelCache) create(ctx context.Context, crm CRM, l Label, record func(Call)) (deskera.ID, error) {
+func (c *labelCache) create(ctx context.Context, crm CRM, l rules.Label, record func(Call)) (deskera.ID, error) {
 	req := &deskera.LabelRequest{Name: l.Name, Color: l.Color, Icon: l.Icon}
 	if record != nil {
 		record(Call{Op: "labels.create", Method: "POST", Path: "/v1/crm/contacts/labels", Body: req})
@@ -81,7 +75,7 @@ func (c *labelCache) create(ctx context.Context, crm CRM, l Label, record func(C
 // after refreshing the list, else by creating it when the set declares it
 // with create: true. In a dry run the calls are recorded, not made (the id
 // of a label still to be created is 0).
-func (e *Engine) resolveLabel(ctx context.Context, set *Set, name string, dry bool, record func(Call)) (deskera.ID, error) {
+func (e *Engine) resolveLabel(ctx context.Context, set *rules.Set, name string, dry bool, record func(Call)) (deskera.ID, error) {
 	if id, ok := e.labels.get(name); ok {
 		return id, nil
 	}
@@ -95,17 +89,17 @@ func (e *Engine) resolveLabel(ctx context.Context, set *Set, name string, dry bo
 		return 0, nil
 	}
 	if err := e.labels.refresh(ctx, e.crm, record); err != nil {
-		return 0, fmt.Errorf("rules: list labels: %w", err)
+		return 0, fmt.Errorf("engine: list labels: %w", err)
 	}
 	if id, ok := e.labels.get(name); ok {
 		return id, nil
 	}
 	if !declared || !decl.Create {
-		return 0, fmt.Errorf("%w: %q", ErrLabelNotFound, name)
+		return 0, fmt.Errorf("%w: %q", rules.ErrLabelNotFound, name)
 	}
 	id, err := e.labels.create(ctx, e.crm, decl, record)
 	if err != nil {
-		return 0, fmt.Errorf("rules: create label %q: %w", name, err)
+		return 0, fmt.Errorf("engine: create label %q: %w", name, err)
 	}
 	return id, nil
 }
