@@ -77,8 +77,6 @@ func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 		switch {
 		case done:
 			resps[i] = resp
-		case len(a.id) > maxDeliveryID:
-			resps[i] = errorResponse(http.StatusBadRequest, "Idempotency-Key", fmt.Sprintf("delivery id longer than %d bytes", maxDeliveryID))
 		case a.id != "" && b.keys[src.Name+"\n"+a.id]:
 			later = append(later, i)
 		case src.Delivery == rules.DeliveryQueued && s.queue != nil && len(a.events) > 0:

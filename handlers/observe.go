@@ -62,7 +62,7 @@ func setDeliveryID(ctx context.Context, id string) {
 // authentication, a rejected body) can name.
 func claimedID(h http.Header) string {
 	for _, k := range []string{"Webhook-Id", "Svix-Id", "Idempotency-Key"} {
-		if v := strings.TrimSpace(h.Get(k)); v != "" && len(v) <= maxDeliveryID {
+		if v := strings.TrimSpace(h.Get(k)); v != "" && len(v) <= webhook.MaxDeliveryID {
 			return v
 		}
 	}

@@ -23,10 +23,6 @@ import (
 // shared with a concurrent duplicate) instead of acting again.
 const ReplayHeader = "Idempotent-Replayed"
 
-// maxDeliveryID bounds the length of a delivery id (longer ids are
-// rejected rather than stored).
-const maxDeliveryID = 256
-
 // bodySigned lists the auth types whose signature covers the raw body
 // (HMAC over the body, with or without a timestamp) but no delivery id.
 var bodySigned = map[string]bool{
@@ -47,7 +43,15 @@ var bodySigned = map[string]bool{
 //   - unsigned schemes (none, token, basic): the Standard Webhooks or
 //     Idempotency-Key header, else the format's id, else id_field (the
 //     sender's word is all there is).
+//
+// An id longer than webhook.MaxDeliveryID is replaced by its hash
+// (webhook.DeliveryID), as the formats do with their own ids.
 func deliveryID(req *webhook.Request, p *webhook.Parsed, src rules.Source) string {
+	return webhook.DeliveryID(claimedDeliveryID(req, p, src))
+}
+
+// claimedDeliveryID is deliveryID before the length limit.
+func claimedDeliveryID(req *webhook.Request, p *webhook.Parsed, src rules.Source) string {
 	switch {
 	case src.Auth.Type == "standard-webhooks":
 		for _, h := range []string{"Webhook-Id", "Svix-Id"} { // as the verifier reads them
@@ -63,7 +67,7 @@ func deliveryID(req *webhook.Request, p *webhook.Parsed, src rules.Source) strin
 		if base == "" {
 			return "sha256:" + h
 		}
-		if len(base) > maxDeliveryID/2 {
+		if len(base) > webhook.MaxDeliveryID/2 {
 			b := sha256.Sum256([]byte(base))
 			base = "sha256:" + hex.EncodeToString(b[:16])
 		}
@@ -108,7 +112,7 @@ func nameGitHubEvents(req *webhook.Request, p *webhook.Parsed, src rules.Source)
 		return
 	}
 	gid := strings.TrimSpace(req.Header.Get(githubDeliveryHeader))
-	if gid == "" || len(gid) > maxDeliveryID/2 {
+	if gid == "" || len(gid) > webhook.MaxDeliveryID/2 {
 		return
 	}
 	for i := range p.Events {
@@ -123,9 +127,6 @@ func nameGitHubEvents(req *webhook.Request, p *webhook.Parsed, src rules.Source)
 
 // dedupeAndProcess acts once per (source, delivery id).
 func (s *Service) dedupeAndProcess(ctx context.Context, set *rules.Set, src *source, events []rules.Event, id string) Response {
-	if len(id) > maxDeliveryID {
-		return errorResponse(http.StatusBadRequest, "Idempotency-Key", fmt.Sprintf("delivery id longer than %d bytes", maxDeliveryID))
-	}
 	var first Response
 	ans, replayed, err := s.dedupe.Do(ctx, src.Name+"\n"+id, func(ctx context.Context) (idempotency.Answer, bool) {
 		first = s.process(ctx, set, src, events, id, false)

@@ -74,9 +74,6 @@ var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie
 
 // enqueue stores a verified, parsed delivery and answers 202 Accepted.
 func (s *Service) enqueue(ctx context.Context, src *source, req *webhook.Request, id string) Response {
-	if len(id) > maxDeliveryID {
-		return errorResponse(http.StatusBadRequest, "Idempotency-Key", fmt.Sprintf("delivery id longer than %d bytes", maxDeliveryID))
-	}
 	h := req.Header.Clone()
 	for _, k := range credentialHeaders {
 		h.Del(k)

@@ -115,7 +115,7 @@ func ceEvent(src rules.Source, req *Request, ce map[string]any) (rules.Event, *E
 		ev.Fields["data"] = data
 	}
 	ev.Fields["ce"] = attrs
-	ev.ID = provDeliveryID(ce["id"].(string))
+	ev.ID = DeliveryID(ce["id"].(string))
 	return ev, nil
 }
 

@@ -34,7 +34,7 @@ func parseDeskera(src rules.Source, req *Request) (*Parsed, error) {
 	if evType == "" && len(contacts) == 0 {
 		return nil, BadRequest("event", "no event type and no contact object")
 	}
-	delivery := provDeliveryID(deskeraString(top, deskeraEvtIDs))
+	delivery := DeliveryID(deskeraString(top, deskeraEvtIDs))
 	if delivery == "" {
 		sum := sha256.Sum256(req.Body)
 		delivery = "deskera-" + hex.EncodeToString(sum[:16])

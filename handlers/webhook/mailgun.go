@@ -43,7 +43,7 @@ func parseMailgun(src rules.Source, req *Request, maxMem int64) (*Parsed, error)
 	if err := mailLead(&ev, provFirstNonEmpty(form.get("from", nil), form.get("sender", nil))); err != nil {
 		return nil, err
 	}
-	ev.ID = provDeliveryID(provFirstNonEmpty(m.MessageID, v.Get("token")))
+	ev.ID = DeliveryID(provFirstNonEmpty(m.MessageID, v.Get("token")))
 	return oneEvent(ev, ev.ID), nil
 }
 

@@ -126,14 +126,17 @@ func provString(v any) string {
 	}
 }
 
-// provMaxDeliveryID is the longest delivery id kept as is; longer ids
-// (sender-controlled Message-IDs, CloudEvents ids) are replaced by a hash so
-// the idempotency store never refuses them.
-const provMaxDeliveryID = 200
+// MaxDeliveryID is the longest delivery id kept as it is, wherever the id
+// comes from (a header, the format's own id, id_field). A longer id is
+// replaced by DeliveryID's hash: the delivery is still told apart from
+// every other one and the idempotency store never refuses it. This is the
+// one limit and the one policy for every transport and format.
+const MaxDeliveryID = 256
 
-// provDeliveryID returns id, or "sha256:<hex>" of it when it is too long.
-func provDeliveryID(id string) string {
-	if len(id) <= provMaxDeliveryID {
+// DeliveryID returns id, or "sha256:<hex>" of it when it is longer than
+// MaxDeliveryID.
+func DeliveryID(id string) string {
+	if len(id) <= MaxDeliveryID {
 		return id
 	}
 	sum := sha256.Sum256([]byte(id))

@@ -64,7 +64,7 @@ func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error
 	if err := mailLead(&ev, provFirstNonEmpty(get("from"), env.From)); err != nil {
 		return nil, err
 	}
-	ev.ID = provDeliveryID(m.MessageID)
+	ev.ID = DeliveryID(m.MessageID)
 	return oneEvent(ev, ev.ID), nil
 }
 
