@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,7 +51,7 @@ func NewSiteverify(cfg rules.Captcha, client *http.Client) (*Siteverify, error) 
 		return nil, errors.New("captcha: empty secret")
 	}
 	_, def := rules.CaptchaDefaults(cfg.Provider)
-	v := &Siteverify{provider: cfg.Provider, secret: cfg.Secret, url: cmpOr(cfg.VerifyURL, def),
+	v := &Siteverify{provider: cfg.Provider, secret: cfg.Secret, url: cmp.Or(cfg.VerifyURL, def),
 		minScore: cfg.MinScore, timeout: cfg.Timeout, client: client}
 	if v.timeout <= 0 {
 		v.timeout = rules.DefaultCaptchaTimeout
@@ -62,13 +63,6 @@ func NewSiteverify(cfg rules.Captcha, client *http.Client) (*Siteverify, error) 
 		return nil, fmt.Errorf("captcha: verify_url %q is not an absolute URL", v.url)
 	}
 	return v, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // siteverifyAnswer is the providers' common answer.
