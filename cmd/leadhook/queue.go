@@ -1,3 +1,5 @@
+//go:build !leadhook.lambda
+
 package main
 
 import (
@@ -6,18 +8,12 @@ import (
 
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/queue"
-	"github.com/leadhook/leadhook/rules"
 )
 
-// hasQueued reports whether a source of the rules file is queued.
-func hasQueued(set *rules.Set) bool {
-	for _, s := range set.Sources() {
-		if s.Delivery == rules.DeliveryQueued {
-			return true
-		}
-	}
-	return false
-}
+// queueStore is the store of queued deliveries the server build opens
+// (River on PostgreSQL or the embedded SQLite file); the Lambda build has
+// none (queue_lambda.go): there queued deliveries go to SQS.
+type queueStore = queue.Queue
 
 // queueOptions are the store's options from the configuration.
 func (c *Config) queueOptions() queue.Options {
@@ -33,7 +29,7 @@ func (c *Config) queueOptions() queue.Options {
 // openQueue opens the delivery store when a source is queued: the
 // PostgreSQL of LEADHOOK_STORE_URL, else leadhook.db under
 // LEADHOOK_DATA_DIR, else (loudly) under a temporary directory.
-func (a *app) openQueue(ctx context.Context, m *handlers.Metrics) (*queue.Queue, error) {
+func (a *app) openQueue(ctx context.Context, m *handlers.Metrics) (*queueStore, error) {
 	if !hasQueued(a.set) {
 		return nil, nil
 	}
