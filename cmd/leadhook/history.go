@@ -33,6 +33,9 @@ func (c *Config) historyWhere() string {
 // openHistory opens the delivery history: PostgreSQL at StoreURL, else
 // the SQLite file under DataDir; errNoStore when neither is set.
 func (c *Config) openHistory(ctx context.Context, opts ...history.Option) (*history.Store, error) {
+	if errHistoryNotBuilt != nil && (c.StoreURL != "" || c.DataDir != "") {
+		return nil, errHistoryNotBuilt
+	}
 	opts = append([]history.Option{history.WithBodyRetention(c.HistoryBodyRetention), history.WithRetention(c.HistoryRetention)}, opts...)
 	switch {
 	case c.StoreURL != "":
@@ -53,6 +56,10 @@ func (c *Config) openHistory(ctx context.Context, opts ...history.Option) (*hist
 // deliveries do not depend on it.
 func (a *app) serveHistory(ctx context.Context) *history.Store {
 	cfg := a.cfg
+	if errHistoryNotBuilt != nil {
+		a.log.Info("delivery history is off: " + errHistoryNotBuilt.Error())
+		return nil
+	}
 	if cfg.StoreURL == "" && cfg.DataDir == "" {
 		if !cfg.Sandbox() {
 			a.log.Warn("delivery history is off: set LEADHOOK_DATA_DIR or LEADHOOK_STORE_URL to keep it (and the admin page)")
