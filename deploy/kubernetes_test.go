@@ -27,10 +27,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/leadhook/leadhook/deploy/deploytest"
 )
 
 const k8sDir = "deploy/kubernetes"
@@ -70,13 +71,16 @@ var optionalManifests = []string{"servicemonitor.yaml"}
 // (suspended: an operator's one-off job), checked but not listed.
 const reassignManifest = "reassign-cronjob.yaml"
 
-// storeComponent is the optional shared-store component, and the lines
-// of kustomization.yaml that enable it once uncommented.
+// storeComponent and pgComponent are the optional components of several
+// replicas (Redis; the queue and history on PostgreSQL), listed on the
+// commented-out lines of kustomization.yaml that enable them.
 const (
-	storeComponent    = "components/shared-store"
-	storeCommentedOut = "# components:\n#   - " + storeComponent + "\n"
-	storeEnabled      = "components:\n  - " + storeComponent + "\n"
+	storeComponent = "components/shared-store"
+	pgComponent    = "components/postgres-store"
 )
+
+// components are the optional components, each checked by checkListed.
+var components = []string{storeComponent, pgComponent}
 
 // manifests are the decoded objects kustomize renders from deploy/kubernetes.
 type manifests struct {
@@ -88,6 +92,7 @@ type manifests struct {
 	hpa          *autoscalingv2.HorizontalPodAutoscaler
 	pdb          *policyv1.PodDisruptionBudget
 	store        *appsv1.StatefulSet // shared-store component
+	pvcs         []*corev1.PersistentVolumeClaim
 	storeService *corev1.Service
 	netpol       *networkingv1.NetworkPolicy
 	monitor      *unstructured.Unstructured
@@ -95,19 +100,11 @@ type manifests struct {
 	kinds        []string         // every rendered kind, sorted
 }
 
-// decodeStrict decodes YAML the way the API server reads JSON: field names
-// case-sensitive, unknown and duplicate fields are errors.
-func decodeStrict(data []byte, v any) error {
-	j, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
-		return err
-	}
-	strict, err := kjson.UnmarshalStrict(j, v)
-	if err != nil {
-		return err
-	}
-	return errors.Join(strict...)
-}
+// decodeStrict is deploytest.DecodeStrict.
+var decodeStrict = deploytest.DecodeStrict
+
+// enableComponents is deploytest.EnableComponents.
+var enableComponents = deploytest.EnableComponents
 
 // decodeInto strictly decodes data into a new T, stored in *dst (a
 // second object of the kind is an error).
@@ -153,6 +150,10 @@ func decodeObject(m *manifests, name string, data []byte) error {
 		err = decodeInto(&m.store, data)
 	case "networking.k8s.io/v1/NetworkPolicy":
 		err = decodeInto(&m.netpol, data)
+	case "v1/PersistentVolumeClaim":
+		pvc := new(corev1.PersistentVolumeClaim)
+		err = decodeStrict(data, pvc)
+		m.pvcs = append(m.pvcs, pvc)
 	case "v1/Namespace":
 		err = decodeStrict(data, new(corev1.Namespace))
 	case "v1/ServiceAccount":
@@ -178,10 +179,10 @@ func renderKustomize(files map[string]string, withStore bool) ([]byte, error) {
 	fs := filesys.MakeFsInMemory()
 	for name, data := range files {
 		if name == "kustomization.yaml" && withStore {
-			if !strings.Contains(data, storeCommentedOut) {
-				return nil, fmt.Errorf("kustomization.yaml lacks the commented-out lines that enable the shared store:\n%s", storeCommentedOut)
+			var err error
+			if data, err = enableComponents(data); err != nil {
+				return nil, err
 			}
-			data = strings.Replace(data, storeCommentedOut, storeEnabled, 1)
 		}
 		if err := fs.WriteFile(path.Join("/k", name), []byte(data)); err != nil {
 			return nil, err
@@ -299,6 +300,7 @@ func checkManifests(files map[string]string, kc k8sContext, withStore bool) prob
 	checkRulesMount(&p, m, &m.deployment.Spec.Template.Spec, c, "deployment")
 	checkMetrics(&p, m, c)
 	checkSweepJob(&p, m, kc)
+	checkDeliveryStore(&p, m, c)
 	if m.reassignJob != nil {
 		checkReassignJob(&p, m, kc)
 	}
@@ -324,18 +326,23 @@ type component struct {
 // generator input or an optional manifest, and every file of the
 // shared-store component is one of its resources or patches.
 func checkListed(p *problems, k kustomization, files map[string]string) {
-	var comp component
-	if err := decodeStrict([]byte(files[storeComponent+"/kustomization.yaml"]), &comp); err != nil {
-		p.addf("%s/kustomization.yaml: %v", storeComponent, err)
-	}
-	if comp.Kind != "Component" {
-		p.addf("%s is a %q, not a kustomize Component", storeComponent, comp.Kind)
+	comps := map[string]component{}
+	for _, dir := range components {
+		var comp component
+		if err := decodeStrict([]byte(files[dir+"/kustomization.yaml"]), &comp); err != nil {
+			p.addf("%s/kustomization.yaml: %v", dir, err)
+		}
+		if comp.Kind != "Component" {
+			p.addf("%s is a %q, not a kustomize Component", dir, comp.Kind)
+		}
+		comps[dir+"/"] = comp
 	}
 	for name := range files {
 		if !strings.HasSuffix(name, ".yaml") || path.Base(name) == "kustomization.yaml" {
 			continue
 		}
-		if dir, base := path.Split(name); dir == storeComponent+"/" {
+		dir, base := path.Split(name)
+		if comp, ok := comps[dir]; ok {
 			if !slices.Contains(comp.Resources, base) && !slices.ContainsFunc(comp.Patches, func(pt struct {
 				Path string `json:"path"`
 			}) bool {
@@ -654,6 +661,61 @@ func checkNoStore(p *problems, m *manifests, c *corev1.Container) {
 	}
 }
 
+// checkDeliveryStore: a lead answered 202 outlives the pod. With
+// LEADHOOK_STORE_URL required from the Secret the queue is on PostgreSQL
+// and any number of replicas share it; otherwise it is the embedded file
+// under LEADHOOK_DATA_DIR, which must be on a PersistentVolumeClaim the
+// rendering declares (an emptyDir is lost with the pod), written by one
+// replica (one process per file), replaced with Recreate (a surge pod
+// would find it locked and never become ready).
+func checkDeliveryStore(p *problems, m *manifests, c *corev1.Container) {
+	i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "LEADHOOK_STORE_URL" })
+	if i >= 0 {
+		ref := c.Env[i].ValueFrom
+		switch {
+		case ref == nil || ref.SecretKeyRef == nil:
+			p.addf("LEADHOOK_STORE_URL not set from a Secret (its password is in it)")
+		case ref.SecretKeyRef.Optional != nil && *ref.SecretKeyRef.Optional:
+			p.addf("LEADHOOK_STORE_URL optional: a pod without it would keep queued leads in an embedded file of its own")
+		}
+		return
+	}
+	d := m.deployment
+	if r := d.Spec.Replicas; r == nil || *r != 1 {
+		p.addf("deployment: %d replicas on the embedded store: each pod would queue leads in its own file (set LEADHOOK_STORE_URL: components/postgres-store)", ptrOr(r, 1))
+	}
+	if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+		p.addf("deployment: strategy %q on the embedded store: the surge pod finds leadhook.db locked by the old one (use Recreate)", d.Spec.Strategy.Type)
+	}
+	dir := envValue(c, "LEADHOOK_DATA_DIR")
+	if dir == "" {
+		p.addf("deployment: no LEADHOOK_DATA_DIR nor LEADHOOK_STORE_URL: queued leads would go to a temporary directory, lost with the pod")
+		return
+	}
+	vm := slices.IndexFunc(c.VolumeMounts, func(vm corev1.VolumeMount) bool { return vm.MountPath == dir })
+	if vm < 0 || c.VolumeMounts[vm].ReadOnly {
+		p.addf("deployment: no writable volume at LEADHOOK_DATA_DIR %s", dir)
+		return
+	}
+	pod := &d.Spec.Template.Spec
+	v := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == c.VolumeMounts[vm].Name })
+	if v < 0 || pod.Volumes[v].PersistentVolumeClaim == nil {
+		p.addf("deployment: LEADHOOK_DATA_DIR %s is not on a PersistentVolumeClaim: the embedded store (queued leads not yet delivered) would be lost with the pod", dir)
+		return
+	}
+	claim := pod.Volumes[v].PersistentVolumeClaim.ClaimName
+	if !slices.ContainsFunc(m.pvcs, func(pvc *corev1.PersistentVolumeClaim) bool { return pvc.Name == claim }) {
+		p.addf("deployment: the PersistentVolumeClaim %q of LEADHOOK_DATA_DIR is not rendered", claim)
+	}
+}
+
+func ptrOr[T any](v *T, def T) T {
+	if v == nil {
+		return def
+	}
+	return *v
+}
+
 // sweepContainer is the CronJob's one container (nil otherwise).
 func sweepContainer(m *manifests) *corev1.Container {
 	if m.cronJob == nil || len(m.cronJob.Spec.JobTemplate.Spec.Template.Spec.Containers) != 1 {
@@ -930,6 +992,7 @@ func TestKubernetesManifests(t *testing.T) {
 		return out
 	}
 	const comp = storeComponent + "/"
+	const pg = pgComponent + "/"
 	tests := []struct {
 		name  string
 		files map[string]string
@@ -940,6 +1003,15 @@ func TestKubernetesManifests(t *testing.T) {
 		{name: "shipped manifests with the shared store", files: files, store: true},
 		{name: "two replicas without a store", files: edit("deployment.yaml", "replicas: 1", "replicas: 2"), want: []string{"replicas is not 1 without the shared store"}},
 		{name: "store enabling lines gone", files: edit("kustomization.yaml", "# components:\n", ""), store: true, want: []string{"lacks the commented-out lines"}},
+		// Where queued leads live.
+		{name: "embedded store on an emptyDir", files: edit("deployment.yaml", "          persistentVolumeClaim:\n            claimName: leadhook-data\n", "          emptyDir: {}\n"), want: []string{"is not on a PersistentVolumeClaim"}},
+		{name: "embedded store rolling", files: edit("deployment.yaml", "    type: Recreate\n", "    type: RollingUpdate\n"), want: []string{"finds leadhook.db locked"}},
+		{name: "embedded store in /tmp", files: edit("deployment.yaml", "            - name: LEADHOOK_DATA_DIR\n              value: /var/lib/leadhook\n", ""), want: []string{"no LEADHOOK_DATA_DIR nor LEADHOOK_STORE_URL"}},
+		{name: "embedded store claim missing", files: edit("kustomization.yaml", "  - pvc.yaml\n", ""), want: []string{"is not rendered", "pvc.yaml is neither"}},
+		{name: "replicas on the embedded store", store: true, files: edit("kustomization.yaml", "#   - components/postgres-store\n", ""), want: []string{"2 replicas on the embedded store"}},
+		{name: "store url optional", store: true, files: edit(pg+"deployment-patch.yaml", "key: LEADHOOK_STORE_URL}", "key: LEADHOOK_STORE_URL, optional: true}"), want: []string{"LEADHOOK_STORE_URL optional"}},
+		{name: "store url literal", store: true, files: edit(pg+"deployment-patch.yaml", "              valueFrom:\n                secretKeyRef: {name: leadhook-credentials, key: LEADHOOK_STORE_URL}", "              value: postgres://db/leadhook"), want: []string{"LEADHOOK_STORE_URL not set from a Secret"}},
+		{name: "postgres: unlisted file", store: true, files: edit(pg+"kustomization.yaml", "  - path: pvc-delete.yaml\n", ""), want: []string{"pvc-delete.yaml is neither a resource nor a patch"}},
 		{name: "liveness path", files: edit("deployment.yaml", "livenessProbe:\n            httpGet: {path: /healthz", "livenessProbe:\n            httpGet: {path: /health"), want: []string{"liveness probe path \"/health\""}},
 		{name: "readiness port", files: edit("deployment.yaml", "httpGet: {path: /readyz, port: http}", "httpGet: {path: /readyz, port: 9090}"), want: []string{"readiness probe port 9090"}},
 		{name: "no readiness", files: edit("deployment.yaml", "readinessProbe:\n            httpGet: {path: /readyz, port: http}\n", "readinessProbe:\n"), want: []string{"no readiness probe"}},
@@ -1019,7 +1091,7 @@ func TestKustomizeBuild(t *testing.T) {
 		store bool
 		kinds []string
 	}{
-		{name: "base", kinds: common},
+		{name: "base", kinds: append(slices.Clone(common), "PersistentVolumeClaim")},
 		{name: "with shared store", store: true, kinds: append(slices.Clone(common), "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Service", "StatefulSet")},
 	}
 	for _, tt := range tests {
@@ -1086,7 +1158,9 @@ func kubectlSame(t *testing.T, files map[string]string, withStore bool, want []b
 	dir := t.TempDir()
 	for name, data := range files {
 		if name == "kustomization.yaml" && withStore {
-			data = strings.Replace(data, storeCommentedOut, storeEnabled, 1)
+			if data, err = enableComponents(data); err != nil {
+				t.Fatal(err)
+			}
 		}
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

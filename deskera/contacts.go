@@ -1,6 +1,7 @@
 package deskera
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,7 +82,7 @@ func (c *Client) WalkContacts(ctx context.Context, opts *ListContactsOptions, fn
 	if opts != nil {
 		o = *opts
 	}
-	o.Page, o.Limit = max(o.Page, 1), cmpOr(o.Limit, DefaultWalkLimit)
+	o.Page, o.Limit = max(o.Page, 1), cmp.Or(max(o.Limit, 0), DefaultWalkLimit)
 	// Contacts of the pages skipped count as seen (totalRecords counts them).
 	seen, prevFirst := (o.Page-1)*o.Limit, ID(-1)
 	for {
@@ -106,13 +107,6 @@ func (c *Client) WalkContacts(ctx context.Context, opts *ListContactsOptions, fn
 		prevFirst = page.Data[0].ID
 		o.Page++
 	}
-}
-
-func cmpOr(v, def int) int {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 // GetContact returns contact id. A missing contact gives an error matching

@@ -13,6 +13,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // answerRow is one row of the README's "What each answer means" table.
@@ -156,25 +157,25 @@ func TestFailureClassesMatchTable(t *testing.T) {
 	tests := []struct {
 		name      string
 		err       error
-		wantCause rules.Cause
+		wantCause engine.Cause
 		wantFinal bool
 	}{
-		{"field rejected", api(400, "phone is invalid"), rules.CauseDelivery, true},
-		{"field unprocessable", api(422, "email is invalid"), rules.CauseDelivery, true},
-		{"label gone", api(400, "label 4 not found"), rules.CauseStaleLabel, false},
-		{"label does not exist", api(400, "Label does not exist"), rules.CauseStaleLabel, false},
-		{"contact gone", api(404, "contact 9 not found"), rules.CauseCRMState, false},
-		{"conflict", api(409, "duplicate"), rules.CauseCRMState, false},
-		{"deskera down", api(503, "down"), rules.CauseDeskera, false},
-		{"owner refused", api(400, "owner_id 99999 is not a user of this organisation"), rules.CauseConfig, false},
-		{"visibility refused", api(422, "invalid visibility_type"), rules.CauseConfig, false},
-		{"undeclared label", fmt.Errorf("rules: %w: %q", rules.ErrLabelNotFound, "Partner"), rules.CauseConfig, false},
-		{"rule failed", &rules.RuleFailure{Rules: []string{"seats"}, Err: "int(many)"}, rules.CauseRule, false},
-		{"unknown", fmt.Errorf("boom"), rules.CauseInternal, false},
+		{"field rejected", api(400, "phone is invalid"), engine.CauseDelivery, true},
+		{"field unprocessable", api(422, "email is invalid"), engine.CauseDelivery, true},
+		{"label gone", api(400, "label 4 not found"), engine.CauseStaleLabel, false},
+		{"label does not exist", api(400, "Label does not exist"), engine.CauseStaleLabel, false},
+		{"contact gone", api(404, "contact 9 not found"), engine.CauseCRMState, false},
+		{"conflict", api(409, "duplicate"), engine.CauseCRMState, false},
+		{"deskera down", api(503, "down"), engine.CauseDeskera, false},
+		{"owner refused", api(400, "owner_id 99999 is not a user of this organisation"), engine.CauseConfig, false},
+		{"visibility refused", api(422, "invalid visibility_type"), engine.CauseConfig, false},
+		{"undeclared label", fmt.Errorf("rules: %w: %q", rules.ErrLabelNotFound, "Partner"), engine.CauseConfig, false},
+		{"rule failed", &rules.RuleFailure{Rules: []string{"seats"}, Err: "int(many)"}, engine.CauseRule, false},
+		{"unknown", fmt.Errorf("boom"), engine.CauseInternal, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := rules.Classify(tc.err)
+			f := engine.Classify(tc.err)
 			if f.Cause != tc.wantCause || f.Final != tc.wantFinal {
 				t.Fatalf("Classify = %+v, want cause %s final %v", f, tc.wantCause, tc.wantFinal)
 			}

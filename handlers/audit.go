@@ -17,6 +17,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // Recorder keeps the decision audit of every delivery processed (sync or
@@ -45,6 +46,9 @@ type Delivery struct {
 	// Outcome, when set, replaces the events' outcome in the record (the
 	// queue records "dead" for a delivery it gives up on).
 	Outcome string
+	// RecordID, when set, is the history record's id (a queued delivery's
+	// attempts update the record its intake wrote, even without an id).
+	RecordID string
 }
 
 type deliveryKey struct{}
@@ -128,25 +132,38 @@ func (s *Service) startAudit(ctx context.Context, set *rules.Set, src *source, i
 	if dryRun || (s.history == nil && s.shadow.Load() == nil) {
 		return ctx, nil
 	}
-	d := deliveryOf(ctx)
-	rec := &history.Record{Source: src.Name, DeliveryID: id, Mode: d.Mode, RulesVersion: set.Digest(),
+	a := &audit{rec: newRecord(ctx, set, src, id, deliveryOf(ctx))}
+	ctx = context.WithValue(ctx, auditKey{}, a)
+	ctx = deskera.WithAttemptObserver(ctx, a.observe)
+	return ctx, a
+}
+
+// newRecord is the start of a delivery's record: what it is, before any
+// event ran.
+func newRecord(ctx context.Context, set *rules.Set, src *source, id string, d Delivery) *history.Record {
+	rec := &history.Record{ID: d.RecordID, Source: src.Name, DeliveryID: id, Mode: d.Mode, RulesVersion: set.Digest(),
 		Attempts: d.Attempt, NextAttemptAt: d.NextAttemptAt, Events: []history.Event{}}
 	if rec.Mode == "" {
 		rec.Mode = history.ModeSync
 	}
-	rec.ID = history.ID(src.Name, id)
-	if id == "" {
-		rec.ID = history.ID(src.Name, eventID("", "", 0, 1)) // random: nothing to merge with
+	if rec.ID == "" {
+		rec.ID = recordID(src.Name, id)
 	}
 	if r := d.Request; r != nil {
 		rec.ReceivedAt = r.ReceivedAt
 		rec.Body, rec.Header, rec.Query = r.Body, keptHeaders(r.Header, src.Source), flatQuery(r.Query)
 	}
 	rec.RequestID = obs.RequestID(ctx) // the id every log line and the answer carry
-	a := &audit{rec: rec}
-	ctx = context.WithValue(ctx, auditKey{}, a)
-	ctx = deskera.WithAttemptObserver(ctx, a.observe)
-	return ctx, a
+	return rec
+}
+
+// recordID is the record id of a delivery (random without a delivery id:
+// nothing to merge with).
+func recordID(source, id string) string {
+	if id == "" {
+		id = eventID("", "", 0, 1)
+	}
+	return history.ID(source, id)
 }
 
 func auditOf(ctx context.Context) *audit {
@@ -162,7 +179,7 @@ func (a *audit) observe(at deskera.Attempt) {
 }
 
 // event adds one processed event, and evaluates the shadow rules on it.
-func (s *Service) auditEvent(ctx context.Context, ev *rules.Event, out *rules.Outcome, r *EventResult) {
+func (s *Service) auditEvent(ctx context.Context, ev *rules.Event, out *engine.Outcome, r *EventResult) {
 	a := auditOf(ctx)
 	if a == nil {
 		return
@@ -234,7 +251,7 @@ func deliveryOutcome(evs []history.Event) string {
 		switch e.Outcome {
 		case OutcomeRetry:
 			return history.OutcomeRetry
-		case OutcomeFailed:
+		case OutcomeRejected:
 			out = history.OutcomeFailed
 		}
 	}

@@ -31,8 +31,13 @@ type BatchEntry struct {
 // as Handle does it and gets its own answer, but the events of all those
 // to act on are processed together, so that the contacts they name are
 // fetched in one call and their label and owner changes grouped into bulk
-// PATCHes across deliveries (see rules.Engine.ProcessBatch). A delivery
+// PATCHes across deliveries (see engine.Engine.ProcessBatch). A delivery
 // repeating another one's id in the same batch is handled after it, alone.
+// As with Handle, a delivery of a `delivery: queued` source is stored
+// and answered 202 (the queue's workers act on it), and each delivery
+// acted on gets its history record; the calls the batch shares (the one
+// contact fetch, the bulk PATCHes) are made under the batch's context,
+// so they are on no delivery's record.
 func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 	resps := make([]Response, len(ds))
 	if _, ok := s.engine.(BatchProcessor); !ok || len(ds) < 2 {
@@ -76,7 +81,10 @@ func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 			resps[i] = errorResponse(http.StatusBadRequest, "Idempotency-Key", fmt.Sprintf("delivery id longer than %d bytes", maxDeliveryID))
 		case a.id != "" && b.keys[src.Name+"\n"+a.id]:
 			later = append(later, i)
+		case src.Delivery == rules.DeliveryQueued && s.queue != nil && len(a.events) > 0:
+			resps[i] = s.enqueue(withRequest(dctx, d.Req), src, d.Req, a.id)
 		default:
+			dctx = withRequest(dctx, d.Req)
 			if a.id != "" {
 				b.keys[src.Name+"\n"+a.id] = true
 			}
@@ -107,7 +115,8 @@ type batchDelivery struct {
 	slot int
 	ctx  context.Context // the delivery's own (see BatchEntry.Scope)
 	*admitted
-	claimed bool // acting on it: it was not a replay
+	claimed bool   // acting on it: it was not a replay
+	audit   *audit // its history record while acted on
 }
 
 // batchRun is one HandleBatch.
@@ -172,6 +181,9 @@ func (b *batchRun) process(ctx context.Context) {
 			spans = append(spans, [2]int{-1, -1})
 			continue
 		}
+		if len(d.events) > 0 {
+			d.ctx, d.audit = b.s.startAudit(d.ctx, b.set, d.src, d.id, false)
+		}
 		from := len(items)
 		for i := range d.events {
 			d.events[i].ID = eventID(d.events[i].ID, d.id, i, len(d.events))
@@ -188,6 +200,7 @@ func (b *batchRun) process(ctx context.Context) {
 			b.resps[d.slot] = jsonResponse(http.StatusOK, map[string]any{"events": []any{}})
 		default:
 			b.resps[d.slot] = answer(items[sp[0]:sp[1]])
+			b.s.finishAudit(d.ctx, d.audit, b.resps[d.slot])
 		}
 	}
 }

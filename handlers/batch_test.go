@@ -14,6 +14,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // exampleService is rules.example.yaml's service on a fake Deskera over HTTP.
@@ -24,14 +25,14 @@ func exampleService(t *testing.T) (*handlers.Service, *rules.Set, *deskeratest.S
 		t.Fatal(err)
 	}
 	srv := deskeratest.NewServer(t)
-	engine, err := rules.NewEngine(srv.Client())
+	eng, err := engine.NewEngine(srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.Prepare(context.Background(), set); err != nil {
+	if err := eng.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken})
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestDeskeraBatchWebhookGroupsChanges(t *testing.T) {
 		t.Fatalf("answer %s: %v", jsonOf(resp.Body), err)
 	}
 	for i, ev := range answer.Events {
-		if ev.Outcome != handlers.OutcomeOK || len(ev.Actions) == 0 || ev.Actions[len(ev.Actions)-1].Outcome != rules.OutcomeUpdated {
+		if ev.Outcome != handlers.OutcomeOK || len(ev.Actions) == 0 || ev.Actions[len(ev.Actions)-1].Outcome != engine.ActionUpdated {
 			t.Errorf("event %d: %+v, want ok with its actions updated", i, ev)
 		}
 	}

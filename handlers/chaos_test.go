@@ -25,6 +25,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // Known credentials of the reliability tests; none may appear in any log
@@ -213,7 +214,7 @@ type replicaOptions struct {
 	timeout time.Duration
 	// engine options are applied after the defaults (a settle window of
 	// 3 timeouts).
-	engine []rules.EngineOption
+	engine []engine.EngineOption
 	// configure adjusts the configs before the service and router exist.
 	configure func(*handlers.Config, *handlers.ServerConfig)
 	// server adjusts the http.Server (NewHTTPServer's) before it starts.
@@ -254,20 +255,20 @@ func startReplica(o replicaOptions) (*replicaSetup, error) {
 	// A late-applied create lands as soon as the client gives up; a
 	// window of a few client timeouts keeps the sender's retry from
 	// creating the contact a second time.
-	opts := append([]rules.EngineOption{rules.WithLogger(log), rules.WithSettleWindow(3 * cmp.Or(o.timeout, clientTimeout))}, o.engine...)
-	engine, err := rules.NewEngine(client, opts...)
+	opts := append([]engine.EngineOption{engine.WithLogger(log), engine.WithSettleWindow(3 * cmp.Or(o.timeout, clientTimeout))}, o.engine...)
+	eng, err := engine.NewEngine(client, opts...)
 	if err != nil {
 		return nil, err
 	}
 	for i := 0; ; i++ { // Prepare may meet injected faults too
-		if err = engine.Prepare(context.Background(), set); err == nil || i == 20 {
+		if err = eng.Prepare(context.Background(), set); err == nil || i == 20 {
 			break
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	cfg := handlers.Config{Rules: set, Engine: engine, AdminToken: soakAdminToken,
+	cfg := handlers.Config{Rules: set, Engine: eng, AdminToken: soakAdminToken,
 		Metrics: r.metrics, Logger: log, Store: o.store}
 	sc := handlers.ServerConfig{Metrics: r.metrics, Logger: log, MaxBody: 64 << 10, MaxInFlight: o.maxFlight}
 	if o.configure != nil {

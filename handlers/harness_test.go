@@ -25,6 +25,7 @@ import (
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 func TestMain(m *testing.M) {
@@ -110,14 +111,14 @@ func newHarnessSetup(t testing.TB, hs harnessSetup, opts ...harnessOption) *harn
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := rules.NewEngine(client, rules.WithLogger(log))
+	eng, err := engine.NewEngine(client, engine.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.Prepare(context.Background(), set); err != nil {
+	if err := eng.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
-	cfg := handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken, Metrics: h.metrics, Logger: log}
+	cfg := handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken, Metrics: h.metrics, Logger: log}
 	sc := handlers.ServerConfig{Metrics: h.metrics, Logger: log, MaxBody: 4096,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 	for _, o := range opts {

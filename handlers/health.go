@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // DefaultNotReadyFor is how long a failure of ours keeps /readyz not
@@ -27,7 +27,7 @@ type health struct {
 }
 
 // observe records one event's failure (zero Failure: success).
-func (h *health) observe(f rules.Failure) {
+func (h *health) observe(f engine.Failure) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers/browser"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // Metrics holds leadhook's Prometheus collectors on their own registry.
@@ -59,7 +60,7 @@ func NewMetrics() *Metrics {
 	m.dedupeHits = counter(f, "dedupe_hits_total", "Deliveries answered from the idempotency store or an in-flight duplicate, by source.", "source")
 	m.authFailures = counter(f, "auth_failures_total", "Rejected authentication by source.", "source")
 	m.failures = counter(f, "failures_total", "Events not done, by cause (only cause=delivery is the sender's fault and final).", "cause")
-	for _, c := range rules.Causes {
+	for _, c := range engine.Causes {
 		m.failures.WithLabelValues(string(c))
 	}
 	m.browserBlocked = counter(f, "browser_blocked_total", "Browser submissions and preflights blocked, by source and reason (honeypot, too_fast, captcha, low_score, captcha_unavailable, origin, rate_limited, disposable).", "source", "reason")

@@ -11,7 +11,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/obs"
-	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // QueuedDelivery is a verified delivery of a `delivery: queued` source,
@@ -35,6 +35,13 @@ type QueuedDelivery struct {
 	Body       []byte      `json:"body"`
 	RemoteIP   string      `json:"remote_ip,omitempty"`
 	ReceivedAt time.Time   `json:"received_at"`
+	// RecordID is its history record's id, so that every attempt (and a
+	// retry-dead) updates the record its intake wrote.
+	RecordID string `json:"record_id,omitempty"`
+	// Record, with a history, is its first record (outcome queued, no
+	// attempt yet), which the queue commits with the job. Not stored in
+	// the job.
+	Record *history.Record `json:"-"`
 }
 
 // Enqueuer stores queued deliveries durably (handlers/queue).
@@ -79,7 +86,11 @@ func (s *Service) enqueue(ctx context.Context, src *source, req *webhook.Request
 	}
 	d := &QueuedDelivery{
 		Source: src.Name, DeliveryID: id, RequestID: obs.RequestID(ctx), Method: req.Method, Path: req.Path, Header: h,
-		Query: req.Query, Body: req.Body, RemoteIP: req.RemoteIP, ReceivedAt: req.ReceivedAt,
+		Query: req.Query, Body: req.Body, RemoteIP: req.RemoteIP, ReceivedAt: req.ReceivedAt, RecordID: recordID(src.Name, id),
+	}
+	if s.history != nil {
+		d.Record = newRecord(ctx, s.state.Load().set, src, id, Delivery{Mode: history.ModeQueued, Request: req, RecordID: d.RecordID})
+		d.Record.Outcome, d.Record.Status = history.OutcomeQueued, http.StatusAccepted
 	}
 	dup, err := s.queue.Enqueue(ctx, d)
 	if err != nil {
@@ -133,7 +144,10 @@ func (s *Service) ProcessQueued(ctx context.Context, d *QueuedDelivery) (res Que
 		return QueuedResult{Status: parsed.Reply.Status, Final: true}
 	}
 	nameGitHubEvents(req, parsed, src.Source)
-	ctx = WithDelivery(ctx, Delivery{Mode: history.ModeQueued, Request: req}) // the history keeps the body for replay
+	// The history keeps the body for replay; the worker said which
+	// attempt this is (WithDelivery).
+	w := deliveryOf(ctx)
+	ctx = WithDelivery(ctx, Delivery{Mode: history.ModeQueued, Request: req, Attempt: w.Attempt, RecordID: d.RecordID})
 	resp = s.process(ctx, st.set, src, parsed.Events, d.DeliveryID, false)
 	return queuedResult(resp)
 }
@@ -143,7 +157,7 @@ func queuedResult(resp Response) QueuedResult {
 	res := QueuedResult{Status: resp.Status, Final: storable(resp.Status)}
 	for _, r := range resp.results {
 		switch r.cause {
-		case rules.CauseDeskera, rules.CauseCredentials:
+		case engine.CauseDeskera, engine.CauseCredentials:
 			res.CRMDown = true
 		}
 		if r.Error != "" && res.Message == "" {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // TestQueuedResult: what a worker learns from processing: done, the
@@ -15,18 +15,18 @@ func TestQueuedResult(t *testing.T) {
 	tests := []struct {
 		name       string
 		status     int
-		cause      rules.Cause
+		cause      engine.Cause
 		retryAfter time.Duration
 		want       QueuedResult
 	}{
 		{name: "done", status: http.StatusOK, want: QueuedResult{Status: 200, Final: true}},
-		{name: "deskera refused the data", status: http.StatusUnprocessableEntity, cause: rules.CauseDelivery,
+		{name: "deskera refused the data", status: http.StatusUnprocessableEntity, cause: engine.CauseDelivery,
 			want: QueuedResult{Status: 422, Final: true, Message: "boom"}},
-		{name: "deskera 429 with Retry-After", status: http.StatusServiceUnavailable, cause: rules.CauseDeskera, retryAfter: 30 * time.Second,
+		{name: "deskera 429 with Retry-After", status: http.StatusServiceUnavailable, cause: engine.CauseDeskera, retryAfter: 30 * time.Second,
 			want: QueuedResult{Status: 503, CRMDown: true, RetryAfter: 30 * time.Second, Message: "boom"}},
-		{name: "credentials refused", status: http.StatusServiceUnavailable, cause: rules.CauseCredentials, retryAfter: time.Minute,
+		{name: "credentials refused", status: http.StatusServiceUnavailable, cause: engine.CauseCredentials, retryAfter: time.Minute,
 			want: QueuedResult{Status: 503, CRMDown: true, RetryAfter: time.Minute, Message: "boom"}},
-		{name: "rule error", status: http.StatusServiceUnavailable, cause: rules.CauseRule, retryAfter: 30 * time.Second,
+		{name: "rule error", status: http.StatusServiceUnavailable, cause: engine.CauseRule, retryAfter: 30 * time.Second,
 			want: QueuedResult{Status: 503, RetryAfter: 30 * time.Second, Message: "boom"}},
 	}
 	for _, tc := range tests {

@@ -14,6 +14,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // captureQueue records what the service stores.
@@ -52,7 +53,7 @@ func TestQueuedSourceAnswers202(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := rules.NewEngine(deskeratest.NewServer(t).Client())
+	eng, err := engine.NewEngine(deskeratest.NewServer(t).Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestQueuedSourceAnswers202(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, Queue: tc.q, AdminToken: adminToken})
+			svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, Queue: tc.q, AdminToken: adminToken})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,13 +114,13 @@ func TestQueuedDeliveryKeepsItsIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := rules.NewEngine(deskeratest.NewServer(t).Client())
+	eng, err := engine.NewEngine(deskeratest.NewServer(t).Client())
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncbuf.Buffer{}
 	q := &captureQueue{}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, Queue: q,
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, Queue: q,
 		Logger: handlers.NewLogger(logs, slog.LevelDebug)})
 	if err != nil {
 		t.Fatal(err)

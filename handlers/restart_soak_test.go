@@ -22,6 +22,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // skipClock is the engines' clock in a soak: the wall clock plus the time
@@ -357,8 +358,8 @@ func runRestartSoak(t *testing.T, faults []deskeratest.FaultMix, n int) {
 		return replicaOptions{deskeraURL: deskeraSrv.URL, store: st, logs: logs, rules: "testdata/soak-rules.yaml",
 			// No latency faults: a timeout is only the loaded machine.
 			timeout: 5 * time.Second,
-			engine: []rules.EngineOption{rules.WithContactCoordinator(cs), rules.WithClock(clock.Now),
-				rules.WithSettleWindow(6 * time.Second)}}
+			engine: []engine.EngineOption{engine.WithContactCoordinator(cs), engine.WithClock(clock.Now),
+				engine.WithSettleWindow(6 * time.Second)}}
 	}
 	// About 8 restarts for any size: every 25th failed attempt of 1,000 leads.
 	pool := newReplicaPool(t, 2, max(2, n/40), 24, newOpts)

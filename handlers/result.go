@@ -10,15 +10,16 @@ import (
 
 	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // Event outcomes (the "outcome" field and the events_total label).
 const (
-	OutcomeOK     = "ok"      // every action succeeded (or nothing to do)
-	OutcomeFailed = "failed"  // Deskera rejected our data: 422, never retried
-	OutcomeRetry  = "retry"   // temporary failure: 503 + Retry-After
-	OutcomeDryRun = "dry_run" // plan only, no Deskera call
-	OutcomeQueued = "queued"  // stored for a worker: 202 Accepted
+	OutcomeOK       = "ok"      // every action succeeded (or nothing to do)
+	OutcomeRejected = "failed"  // the event is rejected: Deskera refused the delivery's data (422, never retried); not engine.ActionFailed
+	OutcomeRetry    = "retry"   // temporary failure: 503 + Retry-After
+	OutcomeDryRun   = "dry_run" // plan only, no Deskera call
+	OutcomeQueued   = "queued"  // stored for a worker: 202 Accepted
 )
 
 // EventResult is the answer about one event.
@@ -31,8 +32,8 @@ type EventResult struct {
 	Errored []RuleError    `json:"errored,omitempty"`
 	Actions []ActionResult `json:"actions"`
 	// Plan and Calls are given on dry runs only.
-	Plan  *rules.Plan  `json:"plan,omitempty"`
-	Calls []rules.Call `json:"calls,omitempty"`
+	Plan  *rules.Plan   `json:"plan,omitempty"`
+	Calls []engine.Call `json:"calls,omitempty"`
 	// Explain gives every rule's verdict with the value of each of its
 	// sub-expressions (dry runs with ?explain=1 only; what `leadhook eval`
 	// prints).
@@ -41,8 +42,8 @@ type EventResult struct {
 	Error string `json:"error,omitempty"`
 
 	status  int
-	changes []rules.ContactChange // what actions_total counts
-	cause   rules.Cause           // why it failed ("" when it did not)
+	changes []engine.ContactChange // what actions_total counts
+	cause   engine.Cause           // why it failed ("" when it did not)
 }
 
 // RuleError is a rule whose evaluation failed.
@@ -51,14 +52,8 @@ type RuleError struct {
 	Error string `json:"error"`
 }
 
-// ActionResult is one executed (or planned) action.
-type ActionResult struct {
-	Rule      string `json:"rule"`
-	Type      string `json:"type"`
-	ContactID int64  `json:"contact_id,omitempty"`
-	Outcome   string `json:"outcome"`
-	Error     string `json:"error,omitempty"`
-}
+// ActionResult is one executed (or planned) action, as the engine reports it.
+type ActionResult = engine.ActionResult
 
 // processOne runs one event through the engine and classifies the result.
 func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, ev *rules.Event, dryRun bool) (*EventResult, time.Duration) {
@@ -68,7 +63,7 @@ func (s *Service) processOne(ctx context.Context, set *rules.Set, src *source, e
 }
 
 // result builds an event's answer from what the engine did, and records it.
-func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *rules.Event, dryRun bool, out *rules.Outcome, err error, start time.Time) (*EventResult, time.Duration) {
+func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *rules.Event, dryRun bool, out *engine.Outcome, err error, start time.Time) (*EventResult, time.Duration) {
 	r := &EventResult{EventID: ev.ID, Source: src.Name, Outcome: OutcomeOK, Matched: []string{}, Actions: []ActionResult{}, status: http.StatusOK}
 	if out != nil {
 		fillResult(r, out, dryRun)
@@ -79,14 +74,14 @@ func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *r
 		r.Explain = set.Explain(ev, out.Contact) // the contact the dry run found: stored_score and contact as planned
 	}
 	var retryAfter time.Duration
-	var fail rules.Failure
+	var fail engine.Failure
 	switch {
 	case err != nil:
 		fail = classifyFailure(err, r.Actions)
 	case failedAction(r.Actions) != "":
 		// Deskera failures come back as err; a failed action without one
 		// is a rule whose expression cannot be applied: ours to fix.
-		fail = rules.Failure{Cause: rules.CauseRule, RetryAfter: 30 * time.Second,
+		fail = engine.Failure{Cause: engine.CauseRule, RetryAfter: 30 * time.Second,
 			Message: "rule " + strconv.Quote(failedRule(r.Actions)) + " failed: " + failedAction(r.Actions)}
 	}
 	if fail.Cause != "" {
@@ -100,7 +95,7 @@ func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *r
 	case r.status == http.StatusServiceUnavailable:
 		r.Outcome = OutcomeRetry
 	case r.status >= 400:
-		r.Outcome = OutcomeFailed
+		r.Outcome = OutcomeRejected
 	case dryRun:
 		r.Outcome = OutcomeDryRun
 	}
@@ -109,7 +104,7 @@ func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *r
 	return r, retryAfter
 }
 
-func fillResult(r *EventResult, out *rules.Outcome, dryRun bool) {
+func fillResult(r *EventResult, out *engine.Outcome, dryRun bool) {
 	if p := out.Plan; p != nil {
 		r.Score = p.Score
 		for _, rr := range p.Rules {
@@ -121,10 +116,8 @@ func fillResult(r *EventResult, out *rules.Outcome, dryRun bool) {
 			}
 		}
 	}
-	for _, a := range out.Results {
-		r.Actions = append(r.Actions, ActionResult{Rule: a.Rule, Type: a.Type, ContactID: a.ContactID, Outcome: a.Outcome, Error: a.Error})
-	}
-	r.changes = rules.Changes(out.Results)
+	r.Actions = append(r.Actions, out.Results...)
+	r.changes = engine.Changes(out.Results)
 	if dryRun {
 		r.Plan = out.Plan
 		r.Calls = out.Calls
@@ -135,20 +128,20 @@ func fillResult(r *EventResult, out *rules.Outcome, dryRun bool) {
 // none failed; skipped actions are not failures).
 func failedAction(as []ActionResult) string {
 	for _, a := range as {
-		if a.Outcome == rules.OutcomeFailed {
+		if a.Outcome == engine.ActionFailed {
 			return cmp.Or(a.Error, "failed")
 		}
 	}
 	return ""
 }
 
-// classifyFailure classifies a processing error (see rules.Classify); a
+// classifyFailure classifies a processing error (see engine.Classify); a
 // failure the engine cannot place that comes with a failed action is that
 // action's rule failing.
-func classifyFailure(err error, as []ActionResult) rules.Failure {
-	f := rules.Classify(err)
-	if f.Cause == rules.CauseInternal && failedAction(as) != "" {
-		f.Cause = rules.CauseRule
+func classifyFailure(err error, as []ActionResult) engine.Failure {
+	f := engine.Classify(err)
+	if f.Cause == engine.CauseInternal && failedAction(as) != "" {
+		f.Cause = engine.CauseRule
 		f.Message = "rule " + strconv.Quote(failedRule(as)) + " failed: " + failedAction(as)
 	}
 	return f
@@ -156,7 +149,7 @@ func classifyFailure(err error, as []ActionResult) rules.Failure {
 
 // statusOf is the answer for a failure: 422 (final, stored) only when the
 // delivery itself is at fault; 503 + Retry-After otherwise.
-func statusOf(f rules.Failure) int {
+func statusOf(f engine.Failure) int {
 	if f.Final {
 		return http.StatusUnprocessableEntity
 	}
@@ -166,7 +159,7 @@ func statusOf(f rules.Failure) int {
 // failedRule names the rule of the first failed action.
 func failedRule(as []ActionResult) string {
 	for _, a := range as {
-		if a.Outcome == rules.OutcomeFailed {
+		if a.Outcome == engine.ActionFailed {
 			return a.Rule
 		}
 	}
@@ -174,7 +167,7 @@ func failedRule(as []ActionResult) string {
 }
 
 // record counts the event, its rules and actions, and logs one line.
-func (s *Service) record(ctx context.Context, r *EventResult, ev *rules.Event, d time.Duration, err error, fail rules.Failure) {
+func (s *Service) record(ctx context.Context, r *EventResult, ev *rules.Event, d time.Duration, err error, fail engine.Failure) {
 	if m := s.metrics; m != nil {
 		if fail.Cause != "" {
 			m.failures.WithLabelValues(string(fail.Cause)).Inc()
@@ -205,7 +198,7 @@ func (s *Service) record(ctx context.Context, r *EventResult, ev *rules.Event, d
 	}
 	level := slog.LevelInfo
 	switch {
-	case fail.Ours || fail.Cause == rules.CauseRule:
+	case fail.Ours || fail.Cause == engine.CauseRule:
 		// Ours to fix: the operator must act, the sender can only retry.
 		level = slog.LevelError
 		attrs = append(attrs, "reason", MaskEmails(fail.Message))

@@ -18,18 +18,19 @@ import (
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
-// Processor runs the rules for one event; *rules.Engine implements it.
+// Processor runs the rules for one event; *engine.Engine implements it.
 type Processor interface {
-	Process(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*rules.Outcome, error)
+	Process(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*engine.Outcome, error)
 }
 
 // BatchProcessor is a Processor that can run the events of one delivery
-// together (one contact fetch, grouped bulk PATCHes); *rules.Engine
+// together (one contact fetch, grouped bulk PATCHes); *engine.Engine
 // implements it. A delivery of several events uses it when the engine has it.
 type BatchProcessor interface {
-	ProcessBatch(ctx context.Context, set *rules.Set, evs []*rules.Event, dryRun bool) ([]*rules.Outcome, []error)
+	ProcessBatch(ctx context.Context, set *rules.Set, evs []*rules.Event, dryRun bool) ([]*engine.Outcome, []error)
 }
 
 // DefaultDedupeTTL is how long answers are kept for replays.

@@ -18,6 +18,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // benchSecret is rules.example.yaml's default website secret.
@@ -56,14 +57,14 @@ func benchService(b *testing.B, opts ...func(*handlers.Config)) (*handlers.Servi
 	if err != nil {
 		b.Fatal(err)
 	}
-	engine, err := rules.NewEngine(client, rules.WithLogger(log))
+	eng, err := engine.NewEngine(client, engine.WithLogger(log))
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := engine.Prepare(context.Background(), set); err != nil {
+	if err := eng.Prepare(context.Background(), set); err != nil {
 		b.Fatal(err)
 	}
-	cfg := handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken, Metrics: metrics, Logger: log}
+	cfg := handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken, Metrics: metrics, Logger: log}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 type requestKey struct{}
@@ -49,12 +50,12 @@ func TestSESSubscriptionConfirmedByServiceWithRequestContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := rules.NewEngine(newHarness(t).deskera.Client())
+	eng, err := engine.NewEngine(newHarness(t).deskera.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &confirmRecorder{}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken,
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken,
 		Webhook: webhook.Options{HTTPClient: &http.Client{Transport: rec}}})
 	if err != nil {
 		t.Fatal(err)

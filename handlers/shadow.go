@@ -6,6 +6,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // SetShadow sets the shadow rules file (nil: none): every event is also
@@ -18,7 +19,7 @@ func (s *Service) Shadow() *rules.Set { return s.shadow.Load() }
 
 // evaluateShadow evaluates sh on the event with the contact the live rules
 // saw, and counts the differences.
-func (s *Service) evaluateShadow(sh *rules.Set, ev *rules.Event, out *rules.Outcome) *history.Shadow {
+func (s *Service) evaluateShadow(sh *rules.Set, ev *rules.Event, out *engine.Outcome) *history.Shadow {
 	if out.Plan == nil {
 		return nil // the live rules never got to evaluate (the lookup failed)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 var (
@@ -431,7 +432,7 @@ func checkAnswers(t *testing.T, answers []answer, cs []deskera.Contact, leads []
 			t.Errorf("lead %d: 2xx with outcome %q and %d actions: %s", a.lead, r.Outcome, len(r.Actions), a.body)
 		}
 		for _, act := range r.Actions {
-			if act.Error != "" || act.Outcome == rules.OutcomeFailed || byID[act.ContactID] != leads[a.lead].email {
+			if act.Error != "" || act.Outcome == engine.ActionFailed || byID[act.ContactID] != leads[a.lead].email {
 				t.Errorf("lead %d: 2xx with action %+v (contact is %q)", a.lead, act, byID[act.ContactID])
 			}
 		}
@@ -594,7 +595,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 // panicky is an engine that panics with credentials in the message.
 type panicky struct{}
 
-func (panicky) Process(context.Context, *rules.Set, *rules.Event, bool) (*rules.Outcome, error) {
+func (panicky) Process(context.Context, *rules.Set, *rules.Event, bool) (*engine.Outcome, error) {
 	panic(fmt.Sprintf("deskera rejected token %s (signing secret %s)", soakDeskeraToken, websiteSecret))
 }
 

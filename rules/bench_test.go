@@ -1,13 +1,8 @@
 package rules_test
 
 import (
-	"context"
-	"fmt"
-	"net/http"
 	"testing"
 
-	"github.com/leadhook/leadhook/deskera"
-	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -40,86 +35,4 @@ func BenchmarkRoute(b *testing.B) {
 	for b.Loop() {
 		rules.Route(owners, "jane@acme.io")
 	}
-}
-
-// BenchmarkReassign10000 hands 10,000 contacts of one owner to the
-// example's sales pool (3 owners) against the in-process fake and reports
-// the calls the fake counted. bulk is Engine.Reassign: at most
-// ceil(10,000/chunk) x 3 bulk PATCHes plus the list pages. naive, the
-// baseline in the same run, lists the same pages and sends one PATCH
-// /v1/crm/contacts/{id} per contact. Call counts, not time, are the
-// point; ns/op includes the fake.
-func BenchmarkReassign10000(b *testing.B) {
-	set := mustLoad(b, "../rules.example.yaml")
-	const n = 10000
-	var sales []rules.Owner
-	for _, p := range set.Pools() {
-		if p.Name == "sales" {
-			sales = p.Owners
-		}
-	}
-	seeded := func(b *testing.B) (*deskeratest.Fake, *deskera.Client, *rules.Engine) {
-		fake := deskeratest.New()
-		client, err := deskera.NewClient(deskera.WithBaseURL("http://deskera.invalid"), deskera.WithAccessToken(deskeratest.DefaultToken),
-			deskera.WithRateLimit(0, 0), deskera.WithHTTPClient(&http.Client{Transport: fake.Transport()}))
-		if err != nil {
-			b.Fatal(err)
-		}
-		eng, err := rules.NewEngine(client)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for j := range n {
-			fake.AddContact(deskera.Contact{Name: "R", Email: fmt.Sprintf("rep-%d@example.com", j), OwnerID: 99999})
-		}
-		fake.ResetCounts()
-		return fake, client, eng
-	}
-	report := func(b *testing.B, fake *deskeratest.Fake) {
-		b.ReportMetric(float64(fake.Count("contacts.bulk_update")), "bulk_patches/op")
-		b.ReportMetric(float64(fake.Count("contacts.update")), "single_patches/op")
-		b.ReportMetric(float64(fake.Count("contacts.list")), "list_pages/op")
-	}
-	b.Run("bulk", func(b *testing.B) {
-		var fake *deskeratest.Fake
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			f, _, eng := seeded(b)
-			fake = f
-			b.StartTimer()
-			res, err := eng.Reassign(context.Background(), set, rules.ReassignTarget{FromOwner: 99999, Pool: "sales"}, rules.SweepOptions{})
-			if err != nil || res.Reassigned != n {
-				b.Fatalf("reassigned %v, err %v", res, err)
-			}
-		}
-		chunk := set.Sweep().ChunkSize
-		if bulk, bound := fake.Count("contacts.bulk_update"), (n+chunk-1)/chunk*len(sales); bulk > bound {
-			b.Errorf("%d bulk PATCHes, bound %d", bulk, bound)
-		}
-		report(b, fake)
-	})
-	b.Run("naive", func(b *testing.B) {
-		var fake *deskeratest.Fake
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			f, client, _ := seeded(b)
-			fake = f
-			b.StartTimer()
-			err := client.WalkContacts(context.Background(), &deskera.ListContactsOptions{Limit: 100}, func(cs []deskera.Contact) error {
-				for _, c := range cs {
-					if c.OwnerID == 99999 {
-						owner := deskera.ID(rules.Route(sales, c.Email))
-						if _, err := client.UpdateContact(context.Background(), c.ID, &deskera.ContactSaveDto{OwnerID: owner}); err != nil {
-							return err
-						}
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		report(b, fake)
-	})
 }

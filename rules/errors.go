@@ -73,3 +73,23 @@ var ErrLabelNotFound = errors.New("label not found")
 // fix (create the fields in Deskera, or set scoring.store: false), never
 // the delivery's.
 var ErrScoreFieldRefused = errors.New("deskera refused the stored score's custom fields")
+
+// RuleFailure is a rule that errored at run time (its condition, score or
+// an action's expression): the event was not fully acted on. Fixing the
+// rules file lets the sender's retry succeed.
+type RuleFailure struct {
+	Rules  []string // names of the failed rules, in file order
+	Scores []string // failed score expressions (`score "name": error`)
+	Err    string   // the first failure's message
+}
+
+func (e *RuleFailure) Error() string {
+	what := "rule " + quoteList(e.Rules)
+	switch {
+	case len(e.Rules) == 0:
+		what = "a score"
+	case len(e.Scores) > 0:
+		what += " and a score"
+	}
+	return what + " failed: " + e.Err + "; fix the rules file, the sender's retry will then succeed"
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/leadhook/leadhook/internal/digits"
 )
 
 // Plan is the result of evaluating one event: pure data, JSON-serialisable.
@@ -250,7 +252,7 @@ func (s *Set) resolveFields(r *runner, a *action) (*ContactFields, error) {
 func ContactKey(ev *Event, c *Contact) string {
 	email, phone, id := "", "", int64(0)
 	if ev != nil {
-		email, phone, id = firstNonEmpty(ev.Email, ev.Mail.From), ev.Phone, ev.ContactID
+		email, phone, id = Sender(ev), ev.Phone, ev.ContactID
 	}
 	if c != nil {
 		email, phone = firstNonEmpty(email, c.Email), firstNonEmpty(phone, c.Phone)
@@ -261,7 +263,7 @@ func ContactKey(ev *Event, c *Contact) string {
 	if email = strings.TrimSpace(email); email != "" {
 		return lowerASCII(email)
 	}
-	if d := digits(phone); d != "" {
+	if d := digits.Of(phone); d != "" {
 		return d
 	}
 	if id != 0 {
@@ -277,9 +279,9 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// sweepLabel scores a contact for the sweep: ok is false when sweep.when
+// SweepLabel scores a contact for the sweep: ok is false when sweep.when
 // rejects it; label is the thresholds' label for its score.
-func (s *Set) sweepLabel(ev *Event, c *Contact) (label string, ok bool, err error) {
+func (s *Set) SweepLabel(ev *Event, c *Contact) (label string, ok bool, err error) {
 	r := s.getRunner(ev, c)
 	defer s.putRunner(r)
 	env := &r.env

@@ -4,24 +4,16 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/internal/fixture"
 )
 
-func mustLoad(tb testing.TB, path string) *rules.Set {
-	tb.Helper()
-	set, err := rules.LoadFile(path, rules.WithLookupEnv(noEnv))
-	if err != nil {
-		tb.Fatalf("load %s: %v", path, err)
-	}
-	return set
-}
-
-func formEvent(email string, fields map[string]any) *rules.Event {
-	return &rules.Event{ID: "d1", Source: "website", Kind: rules.KindForm, Email: email, Name: "Jane Doe",
-		ReceivedAt: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC), Fields: fields}
-}
+var (
+	mustLoad  = fixture.Load
+	formEvent = fixture.FormEvent
+	hotLead   = fixture.HotLead
+)
 
 func TestEvaluate(t *testing.T) {
 	set := mustLoad(t, "testdata/eval.yaml")

@@ -1,6 +1,9 @@
 package rules
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Event kinds.
 const (
@@ -65,4 +68,14 @@ type Contact struct {
 	CustomField map[string]string `expr:"custom" json:"custom,omitempty"`
 	CreatedAt   time.Time         `expr:"created_at" json:"created_at"`
 	UpdatedAt   time.Time         `expr:"updated_at" json:"updated_at"`
+}
+
+// Sender is the event's email address: Email, else the mail's From (an
+// address of only spaces counts as none). A function, not a method: the
+// methods of Event would be callable from rule expressions.
+func Sender(ev *Event) string {
+	if strings.TrimSpace(ev.Email) != "" {
+		return ev.Email
+	}
+	return ev.Mail.From
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/leadhook/leadhook/internal/digits"
 )
 
 // Helper documents one function available in expressions. The reference
@@ -54,7 +56,7 @@ func helpers() []Helper {
 		{Name: "digits", Signature: "digits(text string) string",
 			Doc:     "Only the digits of text (for comparing phone numbers).",
 			Example: `digits(event.phone)`, Result: "6585758458",
-			fn: str1(digits), types: []any{new(func(string) string)}},
+			fn: str1(digits.Of), types: []any{new(func(string) string)}},
 		{Name: "domain", Signature: "domain(email string) string",
 			Doc:     "The lowercased domain of an email address, \"\" when there is none.",
 			Example: `domain(event.email)`, Result: "acme.io",
@@ -173,19 +175,6 @@ func emailValid(email string) bool {
 	d := email[at+1:]
 	dot := strings.LastIndexByte(d, '.')
 	return dot > 0 && dot < len(d)-2 && !strings.Contains(d, "..") && d[0] != '-'
-}
-
-func digits(s string) string {
-	if s == "" {
-		return ""
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func firstName(s string) string {

@@ -9,9 +9,10 @@ import (
 	"testing"
 
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/internal/fixture"
 )
 
-func noEnv(string) (string, bool) { return "", false }
+var noEnv = fixture.NoEnv
 
 func TestLoadErrors(t *testing.T) {
 	const formats = "json, form, typeform, webflow, tally, jotform, mailgun, sendgrid, postmark, ses, cloudevents, deskera"

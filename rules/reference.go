@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -210,14 +209,4 @@ func writeKeys(b *strings.Builder, keys []KeyDoc) {
 
 func indent(s, pre string) string {
 	return strings.ReplaceAll(s, "\n", "\n"+pre)
-}
-
-// sortedKeys returns the documented keys of a section, sorted.
-func (s Section) sortedKeys() []string {
-	out := make([]string, len(s.Keys))
-	for i, k := range s.Keys {
-		out[i] = k.Key
-	}
-	slices.Sort(out)
-	return out
 }

@@ -1,15 +1,11 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/leadhook/leadhook/deskera"
 )
 
 // Score combination policies (`scoring.combine`).
@@ -186,22 +182,17 @@ func (s *Set) readStored(c *Contact) (*StoredScore, string) {
 	return st, ""
 }
 
-// scoreFields are the custom fields that store rec.
-func (s *Set) scoreFields(rec *StoredScore) []deskera.CustomField {
-	p := &s.scoring
-	out := []deskera.CustomField{customField(p.Field, formatScore(rec.Score)), customField(p.AtField, rec.At.UTC().Format(time.RFC3339))}
-	if p.PartsField != "" {
-		out = append(out, customField(p.PartsField, s.formatParts(rec.Scores)))
-	}
-	return out
-}
+// StoredField is one custom field (name or code) and the value written to it.
+type StoredField struct{ Key, Value string }
 
-// customField names a custom field by its code (D-0000013) or its name.
-func customField(key, value string) deskera.CustomField {
-	if customCode.MatchString(key) {
-		return deskera.CustomField{Code: key, Value: value}
+// AppendStoredFields appends to dst the custom fields that store rec.
+func (s *Set) AppendStoredFields(dst []StoredField, rec *StoredScore) []StoredField {
+	p := &s.scoring
+	dst = append(dst, StoredField{p.Field, formatScore(rec.Score)}, StoredField{p.AtField, rec.At.UTC().Format(time.RFC3339)})
+	if p.PartsField != "" {
+		dst = append(dst, StoredField{p.PartsField, s.formatParts(rec.Scores)})
 	}
-	return deskera.CustomField{Label: key, ShortName: key, Value: value}
+	return dst
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
@@ -258,27 +249,4 @@ func parseHalfLife(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration", s)
 	}
 	return d, nil
-}
-
-// scoreRefused marks err (from the POST or PATCH) as ErrScoreFieldRefused
-// when the body carried the score and Deskera refused it naming a custom
-// field or one of the score's fields.
-func (s *Set) scoreRefused(err error, carried bool) error {
-	var api *deskera.APIError
-	if err == nil || !carried || !errors.As(err, &api) ||
-		(api.StatusCode != http.StatusBadRequest && api.StatusCode != http.StatusUnprocessableEntity) {
-		return err
-	}
-	fields := []string{s.scoring.Field, s.scoring.AtField}
-	if s.scoring.PartsField != "" {
-		fields = append(fields, s.scoring.PartsField)
-	}
-	text := strings.ToLower(api.Message + " " + api.Body)
-	for _, n := range append([]string{"custom", "c_field"}, fields...) {
-		if strings.Contains(text, strings.ToLower(n)) {
-			return fmt.Errorf("%w (custom fields %q must exist in Deskera, or set scoring.store: false): %w",
-				ErrScoreFieldRefused, fields, err)
-		}
-	}
-	return err
 }

@@ -157,6 +157,9 @@ func (s *Set) Source(name string) (Source, bool) {
 	return src, ok
 }
 
+// MatchOn is what upserts find the contact by (MatchEmail or MatchPhone).
+func (s *Set) MatchOn() string { return s.matchOn }
+
 // Labels returns the declared labels in file order.
 func (s *Set) Labels() []Label { return append([]Label(nil), s.labels...) }
 

@@ -74,9 +74,9 @@ func (l *loader) decodeSweepRules(n *yaml.Node, set *Set, p *SweepPolicy) {
 	}
 }
 
-// sweepOwner runs the owner rules on a contact: the owner the last
+// SweepOwner runs the owner rules on a contact: the owner the last
 // matching rule gives and its name ("" when none matches).
-func (s *Set) sweepOwner(ev *Event, c *Contact, rs []SweepRule) (owner int64, rule string, err error) {
+func (s *Set) SweepOwner(ev *Event, c *Contact, rs []SweepRule) (owner int64, rule string, err error) {
 	if len(rs) == 0 || c == nil {
 		return 0, "", nil
 	}
@@ -114,9 +114,9 @@ type ReassignTarget struct {
 	When string
 }
 
-// reassignRule turns a reassign target into the one owner rule a sweep
+// ReassignRule turns a reassign target into the one owner rule a sweep
 // without relabelling runs.
-func (s *Set) reassignRule(t ReassignTarget) (SweepRule, error) {
+func (s *Set) ReassignRule(t ReassignTarget) (SweepRule, error) {
 	r := SweepRule{Name: "reassign", fromOwner: t.FromOwner, OwnerID: t.ToOwner, When: t.When}
 	switch {
 	case t.FromOwner <= 0:

@@ -178,12 +178,33 @@ var spentAMinute = chromedp.Evaluate[chromedp.Void](`for (const f of document.qu
 // tested is unchanged: the browser's own form submission, navigation and
 // CORS check.
 
-// pollTrue waits until expr is true in the page.
+// pollTrue waits until expr is true in the page. A navigation replaces the
+// page's JavaScript context while a poll may be running in it; Chromium
+// then answers "Cannot find context with specified id" (or "Execution
+// context was destroyed"), which means "not yet" here: the poll starts
+// again in the new document until ctx ends.
 func pollTrue(expr string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond))(ctx, t)
-		return chromedp.Void{}, err
+		for {
+			_, err := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond))(ctx, t)
+			if err == nil || !contextReplaced(err) || ctx.Err() != nil {
+				return chromedp.Void{}, err
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
 	}
+}
+
+// contextReplaced reports whether err says the page's JavaScript context
+// went away under a call (a navigation committed meanwhile).
+func contextReplaced(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot find context with specified id") ||
+		strings.Contains(msg, "Execution context was destroyed")
 }
 
 // setValues fills form fields by id.

@@ -58,6 +58,7 @@ func settings() []setting {
 		{flag: "deskera-oauth-url", env: "DESKERA_OAUTH_URL", usage: "Deskera OAuth token endpoint (empty: the base URL + /v2/oauth/token)"},
 		{flag: "data-dir", env: "LEADHOOK_DATA_DIR", usage: "directory for state kept across restarts: the embedded delivery store leadhook.db (queued deliveries and their history) and the rotated Deskera refresh token (empty: a temporary directory for the store, lost at exit; the token in Redis when LEADHOOK_REDIS_URL is set, else in memory)"},
 		{flag: "store-url", env: "LEADHOOK_STORE_URL", usage: "PostgreSQL URL of the store shared by replicas (queued deliveries and the delivery history), e.g. postgres://user:password@host:5432/db (empty: the embedded file under --data-dir)", secret: true},
+		{flag: "store-fsync", env: "LEADHOOK_STORE_FSYNC", boolean: true, usage: "the embedded store syncs every commit to disk before answering 202 (SQLite synchronous=FULL): a queued lead survives power loss and OS crashes too; off (synchronous=NORMAL in WAL mode) it survives kill -9 and restarts, at several times the intake rate"},
 		{flag: "history-body-retention", env: "LEADHOOK_HISTORY_BODY_RETENTION", def: "168h", usage: "how long the bodies of queued and dead-lettered deliveries are kept for replay"},
 		{flag: "history-retention", env: "LEADHOOK_HISTORY_RETENTION", def: "720h", usage: "how long delivery history records are kept"},
 		{flag: "shadow-rules", env: "LEADHOOK_SHADOW_RULES", usage: "candidate rules file every event is also evaluated by, offline (nothing acted); differences are counted and recorded"},
@@ -143,6 +144,8 @@ type Config struct {
 	// Queue* configure the workers of queued deliveries.
 	QueueWorkers                                   int
 	QueueMaxAge, QueueJobTimeout, QueueRescueAfter time.Duration
+	// StoreFsync: the embedded store syncs each commit (synchronous=FULL).
+	StoreFsync bool
 }
 
 // Sandbox reports whether no Deskera credentials were given.
@@ -269,6 +272,7 @@ func buildConfig(get func(string) string) (*Config, error) {
 	c.TrustedProxies = p.prefixes("LEADHOOK_TRUSTED_PROXIES")
 	c.RateLimit = p.rate("DESKERA_RATE_LIMIT")
 	c.SandboxRequested = p.boolean("LEADHOOK_SANDBOX")
+	c.StoreFsync = p.boolean("LEADHOOK_STORE_FSYNC")
 	if p.err != nil {
 		return nil, p.err
 	}

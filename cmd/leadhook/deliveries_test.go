@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/history/historytest"
@@ -39,6 +40,10 @@ func seedHistory(t *testing.T, dir string) []string {
 			Body:   []byte(fmt.Sprintf(`{"email":"lead%d@example.com","submission_id":"d-%d","budget":%d}`, i, i, b)),
 			Header: map[string]string{"Content-Type": "application/json"},
 			Events: []history.Event{{EventID: did, Outcome: "retry", Score: float64(b), Matched: []string{"capture"}}}}
+		if i == 1 { // its third attempt failed; the next is set
+			next := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
+			r.Attempts, r.NextAttemptAt = 3, &next
+		}
 		if err := st.Record(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +74,7 @@ func TestDeliveriesCommands(t *testing.T) {
 		{name: "list as json", args: []string{"deliveries", "list", "--format", "json", "--source", "survey", "--since", "1h"}, vars: vars, want: []string{`"deliveries"`, `"delivery_id": "submission_id:d-0"`}},
 		{name: "list bad since", args: []string{"deliveries", "list", "--since", "yesterday"}, vars: vars, code: 2, want: []string{`--since "yesterday"`}},
 		{name: "list without a store", args: []string{"deliveries", "list"}, code: 2, want: []string{"LEADHOOK_DATA_DIR", "LEADHOOK_STORE_URL"}},
-		{name: "show", args: []string{"deliveries", "show", ids[1]}, vars: vars, want: []string{`"delivery_id": "submission_id:d-1"`, `"body_expires_at"`}, dontWant: []string{`"body":`}},
+		{name: "show", args: []string{"deliveries", "show", ids[1]}, vars: vars, want: []string{`"delivery_id": "submission_id:d-1"`, `"body_expires_at"`, `"attempts": 3`, `"next_attempt_at": "2026-03-01T12:30:00Z"`}, dontWant: []string{`"body":`}},
 		{name: "show with the body", args: []string{"deliveries", "show", ids[1], "--body"}, vars: vars, want: []string{`"body":`}},
 		{name: "show unknown", args: []string{"deliveries", "show", "dlv_nope"}, vars: vars, code: 1, want: []string{"no such delivery"}},
 		{name: "show needs an id", args: []string{"deliveries", "show"}, vars: vars, code: 2},
@@ -162,7 +167,11 @@ func TestRulesDiffReportsExactlyTheLabelChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range recs {
-		if r.Attempts != 1 {
+		want := 1
+		if r.ID == ids[1] {
+			want = 3 // seeded so
+		}
+		if r.Attempts != want {
 			raw, _ := json.Marshal(r)
 			t.Errorf("record changed by the diff: %s", raw)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/leadhook/leadhook/cmd/leadhook/internal/ruletest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // headerFlags collects repeated --header 'Name: value' flags.
@@ -119,12 +120,12 @@ func readPayload(files []string, env *Env) ([]byte, error) {
 
 // evalResult is one event's explanation (the JSON output).
 type evalResult struct {
-	Event   *rules.Event         `json:"event"`
-	Plan    *rules.Plan          `json:"plan"`
-	Explain *rules.Explanation   `json:"explain"`
-	Results []rules.ActionResult `json:"results"`
-	Calls   []rules.Call         `json:"calls"`
-	Error   string               `json:"error,omitempty"`
+	Event   *rules.Event          `json:"event"`
+	Plan    *rules.Plan           `json:"plan"`
+	Explain *rules.Explanation    `json:"explain"`
+	Results []engine.ActionResult `json:"results"`
+	Calls   []engine.Call         `json:"calls"`
+	Error   string                `json:"error,omitempty"`
 }
 
 func evalPayload(ctx context.Context, env *Env, o *evalOptions, body []byte, at time.Time) int {
@@ -140,12 +141,12 @@ func evalPayload(ctx context.Context, env *Env, o *evalOptions, body []byte, at 
 	// The engine plans on the configured Deskera (reads only), or on an
 	// in-memory Deskera holding the declared labels (--offline, or no
 	// credentials), so label ids resolve as in a running service.
-	engine, online, err := evalEngine(ctx, env, o, set, at)
+	eng, online, err := evalEngine(ctx, env, o, set, at)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook eval: %v\n", err)
 		return 1
 	}
-	d, err := ruletest.Deliver(ctx, set, engine, ruletest.Post{Source: o.source, Header: o.header.h, Body: body, Now: at, Verify: o.verify, DryRun: true})
+	d, err := ruletest.Deliver(ctx, set, eng, ruletest.Post{Source: o.source, Header: o.header.h, Body: body, Now: at, Verify: o.verify, DryRun: true})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook eval: %v\n", err)
 		if errors.Is(err, ruletest.ErrAuth) {
@@ -182,7 +183,7 @@ func evalPayload(ctx context.Context, env *Env, o *evalOptions, body []byte, at 
 // evalEngine is the engine eval plans with: over the configured Deskera
 // (online: a dry run makes its read-only calls there), or over the
 // in-memory sandbox with --offline or without Deskera credentials.
-func evalEngine(ctx context.Context, env *Env, o *evalOptions, set *rules.Set, at time.Time) (*rules.Engine, bool, error) {
+func evalEngine(ctx context.Context, env *Env, o *evalOptions, set *rules.Set, at time.Time) (*engine.Engine, bool, error) {
 	if !o.offline {
 		cfg, err := parseConfig("eval", nil, env)
 		if err != nil {
@@ -194,7 +195,7 @@ func evalEngine(ctx context.Context, env *Env, o *evalOptions, set *rules.Set, a
 			if err != nil {
 				return nil, false, err
 			}
-			eng, err := rules.NewEngine(client)
+			eng, err := engine.NewEngine(client)
 			return eng, true, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 func TestEvalCommand(t *testing.T) {
@@ -118,7 +119,7 @@ func TestEvalOnlineLooksContactUp(t *testing.T) {
 			}
 			var got struct {
 				Events []struct {
-					Calls []rules.Call `json:"calls"`
+					Calls []engine.Call `json:"calls"`
 				} `json:"events"`
 			}
 			if err := json.Unmarshal([]byte(out.String()), &got); err != nil || len(got.Events) != 1 {

@@ -30,13 +30,18 @@ func (c *Config) historyWhere() string {
 	return ""
 }
 
+// historyOptions are the history's retentions from the configuration.
+func (c *Config) historyOptions() []history.Option {
+	return []history.Option{history.WithBodyRetention(c.HistoryBodyRetention), history.WithRetention(c.HistoryRetention)}
+}
+
 // openHistory opens the delivery history: PostgreSQL at StoreURL, else
 // the SQLite file under DataDir; errNoStore when neither is set.
 func (c *Config) openHistory(ctx context.Context, opts ...history.Option) (*history.Store, error) {
 	if errHistoryNotBuilt != nil && (c.StoreURL != "" || c.DataDir != "") {
 		return nil, errHistoryNotBuilt
 	}
-	opts = append([]history.Option{history.WithBodyRetention(c.HistoryBodyRetention), history.WithRetention(c.HistoryRetention)}, opts...)
+	opts = append(c.historyOptions(), opts...)
 	switch {
 	case c.StoreURL != "":
 		return history.OpenPostgres(ctx, c.StoreURL, opts...)
@@ -60,11 +65,14 @@ func (a *app) serveHistory(ctx context.Context) *history.Store {
 		a.log.Info("delivery history is off: " + errHistoryNotBuilt.Error())
 		return nil
 	}
+	if cfg.StoreURL == "" && cfg.DataDir == "" && !cfg.Sandbox() {
+		a.log.Warn("delivery history is off: set LEADHOOK_DATA_DIR or LEADHOOK_STORE_URL to keep it (and the admin page)")
+		return nil
+	}
+	if a.queue != nil {
+		return a.queueHistory(ctx)
+	}
 	if cfg.StoreURL == "" && cfg.DataDir == "" {
-		if !cfg.Sandbox() {
-			a.log.Warn("delivery history is off: set LEADHOOK_DATA_DIR or LEADHOOK_STORE_URL to keep it (and the admin page)")
-			return nil
-		}
 		dir, err := os.MkdirTemp("", "leadhook-sandbox-")
 		if err != nil {
 			a.log.Error("delivery history is off: no temporary directory", "err", err.Error())

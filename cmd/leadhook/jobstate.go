@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // jobState is the small file under LEADHOOK_DATA_DIR through which a sweep
@@ -21,8 +21,8 @@ type jobState struct {
 
 // jobStateFile is what the file holds.
 type jobStateFile struct {
-	Job        string                 `json:"job"`
-	Checkpoint *rules.SweepCheckpoint `json:"checkpoint"`
+	Job        string                  `json:"job"`
+	Checkpoint *engine.SweepCheckpoint `json:"checkpoint"`
 }
 
 // newJobState names the state file of a command ("sweep", "reassign") in
@@ -39,7 +39,7 @@ func newJobState(dir, command, job string) *jobState {
 var errOtherJob = errors.New("state file belongs to another run")
 
 // load returns the checkpoint to resume (nil when there is no state).
-func (s *jobState) load() (*rules.SweepCheckpoint, error) {
+func (s *jobState) load() (*engine.SweepCheckpoint, error) {
 	if s.path == "" {
 		return nil, errors.New("--resume needs LEADHOOK_DATA_DIR (--data-dir), where the state of the failed run is kept")
 	}
@@ -62,7 +62,7 @@ func (s *jobState) load() (*rules.SweepCheckpoint, error) {
 
 // save writes a checkpoint atomically (a temporary file renamed over the
 // state), mode 0600. No data directory: nothing is written.
-func (s *jobState) save(cp *rules.SweepCheckpoint) error {
+func (s *jobState) save(cp *engine.SweepCheckpoint) error {
 	if s.path == "" {
 		return nil
 	}

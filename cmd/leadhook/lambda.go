@@ -16,6 +16,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	lambdah "github.com/leadhook/leadhook/handlers/lambda"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 const lambdaDoc = `Serve AWS Lambda invocations (the default where AWS_LAMBDA_RUNTIME_API is set): HTTP API, REST API,
@@ -140,7 +141,7 @@ func newLambdaHandler(a *app, log *slog.Logger) (*lambdah.Handler, error) {
 		HTTP:   a.router,
 		Logger: log,
 		Sweep: func(ctx context.Context, dryRun bool) (any, error) {
-			res, err := a.engine.Sweep(ctx, svc.Rules(), rules.SweepOptions{DryRun: dryRun})
+			res, err := a.engine.Sweep(ctx, svc.Rules(), engine.SweepOptions{DryRun: dryRun})
 			if res != nil {
 				res.Calls = nil // CallCount stays; the full list could exceed the response limit
 				log.Info("sweep", "dry_run", dryRun, "scanned", res.Scanned, "changed", res.Changed, "calls", res.CallCount)
@@ -163,7 +164,7 @@ func lambdaReassign(ctx context.Context, a *app, log *slog.Logger, r lambdah.Rea
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	opts := rules.SweepOptions{DryRun: r.DryRun}
+	opts := engine.SweepOptions{DryRun: r.DryRun}
 	state := newJobState(a.cfg.DataDir, "reassign", f.job())
 	if !r.DryRun && state.path != "" {
 		cp, err := state.load()

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/queue"
 )
 
@@ -23,6 +24,7 @@ func (c *Config) queueOptions() queue.Options {
 		// Running attempts get half the shutdown; the rest are cut short
 		// and made available again for the next start (or replica).
 		SoftStop: c.ShutdownTimeout / 2,
+		Fsync:    c.StoreFsync,
 	}
 }
 
@@ -84,4 +86,20 @@ func (a *app) closeQueue() {
 	if a.queue != nil {
 		a.queue.Close()
 	}
+}
+
+// queueHistory is the history on the queue's own database handle: one
+// SQLite file with one connection pool (or one PostgreSQL pool), so that
+// the history's writes and the queue's commits do not contend as two
+// writers of one file.
+func (a *app) queueHistory(ctx context.Context) *history.Store {
+	qs := a.queue.Store()
+	st, err := a.queue.History(ctx, a.cfg.historyOptions()...)
+	if err != nil {
+		a.log.Error("delivery history is off: its tables could not be made in the delivery store", "store", qs.Dialect, "err", err.Error())
+		return nil
+	}
+	a.log.Info("delivery history", "store", qs.Dialect+" (the delivery store)", "body_retention", a.cfg.HistoryBodyRetention.String(),
+		"retention", a.cfg.HistoryRetention.String())
+	return st
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/history"
 )
 
 // The Lambda build (tag leadhook.lambda, see the Makefile's LAMBDA_TAGS)
@@ -34,6 +35,10 @@ func (a *app) openQueue(context.Context, *handlers.Metrics) (*queueStore, error)
 	}
 	return nil, errNoQueueStore
 }
+
+// queueHistory: the Lambda build has neither a queue store nor a history
+// (serveHistory stops at errHistoryNotBuilt before asking).
+func (a *app) queueHistory(context.Context) *history.Store { return nil }
 
 func (a *app) startQueue(context.Context) error { return nil }
 func (a *app) stopQueue()                       {}

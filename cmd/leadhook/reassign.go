@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // reassignFlags are the reassign command's own flags; the rest are serve's.
@@ -159,7 +160,7 @@ func (s *sweepRun) reassign(ctx context.Context, t rules.ReassignTarget) int {
 }
 
 // printReassign prints the reassign summary.
-func printReassign(w io.Writer, res *rules.SweepResult, t rules.ReassignTarget, calls map[string]int, resumed bool, d time.Duration) {
+func printReassign(w io.Writer, res *engine.SweepResult, t rules.ReassignTarget, calls map[string]int, resumed bool, d time.Duration) {
 	mode := ""
 	if res.DryRun {
 		mode = " (dry run: nothing was changed)"
@@ -194,7 +195,7 @@ func printReassign(w io.Writer, res *rules.SweepResult, t rules.ReassignTarget, 
 }
 
 // printOwners prints the contacts changed per new owner, most first.
-func printOwners(w io.Writer, res *rules.SweepResult) {
+func printOwners(w io.Writer, res *engine.SweepResult) {
 	if res == nil || len(res.ByOwner) == 0 {
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // reassignFake is a Deskera fake with n contacts of owner 5555 and one of
@@ -217,7 +218,7 @@ func TestLambdaScheduledReassignResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := out.(*rules.SweepResult)
+	res := out.(*engine.SweepResult)
 	if res.Scanned != 451 || res.Reassigned != 450 || owned(srv, 5555) != 0 || res.CallCount != srv.Total() {
 		t.Errorf("retry: scanned %d reassigned %d (left %d), calls %d of %d", res.Scanned, res.Reassigned, owned(srv, 5555), res.CallCount, srv.Total())
 	}

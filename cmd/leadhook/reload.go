@@ -7,6 +7,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 	"github.com/leadhook/leadhook/rules/reload"
 )
 
@@ -14,9 +15,9 @@ import (
 // labels prepared and its sources rebuilt, then replaces the rules in
 // force; in-flight events keep the set they started with (the service
 // reads it once per delivery).
-func (a *app) newReloader(set *rules.Set, engine *rules.Engine, m *handlers.Metrics, opts ...reload.Option) (*reload.Reloader, error) {
+func (a *app) newReloader(set *rules.Set, eng *engine.Engine, m *handlers.Metrics, opts ...reload.Option) (*reload.Reloader, error) {
 	apply := func(ctx context.Context, next *rules.Set) error {
-		if err := engine.Prepare(ctx, next); err != nil {
+		if err := eng.Prepare(ctx, next); err != nil {
 			if errors.Is(err, rules.ErrLabelNotFound) {
 				return err // a configuration problem: keep the old rules
 			}

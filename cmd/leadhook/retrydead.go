@@ -56,6 +56,10 @@ func runRetryDead(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	defer q.Close()
+	if _, err := q.History(ctx); err != nil { // the records say queued again
+		fmt.Fprintf(env.Stderr, "leadhook deliveries retry-dead: %v\n", err)
+		return 1
+	}
 	n, err := q.RetryDead(ctx, strings.TrimSpace(*source))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook deliveries retry-dead: %v (%d queued before the error)\n", err, n)

@@ -25,6 +25,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 	"github.com/leadhook/leadhook/rules/reload"
 )
 
@@ -110,7 +111,7 @@ type app struct {
 	log     *slog.Logger
 	set     *rules.Set
 	svc     *handlers.Service
-	engine  *rules.Engine // the lambda command's scheduled sweep uses it
+	engine  *engine.Engine // the lambda command's scheduled sweep uses it
 	router  *gin.Engine
 	sandbox *deskeratest.Fake
 	rdb     *redis.Client // see redis
@@ -159,9 +160,9 @@ func newAppWith(ctx context.Context, cfg *Config, log *slog.Logger, withQueue bo
 	}
 	// A create whose answer was lost may still land for about the client's
 	// timeout: its retries wait that long before creating again.
-	engineOpts := []rules.EngineOption{rules.WithLogger(log), rules.WithSettleWindow(cfg.DeskeraTimeout)}
+	engineOpts := []engine.EngineOption{engine.WithLogger(log), engine.WithSettleWindow(cfg.DeskeraTimeout)}
 	if cfg.TracerProvider != nil {
-		engineOpts = append(engineOpts, rules.WithTracerProvider(cfg.TracerProvider))
+		engineOpts = append(engineOpts, engine.WithTracerProvider(cfg.TracerProvider))
 	}
 	if cfg.RedisURL != "" {
 		// Replicas share the per-contact lock and the settle window, so
@@ -171,28 +172,28 @@ func newAppWith(ctx context.Context, cfg *Config, log *slog.Logger, withQueue bo
 		if err != nil {
 			return nil, err
 		}
-		engineOpts = append(engineOpts, rules.WithContactCoordinator(cs))
+		engineOpts = append(engineOpts, engine.WithContactCoordinator(cs))
 	}
-	engine, err := rules.NewEngine(client, engineOpts...)
+	eng, err := engine.NewEngine(client, engineOpts...)
 	if err != nil {
 		return nil, err
 	}
 	svcCfg := handlers.Config{
-		Rules: set, Engine: engine, AdminToken: cfg.AdminToken, Metrics: metrics, Logger: log,
+		Rules: set, Engine: eng, AdminToken: cfg.AdminToken, Metrics: metrics, Logger: log,
 		Store: a.dedupeStore(ctx), DedupeTTL: cfg.DedupeTTL, Secrets: cfg.secrets(),
 		Webhook: webhook.Options{MaxMemory: cfg.MaxBody}, TracerProvider: cfg.TracerProvider,
 	}
-	if err := a.withHistory(ctx, &svcCfg); err != nil {
-		return nil, err
-	}
-	if withQueue {
+	if withQueue { // first: the history shares its store
 		if a.queue, err = a.openQueue(ctx, metrics); err != nil {
-			a.close()
 			return nil, err
 		}
 		svcCfg.Queue = a.queue
 	} else if cfg.queue != nil {
 		svcCfg.Queue = cfg.queue
+	}
+	if err := a.withHistory(ctx, &svcCfg); err != nil {
+		a.closeQueue()
+		return nil, err
 	}
 	a.svc, err = handlers.NewService(svcCfg)
 	if err != nil {
@@ -203,11 +204,11 @@ func newAppWith(ctx context.Context, cfg *Config, log *slog.Logger, withQueue bo
 	if a.queue != nil {
 		a.queue.SetProcessor(a.svc)
 	}
-	a.engine = engine
-	if a.reloader, err = a.newReloader(set, engine, metrics, reloadOpts...); err != nil {
+	a.engine = eng
+	if a.reloader, err = a.newReloader(set, eng, metrics, reloadOpts...); err != nil {
 		return nil, err
 	}
-	prepared := a.prepare(ctx, engine)
+	prepared := a.prepare(ctx, eng)
 	sc := handlers.ServerConfig{
 		Service: a.svc, Metrics: metrics, Logger: log, MaxBody: cfg.MaxBody,
 		MaxInFlight: cfg.MaxInFlight, BodyTimeout: cfg.BodyTimeout, TrustedProxies: cfg.TrustedProxies,
@@ -377,12 +378,12 @@ func sandboxURL(addr string) string {
 // prepare resolves the rules' labels. It tries once now and, when
 // Deskera is not reachable, keeps trying in the background; the returned
 // flag tells /readyz when it has succeeded.
-func (a *app) prepare(ctx context.Context, engine *rules.Engine) *atomic.Bool {
+func (a *app) prepare(ctx context.Context, eng *engine.Engine) *atomic.Bool {
 	done := &atomic.Bool{}
 	try := func() error {
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		return engine.Prepare(pctx, a.set)
+		return eng.Prepare(pctx, a.set)
 	}
 	if err := try(); err == nil {
 		done.Store(true)

@@ -20,6 +20,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // sweepFlags are the sweep command's own flags; the rest are serve's.
@@ -144,12 +145,12 @@ type sweepRun struct {
 	flags   sweepFlags
 	command string // sweep or reassign
 	state   *jobState
-	resume  *rules.SweepCheckpoint
+	resume  *engine.SweepCheckpoint
 	set     *rules.Set
 	app     *app
 	metrics *handlers.Metrics
 	crm     *labelRecorder
-	engine  *rules.Engine
+	engine  *engine.Engine
 }
 
 func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags, command string) (*sweepRun, error) {
@@ -182,7 +183,7 @@ func newSweepRun(ctx context.Context, env *Env, cfg *Config, sf sweepFlags, comm
 		return nil, errors.New("--seed only applies to the sandbox (Deskera credentials are set)")
 	}
 	s.crm = &labelRecorder{Client: client, dry: sf.dryRun, before: map[deskera.ID]deskera.ID{}, planned: map[deskera.ID]string{}}
-	if s.engine, err = rules.NewEngine(s.crm, rules.WithLogger(log), rules.WithClock(env.now)); err != nil {
+	if s.engine, err = engine.NewEngine(s.crm, engine.WithLogger(log), engine.WithClock(env.now)); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -231,8 +232,8 @@ func (s *sweepRun) openState(job string) error {
 
 // options are the engine options of the run: checkpoints go to the state
 // file (not in a dry run), progress to stderr.
-func (s *sweepRun) options(prog *progress) rules.SweepOptions {
-	o := rules.SweepOptions{DryRun: s.flags.dryRun, PageSize: s.flags.pageSize, Progress: prog.update, Resume: s.resume}
+func (s *sweepRun) options(prog *progress) engine.SweepOptions {
+	o := engine.SweepOptions{DryRun: s.flags.dryRun, PageSize: s.flags.pageSize, Progress: prog.update, Resume: s.resume}
 	if !s.flags.dryRun && s.state != nil && s.state.path != "" {
 		o.Checkpoint = s.state.save
 	}
@@ -291,7 +292,7 @@ type move struct {
 
 // moves counts the relabelled contacts per (old label, new label) from
 // the bulk updates made (or planned).
-func (s *sweepRun) moves(res *rules.SweepResult, labels []deskera.Label) []move {
+func (s *sweepRun) moves(res *engine.SweepResult, labels []deskera.Label) []move {
 	if res == nil {
 		return nil
 	}
@@ -403,7 +404,7 @@ func newProgress(w io.Writer) *progress {
 	return p
 }
 
-func (p *progress) update(sp rules.SweepProgress) {
+func (p *progress) update(sp engine.SweepProgress) {
 	line := fmt.Sprintf("sweep: page %d, %d contacts seen, %d to relabel", sp.Pages, sp.Scanned, sp.Changed)
 	if p.name == "reassign" {
 		line = fmt.Sprintf("reassign: page %d, %d contacts seen, %d to reassign", sp.Pages, sp.Scanned, sp.Reassigned)
@@ -432,7 +433,7 @@ func (p *progress) done() {
 }
 
 // printSweep prints the summary table.
-func printSweep(w io.Writer, res *rules.SweepResult, moves []move, calls map[string]int, d time.Duration) {
+func printSweep(w io.Writer, res *engine.SweepResult, moves []move, calls map[string]int, d time.Duration) {
 	if res == nil {
 		fmt.Fprintln(w, "sweep did not start")
 		return
@@ -485,7 +486,7 @@ func relabelled(dry bool) string {
 	return "relabelled"
 }
 
-func printCalls(w io.Writer, res *rules.SweepResult, calls map[string]int, what string) {
+func printCalls(w io.Writer, res *engine.SweepResult, calls map[string]int, what string) {
 	total, parts := 0, []string{}
 	for _, op := range slices.Sorted(maps.Keys(calls)) {
 		total += calls[op]

@@ -12,6 +12,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // runValidate is `leadhook validate [--strict] [--format text|json] [FILE...]`:
@@ -162,6 +163,6 @@ func them(n int) string {
 // only to check its sources; nothing is ever processed.
 type unusedEngine struct{}
 
-func (unusedEngine) Process(context.Context, *rules.Set, *rules.Event, bool) (*rules.Outcome, error) {
+func (unusedEngine) Process(context.Context, *rules.Set, *rules.Event, bool) (*engine.Outcome, error) {
 	return nil, errors.New("leadhook validate processes no event")
 }

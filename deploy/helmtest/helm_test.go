@@ -3,7 +3,6 @@ package helmtest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -26,10 +25,11 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/leadhook/leadhook/deploy/deploytest"
 )
 
 const (
@@ -59,6 +59,7 @@ var kinds = map[string]func() any{
 	"v1/Service":                              func() any { return new(corev1.Service) },
 	"v1/ConfigMap":                            func() any { return new(corev1.ConfigMap) },
 	"v1/ServiceAccount":                       func() any { return new(corev1.ServiceAccount) },
+	"v1/PersistentVolumeClaim":                func() any { return new(corev1.PersistentVolumeClaim) },
 	"v1/Namespace":                            func() any { return new(corev1.Namespace) },
 	"batch/v1/CronJob":                        func() any { return new(batchv1.CronJob) },
 	"autoscaling/v2/HorizontalPodAutoscaler":  func() any { return new(autoscalingv2.HorizontalPodAutoscaler) },
@@ -67,19 +68,8 @@ var kinds = map[string]func() any{
 	"monitoring.coreos.com/v1/ServiceMonitor": func() any { return new(map[string]any) },
 }
 
-// decodeStrict decodes YAML the way the API server reads JSON: unknown
-// and duplicate fields are errors.
-func decodeStrict(data []byte, v any) error {
-	j, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
-		return err
-	}
-	strict, err := kjson.UnmarshalStrict(j, v)
-	if err != nil {
-		return err
-	}
-	return errors.Join(strict...)
-}
+// decodeStrict is deploytest.DecodeStrict.
+var decodeStrict = deploytest.DecodeStrict
 
 // decodeObjects strictly decodes a multi-document YAML stream.
 func decodeObjects(what string, stream string) ([]object, error) {
@@ -157,12 +147,10 @@ func renderChart(name string, values map[string]any) ([]object, error) {
 	return out, nil
 }
 
-// The lines of deploy/kubernetes/kustomization.yaml that enable the
-// shared-store component once uncommented.
-const (
-	storeCommentedOut = "# components:\n#   - components/shared-store\n"
-	storeEnabled      = "components:\n  - components/shared-store\n"
-)
+// severalReplicas are the values of the kustomize components.
+func severalReplicas() map[string]any {
+	return map[string]any{"sharedStore": map[string]any{"enabled": true}, "postgresStore": map[string]any{"enabled": true}}
+}
 
 // renderKustomize renders deploy/kubernetes (with the shared-store
 // component or not), plus servicemonitor.yaml given the namespace.
@@ -180,10 +168,11 @@ func renderKustomize(t *testing.T, withStore bool) []object {
 		}
 		rel, _ := filepath.Rel(root, p)
 		if rel == "kustomization.yaml" && withStore {
-			if !bytes.Contains(data, []byte(storeCommentedOut)) {
-				return fmt.Errorf("kustomization.yaml lacks the lines that enable the shared store")
+			enabled, err := deploytest.EnableComponents(string(data))
+			if err != nil {
+				return err
 			}
-			data = bytes.Replace(data, []byte(storeCommentedOut), []byte(storeEnabled), 1)
+			data = []byte(enabled)
 		}
 		return fs.WriteFile(path.Join("/k", filepath.ToSlash(rel)), data)
 	})
@@ -289,7 +278,7 @@ func TestChartRendersTheKustomizeObjects(t *testing.T) {
 		want   []string // expected differences (substrings); none: equal
 	}{
 		{name: "defaults"},
-		{name: "shared store", values: map[string]any{"sharedStore": map[string]any{"enabled": true}}, store: true},
+		{name: "shared store", values: severalReplicas(), store: true},
 		{name: "a changed value shows", values: map[string]any{"deskera": map[string]any{"rateLimit": "9"}}, want: []string{"Deployment/leadhook differs"}},
 		{name: "the store off shows", values: map[string]any{}, store: true, want: []string{"the chart does not render StatefulSet/leadhook-store", "Deployment/leadhook differs"}},
 	}
@@ -326,6 +315,26 @@ func TestChartValues(t *testing.T) {
 			t.Errorf("render with replicaCount 3 and no store: %v", err)
 		}
 	})
+	t.Run("replicas on the embedded delivery store are refused", func(t *testing.T) {
+		_, err := renderChart(release, map[string]any{"sharedStore": map[string]any{"enabled": true}})
+		if err == nil || !strings.Contains(err.Error(), "replicaCount > 1 needs postgresStore.enabled") {
+			t.Errorf("render with the shared store and the embedded delivery store: %v", err)
+		}
+	})
+	t.Run("embedded store on an existing claim", func(t *testing.T) {
+		objs, err := renderChart(release, map[string]any{"persistence": map[string]any{"existingClaim": "mine"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := byKey(objs)
+		if _, ok := o["PersistentVolumeClaim/leadhook-data"]; ok {
+			t.Error("persistence.existingClaim still renders the chart's claim")
+		}
+		raw, _ := json.Marshal(o["Deployment/leadhook"])
+		if !strings.Contains(string(raw), `"persistentVolumeClaim":{"claimName":"mine"}`) {
+			t.Errorf("the data volume is not the existing claim: %s", raw)
+		}
+	})
 	// values.schema.json: a misspelt or mistyped value fails the render
 	// instead of being ignored.
 	for name, vals := range map[string]map[string]any{
@@ -343,7 +352,9 @@ func TestChartValues(t *testing.T) {
 		})
 	}
 	t.Run("replicas with the store", func(t *testing.T) {
-		objs, err := renderChart(release, map[string]any{"replicaCount": 3, "sharedStore": map[string]any{"enabled": true}})
+		vals := severalReplicas()
+		vals["replicaCount"] = 3
+		objs, err := renderChart(release, vals)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -376,7 +387,7 @@ func TestChartValues(t *testing.T) {
 		}
 	})
 	t.Run("another release name", func(t *testing.T) {
-		objs, err := renderChart("crm", map[string]any{"sharedStore": map[string]any{"enabled": true}})
+		objs, err := renderChart("crm", severalReplicas())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -426,7 +437,7 @@ func TestChartValues(t *testing.T) {
 // TestChartLint runs Helm's chart linter (helm lint): no errors or
 // warnings, with the store and without.
 func TestChartLint(t *testing.T) {
-	for _, vals := range []map[string]any{nil, {"sharedStore": map[string]any{"enabled": true}, "serviceMonitor": map[string]any{"enabled": true}}} {
+	for _, vals := range []map[string]any{nil, {"sharedStore": map[string]any{"enabled": true}, "postgresStore": map[string]any{"enabled": true}, "serviceMonitor": map[string]any{"enabled": true}}} {
 		l := lint.All(chartDir, vals, namespace, false)
 		for _, m := range l.Messages {
 			if m.Severity >= support.WarningSev {

@@ -247,28 +247,10 @@ func ownerDetails(id deskera.ID) *deskera.OwnerDetails {
 
 // patchContact applies the non-zero fields of dto (a PATCH).
 func patchContact(c *deskera.Contact, dto *deskera.ContactSaveDto) {
-	setStr(&c.Name, dto.Name)
-	setStr(&c.Email, dto.Email)
-	setStr(&c.CountryCode, dto.CountryCode)
-	setStr(&c.Phone, dto.Phone)
-	setStr(&c.Address, dto.Address)
-	setStr(&c.Note, dto.Note)
-	setStr(&c.Type, dto.Type)
-	setStr(&c.VisibilityType, dto.VisibilityType)
-	if dto.VisibilityIDs != "" {
-		c.VisibilityIDs = quoteJSON(dto.VisibilityIDs)
-	}
-	if dto.LabelID != 0 {
-		c.LabelID = dto.LabelID
-	}
-	if dto.OwnerID != 0 {
-		c.OwnerID = dto.OwnerID
-	}
-	if dto.OrganizationID != 0 {
-		c.OrganizationID = dto.OrganizationID
-	}
-	if dto.SubOwnerIDs != nil {
-		c.SubOwnerIDs = dto.SubOwnerIDs
+	for _, f := range deskera.ContactFields {
+		if f.Patch != nil {
+			f.Patch(c, dto)
+		}
 	}
 	// The API document does not say whether a PATCH merges custom_field
 	// with the contact's list or replaces it. The fake takes the unsafe

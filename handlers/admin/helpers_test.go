@@ -18,6 +18,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 const token = "test-admin-token-0123456789"
@@ -41,15 +42,15 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := rules.NewEngine(e.deskera.Client())
+	eng, err := engine.NewEngine(e.deskera.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.Prepare(context.Background(), set); err != nil {
+	if err := eng.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
 	m := handlers.NewMetrics()
-	if e.svc, err = handlers.NewService(handlers.Config{Rules: set, Engine: engine, Metrics: m, Logger: log, History: e.store}); err != nil {
+	if e.svc, err = handlers.NewService(handlers.Config{Rules: set, Engine: eng, Metrics: m, Logger: log, History: e.store}); err != nil {
 		t.Fatal(err)
 	}
 	a, err := admin.New(admin.Config{Store: e.store, Replayer: e.svc, Token: token, Logger: log})

@@ -207,11 +207,26 @@ func keepsBody(r *Record) bool {
 	return r.Mode == ModeQueued || r.Outcome == OutcomeDead
 }
 
+// Exec runs one statement: the store's own database, or a transaction
+// of another writer of it (the queue's group commit, see RecordOn).
+type Exec func(ctx context.Context, query string, args ...any) error
+
 // Record inserts rec or, when a record with its id exists, updates it:
 // the first received time and a kept body stay; Attempts counts up unless
 // rec.Attempts says which attempt this was. rec.ID and rec.Source are
-// required; rec is not modified.
+// required; rec is not modified. A queued delivery's first record
+// (Outcome queued, Attempts 0) says no attempt ran yet.
 func (s *Store) Record(ctx context.Context, rec *Record) error {
+	return s.RecordOn(ctx, func(ctx context.Context, q string, args ...any) error {
+		_, err := s.db.ExecContext(ctx, q, args...)
+		return err
+	}, rec)
+}
+
+// RecordOn is Record through exec, so that the record commits with the
+// caller's transaction (the queue writes a queued delivery's first record
+// with its job).
+func (s *Store) RecordOn(ctx context.Context, exec Exec, rec *Record) error {
 	if rec == nil || rec.ID == "" || rec.Source == "" {
 		return errors.New("history: record needs an id and a source")
 	}
@@ -254,7 +269,10 @@ func (s *Store) Record(ctx context.Context, rec *Record) error {
 	body = COALESCE(excluded.body, leadhook_deliveries.body),
 	body_expires_at = COALESCE(excluded.body_expires_at, leadhook_deliveries.body_expires_at)`)
 	first := max(r.Attempts, 1)
-	_, err = s.db.ExecContext(ctx, q, r.ID, r.ReceivedAt.UnixMilli(), now.UnixMilli(), r.Source, r.DeliveryID, r.Mode, r.Outcome,
+	if r.Outcome == OutcomeQueued && r.Attempts == 0 {
+		first = 0
+	}
+	err = exec(ctx, q, r.ID, r.ReceivedAt.UnixMilli(), now.UnixMilli(), r.Source, r.DeliveryID, r.Mode, r.Outcome,
 		r.RulesVersion, first, next, boolInt(r.ShadowDiffers), string(doc), body, expires, r.Attempts, r.Attempts)
 	if err != nil {
 		return fmt.Errorf("history: record %q: %w", r.ID, err)
@@ -269,7 +287,7 @@ func boolInt(b bool) int {
 	return 0
 }
 
-const columns = `received_at, updated_at, attempts, next_attempt_at, record, body, body_expires_at`
+const columns = `received_at, updated_at, outcome, attempts, next_attempt_at, record, body, body_expires_at`
 
 // Get returns the whole record id, with its body when kept.
 func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
@@ -355,14 +373,15 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Record, error) {
 }
 
 // scan reads one row of columns; the columns win over the JSON document
-// (they are updated in place: attempts, first received time, body).
+// (they are updated in place: outcome, attempts, next attempt, first
+// received time, body).
 func scan(fn func(...any) error) (*Record, error) {
 	var received, updated int64
 	var attempts int
 	var next, expires sql.NullInt64
-	var doc string
+	var outcome, doc string
 	var body []byte
-	if err := fn(&received, &updated, &attempts, &next, &doc, &body, &expires); err != nil {
+	if err := fn(&received, &updated, &outcome, &attempts, &next, &doc, &body, &expires); err != nil {
 		return nil, err
 	}
 	r := &Record{}
@@ -370,6 +389,7 @@ func scan(fn func(...any) error) (*Record, error) {
 		return nil, fmt.Errorf("decode record: %w", err)
 	}
 	r.ReceivedAt, r.UpdatedAt, r.Attempts = time.UnixMilli(received).UTC(), time.UnixMilli(updated).UTC(), attempts
+	r.Outcome = outcome
 	r.NextAttemptAt = nil
 	if next.Valid {
 		t := time.UnixMilli(next.Int64).UTC()
@@ -386,6 +406,24 @@ func scan(fn func(...any) error) (*Record, error) {
 		r.Header, r.Query = nil, nil
 	}
 	return r, nil
+}
+
+// Schedule sets what a record's delivery waits for after an attempt: its
+// outcome (queued for another attempt at next, or dead) and the next
+// attempt time (nil: none). An unknown id is no error (its record was
+// never written, or was pruned).
+func (s *Store) Schedule(ctx context.Context, id, outcome string, next *time.Time) error {
+	var n *int64
+	if next != nil {
+		v := next.UnixMilli()
+		n = &v
+	}
+	_, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE leadhook_deliveries SET outcome = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
+		outcome, n, s.now().UnixMilli(), id)
+	if err != nil {
+		return fmt.Errorf("history: schedule %q: %w", id, err)
+	}
+	return nil
 }
 
 // Pruned counts what Prune removed.

@@ -63,7 +63,11 @@ func TestRecordGetRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got.Source != "web" || got.Outcome != tc.outcome || got.Attempts != 1 || !got.ReceivedAt.Equal(c.now()) ||
+				wantAttempts := 1
+				if tc.outcome == history.OutcomeQueued {
+					wantAttempts = 0 // accepted, no attempt ran yet
+				}
+				if got.Source != "web" || got.Outcome != tc.outcome || got.Attempts != wantAttempts || !got.ReceivedAt.Equal(c.now()) ||
 					len(got.Events) != 1 || got.Events[0].Made[0].Status != 201 || !slices.Equal(got.ContactIDs, []int64{7}) {
 					t.Fatalf("got %+v", got)
 				}
@@ -321,4 +325,52 @@ func TestReplicasMigrateAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestQueuedAttemptsAndSchedule: a queued delivery's intake record says no
+// attempt yet; each attempt sets its number, and Schedule the outcome and
+// next attempt between attempts (Get and List read them).
+func TestQueuedAttemptsAndSchedule(t *testing.T) {
+	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
+		c := newClock()
+		s := open(history.WithClock(c.now))
+		ctx := context.Background()
+		r := rec("form", "q-1", history.ModeQueued, history.OutcomeQueued)
+		r.Events = nil
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		for attempt := 1; attempt <= 2; attempt++ {
+			c.add(time.Minute)
+			again := rec("form", "q-1", history.ModeQueued, history.OutcomeRetry)
+			again.Attempts = attempt
+			if err := s.Record(ctx, again); err != nil {
+				t.Fatal(err)
+			}
+			next := c.now().Add(30 * time.Second).Truncate(time.Millisecond)
+			if err := s.Schedule(ctx, r.ID, history.OutcomeQueued, &next); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Get(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Attempts != attempt || got.Outcome != history.OutcomeQueued || got.NextAttemptAt == nil || !got.NextAttemptAt.Equal(next) {
+				t.Fatalf("after attempt %d: attempts %d outcome %q next %v, want %d queued %v", attempt, got.Attempts, got.Outcome, got.NextAttemptAt, attempt, next)
+			}
+		}
+		if err := s.Schedule(ctx, r.ID, history.OutcomeDead, nil); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.List(ctx, history.Filter{Outcome: history.OutcomeDead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 || list[0].ID != r.ID || list[0].NextAttemptAt != nil || list[0].Attempts != 2 {
+			t.Fatalf("dead list %+v", list)
+		}
+		if err := s.Schedule(ctx, "dlv_unknown", history.OutcomeDead, nil); err != nil {
+			t.Errorf("schedule of an unknown record: %v", err)
+		}
+	})
 }

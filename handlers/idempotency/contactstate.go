@@ -12,7 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // DefaultContactPrefix namespaces the shared contact state in Redis.
@@ -28,14 +28,14 @@ const (
 	DefaultLockWait = 10 * time.Second
 )
 
-// ContactState is a rules.ContactCoordinator shared by every replica
+// ContactState is a engine.ContactCoordinator shared by every replica
 // through Redis: the per-contact lock is a key set with SET NX PX to a
 // random token (released by a script only while it still holds that
 // token), and the settle window of a create whose outcome is unknown is a
 // key that expires with the window. Two replicas then never create one
 // contact twice, and a restart inside the window does not either. Redis
-// errors match rules.ErrSharedState; a lock not obtained within the wait
-// matches rules.ErrContactBusy: both are temporary failures.
+// errors match engine.ErrSharedState; a lock not obtained within the wait
+// matches engine.ErrContactBusy: both are temporary failures.
 type ContactState struct {
 	client   redis.UniversalClient
 	prefix   string
@@ -43,7 +43,7 @@ type ContactState struct {
 	lockWait time.Duration
 }
 
-var _ rules.ContactCoordinator = (*ContactState)(nil)
+var _ engine.ContactCoordinator = (*ContactState)(nil)
 
 // ContactStateOption configures NewContactState.
 type ContactStateOption func(*ContactState) error
@@ -105,9 +105,9 @@ func (c *ContactState) keyOf(key, kind string) string {
 	return c.prefix + hex.EncodeToString(sum[:]) + ":" + kind
 }
 
-// Lock implements rules.ContactCoordinator: it retries SET NX PX with a
+// Lock implements engine.ContactCoordinator: it retries SET NX PX with a
 // growing pause (10ms up to 250ms) until it holds the lock, the wait is
-// over (rules.ErrContactBusy) or ctx ends.
+// over (engine.ErrContactBusy) or ctx ends.
 func (c *ContactState) Lock(ctx context.Context, key string) (func(), error) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -118,14 +118,14 @@ func (c *ContactState) Lock(ctx context.Context, key string) (func(), error) {
 	for {
 		ok, err := c.client.SetNX(ctx, k, token, c.lockTTL).Result()
 		if err != nil {
-			return nil, fmt.Errorf("idempotency: redis contact lock: %w: %w", rules.ErrSharedState, err)
+			return nil, fmt.Errorf("idempotency: redis contact lock: %w: %w", engine.ErrSharedState, err)
 		}
 		if ok {
 			return func() { c.release(k, token) }, nil
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return nil, fmt.Errorf("idempotency: contact lock still held after %v: %w", c.lockWait, rules.ErrContactBusy)
+			return nil, fmt.Errorf("idempotency: contact lock still held after %v: %w", c.lockWait, engine.ErrContactBusy)
 		}
 		t := time.NewTimer(min(pause, left))
 		select {
@@ -147,38 +147,38 @@ func (c *ContactState) release(k, token string) {
 	_ = releaseScript.Run(ctx, c.client, []string{k}, token).Err()
 }
 
-// MarkUnsettled implements rules.ContactCoordinator: the mark expires
+// MarkUnsettled implements engine.ContactCoordinator: the mark expires
 // with the window.
 func (c *ContactState) MarkUnsettled(ctx context.Context, key string, at time.Time, window time.Duration) error {
 	if window <= 0 {
 		return nil
 	}
 	if err := c.client.Set(ctx, c.keyOf(key, "unsettled"), strconv.FormatInt(at.UnixNano(), 10), window).Err(); err != nil {
-		return fmt.Errorf("idempotency: redis mark unsettled create: %w: %w", rules.ErrSharedState, err)
+		return fmt.Errorf("idempotency: redis mark unsettled create: %w: %w", engine.ErrSharedState, err)
 	}
 	return nil
 }
 
-// Unsettled implements rules.ContactCoordinator.
+// Unsettled implements engine.ContactCoordinator.
 func (c *ContactState) Unsettled(ctx context.Context, key string) (time.Time, bool, error) {
 	v, err := c.client.Get(ctx, c.keyOf(key, "unsettled")).Result()
 	if errors.Is(err, redis.Nil) {
 		return time.Time{}, false, nil
 	}
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("idempotency: redis read unsettled create: %w: %w", rules.ErrSharedState, err)
+		return time.Time{}, false, fmt.Errorf("idempotency: redis read unsettled create: %w: %w", engine.ErrSharedState, err)
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("idempotency: redis unsettled create mark %q is not a time: %w", v, rules.ErrSharedState)
+		return time.Time{}, false, fmt.Errorf("idempotency: redis unsettled create mark %q is not a time: %w", v, engine.ErrSharedState)
 	}
 	return time.Unix(0, n), true, nil
 }
 
-// Settle implements rules.ContactCoordinator.
+// Settle implements engine.ContactCoordinator.
 func (c *ContactState) Settle(ctx context.Context, key string) error {
 	if err := c.client.Del(ctx, c.keyOf(key, "unsettled")).Err(); err != nil {
-		return fmt.Errorf("idempotency: redis settle: %w: %w", rules.ErrSharedState, err)
+		return fmt.Errorf("idempotency: redis settle: %w: %w", engine.ErrSharedState, err)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // lateCreate is a CRM whose next create is answered as lost
@@ -23,7 +24,7 @@ import (
 // search before land, do not see it (Deskera's create takes no
 // idempotency key, so this is the case the settle window guards).
 type lateCreate struct {
-	rules.CRM
+	engine.CRM
 	mu      sync.Mutex
 	lose    int
 	pending []*deskera.ContactSaveDto
@@ -81,24 +82,24 @@ func newReplicas(t *testing.T, shared bool) *replicas {
 
 // engine starts one replica on crm (the fake's client when nil); wrap, if
 // given, wraps its coordinator (shared only).
-func (r *replicas) engine(crm rules.CRM, wrap func(rules.ContactCoordinator) rules.ContactCoordinator) *rules.Engine {
+func (r *replicas) engine(crm engine.CRM, wrap func(engine.ContactCoordinator) engine.ContactCoordinator) *engine.Engine {
 	r.t.Helper()
 	if crm == nil {
 		crm = r.fake.Client()
 	}
-	opts := []rules.EngineOption{rules.WithSettleWindow(r.window), rules.WithClock(func() time.Time { return r.now })}
+	opts := []engine.EngineOption{engine.WithSettleWindow(r.window), engine.WithClock(func() time.Time { return r.now })}
 	if r.redis != nil {
 		cs, err := idempotency.NewContactState(r.redis.Client())
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		var c rules.ContactCoordinator = cs
+		var c engine.ContactCoordinator = cs
 		if wrap != nil {
 			c = wrap(c)
 		}
-		opts = append(opts, rules.WithContactCoordinator(c))
+		opts = append(opts, engine.WithContactCoordinator(c))
 	}
-	eng, err := rules.NewEngine(crm, opts...)
+	eng, err := engine.NewEngine(crm, opts...)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestSharedSettleWindowAcrossReplicas(t *testing.T) {
 			r.now = r.now.Add(10 * time.Second)
 			_, err := two.Process(ctx, r.set, lead("jane@acme.io"), false)
 			if v.shared {
-				if f := rules.Classify(err); !errors.Is(err, deskera.ErrOutcomeUnknown) || f.Final {
+				if f := engine.Classify(err); !errors.Is(err, deskera.ErrOutcomeUnknown) || f.Final {
 					t.Fatalf("replica 2 inside the window: %v (%+v), want a temporary ErrOutcomeUnknown", err, f)
 				}
 			}
@@ -187,7 +188,7 @@ func TestSharedSettleWindowSurvivesRestart(t *testing.T) {
 // gateCreate holds its create until release is closed, after telling
 // entered.
 type gateCreate struct {
-	rules.CRM
+	engine.CRM
 	entered, release chan struct{}
 	once             sync.Once
 }
@@ -204,7 +205,7 @@ func (g *gateCreate) CreateContact(ctx context.Context, d *deskera.ContactSaveDt
 
 // searched tells arrived once its search has answered.
 type searched struct {
-	rules.CRM
+	engine.CRM
 	arrived func()
 }
 
@@ -216,7 +217,7 @@ func (s *searched) ListContacts(ctx context.Context, o *deskera.ListContactsOpti
 
 // locking tells arrived when it starts waiting for a lock.
 type locking struct {
-	rules.ContactCoordinator
+	engine.ContactCoordinator
 	arrived func()
 }
 
@@ -237,7 +238,7 @@ func TestSharedLockConcurrentReplicas(t *testing.T) {
 			var once sync.Once
 			arrived := func() { once.Do(func() { close(gate.release) }) }
 			one := r.engine(gate, nil)
-			two := r.engine(&searched{CRM: r.fake.Client(), arrived: arrived}, func(c rules.ContactCoordinator) rules.ContactCoordinator {
+			two := r.engine(&searched{CRM: r.fake.Client(), arrived: arrived}, func(c engine.ContactCoordinator) engine.ContactCoordinator {
 				return &locking{ContactCoordinator: c, arrived: arrived}
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -265,8 +266,8 @@ func TestSharedStateDownIsTemporary(t *testing.T) {
 	eng := r.engine(nil, nil)
 	r.redis.Stop()
 	_, err := eng.Process(context.Background(), r.set, lead("jane@acme.io"), false)
-	f := rules.Classify(err)
-	if !errors.Is(err, rules.ErrSharedState) || f.Final || f.Cause != rules.CauseSharedState || f.RetryAfter <= 0 {
+	f := engine.Classify(err)
+	if !errors.Is(err, engine.ErrSharedState) || f.Final || f.Cause != engine.CauseSharedState || f.RetryAfter <= 0 {
 		t.Fatalf("err %v, failure %+v: want a temporary shared-state failure", err, f)
 	}
 	if n := r.fake.Count("contacts.create"); n != 0 {
@@ -290,7 +291,7 @@ func TestContactState(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := other.Lock(ctx, "a@x.io"); !errors.Is(err, rules.ErrContactBusy) {
+		if _, err := other.Lock(ctx, "a@x.io"); !errors.Is(err, engine.ErrContactBusy) {
 			t.Fatalf("second lock: %v, want ErrContactBusy", err)
 		}
 		unlock()
@@ -299,7 +300,7 @@ func TestContactState(t *testing.T) {
 			t.Fatalf("lock after release: %v", err)
 		}
 		unlock() // a stale release must not drop the new holder's lock
-		if _, err := cs.Lock(ctx, "a@x.io"); !errors.Is(err, rules.ErrContactBusy) {
+		if _, err := cs.Lock(ctx, "a@x.io"); !errors.Is(err, engine.ErrContactBusy) {
 			t.Fatalf("lock after a stale release: %v, want ErrContactBusy", err)
 		}
 		unlock2()

@@ -13,6 +13,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/lambda"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // exampleLambda is rules.example.yaml's service behind the Lambda handler,
@@ -24,14 +25,14 @@ func exampleLambda(t *testing.T) (*lambda.Handler, *rules.Set, *deskeratest.Serv
 		t.Fatal(err)
 	}
 	fake := deskeratest.NewServer(t)
-	engine, err := rules.NewEngine(fake.Client())
+	eng, err := engine.NewEngine(fake.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.Prepare(context.Background(), set); err != nil {
+	if err := eng.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine})
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/lambda"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // Secrets of testdata/rules.yaml and the service.
@@ -53,14 +54,14 @@ func newStack(t testing.TB, configure ...func(*handlers.Config)) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := rules.NewEngine(fake.Client(), rules.WithClock(clock))
+	eng, err := engine.NewEngine(fake.Client(), engine.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.Prepare(context.Background(), set); err != nil {
+	if err := eng.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
-	cfg := handlers.Config{Rules: set, Engine: engine, AdminToken: adminToken}
+	cfg := handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken}
 	for _, c := range configure {
 		c(&cfg)
 	}
@@ -79,7 +80,7 @@ func newStack(t testing.TB, configure ...func(*handlers.Config)) *stack {
 			return src.Format, ok
 		},
 		Sweep: func(ctx context.Context, dryRun bool) (any, error) {
-			return engine.Sweep(ctx, svc.Rules(), rules.SweepOptions{DryRun: dryRun})
+			return eng.Sweep(ctx, svc.Rules(), engine.SweepOptions{DryRun: dryRun})
 		},
 	})
 	if err != nil {
@@ -276,7 +277,7 @@ func TestScheduledSweepRelabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res rules.SweepResult
+	var res engine.SweepResult
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -24,9 +25,10 @@ type insertRes struct {
 }
 
 // batcher commits concurrent inserts together: one transaction (one
-// fsync on the embedded store) for every delivery that arrived while the
-// previous commit ran, instead of one each. A delivery is answered only
-// after the commit that holds it.
+// fsync on the embedded store with Fsync) for every delivery that arrived
+// while the previous commit ran, and, while senders are concurrent, within
+// linger after it, instead of one each. A delivery is answered only after
+// the commit that holds it.
 type batcher struct {
 	many func(ctx context.Context, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	reqs chan *insertReq
@@ -56,6 +58,7 @@ func (b *batcher) insert(ctx context.Context, args deliveryArgs, opts *river.Ins
 
 func (b *batcher) loop() {
 	defer close(b.done)
+	concurrent := false // the last batch held more than one delivery
 	for {
 		var first *insertReq
 		select {
@@ -63,18 +66,45 @@ func (b *batcher) loop() {
 		case <-b.quit:
 			return
 		}
-		batch := []*insertReq{first}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-b.reqs:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch := b.fill([]*insertReq{first}, concurrent)
+		concurrent = len(batch) > 1
 		b.commit(batch)
 	}
+}
+
+// linger is how long a batch waits for more deliveries when the last one
+// held several (concurrent senders): a commit's fixed cost (BEGIN, the
+// WAL frames of COMMIT) is then shared by more of them. A lone sender
+// never waits.
+const linger = 500 * time.Microsecond
+
+// fill adds the deliveries waiting (and, when concurrent, those arriving
+// within linger) to batch.
+func (b *batcher) fill(batch []*insertReq, concurrent bool) []*insertReq {
+	var wait <-chan time.Time
+	if concurrent {
+		t := time.NewTimer(linger)
+		defer t.Stop()
+		wait = t.C
+	}
+	for len(batch) < maxBatch {
+		select {
+		case r := <-b.reqs:
+			batch = append(batch, r)
+			continue
+		default:
+		}
+		if wait == nil {
+			return batch
+		}
+		select {
+		case r := <-b.reqs:
+			batch = append(batch, r)
+		case <-wait:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (b *batcher) commit(batch []*insertReq) {

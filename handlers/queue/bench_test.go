@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/queue"
+	"github.com/leadhook/leadhook/handlers/queue/queuetest"
 	"github.com/leadhook/leadhook/internal/pgtest"
 )
 
@@ -45,41 +45,14 @@ func BenchmarkIntake(b *testing.B) {
 var benchSeq atomic.Int64
 
 func benchPost(b *testing.B, srv *httptest.Server) {
-	var mu sync.Mutex
-	var lat []time.Duration
-	client := srv.Client()
-	b.SetParallelism(4) // 8 concurrent clients on 2 cores
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var mine []time.Duration
-		for pb.Next() {
-			i := benchSeq.Add(1)
-			form := url.Values{"name": {"Bench Lead"}, "email": {fmt.Sprintf("bench%d@acme.io", i)}}
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/hooks/form", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d", i))
-			start := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			mine = append(mine, time.Since(start))
-			if resp.StatusCode != http.StatusAccepted {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-		}
-		mu.Lock()
-		lat = append(lat, mine...)
-		mu.Unlock()
+	queuetest.PostParallel(b, srv.Client(), http.StatusAccepted, func() *http.Request {
+		i := benchSeq.Add(1)
+		form := url.Values{"name": {"Bench Lead"}, "email": {fmt.Sprintf("bench%d@acme.io", i)}}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/hooks/form", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d", i))
+		return req
 	})
-	b.StopTimer()
-	if len(lat) > 0 {
-		b.ReportMetric(float64(p99(lat).Microseconds())/1000, "p99-ms")
-	}
 }
 
 // BenchmarkProcessing: the workers' rate on queued leads against the

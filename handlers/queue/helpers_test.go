@@ -18,10 +18,12 @@ import (
 
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/queue"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 func TestMain(m *testing.M) {
@@ -61,6 +63,7 @@ type rig struct {
 	srv     *httptest.Server
 	clock   *fakeClock
 	logs    *syncbuf.Buffer
+	hist    *history.Store // newRigWithHistory
 }
 
 func loadRules(t testing.TB, path string) *rules.Set {
@@ -74,9 +77,21 @@ func loadRules(t testing.TB, path string) *rules.Set {
 
 func newRig(t testing.TB, rulesPath string, opts queue.Options) *rig {
 	t.Helper()
+	return newRigWith(t, rulesPath, opts, false)
+}
+
+// newRigWithHistory is newRig with the delivery history on the queue's
+// store, as leadhook serve wires it.
+func newRigWithHistory(t testing.TB, rulesPath string, opts queue.Options) *rig {
+	t.Helper()
+	return newRigWith(t, rulesPath, opts, true)
+}
+
+func newRigWith(t testing.TB, rulesPath string, opts queue.Options, withHistory bool) *rig {
+	t.Helper()
 	r := &rig{t: t, deskera: deskeratest.NewServer(t), clock: newClock(), logs: &syncbuf.Buffer{}}
 	log := handlers.NewLogger(r.logs, slog.LevelInfo)
-	engine, err := rules.NewEngine(r.deskera.Client(), rules.WithLogger(log))
+	eng, err := engine.NewEngine(r.deskera.Client(), engine.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,10 +113,17 @@ func newRig(t testing.TB, rulesPath string, opts queue.Options) *rig {
 	}
 	t.Cleanup(r.q.Close)
 	metrics := handlers.NewMetrics()
-	r.svc, err = handlers.NewService(handlers.Config{
-		Rules: loadRules(t, rulesPath), Engine: engine, Metrics: metrics, Logger: log, Queue: r.q,
+	cfg := handlers.Config{
+		Rules: loadRules(t, rulesPath), Engine: eng, Metrics: metrics, Logger: log, Queue: r.q,
 		Webhook: webhook.Options{Now: r.clock.Now},
-	})
+	}
+	if withHistory {
+		if r.hist, err = r.q.History(context.Background(), history.WithClock(r.clock.Now)); err != nil {
+			t.Fatal(err)
+		}
+		cfg.History = r.hist
+	}
+	r.svc, err = handlers.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

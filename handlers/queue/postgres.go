@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/leadhook/leadhook/handlers/history"
 )
 
 // openPostgres opens the shared store on PostgreSQL. Replicas share the
@@ -36,7 +38,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options, w *worker) (bac
 	if err != nil {
 		return fail(err)
 	}
-	b := &riverBackend[pgx.Tx]{c: c, name: "postgres", countF: func(ctx context.Context, states []rivertype.JobState) (int64, error) {
+	b := &riverBackend[pgx.Tx]{c: c, name: "postgres", tx: pgxTx(pool), countF: func(ctx context.Context, states []rivertype.JobState) (int64, error) {
 		ss := make([]string, len(states))
 		for i, s := range states {
 			ss[i] = string(s)
@@ -47,4 +49,19 @@ func openPostgres(ctx context.Context, dsn string, opts Options, w *worker) (bac
 	}}
 	db := stdlib.OpenDBFromPool(pool)
 	return b, Store{DB: db, Pool: pool, Dialect: "postgres"}, func() { _ = db.Close(); pool.Close() }, nil
+}
+
+// pgxTx are the transactions of the pgx pool.
+func pgxTx(pool *pgxpool.Pool) txFuncs[pgx.Tx] {
+	return txFuncs[pgx.Tx]{
+		begin: func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
+		exec: func(tx pgx.Tx) history.Exec {
+			return func(ctx context.Context, q string, args ...any) error {
+				_, err := tx.Exec(ctx, q, args...)
+				return err
+			}
+		},
+		commit:   func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
+		rollback: func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
+	}
 }

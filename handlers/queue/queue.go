@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/history"
 )
 
 // Defaults for Options.
@@ -81,6 +82,14 @@ type Options struct {
 	// used); 0: 10s.
 	SoftStop time.Duration
 
+	// Fsync makes the embedded store sync every commit to disk
+	// (synchronous=FULL): a 202 then survives power loss. Without it
+	// (synchronous=NORMAL, WAL) a commit is in the WAL file, which the OS
+	// keeps across a crash of the process (kill -9, OOM kill), and is
+	// synced at the next checkpoint: only an OS crash or power loss can
+	// lose the last commits.
+	Fsync bool
+
 	// ClientOnly opens the store to look and act on its jobs (RetryDead,
 	// Stats) beside a running server: no workers, no lock on the
 	// embedded file, no rescue of its running jobs.
@@ -100,6 +109,7 @@ type Queue struct {
 	store   Store
 	batch   *batcher
 	proc    atomic.Pointer[Processor]
+	hist    atomic.Pointer[history.Store] // see History
 
 	mu      sync.Mutex
 	started bool
@@ -109,6 +119,7 @@ type Queue struct {
 type backend interface {
 	insert(ctx context.Context, args deliveryArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	insertMany(ctx context.Context, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	insertManyThen(ctx context.Context, ps []river.InsertManyParams, then func(history.Exec, []*rivertype.JobInsertResult)) ([]*rivertype.JobInsertResult, error)
 	list(ctx context.Context, p *river.JobListParams) (*river.JobListResult, error)
 	delete(ctx context.Context, id int64) error
 	start(ctx context.Context) error
@@ -143,8 +154,56 @@ func Open(ctx context.Context, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	q.batch = newBatcher(q.b.insertMany)
+	q.batch = newBatcher(q.insertBatch)
 	return q, nil
+}
+
+// History returns the delivery history on the queue's own database
+// handle (one SQLite file, one connection pool, or one PostgreSQL pool),
+// creating its tables. From then on a queued delivery's first record
+// (QueuedDelivery.Record) commits with its job, and each attempt the
+// workers end without success sets the record's outcome and next
+// attempt.
+func (q *Queue) History(ctx context.Context, opts ...history.Option) (*history.Store, error) {
+	h, err := history.New(ctx, q.store.DB, history.Dialect(q.store.Dialect), opts...)
+	if err != nil {
+		return nil, err
+	}
+	q.hist.Store(h)
+	return h, nil
+}
+
+// insertBatch commits a group of jobs and, with a history, the first
+// records of the deliveries stored (not of duplicates) in the same
+// transaction. The records are behind a savepoint: one that fails to be
+// written is logged and leaves the jobs stored (a history write never
+// fails a delivery).
+func (q *Queue) insertBatch(ctx context.Context, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	h := q.hist.Load()
+	if h == nil {
+		return q.b.insertMany(ctx, ps)
+	}
+	return q.b.insertManyThen(ctx, ps, func(exec history.Exec, res []*rivertype.JobInsertResult) {
+		if err := exec(ctx, "SAVEPOINT leadhook_history"); err != nil {
+			q.log.Error("delivery history not written for queued deliveries; they are stored", "err", err.Error())
+			return
+		}
+		var failed error
+		for i, r := range res {
+			rec := ps[i].Args.(deliveryArgs).Delivery.Record
+			if rec == nil || r.UniqueSkippedAsDuplicate {
+				continue
+			}
+			if failed = h.RecordOn(ctx, exec, rec); failed != nil {
+				break
+			}
+		}
+		if failed != nil {
+			q.log.Error("delivery history not written for queued deliveries; they are stored", "err", handlers.MaskEmails(failed.Error()))
+			_ = exec(ctx, "ROLLBACK TO SAVEPOINT leadhook_history")
+		}
+		_ = exec(ctx, "RELEASE SAVEPOINT leadhook_history")
+	})
 }
 
 // errClosed is Enqueue's error after Close.
@@ -313,6 +372,11 @@ func (q *Queue) RetryDead(ctx context.Context, source string) (int, error) {
 			}
 			if err := q.b.delete(ctx, j.ID); err != nil {
 				return n, fmt.Errorf("queue: deleting dead letter %d: %w", j.ID, err)
+			}
+			if h := q.hist.Load(); h != nil && args.Delivery.RecordID != "" {
+				if err := h.Schedule(ctx, args.Delivery.RecordID, history.OutcomeQueued, nil); err != nil {
+					q.log.Warn("delivery history: retry not recorded", "source", args.Source, "id", args.DeliveryID, "err", err.Error())
+				}
 			}
 			n++
 			q.log.Info("dead-lettered delivery queued again", "source", args.Source, "id", args.DeliveryID, "job", j.ID)

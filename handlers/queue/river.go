@@ -9,6 +9,8 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/leadhook/leadhook/handlers/history"
 )
 
 // riverBackend is a River client over driver TTx.
@@ -16,6 +18,35 @@ type riverBackend[TTx any] struct {
 	c      *river.Client[TTx]
 	countF func(ctx context.Context, states []rivertype.JobState) (int64, error)
 	name   string
+	tx     txFuncs[TTx]
+}
+
+// txFuncs open, run statements on and end a transaction of driver TTx.
+type txFuncs[TTx any] struct {
+	begin    func(ctx context.Context) (TTx, error)
+	exec     func(tx TTx) history.Exec
+	commit   func(ctx context.Context, tx TTx) error
+	rollback func(ctx context.Context, tx TTx) error
+}
+
+// insertManyThen inserts ps and runs then with the results in the same
+// transaction: both commit, or neither.
+func (b *riverBackend[TTx]) insertManyThen(ctx context.Context, ps []river.InsertManyParams, then func(history.Exec, []*rivertype.JobInsertResult)) ([]*rivertype.JobInsertResult, error) {
+	tx, err := b.tx.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.c.InsertManyTx(ctx, tx, ps)
+	if err != nil {
+		_ = b.tx.rollback(context.WithoutCancel(ctx), tx)
+		return nil, err
+	}
+	then(b.tx.exec(tx), res)
+	if err := b.tx.commit(ctx, tx); err != nil {
+		_ = b.tx.rollback(context.WithoutCancel(ctx), tx)
+		return nil, err
+	}
+	return res, nil
 }
 
 func (b *riverBackend[TTx]) insert(ctx context.Context, args deliveryArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {

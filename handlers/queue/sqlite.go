@@ -10,12 +10,15 @@ import (
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
-	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go
+
+	"github.com/leadhook/leadhook/handlers/history"
 )
 
 // openSQLite opens the embedded store: one file, owned by one process
-// (an exclusive lock beside it), WAL with synchronous=FULL so that a
-// committed insert, which the 202 answer waits for, is on disk.
+// (an exclusive lock beside it), in WAL mode. A committed insert, which
+// the 202 answer waits for, is in the WAL file: with synchronous=NORMAL
+// (the default) that survives the process dying, with FULL (opts.Fsync)
+// it is synced to disk before the answer, surviving power loss too.
 func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backend, Store, func(), error) {
 	if err := ensureDir(dir); err != nil {
 		return nil, Store{}, nil, err
@@ -29,11 +32,15 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 		}
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
+	sync := "synchronous(NORMAL)"
+	if opts.Fsync {
+		sync = "synchronous(FULL)"
+	}
+	for _, p := range []string{"journal_mode(WAL)", sync, "busy_timeout(10000)", "foreign_keys(ON)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open(cachedDriverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		unlock()
 		return nil, Store{}, nil, fmt.Errorf("queue: %w", err)
@@ -61,7 +68,7 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 			return fail(err)
 		}
 	}
-	b := &riverBackend[*sql.Tx]{c: c, name: "sqlite", countF: func(ctx context.Context, states []rivertype.JobState) (int64, error) {
+	b := &riverBackend[*sql.Tx]{c: c, name: "sqlite", tx: sqlTx(db), countF: func(ctx context.Context, states []rivertype.JobState) (int64, error) {
 		ph := strings.TrimSuffix(strings.Repeat("?,", len(states)), ",")
 		args := []any{Kind}
 		for _, s := range states {
@@ -72,6 +79,21 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 		return n, err
 	}}
 	return b, Store{DB: db, Dialect: "sqlite"}, closer, nil
+}
+
+// sqlTx are the transactions of database/sql.
+func sqlTx(db *sql.DB) txFuncs[*sql.Tx] {
+	return txFuncs[*sql.Tx]{
+		begin: func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
+		exec: func(tx *sql.Tx) history.Exec {
+			return func(ctx context.Context, q string, args ...any) error {
+				_, err := tx.ExecContext(ctx, q, args...)
+				return err
+			}
+		},
+		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
+		rollback: func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
+	}
 }
 
 // errLocked names the embedded store's one-process rule.

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/history"
 )
 
 // deliveryArgs is the job: the delivery, unique by source and id.
@@ -67,7 +68,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	}
 	now = q.opts.Now()
 	p := q.proc.Load()
-	res := (*p).ProcessQueued(ctx, job.Args.Delivery)
+	res := (*p).ProcessQueued(handlers.WithDelivery(ctx, handlers.Delivery{Attempt: job.Attempt}), job.Args.Delivery)
 	if err := ctx.Err(); err != nil {
 		// Stopping (or out of time): River makes a job interrupted by a
 		// stop available again without using an attempt.
@@ -100,7 +101,24 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 		next = deadline // the last try is at the maximum age
 	}
 	w.next.Store(job.ID, next)
+	w.schedule(job, history.OutcomeQueued, &next)
 	return errors.New(msg)
+}
+
+// schedule notes on the delivery's history record what it waits for
+// (another attempt at next, or nothing: dead). A failure is logged: the
+// job itself is what counts.
+func (w *worker) schedule(job *river.Job[deliveryArgs], outcome string, next *time.Time) {
+	h := w.q.hist.Load()
+	id := job.Args.Delivery.RecordID
+	if h == nil || id == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), handlers.DefaultHistoryTimeout)
+	defer cancel()
+	if err := h.Schedule(ctx, id, outcome, next); err != nil {
+		w.q.log.Warn("delivery history: next attempt not recorded", "source", job.Args.Source, "id", job.Args.DeliveryID, "err", err.Error())
+	}
 }
 
 // waitGate blocks while CRM intake is paused, holding this worker's slot
@@ -152,6 +170,7 @@ func (w *worker) tick() time.Duration {
 // our dead letter.
 func (w *worker) dead(job *river.Job[deliveryArgs], why string) error {
 	w.q.metrics.attempts.WithLabelValues("dead").Inc()
+	w.schedule(job, history.OutcomeDead, nil)
 	w.q.log.Error("queued delivery dead-lettered: not done within the maximum age; `leadhook deliveries retry-dead` queues it again",
 		"source", job.Args.Source, "id", job.Args.DeliveryID, "max_age", w.q.opts.MaxAge.String(), "attempts", job.Attempt, "reason", why)
 	return river.JobCancel(fmt.Errorf("%w after %s: %s", ErrDeadLetter, w.q.opts.MaxAge, why))

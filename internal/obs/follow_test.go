@@ -30,6 +30,7 @@ import (
 	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 func TestMain(m *testing.M) {
@@ -80,14 +81,14 @@ func newFollowed(t *testing.T) *followed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := rules.NewEngine(client, rules.WithLogger(log), rules.WithTracerProvider(tp))
+	eng, err := engine.NewEngine(client, engine.WithLogger(log), engine.WithTracerProvider(tp))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.Prepare(context.Background(), set); err != nil {
+	if err := eng.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: engine, Logger: log, TracerProvider: tp})
+	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, Logger: log, TracerProvider: tp})
 	if err != nil {
 		t.Fatal(err)
 	}

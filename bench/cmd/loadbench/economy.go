@@ -10,6 +10,7 @@ import (
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // economyCase is one CRM call count, read from the fake's counters.
@@ -102,7 +103,7 @@ func reassignCounted(ctx context.Context, set *rules.Set) (economyCase, error) {
 		fake.AddContact(deskera.Contact{Name: "Rep contact", Email: fmt.Sprintf("rep-%d@example.com", i), OwnerID: 99999})
 	}
 	fake.ResetCounts()
-	res, err := eng.Reassign(ctx, set, rules.ReassignTarget{FromOwner: 99999, Pool: "sales"}, rules.SweepOptions{})
+	res, err := eng.Reassign(ctx, set, rules.ReassignTarget{FromOwner: 99999, Pool: "sales"}, engine.SweepOptions{})
 	if err != nil {
 		return economyCase{}, err
 	}
@@ -171,7 +172,7 @@ func parsedLead(email string) (*rules.Event, error) {
 
 // preparedEngine returns a fresh fake and an engine whose labels are
 // prepared, with the fake's counters reset.
-func preparedEngine(ctx context.Context, set *rules.Set) (*deskeratest.Fake, *rules.Engine, error) {
+func preparedEngine(ctx context.Context, set *rules.Set) (*deskeratest.Fake, *engine.Engine, error) {
 	fake := deskeratest.New()
 	client, err := deskera.NewClient(deskera.WithBaseURL("http://deskera.invalid"),
 		deskera.WithAccessToken(deskeratest.DefaultToken), deskera.WithRateLimit(0, 0),
@@ -179,7 +180,7 @@ func preparedEngine(ctx context.Context, set *rules.Set) (*deskeratest.Fake, *ru
 	if err != nil {
 		return nil, nil, err
 	}
-	eng, err := rules.NewEngine(client)
+	eng, err := engine.NewEngine(client)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -190,7 +191,7 @@ func preparedEngine(ctx context.Context, set *rules.Set) (*deskeratest.Fake, *ru
 	return fake, eng, nil
 }
 
-func processCounted(ctx context.Context, fake *deskeratest.Fake, eng *rules.Engine, set *rules.Set, ev *rules.Event) (economyCase, error) {
+func processCounted(ctx context.Context, fake *deskeratest.Fake, eng *engine.Engine, set *rules.Set, ev *rules.Event) (economyCase, error) {
 	fake.ResetCounts()
 	e := *ev
 	out, err := eng.Process(ctx, set, &e, false)
@@ -208,7 +209,7 @@ func sweepCounted(ctx context.Context, set *rules.Set) (economyCase, error) {
 	}
 	fake.SeedContacts(sweepContacts) // "No label": each scores Cold lead
 	fake.ResetCounts()
-	res, err := eng.Sweep(ctx, set, rules.SweepOptions{})
+	res, err := eng.Sweep(ctx, set, engine.SweepOptions{})
 	if err != nil {
 		return economyCase{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // ErrAuth is returned by Deliver when the service refuses the payload's
@@ -40,7 +41,7 @@ type Post struct {
 // engine saw it (ids chosen by the service) with its outcome.
 type Delivery struct {
 	Events   []*rules.Event
-	Outcomes []*rules.Outcome
+	Outcomes []*engine.Outcome
 	Errors   []error
 }
 
@@ -54,7 +55,7 @@ func (d *Delivery) Err() error {
 	return nil
 }
 
-// Engine runs the rules for the service: *rules.Engine.
+// Engine runs the rules for the service: *engine.Engine.
 type Engine interface {
 	handlers.Processor
 	handlers.BatchProcessor
@@ -65,12 +66,12 @@ type Engine interface {
 // admin token), parsing, the browser screening, the delivery and event
 // ids, then the engine. A missing Content-Type is guessed from the body.
 // The error is for a payload the service answered without an event.
-func Deliver(ctx context.Context, set *rules.Set, engine Engine, p Post) (*Delivery, error) {
+func Deliver(ctx context.Context, set *rules.Set, eng Engine, p Post) (*Delivery, error) {
 	src, ok := set.Source(p.Source)
 	if !ok {
 		return nil, fmt.Errorf("unknown source %q; the rules file declares: %s", p.Source, SourceNames(set))
 	}
-	rec := &recorder{engine: engine, dryRun: p.DryRun}
+	rec := &recorder{engine: eng, dryRun: p.DryRun}
 	token := rand.Text() // admits this one delivery as the service's dry run
 	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: rec, AdminToken: token,
 		Logger: slog.New(slog.DiscardHandler), Webhook: webhook.Options{Now: func() time.Time { return p.Now }}})
@@ -141,17 +142,17 @@ type recorder struct {
 
 var _ handlers.BatchProcessor = (*recorder)(nil)
 
-func (r *recorder) Process(ctx context.Context, set *rules.Set, ev *rules.Event, _ bool) (*rules.Outcome, error) {
+func (r *recorder) Process(ctx context.Context, set *rules.Set, ev *rules.Event, _ bool) (*engine.Outcome, error) {
 	outs, errs := r.ProcessBatch(ctx, set, []*rules.Event{ev}, r.dryRun)
 	return outs[0], errs[0]
 }
 
-func (r *recorder) ProcessBatch(ctx context.Context, set *rules.Set, evs []*rules.Event, _ bool) ([]*rules.Outcome, []error) {
-	var outs []*rules.Outcome
+func (r *recorder) ProcessBatch(ctx context.Context, set *rules.Set, evs []*rules.Event, _ bool) ([]*engine.Outcome, []error) {
+	var outs []*engine.Outcome
 	var errs []error
 	if len(evs) == 1 {
 		out, err := r.engine.Process(ctx, set, evs[0], r.dryRun)
-		outs, errs = []*rules.Outcome{out}, []error{err}
+		outs, errs = []*engine.Outcome{out}, []error{err}
 	} else {
 		outs, errs = r.engine.ProcessBatch(ctx, set, evs, r.dryRun)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // Result is the outcome of one case.
@@ -74,9 +75,9 @@ func RunFile(ctx context.Context, f *File, opts Options) ([]Result, error) {
 type observed struct {
 	event    *rules.Event
 	plan     *rules.Plan
-	results  []rules.ActionResult
-	calls    []rules.Call
-	sweep    *rules.SweepResult
+	results  []engine.ActionResult
+	calls    []engine.Call
+	sweep    *engine.SweepResult
 	contacts []map[string]any
 	err      error
 }
@@ -87,7 +88,7 @@ type observed struct {
 type Sandbox struct {
 	Fake   *deskeratest.Fake
 	Client *deskera.Client
-	Engine *rules.Engine
+	Engine *engine.Engine
 }
 
 // NewSandbox builds a Sandbox: the state's labels and the set's declared
@@ -108,15 +109,15 @@ func NewSandbox(ctx context.Context, set *rules.Set, state *CRMState, now time.T
 	if err := seed(ctx, fake, client, set, state); err != nil {
 		return nil, fmt.Errorf("starting CRM state: %w", err)
 	}
-	engine, err := rules.NewEngine(client, rules.WithClock(clock))
+	eng, err := engine.NewEngine(client, engine.WithClock(clock))
 	if err != nil {
 		return nil, err
 	}
-	if err := engine.Prepare(ctx, set); err != nil {
+	if err := eng.Prepare(ctx, set); err != nil {
 		return nil, err
 	}
 	fake.ResetCounts()
-	return &Sandbox{Fake: fake, Client: client, Engine: engine}, nil
+	return &Sandbox{Fake: fake, Client: client, Engine: eng}, nil
 }
 
 func runCase(ctx context.Context, f *File, set *rules.Set, c *Case) *observed {
@@ -132,7 +133,7 @@ func runCase(ctx context.Context, f *File, set *rules.Set, c *Case) *observed {
 	}
 	defer func() { obs.contacts = contactViews(env.Fake) }()
 	if c.Sweep {
-		obs.sweep, obs.err = env.Engine.Sweep(ctx, set, rules.SweepOptions{DryRun: c.DryRun})
+		obs.sweep, obs.err = env.Engine.Sweep(ctx, set, engine.SweepOptions{DryRun: c.DryRun})
 		if obs.sweep != nil {
 			obs.calls = obs.sweep.Calls
 		}
@@ -169,7 +170,7 @@ func runCase(ctx context.Context, f *File, set *rules.Set, c *Case) *observed {
 
 // record keeps what one event produced; for several events the plan is
 // the last one's and the calls add up.
-func (obs *observed) record(ev *rules.Event, out *rules.Outcome, err error) {
+func (obs *observed) record(ev *rules.Event, out *engine.Outcome, err error) {
 	obs.event = ev
 	if out != nil {
 		obs.plan, obs.results = out.Plan, out.Results

@@ -27,11 +27,15 @@ app.kubernetes.io/managed-by: {{ (index . 0).Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" (index . 0).Chart.Name (index . 0).Chart.Version }}
 {{- end -}}
 
-{{/* Server replicas: 1 without the shared store, 2 with it. */}}
+{{/* Server replicas: 1 without the shared store, 2 with it (and the
+PostgreSQL delivery store). */}}
 {{- define "leadhook.replicas" -}}
 {{- $r := .Values.replicaCount | default (ternary 2 1 .Values.sharedStore.enabled) | int -}}
 {{- if and (gt $r 1) (not .Values.sharedStore.enabled) -}}
 {{- fail "replicaCount > 1 needs sharedStore.enabled: without a shared store each replica dedupes only its own deliveries (a redelivery reaching another replica runs again) and keeps its own rotated Deskera refresh token" -}}
+{{- end -}}
+{{- if and (gt $r 1) (not .Values.postgresStore.enabled) -}}
+{{- fail "replicaCount > 1 needs postgresStore.enabled: the embedded delivery store is one process's file (leadhook.db on a ReadWriteOnce volume), so each replica would queue leads alone" -}}
 {{- end -}}
 {{- $r -}}
 {{- end -}}

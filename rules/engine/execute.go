@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/internal/digits"
+	"github.com/leadhook/leadhook/rules"
+)
+
+// execution carries one plan out.
+type execution struct {
+	e     *Engine
+	set   *rules.Set
+	ev    *rules.Event
+	dry   bool
+	out   *Outcome
+	found *deskera.Contact
+	// searched is when the last lookup started: a create the settle
+	// window held back is allowed only after a search that started once
+	// the window was over (see unsettledCreate).
+	searched time.Time
+	// bulk, in a batch (ProcessBatch), collects the label, owner and
+	// visibility PATCHes into bulk PATCHes; slot is the event's index.
+	bulk *bulkCollector
+	slot int
+}
+
+func (x *execution) record(c Call) { x.out.Calls = append(x.out.Calls, c) }
+
+// lookup finds the event's contact: by event.contact_id, else by the
+// set's match key (email or phone). A dry run makes these read-only calls
+// too, so it plans an update (or nothing) for a contact that exists rather
+// than a create; it only leaves out the writes.
+func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
+	x.searched = x.e.now()
+	if x.ev.ContactID != 0 {
+		id := deskera.ID(x.ev.ContactID)
+		x.record(Call{Op: "contacts.get", Method: "GET", Path: "/v1/crm/contacts/" + strconv.FormatInt(x.ev.ContactID, 10)})
+		c, err := x.e.crm.GetContact(ctx, id)
+		if errors.Is(err, deskera.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("engine: get contact %d: %w", id, err)
+		}
+		return c, nil
+	}
+	opts, match := x.searchOptions()
+	if opts == nil {
+		return nil, nil
+	}
+	x.record(Call{Op: "contacts.list", Method: "GET", Path: "/v1/crm/contacts?" + opts.encode()})
+	list, err := x.e.crm.ListContacts(ctx, &opts.ListContactsOptions)
+	if err != nil {
+		return nil, fmt.Errorf("engine: search contact: %w", err)
+	}
+	for i := range list.Data {
+		if match(&list.Data[i]) {
+			return &list.Data[i], nil
+		}
+	}
+	return x.recentlyCreated(ctx)
+}
+
+// recentlyCreated returns a contact this process created for the key when
+// the CRM's search does not show it yet.
+func (x *execution) recentlyCreated(ctx context.Context) (*deskera.Contact, error) {
+	key := lockKey(x.ev, x.set.MatchOn())
+	id, ok := x.e.recent.get(key)
+	if !ok {
+		return nil, nil
+	}
+	x.record(Call{Op: "contacts.get", Method: "GET", Path: "/v1/crm/contacts/" + strconv.FormatInt(int64(id), 10)})
+	c, err := x.e.crm.GetContact(ctx, id)
+	if errors.Is(err, deskera.ErrNotFound) {
+		x.e.recent.forget(key)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("engine: get contact %d: %w", id, err)
+	}
+	return c, nil
+}
+
+type searchOpts struct{ deskera.ListContactsOptions }
+
+func (o searchOpts) encode() string {
+	v := url.Values{}
+	if o.Email != "" {
+		v.Set("email", o.Email)
+	}
+	if o.Phone != "" {
+		v.Set("phone", o.Phone)
+	}
+	v.Set("limit", strconv.Itoa(o.Limit))
+	return v.Encode()
+}
+
+// searchOptions builds the contact search for the event and a filter that
+// keeps exact matches only.
+func (x *execution) searchOptions() (*searchOpts, func(*deskera.Contact) bool) {
+	email, phone := normEmail(rules.Sender(x.ev)), digits.Of(x.ev.Phone)
+	if x.set.MatchOn() == rules.MatchPhone && phone != "" || email == "" && phone != "" {
+		return &searchOpts{deskera.ListContactsOptions{Phone: x.ev.Phone, Limit: 10}},
+			func(c *deskera.Contact) bool { return digits.Of(c.Phone) == phone }
+	}
+	if email == "" {
+		return nil, nil
+	}
+	return &searchOpts{deskera.ListContactsOptions{Email: email, Limit: 10}},
+		func(c *deskera.Contact) bool { return normEmail(c.Email) == email }
+}
+
+// customCode matches Deskera custom-field codes like D-0000013.
+var customCode = regexp.MustCompile(`^[A-Z]+-[0-9]+$`)
+
+// contactDTO turns resolved fields into a save body (label by name is
+// resolved by the caller).
+func contactDTO(f *rules.ContactFields) *deskera.ContactSaveDto {
+	d := &deskera.ContactSaveDto{
+		Name: f.Name, Email: f.Email, CountryCode: f.CountryCode, Phone: f.Phone, Address: f.Address,
+		Note: f.Note, Logo: f.Logo, Type: f.Type, OrganizationName: f.OrganizationName,
+		OrganizationID: deskera.ID(f.OrganizationID), OwnerID: deskera.ID(f.OwnerID), LabelID: deskera.ID(f.LabelID),
+		VisibilityType: f.VisibilityType, VisibilityIDs: f.VisibilityIDs, PersonNames: f.PersonNames,
+	}
+	for _, id := range f.SubOwnerIDs {
+		d.SubOwnerIDs = append(d.SubOwnerIDs, deskera.ID(id))
+	}
+	keys := make([]string, 0, len(f.Custom))
+	for k := range f.Custom {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		cf := deskera.CustomField{Value: f.Custom[k]}
+		if customCode.MatchString(k) {
+			cf.Code = k
+		} else {
+			cf.Label, cf.ShortName = k, k
+		}
+		d.CustomField = append(d.CustomField, cf)
+	}
+	return d
+}
