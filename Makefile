@@ -14,9 +14,15 @@ IMAGE    ?= leadhook
 PLATFORMS ?= linux/amd64,linux/arm64
 
 # Container/server binary: gin without msgpack. Lambda bootstrap: also no
-# go1.x RPC path. Both static (CGO_ENABLED=0), stripped (-s -w), -trimpath.
+# go1.x RPC path, and leadhook.lambda: no queue store (River, SQLite, pgx:
+# queued deliveries go to SQS), no delivery history, no OTLP exporter (its
+# gRPC), no CJK charsets, so that the zip stays under 10 MB (deploy's
+# TestMakeArtefacts checks). Both static (CGO_ENABLED=0), stripped
+# (-s -w), -trimpath.
 SERVER_TAGS := nomsgpack
-LAMBDA_TAGS := lambda.norpc,nomsgpack
+LAMBDA_TAGS := lambda.norpc,nomsgpack,leadhook.lambda
+# LAMBDA_ZIP_MAX is the largest Lambda zip `make sizes` accepts (bytes).
+LAMBDA_ZIP_MAX := 10000000
 LAMBDA_ARCHES := arm64 amd64
 # LAMBDA_ARCH is what `sam build` builds; keep it equal to Architectures in
 # template.yaml (deploy/sam_test.go checks).
@@ -58,7 +64,7 @@ $(DIST_DIR)/lambda-%/bootstrap: FORCE
 $(DIST_DIR)/leadhook-lambda-%.zip: $(DIST_DIR)/lambda-%/bootstrap FORCE
 	cp $(RULES) $(DIST_DIR)/lambda-$*/rules.yaml
 	rm -f $@
-	cd $(DIST_DIR)/lambda-$* && if command -v zip >/dev/null; then zip -q -X ../$(notdir $@) bootstrap rules.yaml; \
+	cd $(DIST_DIR)/lambda-$* && if command -v zip >/dev/null; then zip -q -9 -X ../$(notdir $@) bootstrap rules.yaml; \
 	else python3 -m zipfile -c ../$(notdir $@) bootstrap rules.yaml; fi
 
 # sam build (Metadata BuildMethod: makefile) runs build-<LogicalId> with
@@ -78,8 +84,10 @@ image: ## container image IMAGE:VERSION for the local platform (Docker with Buil
 image-push: ## multi-arch image IMAGE:VERSION pushed to the registry (docker buildx)
 	$(DOCKER) buildx build --platform $(PLATFORMS) --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t $(IMAGE):$(VERSION) --push .
 
-sizes: build lambda ## build everything and print the artefact sizes
+sizes: build lambda ## build everything, print the artefact sizes; fail when the $(LAMBDA_ARCH) zip is over LAMBDA_ZIP_MAX
 	@ls -l $(BIN_DIR)/leadhook $(foreach a,$(LAMBDA_ARCHES),$(DIST_DIR)/lambda-$(a)/bootstrap $(DIST_DIR)/leadhook-lambda-$(a).zip) | awk '{printf "%10d  %s\n", $$5, $$9}'
+	@z=$(DIST_DIR)/leadhook-lambda-$(LAMBDA_ARCH).zip; n=$$(wc -c < $$z); if [ $$n -gt $(LAMBDA_ZIP_MAX) ]; then \
+	echo "$$z: $$n bytes, over LAMBDA_ZIP_MAX=$(LAMBDA_ZIP_MAX)" >&2; exit 1; fi
 
 test-deploy: ## drift checks of Dockerfile, template.yaml, deploy/kubernetes and the Helm chart against the binary (cfn-lint, promtool when installed)
 	$(GO) test -race -count=1 ./deploy/...

@@ -33,9 +33,17 @@ type binary struct {
 // built holds the binaries TestMain builds; set once before any test runs.
 var built struct {
 	server binary // -tags nomsgpack, as the Dockerfile and `make build` build it
-	lambda binary // -tags lambda.norpc,nomsgpack, as the bootstrap, for this host
+	lambda binary // -tags lambdaTags, as the bootstrap, for this host
 	dir    string
 }
+
+// lambdaTags are the Makefile's LAMBDA_TAGS (TestSAMBuildHook and the
+// artefacts' build info check the Makefile uses them).
+const lambdaTags = "lambda.norpc,nomsgpack,leadhook.lambda"
+
+// lambdaZipMax is the largest Lambda zip of the deployed architecture
+// (issue 18: <= 10 MB), as the Makefile's LAMBDA_ZIP_MAX.
+const lambdaZipMax = 10_000_000
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "leadhook-deploy-test-")
@@ -59,7 +67,7 @@ func buildAll(dir string) error {
 	if built.server, err = buildBinary(dir, "leadhook", "nomsgpack"); err != nil {
 		return err
 	}
-	built.lambda, err = buildBinary(dir, "leadhook-lambda", "lambda.norpc,nomsgpack")
+	built.lambda, err = buildBinary(dir, "leadhook-lambda", lambdaTags)
 	return err
 }
 

@@ -175,8 +175,10 @@ func checkMakeTarget(p *problems, fn string, arch []string, sc samContext) {
 	if len(arch) == 1 && !strings.Contains(build, "GOARCH="+arch[0]) {
 		p.addf("make build-%s does not build for %s (Architectures): %q", fn, arch[0], build)
 	}
-	if !hasTag(build, "lambda.norpc") {
-		p.addf("make build-%s: go build lacks -tags lambda.norpc", fn)
+	for _, tag := range strings.Split(lambdaTags, ",") {
+		if !hasTag(build, tag) {
+			p.addf("make build-%s: go build lacks -tags %s", fn, tag)
+		}
 	}
 	if !strings.Contains(out, samArtifactsDir+"/rules.yaml") {
 		p.addf("make build-%s does not bundle rules.yaml", fn)

@@ -38,6 +38,9 @@ func (c *Config) historyOptions() []history.Option {
 // openHistory opens the delivery history: PostgreSQL at StoreURL, else
 // the SQLite file under DataDir; errNoStore when neither is set.
 func (c *Config) openHistory(ctx context.Context, opts ...history.Option) (*history.Store, error) {
+	if errHistoryNotBuilt != nil && (c.StoreURL != "" || c.DataDir != "") {
+		return nil, errHistoryNotBuilt
+	}
 	opts = append(c.historyOptions(), opts...)
 	switch {
 	case c.StoreURL != "":
@@ -58,6 +61,10 @@ func (c *Config) openHistory(ctx context.Context, opts ...history.Option) (*hist
 // deliveries do not depend on it.
 func (a *app) serveHistory(ctx context.Context) *history.Store {
 	cfg := a.cfg
+	if errHistoryNotBuilt != nil {
+		a.log.Info("delivery history is off: " + errHistoryNotBuilt.Error())
+		return nil
+	}
 	if cfg.StoreURL == "" && cfg.DataDir == "" && !cfg.Sandbox() {
 		a.log.Warn("delivery history is off: set LEADHOOK_DATA_DIR or LEADHOOK_STORE_URL to keep it (and the admin page)")
 		return nil
@@ -83,22 +90,6 @@ func (a *app) serveHistory(ctx context.Context) *history.Store {
 	}
 	a.log.Info("delivery history", "store", cfg.historyWhere(), "body_retention", cfg.HistoryBodyRetention.String(),
 		"retention", cfg.HistoryRetention.String())
-	return st
-}
-
-// queueHistory is the history on the queue's own database handle: one
-// SQLite file with one connection pool (or one PostgreSQL pool), so that
-// the history's writes and the queue's commits do not contend as two
-// writers of one file.
-func (a *app) queueHistory(ctx context.Context) *history.Store {
-	qs := a.queue.Store()
-	st, err := a.queue.History(ctx, a.cfg.historyOptions()...)
-	if err != nil {
-		a.log.Error("delivery history is off: its tables could not be made in the delivery store", "store", qs.Dialect, "err", err.Error())
-		return nil
-	}
-	a.log.Info("delivery history", "store", qs.Dialect+" (the delivery store)", "body_retention", a.cfg.HistoryBodyRetention.String(),
-		"retention", a.cfg.HistoryRetention.String())
 	return st
 }
 

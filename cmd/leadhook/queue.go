@@ -1,3 +1,5 @@
+//go:build !leadhook.lambda
+
 package main
 
 import (
@@ -5,19 +7,14 @@ import (
 	"os"
 
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/queue"
-	"github.com/leadhook/leadhook/rules"
 )
 
-// hasQueued reports whether a source of the rules file is queued.
-func hasQueued(set *rules.Set) bool {
-	for _, s := range set.Sources() {
-		if s.Delivery == rules.DeliveryQueued {
-			return true
-		}
-	}
-	return false
-}
+// queueStore is the store of queued deliveries the server build opens
+// (River on PostgreSQL or the embedded SQLite file); the Lambda build has
+// none (queue_lambda.go): there queued deliveries go to SQS.
+type queueStore = queue.Queue
 
 // queueOptions are the store's options from the configuration.
 func (c *Config) queueOptions() queue.Options {
@@ -34,7 +31,7 @@ func (c *Config) queueOptions() queue.Options {
 // openQueue opens the delivery store when a source is queued: the
 // PostgreSQL of LEADHOOK_STORE_URL, else leadhook.db under
 // LEADHOOK_DATA_DIR, else (loudly) under a temporary directory.
-func (a *app) openQueue(ctx context.Context, m *handlers.Metrics) (*queue.Queue, error) {
+func (a *app) openQueue(ctx context.Context, m *handlers.Metrics) (*queueStore, error) {
 	if !hasQueued(a.set) {
 		return nil, nil
 	}
@@ -89,4 +86,20 @@ func (a *app) closeQueue() {
 	if a.queue != nil {
 		a.queue.Close()
 	}
+}
+
+// queueHistory is the history on the queue's own database handle: one
+// SQLite file with one connection pool (or one PostgreSQL pool), so that
+// the history's writes and the queue's commits do not contend as two
+// writers of one file.
+func (a *app) queueHistory(ctx context.Context) *history.Store {
+	qs := a.queue.Store()
+	st, err := a.queue.History(ctx, a.cfg.historyOptions()...)
+	if err != nil {
+		a.log.Error("delivery history is off: its tables could not be made in the delivery store", "store", qs.Dialect, "err", err.Error())
+		return nil
+	}
+	a.log.Info("delivery history", "store", qs.Dialect+" (the delivery store)", "body_retention", a.cfg.HistoryBodyRetention.String(),
+		"retention", a.cfg.HistoryRetention.String())
+	return st
 }

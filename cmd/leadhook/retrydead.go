@@ -1,3 +1,5 @@
+//go:build !leadhook.lambda
+
 package main
 
 import (

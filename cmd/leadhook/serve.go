@@ -23,7 +23,6 @@ import (
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/idempotency"
-	"github.com/leadhook/leadhook/handlers/queue"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
@@ -124,7 +123,7 @@ type app struct {
 	historyTmp string
 	// queue keeps the queued deliveries (nil when no source is queued,
 	// and in Lambda); see queue.go.
-	queue *queue.Queue
+	queue *queueStore
 }
 
 // close releases what newApp opened.
@@ -409,6 +408,16 @@ func (a *app) prepare(ctx context.Context, eng *engine.Engine) *atomic.Bool {
 		}
 	}()
 	return done
+}
+
+// hasQueued reports whether a source of the rules file is queued.
+func hasQueued(set *rules.Set) bool {
+	for _, s := range set.Sources() {
+		if s.Delivery == rules.DeliveryQueued {
+			return true
+		}
+	}
+	return false
 }
 
 // readiness: labels prepared, and (outside the sandbox) Deskera answers

@@ -96,11 +96,11 @@ func TestBootstrapUnderRIE(t *testing.T) {
 }
 
 // buildBootstrap builds cmd/leadhook as the Makefile's lambda target does
-// (static, stripped, lambda.norpc and nomsgpack tags), for this machine.
+// (static, stripped, the Makefile's LAMBDA_TAGS), for this machine.
 func buildBootstrap(t *testing.T) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc,nomsgpack", "-trimpath", "-ldflags", "-s -w", "-o", out, "github.com/leadhook/leadhook/cmd/leadhook")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc,nomsgpack,leadhook.lambda", "-trimpath", "-ldflags", "-s -w", "-o", out, "github.com/leadhook/leadhook/cmd/leadhook")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build bootstrap: %v\n%s", err, b)

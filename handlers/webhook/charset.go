@@ -5,13 +5,12 @@ import (
 	"mime"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/htmlindex"
 )
 
 // Character sets of form values and email (RFC 2047 encoded words,
 // MIME parts), resolved by the WHATWG names of golang.org/x/text's
-// htmlindex, as browsers do: "iso-8859-1" and "latin1" are windows-1252.
+// htmlindex, as browsers do: "iso-8859-1" and "latin1" are windows-1252
+// (lookupCharset; the Lambda build knows fewer, see charset_lambda.go).
 
 // wordDecoder decodes RFC 2047 encoded words in any charset htmlindex
 // knows (mime's own handles only UTF-8, ISO-8859-1 and US-ASCII). It has
@@ -19,7 +18,7 @@ import (
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
 
 func charsetReader(charset string, input io.Reader) (io.Reader, error) {
-	enc, err := htmlindex.Get(charset)
+	enc, err := lookupCharset(charset)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +52,7 @@ func decodeCharset(s, charset string) string {
 	} else if utf8.ValidString(s) {
 		return s
 	}
-	enc, err := htmlindex.Get(name)
+	enc, err := lookupCharset(name)
 	if err != nil {
 		return strings.ToValidUTF8(s, "\uFFFD")
 	}

@@ -1,13 +1,15 @@
 // Package otlp builds the OpenTelemetry tracer provider leadhook exports
 // spans with: OTLP over HTTP (protobuf), configured by the standard
 // OTEL_* environment variables, and off unless an OTLP endpoint is set.
+// The Lambda build (tag leadhook.lambda) has no exporter: the OTLP
+// exporter's protobuf service packages bring gRPC and grpc-gateway with
+// them (0.7 MB of the zip); there an endpoint set is an error.
 package otlp
 
 import (
 	"context"
 	"fmt"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -39,7 +41,7 @@ func NewTracerProvider(ctx context.Context, getenv func(string) string, version 
 	if !Enabled(getenv) {
 		return nil, nil
 	}
-	exp, err := otlptracehttp.New(ctx)
+	exp, err := newExporter(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("otlp: trace exporter: %w", err)
 	}
