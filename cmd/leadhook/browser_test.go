@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,24 +16,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/internal/chromium"
 )
-
-// chromium finds Debian's chromium (or another Chrome). Missing, the
-// browser test is skipped with a message, except under CI, where .ci/run
-// installs it and its absence is a failure.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("browser test: chromium not found, and CI requires it (.ci/run installs it: apt-get install chromium)")
-	}
-	t.Skip("browser test: chromium not found (apt-get install -y chromium); the real-browser check of examples/static-site did not run")
-	return ""
-}
 
 // turnstileStub stands in for Cloudflare's widget script: it adds the
 // hidden cf-turnstile-response input the real widget adds once solved,
@@ -265,7 +248,7 @@ func sendFetch(ctx context.Context, origin, email string) (string, error) {
 // TestStaticSiteInChromium drives a real headless Chromium through
 // examples/static-site against leadhook on the sandbox.
 func TestStaticSiteInChromium(t *testing.T) {
-	exe := chromium(t)
+	exe := chromium.Find(t, "the real-browser check of examples/static-site")
 	base, allowed, other := startBrowserRig(t)
 
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
