@@ -73,26 +73,26 @@ type decodeCase struct {
 	check  func(t *testing.T, got any)
 }
 
+// createLabel is the call of the label cases.
+func createLabel(ctx context.Context, c *deskera.Client) (any, error) {
+	return c.CreateLabel(ctx, &deskera.LabelRequest{Name: "x"})
+}
+
+// wantLabelID checks the id CreateLabel returned.
+func wantLabelID(want deskera.ID) func(t *testing.T, got any) {
+	return func(t *testing.T, got any) {
+		if got.(deskera.ID) != want {
+			t.Errorf("got %v", got)
+		}
+	}
+}
+
 func decodeCases() []decodeCase {
 	return []decodeCase{
 		{name: "CreateLabelNumericID", status: 201, body: `{"id":14,"extra":true}`,
-			call: func(ctx context.Context, c *deskera.Client) (any, error) {
-				return c.CreateLabel(ctx, &deskera.LabelRequest{Name: "x"})
-			},
-			check: func(t *testing.T, got any) {
-				if got.(deskera.ID) != 14 {
-					t.Errorf("got %v", got)
-				}
-			}},
+			call: createLabel, check: wantLabelID(14)},
 		{name: "CreateLabelEmptyBody", status: 201, body: "",
-			call: func(ctx context.Context, c *deskera.Client) (any, error) {
-				return c.CreateLabel(ctx, &deskera.LabelRequest{Name: "x"})
-			},
-			check: func(t *testing.T, got any) {
-				if got.(deskera.ID) != 0 {
-					t.Errorf("got %v", got)
-				}
-			}},
+			call: createLabel, check: wantLabelID(0)},
 		{name: "CreateContactEmptyBody", status: 200, body: "",
 			call: func(ctx context.Context, c *deskera.Client) (any, error) {
 				return c.CreateContact(ctx, &deskera.ContactSaveDto{Name: "Ada"})

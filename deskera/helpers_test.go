@@ -102,3 +102,11 @@ func captureLogs() (*slog.Logger, *syncbuf.Buffer) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testCalls checks how many calls of the operation reached the fake.
+func testCalls(t *testing.T, srv *deskeratest.Server, op string, want int) {
+	t.Helper()
+	if got := srv.Count(op); got != want {
+		t.Errorf("%s calls: got %d, want %d", op, got, want)
+	}
+}

@@ -56,8 +56,7 @@ func (f *Fake) getContact(w http.ResponseWriter, _ *http.Request, s string, _ []
 // at most deskera.MaxMultipleIDs). An empty list is a 400 too.
 func (f *Fake) multipleContacts(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var req deskera.MultipleContactsByIDRequest
-	if err := decode(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	if len(req.ContactIDs) == 0 || len(req.ContactIDs) > MaxLimit {
@@ -75,8 +74,7 @@ func (f *Fake) multipleContacts(w http.ResponseWriter, _ *http.Request, _ string
 
 func (f *Fake) createContact(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var dto deskera.ContactSaveDto
-	if err := decode(body, &dto); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &dto) {
 		return
 	}
 	f.mu.Lock()
@@ -105,8 +103,7 @@ func (f *Fake) modify(w http.ResponseWriter, s string, body []byte, apply func(*
 		return
 	}
 	var dto deskera.ContactSaveDto
-	if err := decode(body, &dto); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &dto) {
 		return
 	}
 	f.mu.Lock()
@@ -152,8 +149,7 @@ func (f *Fake) deleteContact(w http.ResponseWriter, _ *http.Request, s string, _
 // sends at most sweep chunk_size, 1..1000).
 func (f *Fake) bulkUpdate(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var req deskera.BulkUpdateContact
-	if err := decode(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	f.mu.Lock()

@@ -31,8 +31,7 @@ func (f *Fake) getLabel(w http.ResponseWriter, _ *http.Request, s string, _ []by
 // createLabel answers 201 {"id":"<n>"}: Deskera documents the id as a string.
 func (f *Fake) createLabel(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var req deskera.LabelRequest
-	if err := decode(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	if req.Name == "" {
@@ -55,8 +54,7 @@ func (f *Fake) updateLabel(w http.ResponseWriter, _ *http.Request, s string, bod
 		return
 	}
 	var req deskera.LabelRequest
-	if err := decode(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	f.mu.Lock()

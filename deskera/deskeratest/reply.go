@@ -27,15 +27,20 @@ func readBody(r *http.Request) ([]byte, error) {
 	return b, err
 }
 
-// decode parses a JSON body into v, rejecting empty or malformed input.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return errors.New("empty body")
+// decodeBody parses a JSON request body into v, rejecting empty or
+// malformed input; when it cannot, it answers 400 and reports false (the
+// handler then returns).
+func decodeBody(w http.ResponseWriter, body []byte, v any) bool {
+	err := errors.New("empty body")
+	if len(bytes.TrimSpace(body)) > 0 {
+		err = json.Unmarshal(body, v)
+		if err == nil {
+			return true
+		}
+		err = fmt.Errorf("malformed JSON: %v", err)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("malformed JSON: %v", err)
-	}
-	return nil
+	writeError(w, http.StatusBadRequest, err.Error())
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
