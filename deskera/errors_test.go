@@ -51,10 +51,7 @@ func TestMalformedReply(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mux, _ := setup(t)
-			body := []byte(tc.body)
-			if strings.HasSuffix(tc.body, ".json") {
-				body = fixture(t, tc.body)
-			}
+			body := replyBody(t, tc.body)
 			mux.HandleFunc(tc.path, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(body) })
 			err := tc.call(context.Background(), c)
 			if err == nil || !strings.HasPrefix(err.Error(), tc.wantS) {
@@ -132,10 +129,7 @@ func TestTolerantDecoding(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mux, _ := setup(t)
-			body := []byte(tc.body)
-			if strings.HasSuffix(tc.body, ".json") {
-				body = fixture(t, tc.body)
-			}
+			body := replyBody(t, tc.body)
 			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write(body)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,16 @@ func fixture(t *testing.T, name string) []byte {
 		t.Fatalf("fixture: %v", err)
 	}
 	return b
+}
+
+// replyBody is a canned reply: a testdata fixture when s names a .json
+// file, else s itself.
+func replyBody(t *testing.T, s string) []byte {
+	t.Helper()
+	if strings.HasSuffix(s, ".json") {
+		return fixture(t, s)
+	}
+	return []byte(s)
 }
 
 func testMethod(t *testing.T, r *http.Request, want string) {

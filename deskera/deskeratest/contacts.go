@@ -34,16 +34,7 @@ func (f *Fake) listContacts(w http.ResponseWriter, r *http.Request, _ string, _ 
 }
 
 func (f *Fake) getContact(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	c, ok := f.Contact(id)
-	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("contact %d not found", id))
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	writeByID(w, s, "contact", f.Contact)
 }
 
 // multipleContacts serves POST /v1/crm/contacts/multiple. The document

@@ -14,18 +14,12 @@ func (f *Fake) listLabels(w http.ResponseWriter, _ *http.Request, _ string, _ []
 }
 
 func (f *Fake) getLabel(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	f.mu.Lock()
-	l, ok := f.labels[id]
-	f.mu.Unlock()
-	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("label %d not found", id))
-		return
-	}
-	writeJSON(w, http.StatusOK, l)
+	writeByID(w, s, "label", func(id deskera.ID) (deskera.Label, bool) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		l, ok := f.labels[id]
+		return l, ok
+	})
 }
 
 // createLabel answers 201 {"id":"<n>"}: Deskera documents the id as a string.

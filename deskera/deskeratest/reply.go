@@ -65,6 +65,21 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 // parseID parses a path id; false (after answering 404) when it is not one.
+// writeByID answers the GET of one record: 404 when s is not an id or
+// lookup does not find it, else the record.
+func writeByID[T any](w http.ResponseWriter, s, kind string, lookup func(deskera.ID) (T, bool)) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	v, ok := lookup(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("%s %d not found", kind, id))
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
 func parseID(w http.ResponseWriter, s string) (deskera.ID, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
