@@ -1,13 +1,8 @@
 package handlers_test
 
 import (
-	"context"
 	"net/http"
-	"strconv"
 	"strings"
-	"testing"
-
-	"github.com/leadhook/leadhook/handlers"
 )
 
 // newRequest builds a request to the harness's server with a body, an
@@ -25,21 +20,4 @@ func (h *harness) newRequest(method, path, contentType, body string, header map[
 		req.Header.Set(k, v)
 	}
 	return req
-}
-
-// benchNewContacts is the e2e delivery loop of the service benchmarks: a
-// signed JSON lead for a new contact per iteration, each answered 200.
-func benchNewContacts(b *testing.B, svc *handlers.Service) {
-	b.Helper()
-	ctx := context.Background()
-	n := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		n++
-		body := benchLead("lead-" + strconv.Itoa(n) + "@acme-industrial.example")
-		resp := svc.Handle(ctx, "website", benchRequest(body, "X-Signature", "sha256="+hexHMAC(benchSecret, string(body))), false)
-		if resp.Status != http.StatusOK {
-			b.Fatalf("status %d: %v", resp.Status, resp.Body)
-		}
-	}
 }
