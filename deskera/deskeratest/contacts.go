@@ -114,21 +114,16 @@ func (f *Fake) modify(w http.ResponseWriter, s string, body []byte, apply func(*
 }
 
 func (f *Fake) deleteContact(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.contacts[id]; !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("contact %d not found", id))
-		return
-	}
-	delete(f.contacts, id)
-	if i, ok := slices.BinarySearch(f.order, id); ok {
-		f.order = slices.Delete(f.order, i, i+1)
-	}
-	writeEmpty(w, http.StatusOK)
+	f.deleteByID(w, s, "contact", func(id deskera.ID) bool {
+		if _, ok := f.contacts[id]; !ok {
+			return false
+		}
+		delete(f.contacts, id)
+		if i, ok := slices.BinarySearch(f.order, id); ok {
+			f.order = slices.Delete(f.order, i, i+1)
+		}
+		return true
+	})
 }
 
 // bulkUpdate applies label, owner and visibility to every listed contact

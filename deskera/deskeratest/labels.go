@@ -69,18 +69,11 @@ func (f *Fake) updateLabel(w http.ResponseWriter, _ *http.Request, s string, bod
 }
 
 func (f *Fake) deleteLabel(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.labels[id]; !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("label %d not found", id))
-		return
-	}
-	delete(f.labels, id)
-	writeEmpty(w, http.StatusOK)
+	f.deleteByID(w, s, "label", func(id deskera.ID) bool {
+		_, ok := f.labels[id]
+		delete(f.labels, id)
+		return ok
+	})
 }
 
 // Labels returns the labels sorted by id.

@@ -80,6 +80,23 @@ func writeByID[T any](w http.ResponseWriter, s, kind string, lookup func(deskera
 	writeJSON(w, http.StatusOK, v)
 }
 
+// deleteByID answers a DELETE of one record: 404 when s is not an id or
+// remove (called with f.mu held) finds nothing to remove, else 200 with
+// no body, as Deskera answers.
+func (f *Fake) deleteByID(w http.ResponseWriter, s, kind string, remove func(deskera.ID) bool) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !remove(id) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("%s %d not found", kind, id))
+		return
+	}
+	writeEmpty(w, http.StatusOK)
+}
+
 func parseID(w http.ResponseWriter, s string) (deskera.ID, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
