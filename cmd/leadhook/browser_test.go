@@ -245,6 +245,21 @@ func sendFetch(ctx context.Context, origin, email string) (string, error) {
 		chromedp.WithPollingInterval(20*time.Millisecond)))
 }
 
+// submitTampered fills the contact form on the page at origin, runs js
+// on the page (what a bot or a forger changes), submits it and returns
+// the title of the page it lands on.
+func submitTampered(ctx context.Context, t *testing.T, origin, email, js string) string {
+	t.Helper()
+	if err := chromedp.Do(ctx, fillContact(origin, email), chromedp.Evaluate[chromedp.Void](js)); err != nil {
+		t.Fatal(err)
+	}
+	_, title, err := submitForm(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return title
+}
+
 // TestStaticSiteInChromium drives a real headless Chromium through
 // examples/static-site against leadhook on the sandbox.
 func TestStaticSiteInChromium(t *testing.T) {
@@ -283,15 +298,7 @@ func TestStaticSiteInChromium(t *testing.T) {
 		}
 	})
 	t.Run("honeypot filled: thank-you page, nothing created", func(t *testing.T) {
-		err := chromedp.Do(ctx, fillContact(allowed, "bot@acme.io"),
-			chromedp.Evaluate[chromedp.Void](`document.querySelector('#contact input[name=_gotcha]').value = 'https://spam.example'`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, title, err := submitForm(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		title := submitTampered(ctx, t, allowed, "bot@acme.io", `document.querySelector('#contact input[name=_gotcha]').value = 'https://spam.example'`)
 		if title != "Thank you" {
 			t.Fatalf("honeypot answer titled %q, want the thank-you page", title)
 		}
@@ -327,15 +334,7 @@ func TestStaticSiteInChromium(t *testing.T) {
 		}
 	})
 	t.Run("a captcha token siteverify refuses creates nothing", func(t *testing.T) {
-		err := chromedp.Do(ctx, fillContact(allowed, "forged@acme.io"),
-			chromedp.Evaluate[chromedp.Void](`document.querySelector('#contact input[name="cf-turnstile-response"]').value = 'forged'`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, title, err := submitForm(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		title := submitTampered(ctx, t, allowed, "forged@acme.io", `document.querySelector('#contact input[name="cf-turnstile-response"]').value = 'forged'`)
 		if title != "Not sent" {
 			t.Fatalf("refused captcha answer titled %q, want the error page", title)
 		}
