@@ -3,6 +3,11 @@ package handlers_test
 import (
 	"net/http"
 	"strings"
+	"testing"
+
+	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // newRequest builds a request to the harness's server with a body, an
@@ -20,4 +25,20 @@ func (h *harness) newRequest(method, path, contentType, body string, header map[
 		req.Header.Set(k, v)
 	}
 	return req
+}
+
+// rulesOnFake loads the rules file src and an engine on a new fake
+// Deskera (not prepared: no labels are created).
+func rulesOnFake(t *testing.T, src string) (*rules.Set, *engine.Engine, *deskeratest.Server) {
+	t.Helper()
+	set, err := rules.Load("r.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := deskeratest.NewServer(t)
+	eng, err := engine.NewEngine(fake.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set, eng, fake
 }
