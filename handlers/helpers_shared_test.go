@@ -35,10 +35,17 @@ func rulesOnFake(t *testing.T, src string) (*rules.Set, *engine.Engine, *deskera
 	if err != nil {
 		t.Fatal(err)
 	}
+	eng, fake := engineOnFake(t)
+	return set, eng, fake
+}
+
+// engineOnFake is an engine on a new fake Deskera.
+func engineOnFake(t *testing.T) (*engine.Engine, *deskeratest.Server) {
+	t.Helper()
 	fake := deskeratest.NewServer(t)
 	eng, err := engine.NewEngine(fake.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return set, eng, fake
+	return eng, fake
 }
