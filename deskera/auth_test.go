@@ -92,9 +92,7 @@ func TestSingleRefreshUnder50Concurrent401s(t *testing.T) {
 	for err := range errs {
 		t.Errorf("GetContact: %v", err)
 	}
-	if got := srv.Count("oauth.token"); got != 1 {
-		t.Errorf("refreshes: got %d, want 1", got)
-	}
+	testCalls(t, srv, "oauth.token", 1)
 	if got := srv.Count("contacts.get"); got > 100 {
 		t.Errorf("get calls: got %d, want at most 100 (one retry each)", got)
 	}
@@ -144,9 +142,7 @@ func TestOAuthBadCredentials(t *testing.T) {
 	if !errors.As(err, &api) || api.Op != "oauth.token" || api.StatusCode != 401 {
 		t.Fatalf("got %v, want oauth.token 401", err)
 	}
-	if got := srv.Count("labels.list"); got != 1 {
-		t.Errorf("list calls: got %d, want 1", got)
-	}
+	testCalls(t, srv, "labels.list", 1)
 }
 
 func TestOAuthWithoutInitialToken(t *testing.T) {
@@ -161,7 +157,5 @@ func TestOAuthWithoutInitialToken(t *testing.T) {
 			t.Fatalf("ListLabels: %v", err)
 		}
 	}
-	if got := srv.Count("oauth.token"); got != 1 {
-		t.Errorf("refreshes: got %d, want 1", got)
-	}
+	testCalls(t, srv, "oauth.token", 1)
 }

@@ -112,15 +112,7 @@ func (c *Client) WalkContacts(ctx context.Context, opts *ListContactsOptions, fn
 // GetContact returns contact id. A missing contact gives an error matching
 // ErrNotFound.
 func (c *Client) GetContact(ctx context.Context, id ID) (*Contact, error) {
-	if err := checkID("contacts.get", id); err != nil {
-		return nil, err
-	}
-	r := &request{op: "contacts.get", method: http.MethodGet, path: contactPath(id), idempotent: true}
-	var out Contact
-	if err := c.do(ctx, r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return getByID[Contact](ctx, c, "contacts.get", id, contactPath)
 }
 
 // MaxMultipleIDs is the most ids GetContactsByIDs sends in one POST

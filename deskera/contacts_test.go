@@ -90,9 +90,7 @@ func TestWalkContactsStopsOnError(t *testing.T) {
 	if !errors.Is(err, stop) {
 		t.Errorf("got %v, want wrapped stop", err)
 	}
-	if got := srv.Count("contacts.list"); got != 1 {
-		t.Errorf("list calls: got %d, want 1", got)
-	}
+	testCalls(t, srv, "contacts.list", 1)
 }
 
 func TestWalkContactsServerCapsLimit(t *testing.T) {

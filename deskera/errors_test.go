@@ -51,10 +51,7 @@ func TestMalformedReply(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mux, _ := setup(t)
-			body := []byte(tc.body)
-			if strings.HasSuffix(tc.body, ".json") {
-				body = fixture(t, tc.body)
-			}
+			body := replyBody(t, tc.body)
 			mux.HandleFunc(tc.path, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(body) })
 			err := tc.call(context.Background(), c)
 			if err == nil || !strings.HasPrefix(err.Error(), tc.wantS) {
@@ -73,26 +70,26 @@ type decodeCase struct {
 	check  func(t *testing.T, got any)
 }
 
+// createLabel is the call of the label cases.
+func createLabel(ctx context.Context, c *deskera.Client) (any, error) {
+	return c.CreateLabel(ctx, &deskera.LabelRequest{Name: "x"})
+}
+
+// wantLabelID checks the id CreateLabel returned.
+func wantLabelID(want deskera.ID) func(t *testing.T, got any) {
+	return func(t *testing.T, got any) {
+		if got.(deskera.ID) != want {
+			t.Errorf("got %v", got)
+		}
+	}
+}
+
 func decodeCases() []decodeCase {
 	return []decodeCase{
 		{name: "CreateLabelNumericID", status: 201, body: `{"id":14,"extra":true}`,
-			call: func(ctx context.Context, c *deskera.Client) (any, error) {
-				return c.CreateLabel(ctx, &deskera.LabelRequest{Name: "x"})
-			},
-			check: func(t *testing.T, got any) {
-				if got.(deskera.ID) != 14 {
-					t.Errorf("got %v", got)
-				}
-			}},
+			call: createLabel, check: wantLabelID(14)},
 		{name: "CreateLabelEmptyBody", status: 201, body: "",
-			call: func(ctx context.Context, c *deskera.Client) (any, error) {
-				return c.CreateLabel(ctx, &deskera.LabelRequest{Name: "x"})
-			},
-			check: func(t *testing.T, got any) {
-				if got.(deskera.ID) != 0 {
-					t.Errorf("got %v", got)
-				}
-			}},
+			call: createLabel, check: wantLabelID(0)},
 		{name: "CreateContactEmptyBody", status: 200, body: "",
 			call: func(ctx context.Context, c *deskera.Client) (any, error) {
 				return c.CreateContact(ctx, &deskera.ContactSaveDto{Name: "Ada"})
@@ -132,10 +129,7 @@ func TestTolerantDecoding(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, mux, _ := setup(t)
-			body := []byte(tc.body)
-			if strings.HasSuffix(tc.body, ".json") {
-				body = fixture(t, tc.body)
-			}
+			body := replyBody(t, tc.body)
 			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write(body)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,16 @@ func fixture(t *testing.T, name string) []byte {
 		t.Fatalf("fixture: %v", err)
 	}
 	return b
+}
+
+// replyBody is a canned reply: a testdata fixture when s names a .json
+// file, else s itself.
+func replyBody(t *testing.T, s string) []byte {
+	t.Helper()
+	if strings.HasSuffix(s, ".json") {
+		return fixture(t, s)
+	}
+	return []byte(s)
 }
 
 func testMethod(t *testing.T, r *http.Request, want string) {
@@ -102,3 +113,11 @@ func captureLogs() (*slog.Logger, *syncbuf.Buffer) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testCalls checks how many calls of the operation reached the fake.
+func testCalls(t *testing.T, srv *deskeratest.Server, op string, want int) {
+	t.Helper()
+	if got := srv.Count(op); got != want {
+		t.Errorf("%s calls: got %d, want %d", op, got, want)
+	}
+}

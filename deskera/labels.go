@@ -22,11 +22,17 @@ func (c *Client) ListLabels(ctx context.Context) ([]Label, error) {
 // GetLabel returns label id; a missing label gives an error matching
 // ErrNotFound.
 func (c *Client) GetLabel(ctx context.Context, id ID) (*Label, error) {
-	if err := checkID("labels.get", id); err != nil {
+	return getByID[Label](ctx, c, "labels.get", id, labelPath)
+}
+
+// getByID is the GET of one record by id, shared by contacts and labels:
+// the id is checked before anything is sent, and the call may be retried.
+func getByID[T any](ctx context.Context, c *Client, op string, id ID, path func(ID) string) (*T, error) {
+	if err := checkID(op, id); err != nil {
 		return nil, err
 	}
-	r := &request{op: "labels.get", method: http.MethodGet, path: labelPath(id), idempotent: true}
-	var out Label
+	r := &request{op: op, method: http.MethodGet, path: path(id), idempotent: true}
+	var out T
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err
 	}

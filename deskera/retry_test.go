@@ -38,9 +38,7 @@ func TestRetryIdempotent(t *testing.T) {
 			srv, c := newFake(t, deskera.WithRetry(4, time.Minute))
 			srv.FailNext(tc.failures, tc.status, 0)
 			_, err := c.ListLabels(context.Background())
-			if got := srv.Count("labels.list"); got != tc.wantCalls {
-				t.Errorf("calls: got %d, want %d", got, tc.wantCalls)
-			}
+			testCalls(t, srv, "labels.list", tc.wantCalls)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err: got %v, want error %v", err, tc.wantErr)
 			}
@@ -184,9 +182,7 @@ func TestRetryAfterBeyondBudgetStops(t *testing.T) {
 	if !errors.As(err, &rl) || rl.RetryAfter != time.Hour {
 		t.Errorf("got %v, want *RateLimitError with RetryAfter 1h", err)
 	}
-	if got := srv.Count("labels.list"); got != 1 {
-		t.Errorf("calls: got %d, want 1", got)
-	}
+	testCalls(t, srv, "labels.list", 1)
 }
 
 func TestRetryContextCancelled(t *testing.T) {
@@ -421,9 +417,7 @@ func TestRateLimiter(t *testing.T) {
 	if _, ok := deskera.Temporary(err); !ok || !strings.Contains(err.Error(), "rate limit") {
 		t.Errorf("got %v, want a temporary client rate limit error", err)
 	}
-	if got := srv.Count("labels.list"); got != 1 {
-		t.Errorf("calls reaching the server: got %d, want 1", got)
-	}
+	testCalls(t, srv, "labels.list", 1)
 }
 
 func TestCancelledBeforeSendIsNotOutcomeUnknown(t *testing.T) {

@@ -86,21 +86,13 @@ func contactWireCases() []wireCase {
 			call: func(ctx context.Context, c *deskera.Client) (any, error) {
 				return c.UpdateContact(ctx, 1, sampleUpdate())
 			},
-			check: func(t *testing.T, got any) {
-				if c := got.(*deskera.Contact); c != nil {
-					t.Errorf("got %+v, want nil for an empty 201", c)
-				}
-			}},
+			check: wantNoContact},
 		{name: "ReplaceContact", method: "PUT", path: "/v1/crm/contacts/1", reqBody: "contact_update_request.json",
 			status: 201,
 			call: func(ctx context.Context, c *deskera.Client) (any, error) {
 				return c.ReplaceContact(ctx, 1, sampleUpdate())
 			},
-			check: func(t *testing.T, got any) {
-				if c := got.(*deskera.Contact); c != nil {
-					t.Errorf("got %+v, want nil for an empty 201", c)
-				}
-			}},
+			check: wantNoContact},
 		{name: "DeleteContact", method: "DELETE", path: "/v1/crm/contacts/1", status: 200,
 			call: func(ctx context.Context, c *deskera.Client) (any, error) { return nil, c.DeleteContact(ctx, 1) }},
 		{name: "BulkUpdateContacts", method: "PATCH", path: "/v1/crm/contacts", reqBody: "bulk_update_request.json",
@@ -229,4 +221,11 @@ func sampleUpdate() *deskera.ContactSaveDto {
 		CountryCode: "+232", LabelID: 1, VisibilityType: "team", Type: "person", OwnerID: 21584,
 		SubOwnerIDs: []deskera.ID{2675},
 		CustomField: []deskera.CustomField{{Label: "TT", Code: "D-0000005", Value: ""}}}
+}
+
+// wantNoContact checks that an empty 201 gives no contact.
+func wantNoContact(t *testing.T, got any) {
+	if c := got.(*deskera.Contact); c != nil {
+		t.Errorf("got %+v, want nil for an empty 201", c)
+	}
 }

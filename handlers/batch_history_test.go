@@ -6,12 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/history/historytest"
-	"github.com/leadhook/leadhook/rules"
-	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // batchRules are queuedRules (source api, queued) with a sync source,
@@ -30,15 +27,7 @@ func batchEntry(source, id, email string) handlers.BatchEntry {
 // delivery of a queued source is stored for the workers and answered
 // 202, as Handle does, not acted on in the batch.
 func TestHandleBatchHistoryAndQueued(t *testing.T) {
-	set, err := rules.Load("r.yaml", []byte(batchRules))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake := deskeratest.NewServer(t)
-	eng, err := engine.NewEngine(fake.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, eng, fake := rulesOnFake(t, batchRules)
 	hist := historytest.SQLite(t)
 	q := &captureQueue{}
 	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, History: hist, Queue: q})

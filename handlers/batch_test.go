@@ -24,11 +24,7 @@ func exampleService(t *testing.T) (*handlers.Service, *rules.Set, *deskeratest.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := deskeratest.NewServer(t)
-	eng, err := engine.NewEngine(srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, srv := engineOnFake(t)
 	if err := eng.Prepare(context.Background(), set); err != nil {
 		t.Fatal(err)
 	}

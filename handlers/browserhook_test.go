@@ -197,16 +197,7 @@ func TestBrowserSourceRateLimitAndPreflight(t *testing.T) {
 // noRedirects sends a request without following redirects.
 func (h *harness) noRedirects(method, path, contentType, body string, header map[string]string) reply {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
+	req := h.newRequest(method, path, contentType, body, header)
 	c := *h.srv.Client()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)

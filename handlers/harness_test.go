@@ -158,17 +158,7 @@ type reply struct {
 
 func (h *harness) post(path, contentType, body string, header map[string]string) reply {
 	h.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, h.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	return h.do(req)
+	return h.do(h.newRequest(http.MethodPost, path, contentType, body, header))
 }
 
 func (h *harness) do(req *http.Request) reply {

@@ -1,9 +1,6 @@
 package handlers_test
 
 import (
-	"context"
-	"net/http"
-	"strconv"
 	"testing"
 
 	"github.com/leadhook/leadhook/handlers"
@@ -17,7 +14,6 @@ import (
 // recording it with shadow rules (rules.example.yaml again) evaluated too.
 // Compare the variants as ratios of the baseline of the same run.
 func BenchmarkServiceHandleHistory(b *testing.B) {
-	ctx := context.Background()
 	variants := []struct {
 		name string
 		opt  func(*handlers.Config)
@@ -36,16 +32,7 @@ func BenchmarkServiceHandleHistory(b *testing.B) {
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
 			svc, _ := benchService(b, v.opt)
-			n := 0
-			b.ReportAllocs()
-			for b.Loop() {
-				n++
-				body := benchLead("lead-" + strconv.Itoa(n) + "@acme-industrial.example")
-				resp := svc.Handle(ctx, "website", benchRequest(body, "X-Signature", "sha256="+hexHMAC(benchSecret, string(body))), false)
-				if resp.Status != http.StatusOK {
-					b.Fatalf("status %d: %v", resp.Status, resp.Body)
-				}
-			}
+			benchNewContacts(b, svc)
 		})
 	}
 }

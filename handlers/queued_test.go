@@ -9,12 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/syncbuf"
-	"github.com/leadhook/leadhook/rules"
-	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // captureQueue records what the service stores.
@@ -49,14 +46,7 @@ rules:
 // replayed; a store that fails answers 503 + Retry-After (nothing
 // stored: the sender retries); a dry run is not queued.
 func TestQueuedSourceAnswers202(t *testing.T) {
-	set, err := rules.Load("r.yaml", []byte(queuedRules))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.NewEngine(deskeratest.NewServer(t).Client())
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, eng, _ := rulesOnFake(t, queuedRules)
 	tests := []struct {
 		name       string
 		q          *captureQueue
@@ -110,14 +100,7 @@ func TestQueuedSourceAnswers202(t *testing.T) {
 // the intake answered with (X-Request-Id) and the delivery id, so one
 // delivery can be followed from its 202 to its contact.
 func TestQueuedDeliveryKeepsItsIDs(t *testing.T) {
-	set, err := rules.Load("r.yaml", []byte(queuedRules))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.NewEngine(deskeratest.NewServer(t).Client())
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, eng, _ := rulesOnFake(t, queuedRules)
 	logs := &syncbuf.Buffer{}
 	q := &captureQueue{}
 	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, Queue: q,

@@ -24,13 +24,7 @@ func TestSoakTwoReplicasSharedRedis(t *testing.T) {
 		t.Skip("soak skipped in -short mode")
 	}
 	srv := redistest.Start(t)
-	runSoak(t, 2, func() idempotency.Store {
-		st, err := idempotency.NewRedis(srv.Client())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
+	runSoak(t, 2, func() idempotency.Store { return srv.Store() })
 }
 
 // TestTwoReplicasSameDeliveries: every delivery is posted twice to each of
@@ -42,11 +36,7 @@ func TestTwoReplicasSameDeliveries(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	var reps []*replicaSetup
 	for range 2 {
-		st, err := idempotency.NewRedis(srv.Client())
-		if err != nil {
-			t.Fatal(err)
-		}
-		reps = append(reps, newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: st, logs: logs, timeout: 30 * time.Second}))
+		reps = append(reps, newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: srv.Store(), logs: logs, timeout: 30 * time.Second}))
 	}
 	const leads, copies = 60, 4
 	s := &sender{t: t, client: &http.Client{Timeout: time.Minute}}
@@ -93,10 +83,7 @@ func TestMailgunTokenSharedByReplicas(t *testing.T) {
 	const token = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn"
 	now := time.Unix(hostileClock, 0)
 	replica := func() *harness {
-		st, err := idempotency.NewRedis(srv.Client())
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := srv.Store()
 		return newHarness(t, func(_ *harness, _ *handlers.ServerConfig, c *handlers.Config) {
 			c.Store = st
 			c.Webhook.Now = func() time.Time { return now }

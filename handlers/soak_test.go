@@ -3,9 +3,6 @@ package handlers_test
 import (
 	"cmp"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -75,7 +72,7 @@ func (l lead) request(base string) *http.Request {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("webhook-id", l.id)
 		req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-		req.Header.Set("webhook-signature", soakSvixSign(l.id, ts, body))
+		req.Header.Set("webhook-signature", svixSign(l.id, ts, body))
 		return req
 	}
 	v := url.Values{"email": {l.email}, "name": {l.name}, "budget": {strconv.Itoa(l.budget)}}
@@ -91,13 +88,6 @@ func (l lead) request(base string) *http.Request {
 	req.Header.Set("Idempotency-Key", l.id)
 	req.Header.Set("X-Signature", "sha256="+hexHMAC(websiteSecret, form))
 	return req
-}
-
-func soakSvixSign(id string, ts int64, body string) string {
-	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(svixSecret, "whsec_"))
-	m := hmac.New(sha256.New, key)
-	fmt.Fprintf(m, "%s.%d.%s", id, ts, body)
-	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
 // answer is one HTTP answer the simulated sender saw.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,24 +16,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/internal/chromium"
 )
-
-// chromium finds Debian's chromium (or another Chrome). Missing, the
-// browser test is skipped with a message, except under CI, where .ci/run
-// installs it and its absence is a failure.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("browser test: chromium not found, and CI requires it (.ci/run installs it: apt-get install chromium)")
-	}
-	t.Skip("browser test: chromium not found (apt-get install -y chromium); the real-browser check of examples/static-site did not run")
-	return ""
-}
 
 // turnstileStub stands in for Cloudflare's widget script: it adds the
 // hidden cf-turnstile-response input the real widget adds once solved,
@@ -262,10 +245,25 @@ func sendFetch(ctx context.Context, origin, email string) (string, error) {
 		chromedp.WithPollingInterval(20*time.Millisecond)))
 }
 
+// submitTampered fills the contact form on the page at origin, runs js
+// on the page (what a bot or a forger changes), submits it and returns
+// the title of the page it lands on.
+func submitTampered(ctx context.Context, t *testing.T, origin, email, js string) string {
+	t.Helper()
+	if err := chromedp.Do(ctx, fillContact(origin, email), chromedp.Evaluate[chromedp.Void](js)); err != nil {
+		t.Fatal(err)
+	}
+	_, title, err := submitForm(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return title
+}
+
 // TestStaticSiteInChromium drives a real headless Chromium through
 // examples/static-site against leadhook on the sandbox.
 func TestStaticSiteInChromium(t *testing.T) {
-	exe := chromium(t)
+	exe := chromium.Find(t, "the real-browser check of examples/static-site")
 	base, allowed, other := startBrowserRig(t)
 
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
@@ -300,15 +298,7 @@ func TestStaticSiteInChromium(t *testing.T) {
 		}
 	})
 	t.Run("honeypot filled: thank-you page, nothing created", func(t *testing.T) {
-		err := chromedp.Do(ctx, fillContact(allowed, "bot@acme.io"),
-			chromedp.Evaluate[chromedp.Void](`document.querySelector('#contact input[name=_gotcha]').value = 'https://spam.example'`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, title, err := submitForm(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		title := submitTampered(ctx, t, allowed, "bot@acme.io", `document.querySelector('#contact input[name=_gotcha]').value = 'https://spam.example'`)
 		if title != "Thank you" {
 			t.Fatalf("honeypot answer titled %q, want the thank-you page", title)
 		}
@@ -344,15 +334,7 @@ func TestStaticSiteInChromium(t *testing.T) {
 		}
 	})
 	t.Run("a captcha token siteverify refuses creates nothing", func(t *testing.T) {
-		err := chromedp.Do(ctx, fillContact(allowed, "forged@acme.io"),
-			chromedp.Evaluate[chromedp.Void](`document.querySelector('#contact input[name="cf-turnstile-response"]').value = 'forged'`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, title, err := submitForm(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		title := submitTampered(ctx, t, allowed, "forged@acme.io", `document.querySelector('#contact input[name="cf-turnstile-response"]').value = 'forged'`)
 		if title != "Not sent" {
 			t.Fatalf("refused captcha answer titled %q, want the error page", title)
 		}

@@ -34,16 +34,7 @@ func (f *Fake) listContacts(w http.ResponseWriter, r *http.Request, _ string, _ 
 }
 
 func (f *Fake) getContact(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	c, ok := f.Contact(id)
-	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("contact %d not found", id))
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	writeByID(w, s, "contact", f.Contact)
 }
 
 // multipleContacts serves POST /v1/crm/contacts/multiple. The document
@@ -56,8 +47,7 @@ func (f *Fake) getContact(w http.ResponseWriter, _ *http.Request, s string, _ []
 // at most deskera.MaxMultipleIDs). An empty list is a 400 too.
 func (f *Fake) multipleContacts(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var req deskera.MultipleContactsByIDRequest
-	if err := decode(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	if len(req.ContactIDs) == 0 || len(req.ContactIDs) > MaxLimit {
@@ -75,8 +65,7 @@ func (f *Fake) multipleContacts(w http.ResponseWriter, _ *http.Request, _ string
 
 func (f *Fake) createContact(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var dto deskera.ContactSaveDto
-	if err := decode(body, &dto); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &dto) {
 		return
 	}
 	f.mu.Lock()
@@ -105,8 +94,7 @@ func (f *Fake) modify(w http.ResponseWriter, s string, body []byte, apply func(*
 		return
 	}
 	var dto deskera.ContactSaveDto
-	if err := decode(body, &dto); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &dto) {
 		return
 	}
 	f.mu.Lock()
@@ -126,21 +114,16 @@ func (f *Fake) modify(w http.ResponseWriter, s string, body []byte, apply func(*
 }
 
 func (f *Fake) deleteContact(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.contacts[id]; !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("contact %d not found", id))
-		return
-	}
-	delete(f.contacts, id)
-	if i, ok := slices.BinarySearch(f.order, id); ok {
-		f.order = slices.Delete(f.order, i, i+1)
-	}
-	writeEmpty(w, http.StatusOK)
+	f.deleteByID(w, s, "contact", func(id deskera.ID) bool {
+		if _, ok := f.contacts[id]; !ok {
+			return false
+		}
+		delete(f.contacts, id)
+		if i, ok := slices.BinarySearch(f.order, id); ok {
+			f.order = slices.Delete(f.order, i, i+1)
+		}
+		return true
+	})
 }
 
 // bulkUpdate applies label, owner and visibility to every listed contact
@@ -152,8 +135,7 @@ func (f *Fake) deleteContact(w http.ResponseWriter, _ *http.Request, s string, _
 // sends at most sweep chunk_size, 1..1000).
 func (f *Fake) bulkUpdate(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var req deskera.BulkUpdateContact
-	if err := decode(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	f.mu.Lock()

@@ -14,25 +14,18 @@ func (f *Fake) listLabels(w http.ResponseWriter, _ *http.Request, _ string, _ []
 }
 
 func (f *Fake) getLabel(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	f.mu.Lock()
-	l, ok := f.labels[id]
-	f.mu.Unlock()
-	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("label %d not found", id))
-		return
-	}
-	writeJSON(w, http.StatusOK, l)
+	writeByID(w, s, "label", func(id deskera.ID) (deskera.Label, bool) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		l, ok := f.labels[id]
+		return l, ok
+	})
 }
 
 // createLabel answers 201 {"id":"<n>"}: Deskera documents the id as a string.
 func (f *Fake) createLabel(w http.ResponseWriter, _ *http.Request, _ string, body []byte) {
 	var req deskera.LabelRequest
-	if err := decode(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	if req.Name == "" {
@@ -55,8 +48,7 @@ func (f *Fake) updateLabel(w http.ResponseWriter, _ *http.Request, s string, bod
 		return
 	}
 	var req deskera.LabelRequest
-	if err := decode(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	f.mu.Lock()
@@ -77,18 +69,11 @@ func (f *Fake) updateLabel(w http.ResponseWriter, _ *http.Request, s string, bod
 }
 
 func (f *Fake) deleteLabel(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.labels[id]; !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("label %d not found", id))
-		return
-	}
-	delete(f.labels, id)
-	writeEmpty(w, http.StatusOK)
+	f.deleteByID(w, s, "label", func(id deskera.ID) bool {
+		_, ok := f.labels[id]
+		delete(f.labels, id)
+		return ok
+	})
 }
 
 // Labels returns the labels sorted by id.

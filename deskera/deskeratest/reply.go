@@ -27,15 +27,20 @@ func readBody(r *http.Request) ([]byte, error) {
 	return b, err
 }
 
-// decode parses a JSON body into v, rejecting empty or malformed input.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return errors.New("empty body")
+// decodeBody parses a JSON request body into v, rejecting empty or
+// malformed input; when it cannot, it answers 400 and reports false (the
+// handler then returns).
+func decodeBody(w http.ResponseWriter, body []byte, v any) bool {
+	err := errors.New("empty body")
+	if len(bytes.TrimSpace(body)) > 0 {
+		err = json.Unmarshal(body, v)
+		if err == nil {
+			return true
+		}
+		err = fmt.Errorf("malformed JSON: %v", err)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("malformed JSON: %v", err)
-	}
-	return nil
+	writeError(w, http.StatusBadRequest, err.Error())
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -60,6 +65,38 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 // parseID parses a path id; false (after answering 404) when it is not one.
+// writeByID answers the GET of one record: 404 when s is not an id or
+// lookup does not find it, else the record.
+func writeByID[T any](w http.ResponseWriter, s, kind string, lookup func(deskera.ID) (T, bool)) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	v, ok := lookup(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("%s %d not found", kind, id))
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// deleteByID answers a DELETE of one record: 404 when s is not an id or
+// remove (called with f.mu held) finds nothing to remove, else 200 with
+// no body, as Deskera answers.
+func (f *Fake) deleteByID(w http.ResponseWriter, s, kind string, remove func(deskera.ID) bool) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !remove(id) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("%s %d not found", kind, id))
+		return
+	}
+	writeEmpty(w, http.StatusOK)
+}
+
 func parseID(w http.ResponseWriter, s string) (deskera.ID, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {

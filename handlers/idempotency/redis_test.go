@@ -13,18 +13,9 @@ import (
 	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
 )
 
-func newRedisStore(t *testing.T, srv *redistest.Server) *idempotency.Redis {
-	t.Helper()
-	st, err := idempotency.NewRedis(srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
 func TestRedisStore(t *testing.T) {
 	srv := redistest.Start(t)
-	st := newRedisStore(t, srv)
+	st := srv.Store()
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -106,7 +97,7 @@ func TestNewRedisValidates(t *testing.T) {
 // replica is one process: its own Redis client and Deduper.
 func replica(t *testing.T, srv *redistest.Server, opts ...idempotency.DeduperOption) *idempotency.Deduper {
 	t.Helper()
-	d, err := idempotency.New(newRedisStore(t, srv), time.Hour, nil, opts...)
+	d, err := idempotency.New(srv.Store(), time.Hour, nil, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +205,7 @@ func TestRedisTemporaryAnswerReleasesClaim(t *testing.T) {
 
 func TestRedisCrashedClaimExpires(t *testing.T) {
 	srv := redistest.Start(t)
-	st := newRedisStore(t, srv)
+	st := srv.Store()
 	// A replica claimed and died: nothing releases its claim.
 	if _, ok, err := st.Claim(context.Background(), "k", 150*time.Millisecond); !ok || err != nil {
 		t.Fatalf("claim: %v %v", ok, err)

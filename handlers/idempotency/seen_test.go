@@ -55,9 +55,9 @@ func TestMemoryFirstUse(t *testing.T) {
 
 func TestRedisFirstUse(t *testing.T) {
 	srv := redistest.Start(t)
-	st := newRedisStore(t, srv)
+	st := srv.Store()
 	checkFirstUse(t, st, st)
-	other := newRedisStore(t, srv) // another replica
+	other := srv.Store() // another replica
 	if ok, err := other.FirstUse(context.Background(), "tok-1", "form-c", time.Hour); ok || err != nil {
 		t.Fatalf("a replica accepted a token another replica has seen: %v, %v", ok, err)
 	}

@@ -46,12 +46,17 @@ func runSigCases(t *testing.T, auth rules.Auth, cases []sigCase) {
 	}
 }
 
+// signedJSON builds JSON requests carrying a signature in header.
+func signedJSON(header string) func(sig, body string) *Request {
+	return func(sig, body string) *Request {
+		return provRequest("application/json", []byte(body), header, sig)
+	}
+}
+
 func TestVerifyGitHub(t *testing.T) {
 	const body = "Hello, World!"
 	const good = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17" // [V] GitHub docs
-	req := func(sig, b string) *Request {
-		return provRequest("application/json", []byte(b), "X-Hub-Signature-256", sig)
-	}
+	req := signedJSON("X-Hub-Signature-256")
 	runSigCases(t, rules.Auth{Type: "github", Secret: "It's a Secret to Everybody"}, []sigCase{
 		{name: "PublishedVector", req: req(good, body), ok: true},
 		{name: "TamperedBody", req: req(good, body+" "), ok: false},
@@ -66,7 +71,7 @@ func TestVerifyStripe(t *testing.T) {
 	const body = `{"id":"evt_test","object":"event"}`
 	const good = "c25fec335f20601dcb662f0e7c4944646158a9324bb6ed8b7f6ab126449f507a" // [C] t=1700000000, secret whsec_test
 	const bad = "d25fec335f20601dcb662f0e7c4944646158a9324bb6ed8b7f6ab126449f507a"
-	req := func(h, b string) *Request { return provRequest("application/json", []byte(b), "Stripe-Signature", h) }
+	req := signedJSON("Stripe-Signature")
 	runSigCases(t, rules.Auth{Type: "stripe", Secret: "whsec_test"}, []sigCase{
 		{name: "ComputedVector", req: req("t=1700000000,v1="+good, body), ok: true},
 		{name: "SecondV1Matches", req: req("t=1700000000,v1="+bad+",v1="+good+",v0=abc", body), ok: true},
@@ -88,9 +93,7 @@ func TestVerifyStripe(t *testing.T) {
 func TestVerifyTypeform(t *testing.T) {
 	const body = `{"event_id":"LtWXD3crgy","event_type":"form_response"}`
 	const good = "sha256=fQ0Tf/AAVUZy1Bdk1is5tXMLH2Il2Qj36lezGX2eN6s=" // [C] secret abc123
-	req := func(sig, b string) *Request {
-		return provRequest("application/json", []byte(b), "Typeform-Signature", sig)
-	}
+	req := signedJSON("Typeform-Signature")
 	runSigCases(t, rules.Auth{Type: "typeform", Secret: "abc123"}, []sigCase{
 		{name: "ComputedVector", req: req(good, body), ok: true},
 		{name: "TamperedBody", req: req(good, body+" "), ok: false},
@@ -104,9 +107,7 @@ func TestVerifyTypeform(t *testing.T) {
 func TestVerifyTally(t *testing.T) {
 	const body = `{"eventId":"a","eventType":"FORM_RESPONSE"}`
 	const good = "SDzKlmK8RHY1dDw9TvGg7tb8gjS6VsVDIfgseJWwV3c=" // [C] secret tallysecret
-	req := func(sig, b string) *Request {
-		return provRequest("application/json", []byte(b), "Tally-Signature", sig)
-	}
+	req := signedJSON("Tally-Signature")
 	runSigCases(t, rules.Auth{Type: "tally", Secret: "tallysecret"}, []sigCase{
 		{name: "ComputedVector", req: req(good, body), ok: true},
 		{name: "TamperedBody", req: req(good, `{"eventId":"b","eventType":"FORM_RESPONSE"}`), ok: false},

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -91,6 +92,17 @@ func (s *Server) Client() *redis.Client {
 		ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1})
 	s.tb.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// Store returns an idempotency store on the server (a new client, closed
+// when the test ends); options the store refuses fail the test.
+func (s *Server) Store(opts ...idempotency.RedisOption) *idempotency.Redis {
+	s.tb.Helper()
+	st, err := idempotency.NewRedis(s.Client(), opts...)
+	if err != nil {
+		s.tb.Fatalf("redistest: idempotency store: %v", err)
+	}
+	return st
 }
 
 // URL returns the server's redis:// URL.
