@@ -31,3 +31,7 @@ func DecoderKeys(s Section) []string { return s.decoderKeys() }
 
 // AuthKeys exposes authKeys to the schema tests.
 var AuthKeys = authKeys
+
+// Waiting is how many deliveries for the contact key have joined the
+// engine's handoff (waiting for or holding the key's lock).
+func (e *Engine) Waiting(key string) int { return e.hand.waiting(key) }

@@ -207,6 +207,9 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 	if c != nil {
 		id = c.ID
 		x.e.recent.add(key, id)
+		if id != 0 {
+			x.found = c // the contact the plan ended with (see handoffs)
+		}
 	}
 	x.settle(pieces, OutcomeCreated, int64(id), nil)
 	return nil
@@ -316,12 +319,19 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 		x.settle(pieces, OutcomePlanned, int64(id), nil)
 		return nil
 	}
-	if _, err := x.e.crm.UpdateContact(ctx, id, dto); err != nil {
+	updated, err := x.e.crm.UpdateContact(ctx, id, dto)
+	if err != nil {
 		err = fmt.Errorf("rules: update contact %d: %w", id, x.set.scoreRefused(err, x.scoreWritten()))
 		x.settle(pieces, OutcomeFailed, int64(id), err)
 		return err
 	}
 	x.settle(pieces, OutcomeUpdated, int64(id), nil)
+	// The contact the plan ended with (see handoffs): the reply when it is
+	// the contact, else none (the next delivery searches).
+	x.found = nil
+	if updated != nil && updated.ID == id {
+		x.found = updated
+	}
 	return nil
 }
 
@@ -348,6 +358,7 @@ func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.Contac
 		return fmt.Errorf("rules: delete contact %d: %w", id, err)
 	}
 	x.e.recent.forget(lockKey(x.ev, x.set.matchOn))
+	x.found = nil // gone: the next delivery searches (see handoffs)
 	res.Outcome = OutcomeDeleted
 	return nil
 }
