@@ -74,6 +74,10 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	app.announce(ln.Addr().String(), env.Version)
 	defer app.close()
+	if _, err := handlers.StartDebug(ctx, env.Getenv(handlers.EnvDebugAddr), log); err != nil {
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 1
+	}
 	if app.history != nil {
 		pruneTicker := time.NewTicker(history.DefaultPruneEvery)
 		defer pruneTicker.Stop()
