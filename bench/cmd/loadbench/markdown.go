@@ -75,7 +75,9 @@ func (r *report) summaries() []summary {
 	return out
 }
 
-func (r *report) baselineRPS() float64 { return r.find(func(sc *scenario) bool { return sc.baseline }).rps }
+func (r *report) baselineRPS() float64 {
+	return r.find(func(sc *scenario) bool { return sc.baseline }).rps
+}
 
 // hmacRPS is the Gin + HMAC baseline's median req/s (0: not run).
 func (r *report) hmacRPS() float64 { return r.find(func(sc *scenario) bool { return sc.hmacBase }).rps }

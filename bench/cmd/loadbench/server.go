@@ -31,8 +31,8 @@ type proc struct {
 	cmd   *exec.Cmd
 	addr  string
 	debug string // the admin address ({debug}; "" when none)
-	errb *capped
-	done chan struct{}
+	errb  *capped
+	done  chan struct{}
 }
 
 // freeAddr returns a loopback address with a free port.
