@@ -1,4 +1,4 @@
-package main
+package crmstub
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // The stub answers the deskera client the way Deskera does: a search
 // finds the contact created, by email in any case, and the calls count.
 func TestStubAnswersTheClient(t *testing.T) {
-	srv := httptest.NewServer(newStub())
+	srv := httptest.NewServer(New())
 	defer srv.Close()
 	c, err := deskera.NewClient(deskera.WithBaseURL(srv.URL), deskera.WithAccessToken("t"), deskera.WithRateLimit(0, 0))
 	if err != nil {

@@ -1,4 +1,13 @@
-package main
+// Package crmstub is the neutral CRM stub of the load benchmark: it
+// answers the Deskera calls a new lead costs, as Deskera's API documents
+// them (GET /v1/crm/contacts?email= search, POST /v1/crm/contacts
+// create, PATCH /v1/crm/contacts/{id}, the label list and create), with
+// contacts kept in a map by email, so a search costs O(1) however many
+// contacts a run creates (the in-process fake, deskeratest, scans every
+// contact). Any x-access-token is accepted. GET /_stats answers the
+// calls served per operation; GET /readyz 200. bench/cmd/crmstub serves
+// it as a process; handlers' benchmarks serve it in process.
+package crmstub
 
 import (
 	"bytes"
@@ -35,7 +44,9 @@ const (
 
 var opNames = [nOps]string{"contacts.list", "contacts.create", "contacts.update", "labels.list", "labels.create"}
 
-func newStub() http.Handler {
+// New returns the stub's handler, with no contacts and Deskera's four
+// seeded labels.
+func New() http.Handler {
 	s := &stub{byEmail: map[string]int64{}, contacts: map[int64]map[string]any{}, encoded: map[int64][]byte{}, nextID: 1000}
 	for i, n := range []string{"No label", "Cold lead", "Warm lead", "Hot lead"} {
 		s.labels = append(s.labels, map[string]any{"id": i + 1, "name": n})
