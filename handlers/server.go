@@ -176,16 +176,17 @@ func (h *hookHandler) serve(c *gin.Context) {
 			return
 		}
 	}
+	query := c.Request.URL.Query() // parsed once: the request's and dry_run's
 	req := &webhook.Request{
 		Method:     c.Request.Method,
 		Path:       c.Request.URL.Path,
 		Header:     c.Request.Header,
-		Query:      c.Request.URL.Query(),
+		Query:      query,
 		Body:       body,
 		RemoteIP:   clientIP,
 		ReceivedAt: h.cfg.Now().UTC(),
 	}
-	dryRun := isTrue(c.Query("dry_run"))
+	dryRun := isTrue(query.Get("dry_run"))
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), h.cfg.ProcessTimeout)
 	defer cancel()
 	answer(c, h.cfg.Service.Handle(ctx, name, req, dryRun))
