@@ -30,7 +30,7 @@ type EventResult struct {
 	Matched []string       `json:"matched"`
 	Errored []RuleError    `json:"errored,omitempty"`
 	Actions []ActionResult `json:"actions"`
-	// Plan and Calls are given on dry runs only.
+	// Calls are given on dry runs only, Plan on dry runs with ?explain=1.
 	Plan  *rules.Plan  `json:"plan,omitempty"`
 	Calls []rules.Call `json:"calls,omitempty"`
 	// Explain gives every rule's verdict with the value of each of its
@@ -73,9 +73,12 @@ func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *r
 	if out != nil {
 		fillResult(r, out, dryRun)
 	}
-	// Explaining compiles every sub-expression (~16 ms an event): only
-	// on request (?dry_run=1&explain=1), so that dry runs stay cheap.
+	// A dry run answers compactly (outcome, score, matched, actions and
+	// the calls it would make); the plan (every rule, the scores) and the
+	// explanation, which compiles every sub-expression (~16 ms an event),
+	// only on request (?dry_run=1&explain=1), so that dry runs stay cheap.
 	if dryRun && out != nil && isTrue(ev.Query["explain"]) {
+		r.Plan = out.Plan
 		r.Explain = set.Explain(ev, out.Contact) // the contact the dry run found: stored_score and contact as planned
 	}
 	var retryAfter time.Duration
@@ -126,7 +129,6 @@ func fillResult(r *EventResult, out *rules.Outcome, dryRun bool) {
 	}
 	r.changes = rules.Changes(out.Results)
 	if dryRun {
-		r.Plan = out.Plan
 		r.Calls = out.Calls
 	}
 }
