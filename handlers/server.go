@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/textproto"
 	"os"
 	"time"
 
@@ -277,11 +278,11 @@ func isTrue(s string) bool {
 // writeResponse writes a Response as JSON; its headers replace those of
 // the same name set before (X-Request-Id).
 func writeResponse(c *gin.Context, r Response) {
+	h := c.Writer.Header()
 	for k, vs := range r.Header {
-		c.Writer.Header().Del(k)
-		for _, v := range vs {
-			c.Writer.Header().Add(k, v)
-		}
+		// The values as they are (not copied one by one); clipped, so an
+		// Add on the writer's header never appends into the Response's.
+		h[textproto.CanonicalMIMEHeaderKey(k)] = vs[:len(vs):len(vs)]
 	}
 	if r.Body == nil {
 		c.Status(r.Status)
