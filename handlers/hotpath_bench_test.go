@@ -37,19 +37,27 @@ func serveBench(b *testing.B, router http.Handler, path string, body []byte, kv 
 	}
 }
 
+// stubRouter is the router of benchServiceOn acting on a CRM stub served
+// in process (bench/crmstub), closed with the benchmark.
+func stubRouter(b *testing.B) http.Handler {
+	b.Helper()
+	stub := httptest.NewServer(crmstub.New())
+	b.Cleanup(stub.Close)
+	svc, metrics := benchServiceOn(b, stub.URL, nil)
+	router, err := handlers.NewRouter(handlers.ServerConfig{Service: svc, Metrics: metrics})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return router
+}
+
 // BenchmarkHandlerDryRun is issue 18's dry run through the real
 // http.Handler (Gin, metrics middleware, admin authorisation, parse,
 // normalise, the search on the CRM stub, evaluate, the compact answer):
 // rules.example.yaml with a JSON website source, the 597-byte lead.
 // The stub is served in process, so its allocations count here too.
 func BenchmarkHandlerDryRun(b *testing.B) {
-	stub := httptest.NewServer(crmstub.New())
-	defer stub.Close()
-	svc, metrics := benchServiceOn(b, stub.URL, nil)
-	router, err := handlers.NewRouter(handlers.ServerConfig{Service: svc, Metrics: metrics})
-	if err != nil {
-		b.Fatal(err)
-	}
+	router := stubRouter(b)
 	body := lead597(b)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -61,13 +69,7 @@ func BenchmarkHandlerDryRun(b *testing.B) {
 // http.Handler: HMAC, parse, evaluate, search + create on the CRM stub
 // (in process, over loopback HTTP: its allocations count here too).
 func BenchmarkHandlerE2EStub(b *testing.B) {
-	stub := httptest.NewServer(crmstub.New())
-	defer stub.Close()
-	svc, metrics := benchServiceOn(b, stub.URL, nil)
-	router, err := handlers.NewRouter(handlers.ServerConfig{Service: svc, Metrics: metrics})
-	if err != nil {
-		b.Fatal(err)
-	}
+	router := stubRouter(b)
 	tmpl := lead597(b)
 	at := bytes.Index(tmpl, []byte("jane@"))
 	n := 0

@@ -52,7 +52,7 @@ else
 fi
 
 echo "--- micro-benchmarks (go test -bench -benchmem -count 3; the report takes medians)"
-$GO test -run '^$' -bench . -benchmem -count 3 ./bench/baseline/ ./handlers/webhook/ ./rules/ ./handlers/ | tee "$WORK/micro.txt"
+$GO test -run '^$' -bench . -benchmem -count 3 ./bench/baseline/ ./handlers/webhook/ ./rules/ ./deskera/ ./handlers/ | tee "$WORK/micro.txt"
 extra+=(-micro "$WORK/micro.txt")
 
 echo "--- CPU profile of Service.Handle end to end"

@@ -52,18 +52,20 @@ func New() http.Handler {
 		s.labels = append(s.labels, map[string]any{"id": i + 1, "name": n})
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/crm/contacts", s.authed(s.search))
-	mux.HandleFunc("POST /v1/crm/contacts", s.authed(s.create))
-	mux.HandleFunc("PATCH /v1/crm/contacts/{id}", s.authed(s.update))
-	mux.HandleFunc("GET /v1/crm/contacts/labels", s.authed(s.listLabels))
-	mux.HandleFunc("POST /v1/crm/contacts/labels", s.authed(s.createLabel))
+	mux.HandleFunc("GET /v1/crm/contacts", s.op(opList, s.search))
+	mux.HandleFunc("POST /v1/crm/contacts", s.op(opCreate, s.create))
+	mux.HandleFunc("PATCH /v1/crm/contacts/{id}", s.op(opUpdate, s.update))
+	mux.HandleFunc("GET /v1/crm/contacts/labels", s.op(opLabels, s.listLabels))
+	mux.HandleFunc("POST /v1/crm/contacts/labels", s.op(opLabelCreate, s.createLabel))
 	mux.HandleFunc("GET /_stats", s.stats)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	return mux
 }
 
-func (s *stub) authed(h http.HandlerFunc) http.HandlerFunc {
+// op counts operation n and serves it to a request with a token.
+func (s *stub) op(n int, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		s.calls[n].Add(1)
 		if r.Header.Get("x-access-token") == "" {
 			writeJSON(w, http.StatusUnauthorized, []byte(`{"message":"no x-access-token"}`))
 			return
@@ -77,7 +79,6 @@ func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 // search answers GET /v1/crm/contacts?email=...: the contact with that
 // email (or none), in Deskera's list shape.
 func (s *stub) search(w http.ResponseWriter, r *http.Request) {
-	s.calls[opList].Add(1)
 	email := normEmail(r.URL.Query().Get("email"))
 	s.mu.Lock()
 	b := s.encoded[s.byEmail[email]]
@@ -97,7 +98,6 @@ func (s *stub) search(w http.ResponseWriter, r *http.Request) {
 // create answers POST /v1/crm/contacts with the contact saved (the body
 // with an id and timestamps).
 func (s *stub) create(w http.ResponseWriter, r *http.Request) {
-	s.calls[opCreate].Add(1)
 	c, ok := readObject(w, r)
 	if !ok {
 		return
@@ -122,7 +122,6 @@ func (s *stub) create(w http.ResponseWriter, r *http.Request) {
 // update answers PATCH /v1/crm/contacts/{id}: the body's fields overlay
 // the contact; 201 with an empty body, as Deskera answers.
 func (s *stub) update(w http.ResponseWriter, r *http.Request) {
-	s.calls[opUpdate].Add(1)
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	patch, ok := readObject(w, r)
 	if !ok {
@@ -144,7 +143,6 @@ func (s *stub) update(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *stub) listLabels(w http.ResponseWriter, _ *http.Request) {
-	s.calls[opLabels].Add(1)
 	s.mu.Lock()
 	b, _ := json.Marshal(s.labels)
 	s.mu.Unlock()
@@ -152,7 +150,6 @@ func (s *stub) listLabels(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *stub) createLabel(w http.ResponseWriter, r *http.Request) {
-	s.calls[opLabelCreate].Add(1)
 	l, ok := readObject(w, r)
 	if !ok {
 		return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -213,39 +214,23 @@ func runOnce(ctx context.Context, o *options, s *scenario, files [2]string) (run
 // measureMax is the max-load wrk run with the server's (and stub's) CPU
 // time and the server's allocations around it.
 func measureMax(ctx context.Context, o *options, s *scenario, p, stub *proc, url, file string, res runResult) (runResult, error) {
-	a0, err := p.allocs(s.allocs)
-	if err != nil {
-		return res, err
-	}
-	cpu0, err := p.cpuTime()
-	if err != nil {
-		return res, err
-	}
-	scpu0, err := stub.cpuTime()
+	before, err := readCosts(p, stub, s.allocs)
 	if err != nil {
 		return res, err
 	}
 	if res.Max, err = runWrk(ctx, o, url, file, o.duration); err != nil {
 		return res, err
 	}
-	cpu1, err := p.cpuTime()
-	if err != nil {
-		return res, err
-	}
-	scpu1, err := stub.cpuTime()
-	if err != nil {
-		return res, err
-	}
-	a1, err := p.allocs(s.allocs)
+	after, err := readCosts(p, stub, s.allocs)
 	if err != nil {
 		return res, err
 	}
 	if n := res.Max.Requests; n > 0 {
-		res.CPUPerReq = (cpu1 - cpu0) / time.Duration(n)
-		res.StubCPUPerReq = (scpu1 - scpu0) / time.Duration(n)
+		res.CPUPerReq = (after.cpu - before.cpu) / time.Duration(n)
+		res.StubCPUPerReq = (after.stubCPU - before.stubCPU) / time.Duration(n)
 		if s.allocs != "" {
-			res.AllocObjs = float64(a1.Objects-a0.Objects) / float64(n)
-			res.AllocBytes = float64(a1.Bytes-a0.Bytes) / float64(n)
+			res.AllocObjs = float64(after.allocs.Objects-before.allocs.Objects) / float64(n)
+			res.AllocBytes = float64(after.allocs.Bytes-before.allocs.Bytes) / float64(n)
 		}
 	}
 	if res.Max.Non2xx*100 > res.Max.Requests {
@@ -253,6 +238,22 @@ func measureMax(ctx context.Context, o *options, s *scenario, p, stub *proc, url
 	}
 	res.OK += res.Max.Requests
 	return res, nil
+}
+
+// costs are the server's and the stub's CPU time and the server's
+// allocations at one moment.
+type costs struct {
+	cpu, stubCPU time.Duration
+	allocs       allocCounts
+}
+
+func readCosts(p, stub *proc, allocsAt string) (costs, error) {
+	var c costs
+	var err1, err2, err3 error
+	c.allocs, err1 = p.allocs(allocsAt)
+	c.cpu, err2 = p.cpuTime()
+	c.stubCPU, err3 = stub.cpuTime()
+	return c, errors.Join(err1, err2, err3)
 }
 
 // startReady starts srv on a free loopback port and waits for /readyz.
