@@ -32,6 +32,7 @@ type request struct {
 	path       string // without query
 	url        string // absolute URL without query, instead of base URL + path
 	query      url.Values
+	rawQuery   string // an encoded query, instead of query (the hot search)
 	body       any
 	idempotent bool // false: retried only when it provably never reached Deskera
 	basicUser  string
@@ -289,7 +290,10 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if r.url != "" {
 		u = r.url
 	}
-	if len(r.query) > 0 {
+	switch {
+	case r.rawQuery != "":
+		u += "?" + r.rawQuery
+	case len(r.query) > 0:
 		u += "?" + r.query.Encode()
 	}
 	var body io.Reader
@@ -300,11 +304,13 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if err != nil {
 		return nil, 0, fmt.Errorf("deskera: %s: build request for %s", r.op, r.path)
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "leadhook-deskera/1")
+	// Shared value slices: neither net/http nor the transport modifies a
+	// request's header values, and these never change.
+	req.Header[hdrAccept] = jsonValue
+	req.Header[hdrUserAgent] = userAgentValue
 	obs.Inject(ctx, req.Header) // traceparent: Deskera's side of the trace
 	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header[hdrContentType] = jsonValue
 	}
 	if r.basicUser != "" {
 		req.SetBasicAuth(r.basicUser, r.basicPass.reveal())
@@ -317,6 +323,18 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	req.Header.Set("x-access-token", tok.reveal())
 	return req, gen, nil
 }
+
+// The fixed request headers (canonical names, shared values).
+const (
+	hdrAccept      = "Accept"
+	hdrUserAgent   = "User-Agent"
+	hdrContentType = "Content-Type"
+)
+
+var (
+	jsonValue      = []string{"application/json"}
+	userAgentValue = []string{"leadhook-deskera/1"}
+)
 
 func (c *Client) record(ctx context.Context, r *request, rep *reply, err error, d time.Duration, n int) {
 	status := 0
