@@ -72,12 +72,14 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
 		return 1
 	}
-	app.announce(ln.Addr().String(), env.Version)
-	defer app.close()
+	// Before the listening line, so that it is logged when serve announces.
 	if _, err := handlers.StartDebug(ctx, env.Getenv(handlers.EnvDebugAddr), log); err != nil {
+		ln.Close()
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
 		return 1
 	}
+	app.announce(ln.Addr().String(), env.Version)
+	defer app.close()
 	if app.history != nil {
 		pruneTicker := time.NewTicker(history.DefaultPruneEvery)
 		defer pruneTicker.Stop()
