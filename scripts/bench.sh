@@ -36,7 +36,7 @@ if [ "$mode" = smoke ]; then
   ./bin/loadbench -smoke -command "make bench-smoke" -rounds 1 -d 1s -warmup 0 -rate-d 1s \
     -fixed-rate 100 -startups 1 -leads 3000 -work "$WORK" -out "$WORK/BENCHMARKS.smoke.md"
   for want in '| bare Gin baseline' '| Gin + HMAC' '| leadhook dry run' '| leadhook end to end' '| leadhook duplicate burst' \
-      'concurrent deliveries of one new email' '## Goals of issue 18' '## CRM call economy' '## Targets'; do
+      'concurrent deliveries of one new email' '## Goals of issue 18' '## CRM call economy' '## Targets' '## Closing note'; do
     grep -qF -- "$want" "$WORK/BENCHMARKS.smoke.md" || { echo "bench-smoke: no '$want' in the report" >&2; exit 1; }
   done
   echo "bench-smoke: ok ($WORK/BENCHMARKS.smoke.md)"

@@ -140,9 +140,22 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "## CPU profile of the end-to-end path\n\n`go test -bench BenchmarkServiceHandle/e2e -benchtime 5000x -cpuprofile` on the handlers package (Service.Handle: HMAC, parse, search + create on the fake Deskera in process, a new contact per iteration), then `go tool pprof -top -cum -ignore deskeratest` (cumulative, so the stages read top-down): the samples inside the fake are left out, so this is leadhook's own CPU, client side of the Deskera calls included:\n\n```\n%s\n```\n\n", r.profile)
 	}
 	if r.notes != "" {
-		fmt.Fprintf(&b, "%s\n", r.notes)
+		fmt.Fprintf(&b, "%s\n\n", r.notes)
 	}
+	r.writeClosing(&b)
 	return b.String()
+}
+
+// writeClosing quotes issue 18's goals as measured and the machine's load
+// around the run (the figures are ratios within this run: other work on
+// the machine moves the absolute ones).
+func (r *report) writeClosing(b *strings.Builder) {
+	b.WriteString("## Closing note (issue 18)\n\n")
+	fmt.Fprintf(b, "Load average (1, 5, 15 min) at the start %s, at the end %s, on %d CPUs shared with the load generator", r.machine.LoadAvg, r.machine.LoadAvgEnd, r.machine.CPUs)
+	b.WriteString(" and whatever else ran on the machine; read the ratios, not the absolute figures.\n\n")
+	for _, t := range r.issue18Targets() {
+		fmt.Fprintf(b, "- %s: %s (target %s): %s.\n", t.What, t.Measured, t.Goal, map[string]string{"yes": "met", "no": "not met", "n/a": "not measured"}[t.metString()])
+	}
 }
 
 func (r *report) writeMachine(b *strings.Builder) {
