@@ -224,13 +224,15 @@ func (h *hookHandler) readBody(c *gin.Context) ([]byte, Response, bool) {
 	if c.Request.ContentLength > limit {
 		return nil, tooLarge(limit), false
 	}
-	rc := http.NewResponseController(c.Writer)
-	if d := h.bodyTimeout(c.Request); d > 0 {
+	var rc *http.ResponseController
+	d := h.bodyTimeout(c.Request)
+	if d > 0 {
 		// Wall clock on purpose: cfg.Now may be a test's fixed clock.
 		// Unsupported writers (recorders) keep the server's ReadTimeout.
+		rc = http.NewResponseController(c.Writer)
 		_ = rc.SetReadDeadline(time.Now().Add(d))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	body, err := readAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit), c.Request.ContentLength, limit)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		var ne net.Error
@@ -242,12 +244,35 @@ func (h *hookHandler) readBody(c *gin.Context) ([]byte, Response, bool) {
 		}
 		return nil, errorResponse(http.StatusBadRequest, "body", "could not read the body"), false
 	}
-	if h.bodyTimeout(c.Request) > 0 {
+	if rc != nil {
 		// The body is in: processing may outlast the deadline, and a
 		// read deadline passing then would cancel the request.
 		_ = rc.SetReadDeadline(time.Time{})
 	}
 	return body, Response{}, true
+}
+
+// readAll reads r to its end into one buffer of the announced size (a
+// Content-Length within limit), growing only when the body is longer
+// than announced; without a usable size it is io.ReadAll.
+func readAll(r io.Reader, size, limit int64) ([]byte, error) {
+	if size <= 0 || size > limit {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: the read that meets EOF needs no growth
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // bodyTimeout is BodyTimeout, shortened to the server's ReadTimeout: a
