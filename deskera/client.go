@@ -42,6 +42,7 @@ type Client struct {
 	log         *slog.Logger
 	observe     func(op string, status int, d time.Duration)
 	tracer      trace.Tracer
+	tracing     bool // WithTracerProvider: a span per call (else none is started)
 }
 
 // config is what the options set before NewClient validates it.
@@ -214,7 +215,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 		if tp == nil {
 			return errors.New("deskera: nil tracer provider")
 		}
-		c.tracer = obs.Tracer(tp)
+		c.tracer, c.tracing = obs.Tracer(tp), true
 		return nil
 	}
 }

@@ -20,13 +20,42 @@ const DefaultWalkLimit = 100
 // Errors are *APIError (or *RateLimitError) for non-2xx answers after
 // retries, or transport/context errors.
 func (c *Client) ListContacts(ctx context.Context, opts *ListContactsOptions) (*ContactList, error) {
-	r := &request{op: "contacts.list", method: http.MethodGet, path: contactsPath,
-		query: opts.values(), idempotent: true}
+	r := &request{op: "contacts.list", method: http.MethodGet, path: contactsPath, idempotent: true}
+	if q, ok := opts.searchQuery(); ok {
+		r.rawQuery = q // the search every lead makes, without building url.Values
+	} else {
+		r.query = opts.values()
+	}
 	var out ContactList
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// searchQuery is opts.values().Encode() for the search by email or phone
+// with a limit (what the engine sends per lead), built directly; false for
+// any other options.
+func (o *ListContactsOptions) searchQuery() (string, bool) {
+	if o == nil || (o.Email == "") == (o.Phone == "") || o.Limit <= 0 {
+		return "", false
+	}
+	if len(o.Columns) > 0 || o.ContainsEmail != nil || o.Page > 0 || len(o.ContactIDs) > 0 ||
+		o.OrderBy+o.OrderByAlt+o.Order+o.Sort+o.Search+o.Type+o.Action+o.Name != "" {
+		return "", false
+	}
+	b := make([]byte, 0, 64)
+	if o.Email != "" { // keys in url.Values.Encode's (sorted) order
+		b = append(append(b, "email="...), url.QueryEscape(o.Email)...)
+	}
+	b = strconv.AppendInt(append(b, "&limit="...), int64(o.Limit), 10)
+	if o.Phone != "" {
+		b = append(append(b, "&phone="...), url.QueryEscape(o.Phone)...)
+	}
+	if b[0] == '&' {
+		b = b[1:]
+	}
+	return string(b), true
 }
 
 // values encodes the documented query parameters; zero values are omitted.

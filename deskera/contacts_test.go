@@ -279,3 +279,23 @@ func ExampleClient_WalkContacts() {
 	}
 	// Output:
 }
+
+// The search the engine makes per lead is encoded directly, exactly as
+// url.Values would; any other options go through url.Values.
+func TestSearchQueryMatchesValues(t *testing.T) {
+	yes := true
+	for _, o := range []*deskera.ListContactsOptions{
+		{Email: "jane+x@acme.io", Limit: 10},
+		{Phone: "+65 8575 8458", Limit: 10},
+		{Email: "a b&c=d@é.io", Limit: 1},
+		{Email: "jane@acme.io", Limit: 10, Page: 2},
+		{Email: "jane@acme.io", Phone: "1", Limit: 10},
+		{Email: "jane@acme.io"},
+		{Email: "jane@acme.io", Limit: 10, ContainsEmail: &yes},
+	} {
+		got, want := deskera.EncodeListQuery(o)
+		if got != want {
+			t.Errorf("%+v: query %q, want %q", o, got, want)
+		}
+	}
+}

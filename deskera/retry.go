@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -31,6 +32,7 @@ type request struct {
 	path       string // without query
 	url        string // absolute URL without query, instead of base URL + path
 	query      url.Values
+	rawQuery   string // an encoded query, instead of query (the hot search)
 	body       any
 	idempotent bool // false: retried only when it provably never reached Deskera
 	basicUser  string
@@ -44,7 +46,17 @@ type reply struct {
 	status int
 	header http.Header
 	body   []byte
-	gen    uint64 // token generation the request was sent with
+	gen    uint64        // token generation the request was sent with
+	buf    *bytes.Buffer // pooled buffer holding body (see release)
+}
+
+// release returns the reply's buffer to the pool: body is not to be used
+// afterwards (decoding copies what it keeps).
+func (r *reply) release() {
+	if r != nil && r.buf != nil {
+		putBuf(r.buf)
+		r.buf, r.body = nil, nil
+	}
 }
 
 // retryable carries a retryable error and the server's Retry-After through
@@ -64,45 +76,113 @@ func (e *retryable) Unwrap() []error {
 
 // do runs r with rate limiting, authentication, per-attempt timeouts and
 // retries, and decodes a non-empty 2xx body into out (when out is non-nil).
+// The first attempt runs before any retry machinery is built: a call that
+// succeeds at once (almost all) costs no backoff state.
 func (c *Client) do(ctx context.Context, r *request, out any) (err error) {
 	ctx, span := c.startSpan(ctx, r)
 	defer func() { endSpan(span, r, err) }()
-	payload, err := encode(r)
+	body, err := encode(r)
 	if err != nil {
 		return err
 	}
-	refreshed := false
-	attempt := 0
-	var last error
-	op := func() (*reply, error) {
-		attempt++
-		r.attempts = attempt
-		rep, err := c.attempt(ctx, r, payload, &refreshed, attempt)
-		if err != nil {
-			last = err
-		}
-		return rep, err
-	}
-	rep, err := backoff.Retry(ctx, op,
-		backoff.WithBackOff(c.newBackOff()),
-		backoff.WithMaxTries(c.maxAttempts),
-		backoff.WithMaxElapsedTime(c.maxElapsed),
-		backoff.WithNotify(func(err error, d time.Duration) { c.logRetry(ctx, r, attempt, err, d) }))
+	defer body.release()
+	a := &attempts{c: c, r: r, payload: body.bytes()}
+	started := time.Now()
+	rep, err := a.next(ctx)
 	if err != nil {
-		return c.finalError(ctx, r, err, last)
+		if rep, err = c.retry(ctx, a, rep, err, started); err != nil {
+			return c.finalError(ctx, r, err, a.last)
+		}
 	}
+	defer rep.release()
 	return decodeReply(r, rep, out)
 }
 
-func encode(r *request) ([]byte, error) {
-	if r.body == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(r.body)
+// attempts is the state of one call's attempts.
+type attempts struct {
+	c         *Client
+	r         *request
+	payload   []byte
+	refreshed bool
+	n         int
+	last      error
+}
+
+func (a *attempts) next(ctx context.Context) (*reply, error) {
+	a.n++
+	a.r.attempts = a.n
+	rep, err := a.c.attempt(ctx, a.r, a.payload, &a.refreshed, a.n)
 	if err != nil {
-		return nil, fmt.Errorf("deskera: %s: encode body: %w", r.op, err)
+		a.last = err
 	}
-	return b, nil
+	return rep, err
+}
+
+// retry continues after a first attempt that failed with (rep, err),
+// exactly as backoff.Retry would have from the start: the first result is
+// its first try, and the time budget counts from started.
+func (c *Client) retry(ctx context.Context, a *attempts, rep *reply, err error, started time.Time) (*reply, error) {
+	first := true
+	op := func() (*reply, error) {
+		if first {
+			first = false
+			return rep, err
+		}
+		return a.next(ctx)
+	}
+	// backoff takes 0 as "no limit": a spent budget is 1ns (no retry).
+	left := max(c.maxElapsed-time.Since(started), time.Nanosecond)
+	return backoff.Retry(ctx, op,
+		backoff.WithBackOff(c.newBackOff()),
+		backoff.WithMaxTries(c.maxAttempts),
+		backoff.WithMaxElapsedTime(left),
+		backoff.WithNotify(func(err error, d time.Duration) { c.logRetry(ctx, a.r, a.n, err, d) }))
+}
+
+// payload is a request body encoded into a pooled buffer.
+type payload struct{ buf *bytes.Buffer }
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooled bounds the buffers kept for reuse (a large reply or body is
+// left to the GC).
+const maxPooled = 64 << 10
+
+func getBuf() *bytes.Buffer {
+	b := bufPool.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuf(b *bytes.Buffer) {
+	if b != nil && b.Cap() <= maxPooled {
+		bufPool.Put(b)
+	}
+}
+
+func (p payload) bytes() []byte {
+	if p.buf == nil {
+		return nil
+	}
+	return p.buf.Bytes()
+}
+
+func (p payload) release() { putBuf(p.buf) }
+
+// encode marshals r's body into a pooled buffer (no body: an empty
+// payload). The encoder's trailing newline is dropped, so the bytes are
+// json.Marshal's.
+func encode(r *request) (payload, error) {
+	if r.body == nil {
+		return payload{}, nil
+	}
+	buf := getBuf()
+	if err := json.NewEncoder(buf).Encode(r.body); err != nil {
+		putBuf(buf)
+		return payload{}, fmt.Errorf("deskera: %s: encode body: %w", r.op, err)
+	}
+	buf.Truncate(buf.Len() - 1)
+	return payload{buf: buf}, nil
 }
 
 func (c *Client) newBackOff() *backoff.ExponentialBackOff {
@@ -166,14 +246,14 @@ func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (*
 			return nil, &notSent{err}
 		}
 	}
-	req, gen, err := c.newRequest(ctx, r, payload)
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, gen, err := c.newRequest(ctx, actx, r, payload)
 	if err != nil {
 		return nil, &notSent{err}
 	}
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
 	start := time.Now()
-	rep, err := c.roundTrip(req.WithContext(actx))
+	rep, err := c.roundTrip(req)
 	c.record(ctx, r, rep, err, time.Since(start), n)
 	if rep != nil {
 		rep.gen = gen
@@ -191,37 +271,46 @@ func (c *Client) roundTrip(req *http.Request) (*reply, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
-	if err != nil {
+	buf := getBuf()
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxReply+1)); err != nil {
+		putBuf(buf)
 		return nil, fmt.Errorf("read reply: %w", err)
 	}
-	if len(body) > maxReply {
+	if buf.Len() > maxReply {
+		putBuf(buf)
 		return nil, fmt.Errorf("reply larger than %d bytes", maxReply)
 	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return &reply{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
 }
 
-func (c *Client) newRequest(ctx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
+// newRequest builds r's HTTP request on actx (the attempt's context,
+// with its timeout); the access token is obtained on ctx.
+func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
 	u := c.baseURL + r.path
 	if r.url != "" {
 		u = r.url
 	}
-	if len(r.query) > 0 {
+	switch {
+	case r.rawQuery != "":
+		u += "?" + r.rawQuery
+	case len(r.query) > 0:
 		u += "?" + r.query.Encode()
 	}
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	req, err := http.NewRequestWithContext(actx, r.method, u, body)
 	if err != nil {
 		return nil, 0, fmt.Errorf("deskera: %s: build request for %s", r.op, r.path)
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "leadhook-deskera/1")
+	// Shared value slices: neither net/http nor the transport modifies a
+	// request's header values, and these never change.
+	req.Header[hdrAccept] = jsonValue
+	req.Header[hdrUserAgent] = userAgentValue
 	obs.Inject(ctx, req.Header) // traceparent: Deskera's side of the trace
 	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header[hdrContentType] = jsonValue
 	}
 	if r.basicUser != "" {
 		req.SetBasicAuth(r.basicUser, r.basicPass.reveal())
@@ -235,6 +324,18 @@ func (c *Client) newRequest(ctx context.Context, r *request, payload []byte) (*h
 	return req, gen, nil
 }
 
+// The fixed request headers (canonical names, shared values).
+const (
+	hdrAccept      = "Accept"
+	hdrUserAgent   = "User-Agent"
+	hdrContentType = "Content-Type"
+)
+
+var (
+	jsonValue      = []string{"application/json"}
+	userAgentValue = []string{"leadhook-deskera/1"}
+)
+
 func (c *Client) record(ctx context.Context, r *request, rep *reply, err error, d time.Duration, n int) {
 	status := 0
 	if rep != nil {
@@ -245,6 +346,9 @@ func (c *Client) record(ctx context.Context, r *request, rep *reply, err error, 
 		c.observe(r.op, status, d)
 	}
 	observeAttempt(ctx, Attempt{Op: r.op, Method: r.method, Path: r.path, Status: status, Duration: d, N: n})
+	if !c.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
 	attrs := []slog.Attr{slog.String("op", r.op), slog.String("method", r.method),
 		slog.String("path", r.path), slog.Int("status", status),
 		slog.Float64("duration_ms", obs.Millis(d)), slog.Int("attempt", n)}

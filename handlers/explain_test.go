@@ -8,8 +8,9 @@ import (
 	"github.com/leadhook/leadhook/rules"
 )
 
-// A dry run explains every sub-expression only when asked: explaining
-// compiles expressions and costs milliseconds per event.
+// A dry run explains every sub-expression (and gives the whole plan) only
+// when asked: explaining compiles expressions and costs milliseconds per
+// event, and the plain answer stays compact.
 func TestDryRunExplainOnRequest(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -26,8 +27,12 @@ func TestDryRunExplainOnRequest(t *testing.T) {
 			r := h.post("/hooks/api"+tc.query, "application/json", `{"email":"plan@example.com","budget":50000}`,
 				map[string]string{"Authorization": "Bearer " + adminToken})
 			wantStatus(t, r, 200)
-			if r.JSON["plan"] == nil {
-				t.Fatalf("dry run without a plan: %s", r.Raw)
+			if r.JSON["calls"] == nil {
+				t.Fatalf("dry run without its calls: %s", r.Raw)
+			}
+			// Compact by default: the plan comes with the explanation.
+			if _, got := r.JSON["plan"]; got != tc.explain {
+				t.Fatalf("plan present = %v, want %v: %s", got, tc.explain, r.Raw)
 			}
 			if _, got := r.JSON["explain"]; got != tc.explain {
 				t.Fatalf("explain present = %v, want %v: %s", got, tc.explain, r.Raw)

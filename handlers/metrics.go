@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,6 +38,8 @@ type Metrics struct {
 	browserBlocked  *prometheus.CounterVec
 	// deliveryDuration times Service.Handle per known source (HTTP and Lambda).
 	deliveryDuration *prometheus.HistogramVec
+	// hot caches the children the request path uses (see children).
+	hot hotChildren
 }
 
 // NewMetrics registers the collectors (plus Go and process collectors)
@@ -67,6 +68,7 @@ func NewMetrics() *Metrics {
 	m.deliveryDuration = histogram(f, "delivery_duration_seconds", "Time to answer one delivery to a known source (HTTP or Lambda), by source.", "source")
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.cacheChildren()
 	return m
 }
 
@@ -120,7 +122,7 @@ func buildRevision(read func() (*debug.BuildInfo, bool)) string {
 
 // ObserveDelivery times one delivery to a known source.
 func (m *Metrics) ObserveDelivery(source string, d time.Duration) {
-	m.deliveryDuration.WithLabelValues(source).Observe(d.Seconds())
+	m.hot.delivery.get(source).Observe(d.Seconds())
 }
 
 // Handler serves the registry in the Prometheus text format.
@@ -141,20 +143,16 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 			route = "unmatched"
 		}
 		method := boundedMethod(c.Request.Method)
-		m.httpRequests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
-		m.httpDuration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+		m.hot.httpRequests.get(routeKey{route, method, c.Writer.Status()}).Inc()
+		m.hot.httpDuration.get(pair{route, method}).Observe(time.Since(start).Seconds())
 	}
 }
 
 // ObserveDeskera records one Deskera call; it matches the deskera
 // client's WithObserver signature.
 func (m *Metrics) ObserveDeskera(op string, status int, d time.Duration) {
-	code := strconv.Itoa(status)
-	if status == 0 {
-		code = "error"
-	}
-	m.deskeraRequests.WithLabelValues(op, code).Inc()
-	m.deskeraDuration.WithLabelValues(op).Observe(d.Seconds())
+	m.hot.deskeraRequests.get(opStatus{op, status}).Inc()
+	m.hot.deskeraDuration.get(op).Observe(d.Seconds())
 }
 
 // boundedMethod keeps the method label to the standard set.

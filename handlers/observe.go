@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/obs"
@@ -29,9 +30,22 @@ func (s *Service) beginDelivery(ctx context.Context, name string, req *webhook.R
 	ctx, reqID := obs.BeginRequest(ctx, req.Header)
 	obs.Set(ctx, obs.KeyDeliveryID, claimedID(req.Header))
 	ctx = obs.Extract(ctx, req.Header)
+	if !s.tracing() {
+		// Still started: the span carries the sender's trace (log lines'
+		// trace_id); its options would be built for nothing.
+		ctx, span := s.tracer.Start(ctx, "delivery")
+		return ctx, span, reqID
+	}
 	ctx, span := s.tracer.Start(ctx, "delivery", trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(attribute.String(attrSource, name), attribute.String(attrRequestID, reqID)))
 	return ctx, span, reqID
+}
+
+// tracing reports whether spans are exported (a tracer provider was
+// given): without, the per-delivery span attributes are not built.
+func (s *Service) tracing() bool {
+	_, off := s.tracer.(noop.Tracer)
+	return !off
 }
 
 // endDelivery echoes the request id on the answer and ends the span with
@@ -41,6 +55,10 @@ func endDelivery(ctx context.Context, span trace.Span, reqID string, resp *Respo
 		resp.Header = http.Header{}
 	}
 	resp.Header.Set(obs.RequestIDHeader, reqID)
+	if !span.IsRecording() {
+		span.End()
+		return
+	}
 	if id := obs.Get(ctx, obs.KeyDeliveryID); id != "" {
 		span.SetAttributes(attribute.String(attrDeliveryID, id))
 	}

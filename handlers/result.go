@@ -31,7 +31,7 @@ type EventResult struct {
 	Matched []string       `json:"matched"`
 	Errored []RuleError    `json:"errored,omitempty"`
 	Actions []ActionResult `json:"actions"`
-	// Plan and Calls are given on dry runs only.
+	// Calls are given on dry runs only, Plan on dry runs with ?explain=1.
 	Plan  *rules.Plan   `json:"plan,omitempty"`
 	Calls []engine.Call `json:"calls,omitempty"`
 	// Explain gives every rule's verdict with the value of each of its
@@ -68,9 +68,12 @@ func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *r
 	if out != nil {
 		fillResult(r, out, dryRun)
 	}
-	// Explaining compiles every sub-expression (~16 ms an event): only
-	// on request (?dry_run=1&explain=1), so that dry runs stay cheap.
+	// A dry run answers compactly (outcome, score, matched, actions and
+	// the calls it would make); the plan (every rule, the scores) and the
+	// explanation, which compiles every sub-expression (~16 ms an event),
+	// only on request (?dry_run=1&explain=1), so that dry runs stay cheap.
 	if dryRun && out != nil && isTrue(ev.Query["explain"]) {
+		r.Plan = out.Plan
 		r.Explain = set.Explain(ev, out.Contact) // the contact the dry run found: stored_score and contact as planned
 	}
 	var retryAfter time.Duration
@@ -119,7 +122,6 @@ func fillResult(r *EventResult, out *engine.Outcome, dryRun bool) {
 	r.Actions = append(r.Actions, out.Results...)
 	r.changes = engine.Changes(out.Results)
 	if dryRun {
-		r.Plan = out.Plan
 		r.Calls = out.Calls
 	}
 }
@@ -172,9 +174,9 @@ func (s *Service) record(ctx context.Context, r *EventResult, ev *rules.Event, d
 		if fail.Cause != "" {
 			m.failures.WithLabelValues(string(fail.Cause)).Inc()
 		}
-		m.events.WithLabelValues(r.Source, r.Outcome).Inc()
+		m.hot.events.get(pair{r.Source, r.Outcome}).Inc()
 		for _, name := range r.Matched {
-			m.rulesMatched.WithLabelValues(name).Inc()
+			m.hot.rulesMatched.get(name).Inc()
 		}
 		for _, e := range r.Errored {
 			m.rulesErrored.WithLabelValues(e.Rule).Inc()
@@ -182,30 +184,36 @@ func (s *Service) record(ctx context.Context, r *EventResult, ev *rules.Event, d
 		// One per contact change: the actions merged into one write
 		// (two rules labelling the contact) count once.
 		for _, c := range r.changes {
-			m.actions.WithLabelValues(c.Type, cmp.Or(c.Outcome, "unknown")).Inc()
+			m.hot.actions.get(pair{c.Type, cmp.Or(c.Outcome, "unknown")}).Inc()
 		}
-	}
-	attrs := []any{
-		"id", r.EventID, "source", r.Source, "kind", ev.Kind, "email", MaskEmail(ev.Email),
-		"matched", r.Matched, "outcome", r.Outcome, "status", r.status,
-		"actions", len(r.Actions), "contact_ids", contactIDs(r.Actions), "duration_ms", obs.Millis(d),
-	}
-	if err != nil {
-		attrs = append(attrs, "err", MaskEmails(err.Error()))
-	}
-	if fail.Cause != "" {
-		attrs = append(attrs, "cause", string(fail.Cause))
 	}
 	level := slog.LevelInfo
 	switch {
 	case fail.Ours || fail.Cause == engine.CauseRule:
 		// Ours to fix: the operator must act, the sender can only retry.
 		level = slog.LevelError
-		attrs = append(attrs, "reason", MaskEmails(fail.Message))
 	case r.status >= 500:
 		level = slog.LevelWarn
 	}
-	s.log.Log(ctx, level, "event", attrs...)
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	// Typed attributes (LogAttrs): no reflection but for the two lists.
+	attrs := make([]slog.Attr, 0, 13)
+	attrs = append(attrs,
+		slog.String("id", r.EventID), slog.String("source", r.Source), slog.String("kind", ev.Kind), slog.String("email", MaskEmail(ev.Email)),
+		slog.Any("matched", r.Matched), slog.String("outcome", r.Outcome), slog.Int("status", r.status),
+		slog.Int("actions", len(r.Actions)), slog.Any("contact_ids", contactIDs(r.Actions)), slog.Float64("duration_ms", obs.Millis(d)))
+	if err != nil {
+		attrs = append(attrs, slog.String("err", MaskEmails(err.Error())))
+	}
+	if fail.Cause != "" {
+		attrs = append(attrs, slog.String("cause", string(fail.Cause)))
+	}
+	if level == slog.LevelError {
+		attrs = append(attrs, slog.String("reason", MaskEmails(fail.Message)))
+	}
+	s.log.LogAttrs(ctx, level, "event", attrs...)
 }
 
 func contactIDs(as []ActionResult) []int64 {

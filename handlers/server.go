@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/textproto"
 	"os"
 	"time"
 
@@ -176,16 +177,17 @@ func (h *hookHandler) serve(c *gin.Context) {
 			return
 		}
 	}
+	query := c.Request.URL.Query() // parsed once: the request's and dry_run's
 	req := &webhook.Request{
 		Method:     c.Request.Method,
 		Path:       c.Request.URL.Path,
 		Header:     c.Request.Header,
-		Query:      c.Request.URL.Query(),
+		Query:      query,
 		Body:       body,
 		RemoteIP:   clientIP,
 		ReceivedAt: h.cfg.Now().UTC(),
 	}
-	dryRun := isTrue(c.Query("dry_run"))
+	dryRun := isTrue(query.Get("dry_run"))
 	ctx, cancel := processContext(c.Request.Context(), h.cfg.ProcessTimeout)
 	defer cancel()
 	answer(c, h.cfg.Service.Handle(ctx, name, req, dryRun))
@@ -234,13 +236,15 @@ func (h *hookHandler) readBody(c *gin.Context) ([]byte, Response, bool) {
 	if c.Request.ContentLength > limit {
 		return nil, tooLarge(limit), false
 	}
-	rc := http.NewResponseController(c.Writer)
-	if d := h.bodyTimeout(c.Request); d > 0 {
+	var rc *http.ResponseController
+	d := h.bodyTimeout(c.Request)
+	if d > 0 {
 		// Wall clock on purpose: cfg.Now may be a test's fixed clock.
 		// Unsupported writers (recorders) keep the server's ReadTimeout.
+		rc = http.NewResponseController(c.Writer)
 		_ = rc.SetReadDeadline(time.Now().Add(d))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	body, err := readAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit), c.Request.ContentLength, limit)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		var ne net.Error
@@ -252,12 +256,35 @@ func (h *hookHandler) readBody(c *gin.Context) ([]byte, Response, bool) {
 		}
 		return nil, errorResponse(http.StatusBadRequest, "body", "could not read the body"), false
 	}
-	if h.bodyTimeout(c.Request) > 0 {
+	if rc != nil {
 		// The body is in: processing may outlast the deadline, and a
 		// read deadline passing then would cancel the request.
 		_ = rc.SetReadDeadline(time.Time{})
 	}
 	return body, Response{}, true
+}
+
+// readAll reads r to its end into one buffer of the announced size (a
+// Content-Length within limit), growing only when the body is longer
+// than announced; without a usable size it is io.ReadAll.
+func readAll(r io.Reader, size, limit int64) ([]byte, error) {
+	if size <= 0 || size > limit {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: the read that meets EOF needs no growth
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // bodyTimeout is BodyTimeout, shortened to the server's ReadTimeout: a
@@ -288,11 +315,11 @@ func isTrue(s string) bool {
 // writeResponse writes a Response as JSON; its headers replace those of
 // the same name set before (X-Request-Id).
 func writeResponse(c *gin.Context, r Response) {
+	h := c.Writer.Header()
 	for k, vs := range r.Header {
-		c.Writer.Header().Del(k)
-		for _, v := range vs {
-			c.Writer.Header().Add(k, v)
-		}
+		// The values as they are (not copied one by one); clipped, so an
+		// Add on the writer's header never appends into the Response's.
+		h[textproto.CanonicalMIMEHeaderKey(k)] = vs[:len(vs):len(vs)]
 	}
 	if r.Body == nil {
 		c.Status(r.Status)

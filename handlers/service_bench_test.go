@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,22 +38,45 @@ func benchLead(email string) []byte {
 // in-process fake Deskera, logging JSON lines to io.Discard.
 func benchService(b *testing.B, opts ...func(*handlers.Config)) (*handlers.Service, *handlers.Metrics) {
 	b.Helper()
+	return benchServiceOn(b, "http://deskera.invalid", deskeratest.New().Transport(), opts...)
+}
+
+// websiteFormat matches the website source's format line in
+// rules.example.yaml.
+var websiteFormat = regexp.MustCompile(`(?m)^(  website:[^\n]*\n    format: )form\b`)
+
+// benchRules is rules.example.yaml with the website source taking JSON.
+func benchRules(b *testing.B) *rules.Set {
+	b.Helper()
 	raw, err := os.ReadFile("../rules.example.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
-	src := strings.Replace(string(raw), "  website:\n    format: form\n", "  website:\n    format: json\n", 1)
+	src := websiteFormat.ReplaceAllString(string(raw), "${1}json")
+	if src == string(raw) {
+		b.Fatal("rules.example.yaml: no website source with format: form to switch to json")
+	}
 	set, err := rules.Load("rules.example.yaml", []byte(src), rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
 	if err != nil {
 		b.Fatal(err)
 	}
-	fake := deskeratest.New()
+	return set
+}
+
+// benchServiceOn is benchService acting on the Deskera at baseURL
+// through transport (nil: the default pooled transport).
+func benchServiceOn(b *testing.B, baseURL string, transport http.RoundTripper, opts ...func(*handlers.Config)) (*handlers.Service, *handlers.Metrics) {
+	b.Helper()
+	set := benchRules(b)
 	log := handlers.NewLogger(io.Discard, slog.LevelInfo)
 	metrics := handlers.NewMetrics()
-	client, err := deskera.NewClient(deskera.WithBaseURL("http://deskera.invalid"),
+	copts := []deskera.Option{deskera.WithBaseURL(baseURL),
 		deskera.WithAccessToken(deskeratest.DefaultToken), deskera.WithRateLimit(0, 0),
-		deskera.WithObserver(metrics.ObserveDeskera), deskera.WithLogger(log),
-		deskera.WithHTTPClient(&http.Client{Transport: fake.Transport()}))
+		deskera.WithObserver(metrics.ObserveDeskera), deskera.WithLogger(log)}
+	if transport != nil {
+		copts = append(copts, deskera.WithHTTPClient(&http.Client{Transport: transport}))
+	}
+	client, err := deskera.NewClient(copts...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,16 +25,18 @@ esac
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 mkdir -p "$WORK" bin
 
-echo "--- build: leadhook (make build), the bare-Gin baseline and the harness"
+echo "--- build: leadhook (make build), the bare-Gin baseline, the CRM stub and the harness"
 $MAKE --no-print-directory build
 CGO_ENABLED=0 $GO build -trimpath -tags nomsgpack -ldflags '-s -w' -o bin/bench-baseline ./bench/baseline
+CGO_ENABLED=0 $GO build -trimpath -ldflags '-s -w' -o bin/crmstub ./bench/cmd/crmstub
 $GO build -trimpath -o bin/loadbench ./bench/cmd/loadbench
 
 if [ "$mode" = smoke ]; then
   echo "--- load benchmark (smoke)"
   ./bin/loadbench -smoke -command "make bench-smoke" -rounds 1 -d 1s -warmup 0 -rate-d 1s \
     -fixed-rate 100 -startups 1 -leads 3000 -work "$WORK" -out "$WORK/BENCHMARKS.smoke.md"
-  for want in '| bare Gin baseline' '| leadhook dry run' '| leadhook end to end' '## CRM call economy' '## Targets'; do
+  for want in '| bare Gin baseline' '| Gin + HMAC' '| leadhook dry run' '| leadhook end to end' '| leadhook duplicate burst' \
+      'concurrent deliveries of one new email' '## Goals of issue 18' '## CRM call economy' '## Targets' '## Closing note'; do
     grep -qF -- "$want" "$WORK/BENCHMARKS.smoke.md" || { echo "bench-smoke: no '$want' in the report" >&2; exit 1; }
   done
   echo "bench-smoke: ok ($WORK/BENCHMARKS.smoke.md)"
@@ -50,7 +52,7 @@ else
 fi
 
 echo "--- micro-benchmarks (go test -bench -benchmem -count 3; the report takes medians)"
-$GO test -run '^$' -bench . -benchmem -count 3 ./bench/baseline/ ./handlers/webhook/ ./rules/ ./handlers/ | tee "$WORK/micro.txt"
+$GO test -run '^$' -bench . -benchmem -count 3 ./bench/baseline/ ./handlers/webhook/ ./rules/ ./deskera/ ./handlers/ | tee "$WORK/micro.txt"
 extra+=(-micro "$WORK/micro.txt")
 
 echo "--- CPU profile of Service.Handle end to end"

@@ -72,6 +72,12 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
 		return 1
 	}
+	// Before the listening line, so that it is logged when serve announces.
+	if _, err := handlers.StartDebug(ctx, env.Getenv(handlers.EnvDebugAddr), log); err != nil {
+		ln.Close()
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return 1
+	}
 	app.announce(ln.Addr().String(), env.Version)
 	defer app.close()
 	if app.history != nil {

@@ -31,13 +31,17 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	if ctx == nil {
 		return h.next.Handle(ctx, r)
 	}
-	attrs := Attrs(ctx)
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		attrs = append(attrs, slog.String(KeyTraceID, sc.TraceID().String()), slog.String(KeySpanID, sc.SpanID().String()))
+	s := scopeOf(ctx)
+	sc := trace.SpanContextFromContext(ctx)
+	if (s == nil || s.empty()) && !sc.IsValid() {
+		return h.next.Handle(ctx, r)
 	}
-	if len(attrs) > 0 {
-		r = r.Clone()
-		r.AddAttrs(attrs...)
+	r = r.Clone()
+	if s != nil {
+		s.addTo(&r)
+	}
+	if sc.IsValid() {
+		r.AddAttrs(slog.String(KeyTraceID, sc.TraceID().String()), slog.String(KeySpanID, sc.SpanID().String()))
 	}
 	return h.next.Handle(ctx, r)
 }

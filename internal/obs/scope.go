@@ -80,12 +80,32 @@ func Attrs(ctx context.Context) []slog.Attr {
 
 // Get returns the string value of key in ctx's scope ("" when unset).
 func Get(ctx context.Context, key string) string {
-	for _, a := range Attrs(ctx) {
+	s := scopeOf(ctx)
+	if s == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.attrs {
 		if a.Key == key {
 			return a.Value.String()
 		}
 	}
 	return ""
+}
+
+// addTo adds the scope's attributes to r (without copying them first).
+func (s *scope) addTo(r *slog.Record) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r.AddAttrs(s.attrs...)
+}
+
+// empty reports whether the scope has no attributes yet.
+func (s *scope) empty() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.attrs) == 0
 }
 
 // RequestID is the request id of ctx's delivery ("" when none was set).

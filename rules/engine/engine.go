@@ -118,6 +118,9 @@ type Engine struct {
 	// not create again (memory by default, see WithContactCoordinator).
 	coord  ContactCoordinator
 	settle time.Duration
+	// hand lets queued deliveries for one contact reuse the contact the
+	// one ahead ended with (see handoffs).
+	hand handoffs
 }
 
 // NewEngine returns an engine acting on crm.
@@ -216,14 +219,19 @@ func (e *Engine) Process(ctx context.Context, set *rules.Set, ev *rules.Event, d
 		return nil, errors.New("engine: process: nil set or event")
 	}
 	unlock := func() {}
+	var hand *handoff
 	if key := lockKey(ev, set.MatchOn()); key != "" && !dryRun {
+		if _, mem := e.coord.(*memoryCoordinator); mem && ev.ContactID == 0 {
+			hand = e.hand.join(key)
+			defer e.hand.leave(key, hand)
+		}
 		var err error
 		if unlock, err = e.coord.Lock(ctx, key); err != nil {
 			return nil, sharedErr("lock contact", err)
 		}
 	}
 	defer unlock()
-	out, err := e.processOnce(ctx, set, ev, dryRun)
+	out, err := e.processOnce(ctx, set, ev, dryRun, hand)
 	if err != nil && !dryRun && deskera.LabelMissing(err) {
 		// A label was deleted (or deleted and recreated with a new id) in
 		// Deskera: reload the labels once and act again.
@@ -231,12 +239,15 @@ func (e *Engine) Process(ctx context.Context, set *rules.Set, ev *rules.Event, d
 		if rerr := e.labels.refresh(ctx, e.crm, nil); rerr != nil {
 			return out, fmt.Errorf("engine: reload labels: %w (after: %w)", rerr, err)
 		}
-		out, err = e.processOnce(ctx, set, ev, dryRun)
+		out, err = e.processOnce(ctx, set, ev, dryRun, hand)
 	}
 	return out, err
 }
 
-func (e *Engine) processOnce(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool) (*Outcome, error) {
+// processOnce looks the contact up (or takes it from hand, the delivery
+// ahead on the same contact's lock) and acts; it hands the contact it
+// ended with to the next delivery on the lock (nil hand: none).
+func (e *Engine) processOnce(ctx context.Context, set *rules.Set, ev *rules.Event, dryRun bool, hand *handoff) (*Outcome, error) {
 	if ev.ReceivedAt.IsZero() {
 		// The time the score is stored (and decayed) at: the engine's clock
 		// when the event does not say when it arrived.
@@ -245,11 +256,24 @@ func (e *Engine) processOnce(ctx context.Context, set *rules.Set, ev *rules.Even
 		ev = &cp
 	}
 	x := &execution{e: e, set: set, ev: ev, dry: dryRun, out: &Outcome{DryRun: dryRun}}
-	found, err := x.lookup(ctx)
-	if err != nil {
-		return x.out, err
+	found, handed := (*deskera.Contact)(nil), false
+	if hand != nil {
+		found, handed = e.hand.take(hand)
 	}
-	return x.out, x.act(ctx, found)
+	if !handed {
+		var err error
+		if found, err = x.lookup(ctx); err != nil {
+			return x.out, err
+		}
+	}
+	err := x.act(ctx, found)
+	if hand != nil {
+		if err != nil {
+			x.found = nil
+		}
+		e.hand.publish(hand, x.found)
+	}
+	return x.out, err
 }
 
 // act evaluates the event with the contact found (nil: none) and carries

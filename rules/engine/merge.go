@@ -184,6 +184,11 @@ func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto
 	if c != nil {
 		id = c.ID
 		x.e.recent.add(key, id)
+		if id != 0 {
+			// The contact the plan ended with (see handoffs): what the
+			// POST carried, with the id Deskera gave it.
+			x.found = afterWrite(&deskera.Contact{ID: id}, dto)
+		}
 	}
 	x.settle(pieces, ActionCreated, int64(id), nil)
 	return nil
@@ -299,6 +304,9 @@ func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto)
 		return err
 	}
 	x.settle(pieces, ActionUpdated, int64(id), nil)
+	// The contact the plan ended with (see handoffs): the one it found with
+	// this PATCH applied, not Deskera's reply, which may leave fields out.
+	x.found = afterWrite(x.found, dto)
 	return nil
 }
 
@@ -325,6 +333,7 @@ func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.Contac
 		return fmt.Errorf("engine: delete contact %d: %w", id, err)
 	}
 	x.e.recent.forget(lockKey(x.ev, x.set.MatchOn()))
+	x.found = nil // gone: the next delivery searches (see handoffs)
 	res.Outcome = ActionDeleted
 	return nil
 }

@@ -36,17 +36,30 @@ func leadEmail(prefix string, n int) string {
 }
 
 // jsonLead is the one-line JSON body of lead email.
-func jsonLead(email string) []byte {
+func jsonLead(email string) []byte { return taggedJSONLead(email, "") }
+
+// fieldValue is field f's value in the lead of email: tag, when not
+// empty, is added to the page URL (a distinct delivery, the same contact
+// data).
+func fieldValue(f [2]string, email, tag string) string {
+	switch {
+	case f[0] == "email":
+		return email
+	case f[0] == "page" && tag != "":
+		return f[1] + "&delivery=" + tag
+	}
+	return f[1]
+}
+
+// taggedJSONLead is jsonLead with tag in the page URL (see fieldValue).
+func taggedJSONLead(email, tag string) []byte {
 	b := make([]byte, 0, 640)
 	b = append(b, '{')
 	for i, f := range leadFields {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		v := f[1]
-		if f[0] == "email" {
-			v = email
-		}
+		v := fieldValue(f, email, tag)
 		b = strconv.AppendQuote(b, f[0])
 		b = append(b, ':')
 		b = strconv.AppendQuote(b, v)
@@ -55,16 +68,15 @@ func jsonLead(email string) []byte {
 }
 
 // formLead is the same lead as application/x-www-form-urlencoded.
-func formLead(email string) []byte {
+func formLead(email string) []byte { return taggedFormLead(email, "") }
+
+func taggedFormLead(email, tag string) []byte {
 	b := make([]byte, 0, 700)
 	for i, f := range leadFields {
 		if i > 0 {
 			b = append(b, '&')
 		}
-		v := f[1]
-		if f[0] == "email" {
-			v = email
-		}
+		v := fieldValue(f, email, tag)
 		b = append(b, url.QueryEscape(f[0])...)
 		b = append(b, '=')
 		b = append(b, url.QueryEscape(v)...)
@@ -95,11 +107,14 @@ func (e encoding) contentType() string {
 	return "application/json"
 }
 
-func (e encoding) body(email string) []byte {
+func (e encoding) body(email string) []byte { return e.tagged(email, "") }
+
+// tagged is the body of lead email with tag in its page URL.
+func (e encoding) tagged(email, tag string) []byte {
 	if e == encForm {
-		return formLead(email)
+		return taggedFormLead(email, tag)
 	}
-	return jsonLead(email)
+	return taggedJSONLead(email, tag)
 }
 
 // sentinel is the lead number splitBody splits the body around; its
@@ -109,7 +124,16 @@ const sentinel = 987654321
 // splitBody returns the body of lead sentinel split around the number, so
 // that a load script builds lead n's body as pre + n + post.
 func (e encoding) splitBody(prefix string) (pre, post string, err error) {
-	b := string(e.body(leadEmail(prefix, sentinel)))
+	return e.split(e.body(leadEmail(prefix, sentinel)))
+}
+
+// splitTagged splits the body of email tagged sentinel (see tagged).
+func (e encoding) splitTagged(email string) (pre, post string, err error) {
+	return e.split(e.tagged(email, strconv.Itoa(sentinel)))
+}
+
+func (e encoding) split(body []byte) (pre, post string, err error) {
+	b := string(body)
 	mark := strconv.Itoa(sentinel)
 	i := strings.Index(b, mark)
 	if i < 0 || strings.Count(b, mark) != 1 {

@@ -26,6 +26,10 @@ type leads struct {
 	header   http.Header
 	secret   string
 	distinct bool
+	// oneEmail, when set, is the email of every request; distinct
+	// deliveries then differ in a tag in the page URL (the same contact
+	// data: duplicates that the idempotency store does not collapse).
+	oneEmail string
 }
 
 // request returns lead n's body and signature (n is ignored unless
@@ -35,6 +39,9 @@ func (l *leads) request(prefix string, n int) ([]byte, string) {
 		prefix, n = "static", 1
 	}
 	body := l.enc.body(leadEmail(prefix, n))
+	if l.oneEmail != "" {
+		body = l.enc.tagged(l.oneEmail, prefix+"-"+strconv.Itoa(n))
+	}
 	if l.secret == "" {
 		return body, ""
 	}
@@ -48,6 +55,10 @@ func (l *leads) writeFile(path, prefix string, count int) error {
 		prefix, count = "static", 1
 	}
 	pre, post, err := l.enc.splitBody(prefix)
+	if l.oneEmail != "" {
+		pre, post, err = l.enc.splitTagged(l.oneEmail)
+		pre += prefix + "-"
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 // Command loadbench runs leadhook's load benchmark and writes
-// BENCHMARKS.md: a bare-Gin baseline, leadhook's dry-run ingest and
-// leadhook end to end against the fake Deskera, each at maximum
+// BENCHMARKS.md: bare-Gin and Gin + HMAC baselines, leadhook's dry-run
+// ingest and
+// leadhook end to end against a neutral CRM stub process and a
+// duplicate burst, each at maximum
 // throughput (wrk) and at fixed rates (vegeta), in interleaved rounds
 // with a fresh server process per run; plus CRM call economy, start-up,
 // sizes and the micro-benchmark output. scripts/bench.sh builds the
@@ -22,17 +24,18 @@ import (
 
 // options are the command-line settings.
 type options struct {
-	leadhook, baseline, example, script, wrk string
-	work, out, command                       string
-	micro, lambdaLog, profile, notes         string
-	only                                     string // comma-separated scenario keys; empty: all
-	bootstrap, lambdaZip                     string
-	rounds, threads, conns, fixedRate        int
-	startups, leadsPerRun                    int
-	duration, warmup, rateDuration           time.Duration
-	smoke                                    bool
-	economyOnly                              bool
-	invocation                               string // the harness command line, for the report
+	leadhook, baseline, stub, example string
+	script, wrk                       string
+	work, out, command                string
+	micro, lambdaLog, profile, notes  string
+	only                              string // comma-separated scenario keys; empty: all
+	bootstrap, lambdaZip              string
+	rounds, threads, conns, fixedRate int
+	startups, leadsPerRun             int
+	duration, warmup, rateDuration    time.Duration
+	smoke                             bool
+	economyOnly                       bool
+	invocation                        string // the harness command line, for the report
 }
 
 func parseOptions(args []string, stderr io.Writer) (*options, error) {
@@ -41,6 +44,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.leadhook, "leadhook", "bin/leadhook", "leadhook binary (make build)")
 	fs.StringVar(&o.baseline, "baseline", "bin/bench-baseline", "bare-Gin baseline binary (bench/baseline)")
+	fs.StringVar(&o.stub, "stub", "bin/crmstub", "neutral CRM stub binary (bench/cmd/crmstub)")
 	fs.StringVar(&o.example, "rules", "rules.example.yaml", "the example rules file")
 	fs.StringVar(&o.script, "script", "bench/wrk/lead.lua", "wrk Lua script")
 	fs.StringVar(&o.wrk, "wrk", "wrk", "wrk binary")
@@ -62,7 +66,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "d", 5*time.Second, "wrk duration (whole seconds)")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "wrk warm-up before each measured run (0: none)")
 	fs.DurationVar(&o.rateDuration, "rate-d", 5*time.Second, "duration of each fixed-rate run")
-	fs.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: baseline,dryrun,dryrun-form,e2e)")
+	fs.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: baseline,baseline-hmac,dryrun,dryrun-form,e2e,e2e-dup)")
 	fs.BoolVar(&o.smoke, "smoke", false, "smoke mode: checks the machinery, numbers are not meaningful")
 	fs.BoolVar(&o.economyOnly, "economy", false, "measure only the CRM call economy (in-process fake, no servers) and print its tables to stdout")
 	if err := fs.Parse(args); err != nil {

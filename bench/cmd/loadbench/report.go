@@ -34,6 +34,16 @@ type report struct {
 type machine struct {
 	CPUs                                     int
 	CPU, Go, Kernel, Memory, LoadAvg, WrkVer string
+	LoadAvgEnd                               string // when the report was written
+}
+
+// loadAvg is /proc/loadavg's 1, 5 and 15 minute averages ("" if unread).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
 }
 
 func describeMachine() machine {
@@ -55,9 +65,7 @@ func describeMachine() machine {
 			m.Memory = fmt.Sprintf("%.1f GiB", kb/(1<<20))
 		}
 	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
-	}
+	m.LoadAvg = loadAvg()
 	return m
 }
 
@@ -70,6 +78,7 @@ type fileSize struct {
 // gather reads the sizes and the files produced before loadbench ran.
 func (r *report) gather() {
 	o := r.opts
+	r.machine.LoadAvgEnd = loadAvg()
 	if out, err := exec.Command(o.wrk, "-v").CombinedOutput(); len(out) > 0 {
 		r.machine.WrkVer = strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
 		_ = err // wrk -v exits 1

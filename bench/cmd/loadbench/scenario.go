@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -19,13 +20,26 @@ type scenario struct {
 	key, title string
 	srv        server
 	leads      *leads
-	fake       bool // leadhook talks to a fresh fake Deskera on loopback
-	baseline   bool
+	// stub: a fresh neutral CRM stub process (bench/cmd/crmstub) is
+	// leadhook's Deskera for the run.
+	stub bool
+	// burst: before the load, conns concurrent deliveries of one new
+	// email, and the stub's calls for them.
+	burst bool
+	// baseline is the bare-Gin baseline, hmacBase the Gin + HMAC one:
+	// the ratios are to them.
+	baseline, hmacBase bool
+	// allocs is where /debug/allocs answers ("{addr}" or "{debug}"; empty:
+	// no allocation counts).
+	allocs string
 }
 
-// scenarios: (a) bare Gin, (b) leadhook dry run with the JSON website
-// source, (b') the same with rules.example.yaml as shipped (form body),
-// (c) leadhook end to end against the fake Deskera, a new lead each time.
+// scenarios: the bare-Gin baseline and Gin + HMAC, leadhook's dry run
+// with the JSON website source and with rules.example.yaml as shipped
+// (form body), leadhook end to end against the neutral CRM stub (a new
+// lead each time), and the duplicate burst (one email on every
+// connection). Every leadhook run serves /debug/allocs on its admin
+// address (LEADHOOK_DEBUG_ADDR), the baselines on their own port.
 func scenarios(o *options, jsonRules string) []*scenario {
 	signedJSON := func(path string, distinct bool, kv ...string) *leads {
 		return &leads{enc: encJSON, path: path, secret: websiteSecret, distinct: distinct,
@@ -33,26 +47,35 @@ func scenarios(o *options, jsonRules string) []*scenario {
 	}
 	lh := func(rules string, env ...string) server {
 		return server{bin: o.leadhook, args: []string{"serve"}, env: append([]string{
-			"LEADHOOK_ADDR={addr}", "LEADHOOK_RULES=" + rules, "LEADHOOK_LOG_LEVEL=info",
+			"LEADHOOK_ADDR={addr}", "LEADHOOK_RULES=" + rules, "LEADHOOK_LOG_LEVEL=info", "LEADHOOK_DEBUG_ADDR={debug}",
+			"DESKERA_ACCESS_TOKEN=bench-stub-token", "DESKERA_RATE_LIMIT=0",
 		}, env...)}
 	}
 	bearer := "Bearer " + adminToken
+	dup := signedJSON("/hooks/website", true)
+	dup.oneEmail = leadEmail("dup", 1)
 	return []*scenario{
-		{key: "baseline", title: "bare Gin baseline: read + parse JSON, 200", baseline: true,
+		{key: "baseline", title: "bare Gin baseline: read + parse JSON, 200", baseline: true, allocs: "{addr}",
 			srv:   server{bin: o.baseline, args: []string{"-addr", "{addr}"}},
 			leads: signedJSON("/hooks/website", false)},
-		// A dry run searches the contact (read-only calls, here on the
-		// sandbox): unpaced, as the e2e run's calls are.
-		{key: "dryrun", title: "leadhook dry run: JSON lead, parse + search (sandbox) + evaluate, no writes",
-			srv:   lh(jsonRules, "LEADHOOK_ADMIN_TOKEN="+adminToken, "DESKERA_RATE_LIMIT=0"),
+		{key: "baseline-hmac", title: "Gin + HMAC: verify HMAC-SHA256, read + parse JSON, 200", hmacBase: true, allocs: "{addr}",
+			srv:   server{bin: o.baseline, args: []string{"-addr", "{addr}", "-hmac", websiteSecret}},
+			leads: signedJSON("/hooks/website", false)},
+		// A dry run searches the contact (a read-only call, here on the
+		// stub, unpaced as the e2e run's calls are).
+		{key: "dryrun", title: "leadhook dry run: JSON lead, parse + search (stub) + evaluate + answer, no writes", stub: true, allocs: "{debug}",
+			srv:   lh(jsonRules, "LEADHOOK_ADMIN_TOKEN="+adminToken),
 			leads: signedJSON("/hooks/website?dry_run=1", false, "Authorization", bearer)},
-		{key: "dryrun-form", title: "leadhook dry run: form lead, rules.example.yaml as shipped (search on the sandbox, no writes)",
-			srv: lh(o.example, "LEADHOOK_ADMIN_TOKEN="+adminToken, "DESKERA_RATE_LIMIT=0"),
+		{key: "dryrun-form", title: "leadhook dry run: form lead, rules.example.yaml as shipped (search on the stub, no writes)", stub: true, allocs: "{debug}",
+			srv: lh(o.example, "LEADHOOK_ADMIN_TOKEN="+adminToken),
 			leads: &leads{enc: encForm, path: "/hooks/website?dry_run=1", secret: websiteSecret,
 				header: headerOf("Content-Type", encForm.contentType(), "Authorization", bearer)}},
-		{key: "e2e", title: "leadhook end to end: HMAC + evaluate + fake Deskera on loopback, a new contact per request",
-			srv:   lh(jsonRules, "DESKERA_ACCESS_TOKEN="+deskeratest.DefaultToken, "DESKERA_RATE_LIMIT=0"),
-			leads: signedJSON("/hooks/website", true), fake: true},
+		{key: "e2e", title: "leadhook end to end: HMAC + evaluate + neutral CRM stub process (search + create per new lead)", stub: true, allocs: "{debug}",
+			srv:   lh(jsonRules),
+			leads: signedJSON("/hooks/website", true)},
+		{key: "e2e-dup", title: "leadhook duplicate burst: one new email on every connection, distinct deliveries (HMAC + evaluate + stub)", stub: true, burst: true, allocs: "{debug}",
+			srv:   lh(jsonRules),
+			leads: dup},
 	}
 }
 
@@ -60,16 +83,23 @@ func scenarios(o *options, jsonRules string) []*scenario {
 type runResult struct {
 	Max wrkResult
 	// CPUPerReq is the server process's CPU time per request during the
-	// max-load run (user + system, 10 ms resolution over the run).
-	CPUPerReq time.Duration
-	Half      rateResult
-	Fixed     rateResult
-	RSS       int64 // VmHWM after the max-load runs
+	// max-load run (user + system, 10 ms resolution over the run);
+	// StubCPUPerReq the CRM stub's.
+	CPUPerReq, StubCPUPerReq time.Duration
+	// AllocObjs and AllocBytes are the server's heap allocations per
+	// request over the max-load run (/debug/allocs before and after; 0:
+	// not measured).
+	AllocObjs, AllocBytes float64
+	Half                  rateResult
+	Fixed                 rateResult
+	RSS                   int64 // VmHWM after the max-load runs
 	// RSSAfterRates is VmHWM after the fixed-rate runs too.
 	RSSAfterRates int64
-	Calls         map[string]int // fake Deskera calls after start-up (e2e)
+	Calls         map[string]int // CRM stub calls after start-up (burst excluded)
 	CRMTotal      int
-	OK            int // 2xx answers sent to the server under test
+	// Burst is the duplicate burst (scenario.burst).
+	Burst burstResult
+	OK    int // 2xx answers sent to the server under test
 }
 
 // measureLoad runs the rounds: every scenario once per round, in order.
@@ -114,30 +144,36 @@ func measureLoad(ctx context.Context, o *options, scens []*scenario, failed map[
 	return out, nil
 }
 
-// runOnce starts a fresh server (and fake), warms it up, measures the
-// maximum with wrk, then half that rate and the fixed rate with vegeta,
-// and reads the peak RSS.
+// runOnce starts a fresh server (and CRM stub), warms it up, measures
+// the maximum with wrk, then half that rate and the fixed rate with
+// vegeta, and reads the peak RSS.
 func runOnce(ctx context.Context, o *options, s *scenario, files [2]string) (runResult, error) {
 	var res runResult
 	srv := s.srv
-	var fake *fakeCRM
-	if s.fake {
+	var stub *proc
+	if s.stub {
 		var err error
-		if fake, err = startFake(); err != nil {
-			return res, err
+		if stub, err = startReady(server{bin: o.stub, args: []string{"-addr", "{addr}"}}); err != nil {
+			return res, fmt.Errorf("crm stub: %w", err)
 		}
-		defer fake.stop()
-		srv.env = append(append([]string{}, srv.env...), "DESKERA_BASE_URL="+fake.url)
+		defer stub.stop()
+		srv.env = append(append([]string{}, srv.env...), "DESKERA_BASE_URL=http://"+stub.addr)
 	}
 	p, err := startReady(srv)
 	if err != nil {
 		return res, err
 	}
 	defer p.stop()
-	if fake != nil {
-		fake.ResetCounts() // start-up label calls are not per-lead calls
-	}
 	url := "http://" + p.addr + s.leads.path
+	if s.burst {
+		if res.Burst, err = runBurst(ctx, url, s.leads, o.conns, stub); err != nil {
+			return res, err
+		}
+	}
+	calls0, err := stubCalls(stub) // start-up label calls are not per-lead calls
+	if err != nil {
+		return res, err
+	}
 	if o.warmup > 0 {
 		w, err := runWrk(ctx, o, url, files[0], max(time.Second, o.warmup))
 		if err != nil {
@@ -145,24 +181,9 @@ func runOnce(ctx context.Context, o *options, s *scenario, files [2]string) (run
 		}
 		res.OK += w.Requests - w.Non2xx
 	}
-	cpu0, err := p.cpuTime()
-	if err != nil {
+	if res, err = measureMax(ctx, o, s, p, stub, url, files[1], res); err != nil {
 		return res, err
 	}
-	if res.Max, err = runWrk(ctx, o, url, files[1], o.duration); err != nil {
-		return res, err
-	}
-	cpu1, err := p.cpuTime()
-	if err != nil {
-		return res, err
-	}
-	if res.Max.Requests > 0 {
-		res.CPUPerReq = (cpu1 - cpu0) / time.Duration(res.Max.Requests)
-	}
-	if res.Max.Non2xx*100 > res.Max.Requests {
-		return res, fmt.Errorf("wrk: %d of %d answers were not 2xx at max load", res.Max.Non2xx, res.Max.Requests)
-	}
-	res.OK += res.Max.Requests
 	// Peak RSS after the max-load runs (benchmark-method.md): an
 	// overloaded fixed-rate run piles up connections and would measure
 	// the load generator's backlog rather than the server.
@@ -180,10 +201,59 @@ func runOnce(ctx context.Context, o *options, s *scenario, files [2]string) (run
 	if res.RSSAfterRates, err = p.peakRSS(); err != nil {
 		return res, err
 	}
-	if fake != nil {
-		res.Calls, res.CRMTotal = fake.Counts(), fake.Total()
+	if stub != nil {
+		calls1, err := stubCalls(stub)
+		if err != nil {
+			return res, err
+		}
+		res.Calls, res.CRMTotal = subCalls(calls1, calls0)
 	}
 	return res, nil
+}
+
+// measureMax is the max-load wrk run with the server's (and stub's) CPU
+// time and the server's allocations around it.
+func measureMax(ctx context.Context, o *options, s *scenario, p, stub *proc, url, file string, res runResult) (runResult, error) {
+	before, err := readCosts(p, stub, s.allocs)
+	if err != nil {
+		return res, err
+	}
+	if res.Max, err = runWrk(ctx, o, url, file, o.duration); err != nil {
+		return res, err
+	}
+	after, err := readCosts(p, stub, s.allocs)
+	if err != nil {
+		return res, err
+	}
+	if n := res.Max.Requests; n > 0 {
+		res.CPUPerReq = (after.cpu - before.cpu) / time.Duration(n)
+		res.StubCPUPerReq = (after.stubCPU - before.stubCPU) / time.Duration(n)
+		if s.allocs != "" {
+			res.AllocObjs = float64(after.allocs.Objects-before.allocs.Objects) / float64(n)
+			res.AllocBytes = float64(after.allocs.Bytes-before.allocs.Bytes) / float64(n)
+		}
+	}
+	if res.Max.Non2xx*100 > res.Max.Requests {
+		return res, fmt.Errorf("wrk: %d of %d answers were not 2xx at max load", res.Max.Non2xx, res.Max.Requests)
+	}
+	res.OK += res.Max.Requests
+	return res, nil
+}
+
+// costs are the server's and the stub's CPU time and the server's
+// allocations at one moment.
+type costs struct {
+	cpu, stubCPU time.Duration
+	allocs       allocCounts
+}
+
+func readCosts(p, stub *proc, allocsAt string) (costs, error) {
+	var c costs
+	var err1, err2, err3 error
+	c.allocs, err1 = p.allocs(allocsAt)
+	c.cpu, err2 = p.cpuTime()
+	c.stubCPU, err3 = stub.cpuTime()
+	return c, errors.Join(err1, err2, err3)
 }
 
 // startReady starts srv on a free loopback port and waits for /readyz.
@@ -192,7 +262,11 @@ func startReady(srv server) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := srv.start(addr)
+	debug, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	p, err := srv.start(addr, debug)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +318,7 @@ func startOnce(srv server) (time.Duration, error) {
 		return 0, err
 	}
 	started := time.Now()
-	p, err := srv.start(addr)
+	p, err := srv.start(addr, "")
 	if err != nil {
 		return 0, err
 	}

@@ -28,10 +28,11 @@ type server struct {
 
 // proc is a running server process.
 type proc struct {
-	cmd  *exec.Cmd
-	addr string
-	errb *capped
-	done chan struct{}
+	cmd   *exec.Cmd
+	addr  string
+	debug string // the admin address ({debug}; "" when none)
+	errb  *capped
+	done  chan struct{}
 }
 
 // freeAddr returns a loopback address with a free port.
@@ -44,19 +45,21 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// start execs the server listening on addr; stdout (leadhook's JSON log
+// start execs the server listening on addr (and, where its settings say
+// {debug}, its admin listener on debug); stdout (leadhook's JSON log
 // lines) goes to /dev/null, the end of stderr is kept for errors.
-func (s server) start(addr string) (*proc, error) {
+func (s server) start(addr, debug string) (*proc, error) {
+	subst := strings.NewReplacer("{addr}", addr, "{debug}", debug)
 	args := make([]string, 0, len(s.args))
 	for _, a := range s.args {
-		args = append(args, strings.ReplaceAll(a, "{addr}", addr))
+		args = append(args, subst.Replace(a))
 	}
 	cmd := exec.Command(s.bin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TZ=UTC"}, s.env...)
 	for i, e := range cmd.Env {
-		cmd.Env[i] = strings.ReplaceAll(e, "{addr}", addr)
+		cmd.Env[i] = subst.Replace(e)
 	}
-	p := &proc{cmd: cmd, addr: addr, errb: &capped{max: 8 << 10}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, addr: addr, debug: debug, errb: &capped{max: 8 << 10}, done: make(chan struct{})}
 	cmd.Stderr = p.errb
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", s.bin, err)
@@ -98,8 +101,11 @@ func (p *proc) peakRSS() (int64, error) {
 }
 
 // cpuTime reads the process's user + system CPU time from
-// /proc/PID/stat.
+// /proc/PID/stat (0 for no process).
 func (p *proc) cpuTime() (time.Duration, error) {
+	if p == nil {
+		return 0, nil
+	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
 	if err != nil {
 		return 0, err
