@@ -96,19 +96,26 @@ func TestSignature(t *testing.T) {
 }
 
 func TestJSONRules(t *testing.T) {
-	out, err := jsonRules(mustRead(t, "../../../rules.example.yaml"))
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct{ name, delivery, want string }{
+		{"sync", "", rules.DeliverySync},
+		{"queued", "queued", rules.DeliveryQueued},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := jsonRules(mustRead(t, "../../../rules.example.yaml"), tc.delivery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			set, err := rules.Load("rules.bench.yaml", out, rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, ok := set.Source("website")
+			if !ok || src.Format != "json" || src.Auth.Type != "hmac-sha256" || src.Auth.Secret.Reveal() != websiteSecret || src.Delivery != tc.want {
+				t.Errorf("website source = %+v", src)
+			}
+		})
 	}
-	set, err := rules.Load("rules.bench.yaml", out, rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, ok := set.Source("website")
-	if !ok || src.Format != "json" || src.Auth.Type != "hmac-sha256" || src.Auth.Secret.Reveal() != websiteSecret {
-		t.Errorf("website source = %+v", src)
-	}
-	if _, err := jsonRules([]byte("sources: {}\n")); err == nil {
+	if _, err := jsonRules([]byte("sources: {}\n"), ""); err == nil {
 		t.Error("rules without a website source: no error")
 	}
 }
@@ -235,7 +242,7 @@ func TestParseLambdaInit(t *testing.T) {
 // table, ratios and target verdicts.
 func TestReportMarkdown(t *testing.T) {
 	o := &options{rounds: 3, threads: 2, conns: 64, fixedRate: 200, duration: 5 * time.Second, rateDuration: 5 * time.Second, command: "make bench"}
-	scens := scenarios(o, "rules.bench.yaml")
+	scens := scenarios(o, "rules.bench.yaml", "rules.bench-queued.yaml")
 	run := func(rps float64, p99 time.Duration) runResult {
 		return runResult{Max: wrkResult{RPS: rps}, RSS: 30 << 20,
 			Half:  rateResult{Rate: int(rps / 2), Achieved: rps / 2, Requests: 100, P50: time.Millisecond, P99: p99, P999: 2 * p99},
@@ -246,6 +253,7 @@ func TestReportMarkdown(t *testing.T) {
 		"dryrun":        {run(13000, 2*time.Millisecond), run(12000, 2*time.Millisecond), run(14000, 2*time.Millisecond)},
 		"dryrun-form":   {run(12000, 2*time.Millisecond)},
 		"e2e":           {run(5000, 9*time.Millisecond)},
+		"queued":        {run(6000, 4*time.Millisecond)},
 		"baseline-hmac": {run(18000, time.Millisecond)},
 		"e2e-dup": {{Max: wrkResult{RPS: 6000}, Burst: burstResult{N: 64, OK: 64, Total: 2,
 			Calls: map[string]int{"contacts.create": 1, "contacts.list": 1}}, AllocObjs: 150, AllocBytes: 12000}},
@@ -302,12 +310,12 @@ func readLines(t *testing.T, path string) []string {
 }
 
 func TestSelectScenarios(t *testing.T) {
-	all := scenarios(&options{}, "rules.bench.yaml")
+	all := scenarios(&options{}, "rules.bench.yaml", "rules.bench-queued.yaml")
 	tests := []struct {
 		name, only string
 		want       []string
 	}{
-		{"All", "", []string{"baseline", "baseline-hmac", "dryrun", "dryrun-form", "e2e", "e2e-dup"}},
+		{"All", "", []string{"baseline", "baseline-hmac", "dryrun", "dryrun-form", "e2e", "e2e-dup", "queued"}},
 		{"Some", "e2e, baseline", []string{"baseline", "e2e"}},
 		{"Unknown", "nope", nil},
 	}

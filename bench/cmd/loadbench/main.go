@@ -129,11 +129,15 @@ func run(ctx context.Context, o *options, log io.Writer) error {
 		return err
 	}
 	jsonRulesPath := filepath.Join(o.work, "rules.bench.yaml")
-	if err := writeJSONRules(o.example, jsonRulesPath); err != nil {
+	if err := writeJSONRules(o.example, jsonRulesPath, ""); err != nil {
+		return err
+	}
+	queuedRulesPath := filepath.Join(o.work, "rules.bench-queued.yaml")
+	if err := writeJSONRules(o.example, queuedRulesPath, "queued"); err != nil {
 		return err
 	}
 	rep := &report{opts: o, started: time.Now().UTC(), machine: describeMachine()}
-	scens := selectScenarios(scenarios(o, jsonRulesPath), o.only)
+	scens := selectScenarios(scenarios(o, jsonRulesPath, queuedRulesPath), o.only)
 	rep.scens = scens
 	if len(scens) == 0 {
 		return fmt.Errorf("-only %q selects no scenario", o.only)

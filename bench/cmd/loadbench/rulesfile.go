@@ -14,8 +14,9 @@ const websiteSecret = "dev-website-secret"
 
 // jsonRules returns rules.example.yaml with sources.website.format set to
 // json (everything else unchanged), so that leadhook parses the same JSON
-// body as the baseline.
-func jsonRules(example []byte) ([]byte, error) {
+// body as the baseline. A delivery other than "" sets
+// sources.website.delivery too (the example's is sync).
+func jsonRules(example []byte, delivery string) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(example, &doc); err != nil {
 		return nil, fmt.Errorf("parse rules: %w", err)
@@ -25,6 +26,15 @@ func jsonRules(example []byte) ([]byte, error) {
 		return nil, fmt.Errorf("rules have no sources.website.format")
 	}
 	format.Value = string(encJSON)
+	if delivery != "" {
+		if d := mapValue(mapValue(mapValue(docRoot(&doc), "sources"), "website"), "delivery"); d != nil {
+			d.Value = delivery
+		} else {
+			website := mapValue(mapValue(docRoot(&doc), "sources"), "website")
+			website.Content = append(website.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Value: "delivery"}, &yaml.Node{Kind: yaml.ScalarNode, Value: delivery})
+		}
+	}
 	var out bytes.Buffer
 	enc := yaml.NewEncoder(&out)
 	enc.SetIndent(2)
@@ -54,13 +64,14 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// writeJSONRules writes the JSON variant of the example rules to path.
-func writeJSONRules(example, path string) error {
+// writeJSONRules writes the JSON variant of the example rules to path
+// (with sources.website.delivery set when delivery is not "").
+func writeJSONRules(example, path, delivery string) error {
 	b, err := os.ReadFile(example)
 	if err != nil {
 		return err
 	}
-	out, err := jsonRules(b)
+	out, err := jsonRules(b, delivery)
 	if err != nil {
 		return fmt.Errorf("%s: %w", example, err)
 	}

@@ -38,9 +38,12 @@ type scenario struct {
 // with the JSON website source and with rules.example.yaml as shipped
 // (form body), leadhook end to end against the neutral CRM stub (a new
 // lead each time), and the duplicate burst (one email on every
-// connection). Every leadhook run serves /debug/allocs on its admin
+// connection), and the queued intake (the JSON source with delivery:
+// queued: verify, parse, commit to the embedded store, 202; the workers
+// drain to the stub meanwhile, in a fresh temporary data dir per
+// process). Every leadhook run serves /debug/allocs on its admin
 // address (LEADHOOK_DEBUG_ADDR), the baselines on their own port.
-func scenarios(o *options, jsonRules string) []*scenario {
+func scenarios(o *options, jsonRules, queuedRules string) []*scenario {
 	signedJSON := func(path string, distinct bool, kv ...string) *leads {
 		return &leads{enc: encJSON, path: path, secret: websiteSecret, distinct: distinct,
 			header: headerOf(append([]string{"Content-Type", encJSON.contentType()}, kv...)...)}
@@ -76,6 +79,9 @@ func scenarios(o *options, jsonRules string) []*scenario {
 		{key: "e2e-dup", title: "leadhook duplicate burst: one new email on every connection, distinct deliveries (HMAC + evaluate + stub)", stub: true, burst: true, allocs: "{debug}",
 			srv:   lh(jsonRules),
 			leads: dup},
+		{key: "queued", title: "leadhook queued intake: HMAC + parse + durable commit to leadhook.db (embedded store), 202; workers drain to the stub", stub: true, allocs: "{debug}",
+			srv:   lh(queuedRules),
+			leads: signedJSON("/hooks/website", true)},
 	}
 }
 

@@ -139,9 +139,14 @@ func (r *report) issue18Targets() []target {
 	}
 	if q := r.find(func(sc *scenario) bool { return sc.key == "queued" }); q.rps > 0 && hm > 0 {
 		v := q.rps / hm
-		ts = append(ts, target{"queued intake vs Gin + HMAC", ">= 0.50", fmt.Sprintf("%.2f", v), yes(v >= 0.5)})
+		ts = append(ts, target{"queued intake vs Gin + HMAC", ">= 0.50", fmt.Sprintf("%.2f (%.0f / %.0f req/s)", v, q.rps, hm), yes(v >= 0.5)})
+		if q.fixed[1] > 0 {
+			rate := r.opts.fixedRate
+			ts = append(ts, target{fmt.Sprintf("queued intake p99 at %d leads/s (the goal names 1,000/s)", rate), "< 50 ms",
+				fmt.Sprintf("%.1f ms", float64(q.fixed[1])/float64(time.Millisecond)), yes(rate >= 1000 && q.fixed[1] < 50*time.Millisecond)})
+		}
 	} else {
-		ts = append(ts, target{"queued intake vs Gin + HMAC (p99 < 50 ms at 1,000/s)", ">= 0.50", "not in this run (the durable-intake work adds its row)", nil})
+		ts = append(ts, target{"queued intake vs Gin + HMAC (p99 < 50 ms at 1,000/s)", ">= 0.50", "not in this run", nil})
 	}
 	for _, s := range r.sizes {
 		if strings.HasPrefix(s.What, "Lambda zip") && s.Bytes > 0 {
