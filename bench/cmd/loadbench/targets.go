@@ -140,10 +140,21 @@ func (r *report) issue18Targets() []target {
 	if q := r.find(func(sc *scenario) bool { return sc.key == "queued" }); q.rps > 0 && hm > 0 {
 		v := q.rps / hm
 		ts = append(ts, target{"queued intake vs Gin + HMAC", ">= 0.50", fmt.Sprintf("%.2f (%.0f / %.0f req/s)", v, q.rps, hm), yes(v >= 0.5)})
-		if q.fixed[1] > 0 {
-			rate := r.opts.fixedRate
-			ts = append(ts, target{fmt.Sprintf("queued intake p99 at %d leads/s (the goal names 1,000/s)", rate), "< 50 ms",
-				fmt.Sprintf("%.1f ms", float64(q.fixed[1])/float64(time.Millisecond)), yes(rate >= 1000 && q.fixed[1] < 50*time.Millisecond)})
+		// The goal's rate is 1,000 leads/s: the half-load run when it is at
+		// least that (a harder test), else the fixed-rate run, whose
+		// verdict is left open below 1,000/s.
+		ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+		switch {
+		case q.halfRate >= 1000 && q.half[1] > 0:
+			ts = append(ts, target{fmt.Sprintf("queued intake p99 at %d leads/s (half load; the goal names 1,000/s)", q.halfRate), "< 50 ms",
+				ms(q.half[1]), yes(q.half[1] < 50*time.Millisecond)})
+		case q.fixed[1] > 0:
+			var met *bool
+			if r.opts.fixedRate >= 1000 {
+				met = yes(q.fixed[1] < 50*time.Millisecond)
+			}
+			ts = append(ts, target{fmt.Sprintf("queued intake p99 at %d leads/s (the goal names 1,000/s)", r.opts.fixedRate), "< 50 ms",
+				ms(q.fixed[1]), met})
 		}
 	} else {
 		ts = append(ts, target{"queued intake vs Gin + HMAC (p99 < 50 ms at 1,000/s)", ">= 0.50", "not in this run", nil})
