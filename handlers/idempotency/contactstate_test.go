@@ -12,6 +12,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
 	"github.com/leadhook/leadhook/rules"
@@ -72,11 +73,7 @@ func newReplicas(t *testing.T, shared bool) *replicas {
 	if shared {
 		r.redis = redistest.Start(t)
 	}
-	set, err := rules.LoadFile("../../rules.example.yaml", rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.set = set
+	r.set = handlerstest.ExampleRules(t)
 	return r
 }
 
