@@ -11,15 +11,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/leadhook/leadhook/internal/gintest"
 	"github.com/leadhook/leadhook/internal/syncbuf"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
@@ -28,10 +26,7 @@ import (
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.ReleaseMode)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { gintest.Main(m) }
 
 // Secrets of testdata/rules.yaml; none may ever appear in logs.
 const (
