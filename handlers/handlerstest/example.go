@@ -1,7 +1,8 @@
-// Package handlerstest builds, for tests, the service rules.example.yaml
-// describes on a fake Deskera: the one fixture builder for handlers and
-// the packages around it (lambda, idempotency), so a change to how the
-// service is assembled is made once.
+// Package handlerstest builds the fixtures of the tests of handlers and
+// the packages around it (admin, lambda, idempotency, obs): a rules file
+// loaded, an engine prepared on a Deskera, and rules.example.yaml's whole
+// service on a fake Deskera, so the service is assembled for tests in one
+// place.
 package handlerstest
 
 import (
@@ -27,6 +28,30 @@ func ExampleRules(tb testing.TB) *rules.Set {
 	return set
 }
 
+// Rules loads the rules file at path (relative to the test's package).
+func Rules(tb testing.TB, path string) *rules.Set {
+	tb.Helper()
+	set, err := rules.LoadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return set
+}
+
+// Engine is an engine made with opts acting on crm, prepared for set (its
+// labels exist on crm).
+func Engine(tb testing.TB, crm engine.CRM, set *rules.Set, opts ...engine.EngineOption) *engine.Engine {
+	tb.Helper()
+	eng, err := engine.NewEngine(crm, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := eng.Prepare(context.Background(), set); err != nil {
+		tb.Fatal(err)
+	}
+	return eng
+}
+
 // ExampleService is rules.example.yaml's service on a new fake Deskera
 // over HTTP, its labels prepared. cfg gives the rest of the service's
 // configuration; its Rules and Engine are set here.
@@ -34,14 +59,7 @@ func ExampleService(tb testing.TB, cfg handlers.Config) (*handlers.Service, *rul
 	tb.Helper()
 	set := ExampleRules(tb)
 	fake := deskeratest.NewServer(tb)
-	eng, err := engine.NewEngine(fake.Client())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		tb.Fatal(err)
-	}
-	cfg.Rules, cfg.Engine = set, eng
+	cfg.Rules, cfg.Engine = set, Engine(tb, fake.Client(), set)
 	svc, err := handlers.NewService(cfg)
 	if err != nil {
 		tb.Fatal(err)

@@ -96,14 +96,7 @@ func (r *replicas) engine(crm engine.CRM, wrap func(engine.ContactCoordinator) e
 		}
 		opts = append(opts, engine.WithContactCoordinator(c))
 	}
-	eng, err := engine.NewEngine(crm, opts...)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), r.set); err != nil {
-		r.t.Fatal(err)
-	}
-	return eng
+	return handlerstest.Engine(r.t, crm, r.set, opts...)
 }
 
 func lead(email string) *rules.Event {

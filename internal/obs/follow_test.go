@@ -24,11 +24,11 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/lambda"
 	"github.com/leadhook/leadhook/internal/gintest"
 	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/internal/syncbuf"
-	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
@@ -73,17 +73,8 @@ func newFollowed(t *testing.T) *followed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := rules.LoadFile("testdata/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.NewEngine(client, engine.WithLogger(log), engine.WithTracerProvider(tp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, "testdata/rules.yaml")
+	eng := handlerstest.Engine(t, client, set, engine.WithLogger(log), engine.WithTracerProvider(tp))
 	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, Logger: log, TracerProvider: tp})
 	if err != nil {
 		t.Fatal(err)
