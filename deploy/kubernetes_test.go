@@ -114,6 +114,14 @@ func decodeInto[T any](dst **T, data []byte) error {
 	return decodeStrict(data, *dst)
 }
 
+// decodeAppend strictly decodes data into a new T appended to *dst (a
+// kind that may come several times).
+func decodeAppend[T any](dst *[]*T, data []byte) error {
+	v := new(T)
+	*dst = append(*dst, v)
+	return decodeStrict(data, v)
+}
+
 // decodeObject strictly decodes one manifest into its k8s.io/api type.
 func decodeObject(m *manifests, name string, data []byte) error {
 	var obj struct {
@@ -135,9 +143,7 @@ func decodeObject(m *manifests, name string, data []byte) error {
 			err = decodeInto(&m.service, data)
 		}
 	case "v1/ConfigMap":
-		cm := new(corev1.ConfigMap)
-		err = decodeStrict(data, cm)
-		m.configMaps = append(m.configMaps, cm)
+		err = decodeAppend(&m.configMaps, data)
 	case "batch/v1/CronJob":
 		err = decodeInto(&m.cronJob, data)
 	case "autoscaling/v2/HorizontalPodAutoscaler":
@@ -149,9 +155,7 @@ func decodeObject(m *manifests, name string, data []byte) error {
 	case "networking.k8s.io/v1/NetworkPolicy":
 		err = decodeInto(&m.netpol, data)
 	case "v1/PersistentVolumeClaim":
-		pvc := new(corev1.PersistentVolumeClaim)
-		err = decodeStrict(data, pvc)
-		m.pvcs = append(m.pvcs, pvc)
+		err = decodeAppend(&m.pvcs, data)
 	case "v1/Namespace":
 		err = decodeStrict(data, new(corev1.Namespace))
 	case "v1/ServiceAccount":
