@@ -27,8 +27,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	"github.com/leadhook/leadhook/deploy/deploytest"
@@ -116,6 +114,14 @@ func decodeInto[T any](dst **T, data []byte) error {
 	return decodeStrict(data, *dst)
 }
 
+// decodeAppend strictly decodes data into a new T appended to *dst (a
+// kind that may come several times).
+func decodeAppend[T any](dst *[]*T, data []byte) error {
+	v := new(T)
+	*dst = append(*dst, v)
+	return decodeStrict(data, v)
+}
+
 // decodeObject strictly decodes one manifest into its k8s.io/api type.
 func decodeObject(m *manifests, name string, data []byte) error {
 	var obj struct {
@@ -137,9 +143,7 @@ func decodeObject(m *manifests, name string, data []byte) error {
 			err = decodeInto(&m.service, data)
 		}
 	case "v1/ConfigMap":
-		cm := new(corev1.ConfigMap)
-		err = decodeStrict(data, cm)
-		m.configMaps = append(m.configMaps, cm)
+		err = decodeAppend(&m.configMaps, data)
 	case "batch/v1/CronJob":
 		err = decodeInto(&m.cronJob, data)
 	case "autoscaling/v2/HorizontalPodAutoscaler":
@@ -151,9 +155,7 @@ func decodeObject(m *manifests, name string, data []byte) error {
 	case "networking.k8s.io/v1/NetworkPolicy":
 		err = decodeInto(&m.netpol, data)
 	case "v1/PersistentVolumeClaim":
-		pvc := new(corev1.PersistentVolumeClaim)
-		err = decodeStrict(data, pvc)
-		m.pvcs = append(m.pvcs, pvc)
+		err = decodeAppend(&m.pvcs, data)
 	case "v1/Namespace":
 		err = decodeStrict(data, new(corev1.Namespace))
 	case "v1/ServiceAccount":
@@ -170,29 +172,6 @@ func decodeObject(m *manifests, name string, data []byte) error {
 	}
 	m.kinds = append(m.kinds, obj.Kind)
 	return nil
-}
-
-// renderKustomize renders files (paths relative to deploy/kubernetes)
-// with the kustomize library kubectl embeds, on an in-memory copy, with
-// the shared-store component enabled or not.
-func renderKustomize(files map[string]string, withStore bool) ([]byte, error) {
-	fs := filesys.MakeFsInMemory()
-	for name, data := range files {
-		if name == "kustomization.yaml" && withStore {
-			var err error
-			if data, err = enableComponents(data); err != nil {
-				return nil, err
-			}
-		}
-		if err := fs.WriteFile(path.Join("/k", name), []byte(data)); err != nil {
-			return nil, err
-		}
-	}
-	rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/k")
-	if err != nil {
-		return nil, fmt.Errorf("kustomize build: %w", err)
-	}
-	return rm.AsYaml()
 }
 
 // decodeRendered decodes every object of a multi-document YAML stream.
@@ -227,7 +206,7 @@ func loadManifests(files map[string]string, withStore bool) (*manifests, error) 
 			return nil, fmt.Errorf("kustomization.yaml lists %s, which does not exist", r)
 		}
 	}
-	out, err := renderKustomize(files, withStore)
+	out, err := deploytest.RenderKustomize(files, withStore)
 	if err != nil {
 		return nil, err
 	}
@@ -253,20 +232,7 @@ func loadManifests(files map[string]string, withStore bool) (*manifests, error) 
 // to it.
 func readK8sFiles(t *testing.T) map[string]string {
 	t.Helper()
-	root := filepath.Join(repoRoot, k8sDir)
-	files := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		files[filepath.ToSlash(rel)] = string(data)
-		return err
-	})
+	files, err := deploytest.ReadTree(filepath.Join(repoRoot, k8sDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1096,7 +1062,7 @@ func TestKustomizeBuild(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := renderKustomize(files, tt.store)
+			out, err := deploytest.RenderKustomize(files, tt.store)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,10 +12,10 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/history/historytest"
 	"github.com/leadhook/leadhook/handlers/webhook"
-	"github.com/leadhook/leadhook/rules"
 )
 
 func withHistory(rec handlers.Recorder) harnessOption {
@@ -23,10 +23,7 @@ func withHistory(rec handlers.Recorder) harnessOption {
 }
 
 func withShadow(t testing.TB, path string) harnessOption {
-	set, err := rules.LoadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, path)
 	return func(_ *harness, _ *handlers.ServerConfig, cfg *handlers.Config) { cfg.Shadow = set }
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
@@ -20,19 +21,7 @@ import (
 // exampleService is rules.example.yaml's service on a fake Deskera over HTTP.
 func exampleService(t *testing.T) (*handlers.Service, *rules.Set, *deskeratest.Server) {
 	t.Helper()
-	set, err := rules.LoadFile("../rules.example.yaml", rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, srv := engineOnFake(t)
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc, set, srv
+	return handlerstest.ExampleService(t, handlers.Config{AdminToken: adminToken})
 }
 
 func deskeraHook(body string, kv ...string) *webhook.Request {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/leadhook/leadhook/deskera"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -221,10 +222,7 @@ func TestBrowserGuardAcrossReloads(t *testing.T) {
 	if before == nil || h.svc.BrowserGuard("plain") != nil || !h.svc.HasSource("plain") {
 		t.Fatal("guards: contact has none, or a source without a browser block has one")
 	}
-	same, err := rules.LoadFile("testdata/browser-rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	same := handlerstest.Rules(t, "testdata/browser-rules.yaml")
 	if err := h.svc.SetRules(same); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,27 +10,22 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/leadhook/leadhook/internal/gintest"
 	"github.com/leadhook/leadhook/internal/syncbuf"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
-	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.ReleaseMode)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { gintest.Main(m) }
 
 // Secrets of testdata/rules.yaml; none may ever appear in logs.
 const (
@@ -107,25 +101,16 @@ func newHarnessSetup(t testing.TB, hs harnessSetup, opts ...harnessOption) *harn
 	if hs.rules == "" {
 		hs.rules = "testdata/rules.yaml"
 	}
-	set, err := rules.LoadFile(hs.rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.NewEngine(client, engine.WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, hs.rules)
+	eng := handlerstest.Engine(t, client, set, engine.WithLogger(log))
 	cfg := handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken, Metrics: h.metrics, Logger: log}
 	sc := handlers.ServerConfig{Metrics: h.metrics, Logger: log, MaxBody: 4096,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 	for _, o := range opts {
 		o(h, &sc, &cfg)
 	}
-	h.svc, err = handlers.NewService(cfg)
-	if err != nil {
+	var err error
+	if h.svc, err = handlers.NewService(cfg); err != nil {
 		t.Fatal(err)
 	}
 	sc.Service = h.svc

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/history/historytest"
-	"github.com/leadhook/leadhook/rules"
 )
 
 // BenchmarkServiceHandleHistory is BenchmarkServiceHandle/e2e (a new
@@ -22,10 +22,7 @@ func BenchmarkServiceHandleHistory(b *testing.B) {
 		{"sqlite", func(c *handlers.Config) { c.History = historytest.SQLite(b) }},
 		{"sqlite+shadow", func(c *handlers.Config) {
 			c.History = historytest.SQLite(b)
-			set, err := rules.LoadFile("../rules.example.yaml")
-			if err != nil {
-				b.Fatal(err)
-			}
+			set := handlerstest.Rules(b, "../rules.example.yaml")
 			c.Shadow = set
 		}},
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
 	"github.com/leadhook/leadhook/internal/syncbuf"
@@ -366,10 +367,7 @@ func runRestartSoak(t *testing.T, faults []deskeratest.FaultMix, n int) {
 	s := &sender{t: t, pool: pool, clock: clock, attempts: 40,
 		client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 
-	set, err := rules.LoadFile("testdata/soak-rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, "testdata/soak-rules.yaml")
 	rng := rand.New(rand.NewPCG(*soakSeed, 14))
 	leads := makeLeads(n, rng)
 	for i := range leads {

@@ -16,6 +16,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
@@ -80,13 +81,7 @@ func benchServiceOn(b *testing.B, baseURL string, transport http.RoundTripper, o
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := engine.NewEngine(client, engine.WithLogger(log))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		b.Fatal(err)
-	}
+	eng := handlerstest.Engine(b, client, set, engine.WithLogger(log))
 	cfg := handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken, Metrics: metrics, Logger: log}
 	for _, o := range opts {
 		o(&cfg)

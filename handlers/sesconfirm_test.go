@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/webhook"
-	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
@@ -46,10 +46,7 @@ func TestSESSubscriptionConfirmedByServiceWithRequestContext(t *testing.T) {
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	set, err := rules.LoadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, file)
 	eng, err := engine.NewEngine(newHarness(t).deskera.Client())
 	if err != nil {
 		t.Fatal(err)

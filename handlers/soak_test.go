@@ -20,6 +20,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 	"github.com/leadhook/leadhook/rules"
@@ -265,10 +266,7 @@ type expected struct {
 
 func expectations(t *testing.T, leads []lead) map[string]expected {
 	t.Helper()
-	set, err := rules.LoadFile("testdata/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, "testdata/rules.yaml")
 	out := map[string]expected{}
 	for _, l := range leads {
 		e := expectOf(set, l, nil)
@@ -595,10 +593,7 @@ func (panicky) Process(context.Context, *rules.Set, *rules.Event, bool) (*engine
 func TestSoakSecretsInPanics(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	log := handlers.NewLogger(logs, slog.LevelDebug)
-	set, err := rules.LoadFile("testdata/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, "testdata/rules.yaml")
 	metrics := handlers.NewMetrics()
 	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: panicky{}, Logger: log, Metrics: metrics,
 		AdminToken: soakAdminToken, Secrets: []string{soakDeskeraToken}})

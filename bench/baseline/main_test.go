@@ -6,11 +6,10 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/gin-gonic/gin"
+	"github.com/leadhook/leadhook/internal/gintest"
 )
 
 func TestHook(t *testing.T) {
@@ -75,7 +74,4 @@ func BenchmarkHook(b *testing.B) {
 	}
 }
 
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.ReleaseMode)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { gintest.Main(m) }

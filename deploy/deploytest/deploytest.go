@@ -1,6 +1,7 @@
 // Package deploytest holds what the deploy tests (deploy and
 // deploy/helmtest) share: strict YAML decoding into k8s.io/api types and
-// the kustomization's optional components.
+// the kustomization: its optional components, read and rendered as kubectl
+// kustomize renders it.
 package deploytest
 
 import (

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -25,8 +24,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	"github.com/leadhook/leadhook/deploy/deploytest"
@@ -156,34 +153,11 @@ func severalReplicas() map[string]any {
 // component or not), plus servicemonitor.yaml given the namespace.
 func renderKustomize(t *testing.T, withStore bool) []object {
 	t.Helper()
-	fs := filesys.MakeFsInMemory()
-	root := filepath.FromSlash(k8sDir)
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		if rel == "kustomization.yaml" && withStore {
-			enabled, err := deploytest.EnableComponents(string(data))
-			if err != nil {
-				return err
-			}
-			data = []byte(enabled)
-		}
-		return fs.WriteFile(path.Join("/k", filepath.ToSlash(rel)), data)
-	})
+	files, err := deploytest.ReadTree(filepath.FromSlash(k8sDir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := rm.AsYaml()
+	out, err := deploytest.RenderKustomize(files, withStore)
 	if err != nil {
 		t.Fatal(err)
 	}

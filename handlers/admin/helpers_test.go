@@ -13,12 +13,11 @@ import (
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/admin"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/history/historytest"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/syncbuf"
-	"github.com/leadhook/leadhook/rules"
-	"github.com/leadhook/leadhook/rules/engine"
 )
 
 const token = "test-admin-token-0123456789"
@@ -38,18 +37,10 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, deskera: deskeratest.NewServer(t), store: historytest.SQLite(t), logs: &syncbuf.Buffer{}}
 	log := handlers.NewLogger(e.logs, 0)
-	set, err := rules.LoadFile("testdata/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.NewEngine(e.deskera.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, "testdata/rules.yaml")
+	eng := handlerstest.Engine(t, e.deskera.Client(), set)
 	m := handlers.NewMetrics()
+	var err error
 	if e.svc, err = handlers.NewService(handlers.Config{Rules: set, Engine: eng, Metrics: m, Logger: log, History: e.store}); err != nil {
 		t.Fatal(err)
 	}

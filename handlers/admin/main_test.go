@@ -3,18 +3,13 @@ package admin_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/internal/gintest"
 )
 
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.ReleaseMode)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { gintest.Main(m) }
 
 // Without an admin token leadhook serve mounts no admin handler: every
 // /admin/ path is a 404, as for any unknown route.

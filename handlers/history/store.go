@@ -108,13 +108,7 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("history: open %q: %w", path, err)
 	}
-	s, err := New(ctx, db, SQLite, opts...)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	s.owned = true
-	return s, nil
+	return owning(ctx, db, SQLite, opts)
 }
 
 // OpenPostgres connects to the PostgreSQL database at url
@@ -124,7 +118,13 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("history: open postgres (%s): %w", RedactURL(url), err)
 	}
-	s, err := New(ctx, db, Postgres, opts...)
+	return owning(ctx, db, Postgres, opts)
+}
+
+// owning is New on a db the Store opened itself: db is closed if New
+// fails, and by Close otherwise.
+func owning(ctx context.Context, db *sql.DB, d Dialect, opts []Option) (*Store, error) {
+	s, err := New(ctx, db, d, opts...)
 	if err != nil {
 		db.Close()
 		return nil, err

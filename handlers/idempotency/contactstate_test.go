@@ -12,6 +12,7 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/idempotency/redistest"
 	"github.com/leadhook/leadhook/rules"
@@ -72,11 +73,7 @@ func newReplicas(t *testing.T, shared bool) *replicas {
 	if shared {
 		r.redis = redistest.Start(t)
 	}
-	set, err := rules.LoadFile("../../rules.example.yaml", rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.set = set
+	r.set = handlerstest.ExampleRules(t)
 	return r
 }
 
@@ -99,14 +96,7 @@ func (r *replicas) engine(crm engine.CRM, wrap func(engine.ContactCoordinator) e
 		}
 		opts = append(opts, engine.WithContactCoordinator(c))
 	}
-	eng, err := engine.NewEngine(crm, opts...)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), r.set); err != nil {
-		r.t.Fatal(err)
-	}
-	return eng
+	return handlerstest.Engine(r.t, crm, r.set, opts...)
 }
 
 func lead(email string) *rules.Event {

@@ -1,7 +1,6 @@
 package lambda_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -11,31 +10,16 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/lambda"
 	"github.com/leadhook/leadhook/rules"
-	"github.com/leadhook/leadhook/rules/engine"
 )
 
 // exampleLambda is rules.example.yaml's service behind the Lambda handler,
 // on a fake Deskera over HTTP.
 func exampleLambda(t *testing.T) (*lambda.Handler, *rules.Set, *deskeratest.Server) {
 	t.Helper()
-	set, err := rules.LoadFile("../../rules.example.yaml", rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake := deskeratest.NewServer(t)
-	eng, err := engine.NewEngine(fake.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, set, fake := handlerstest.ExampleService(t, handlers.Config{})
 	h, err := lambda.New(lambda.Config{Core: svc})
 	if err != nil {
 		t.Fatal(err)

@@ -21,8 +21,8 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/lambda"
-	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
@@ -50,17 +50,8 @@ func newStack(t testing.TB, configure ...func(*handlers.Config)) *stack {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode) // no route listing for every stack
 	fake := deskeratest.NewServer(t, deskeratest.WithClock(clock))
-	set, err := rules.LoadFile("testdata/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.NewEngine(fake.Client(), engine.WithClock(clock))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, "testdata/rules.yaml")
+	eng := handlerstest.Engine(t, fake.Client(), set, engine.WithClock(clock))
 	cfg := handlers.Config{Rules: set, Engine: eng, AdminToken: adminToken}
 	for _, c := range configure {
 		c(&cfg)

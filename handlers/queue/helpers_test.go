@@ -7,29 +7,24 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/queue"
 	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/internal/gintest"
 	"github.com/leadhook/leadhook/internal/syncbuf"
-	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.ReleaseMode)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { gintest.Main(m) }
 
 // fakeClock is the test clock shared by the gate, the worker and River:
 // the wall clock shifted by what the test advanced it (so that time
@@ -64,15 +59,6 @@ type rig struct {
 	clock   *fakeClock
 	logs    *syncbuf.Buffer
 	hist    *history.Store // newRigWithHistory
-}
-
-func loadRules(t testing.TB, path string) *rules.Set {
-	t.Helper()
-	set, err := rules.LoadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set
 }
 
 func newRig(t testing.TB, rulesPath string, opts queue.Options) *rig {
@@ -114,7 +100,7 @@ func newRigWith(t testing.TB, rulesPath string, opts queue.Options, withHistory 
 	t.Cleanup(r.q.Close)
 	metrics := handlers.NewMetrics()
 	cfg := handlers.Config{
-		Rules: loadRules(t, rulesPath), Engine: eng, Metrics: metrics, Logger: log, Queue: r.q,
+		Rules: handlerstest.Rules(t, rulesPath), Engine: eng, Metrics: metrics, Logger: log, Queue: r.q,
 		Webhook: webhook.Options{Now: r.clock.Now},
 	}
 	if withHistory {

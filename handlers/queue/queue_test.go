@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/queue"
 )
 
@@ -111,7 +112,7 @@ func TestDeadLetterAndRetryDead(t *testing.T) {
 	if got, err := r.q.RetryDead(ctx, "other"); err != nil || got != 0 {
 		t.Fatalf("RetryDead(other) = %d, %v; want 0", got, err)
 	}
-	if err := r.svc.SetRules(loadRules(t, "testdata/queued.yaml")); err != nil {
+	if err := r.svc.SetRules(handlerstest.Rules(t, "testdata/queued.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := r.q.RetryDead(ctx, "form"); err != nil || got != n {

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/gin-gonic/gin"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -26,17 +24,15 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
 	"github.com/leadhook/leadhook/handlers"
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/handlers/lambda"
+	"github.com/leadhook/leadhook/internal/gintest"
 	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/internal/syncbuf"
-	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.ReleaseMode)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { gintest.Main(m) }
 
 const websiteSecret = "test-website-secret" // testdata/rules.yaml
 
@@ -77,17 +73,8 @@ func newFollowed(t *testing.T) *followed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := rules.LoadFile("testdata/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.NewEngine(client, engine.WithLogger(log), engine.WithTracerProvider(tp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	set := handlerstest.Rules(t, "testdata/rules.yaml")
+	eng := handlerstest.Engine(t, client, set, engine.WithLogger(log), engine.WithTracerProvider(tp))
 	svc, err := handlers.NewService(handlers.Config{Rules: set, Engine: eng, Logger: log, TracerProvider: tp})
 	if err != nil {
 		t.Fatal(err)
