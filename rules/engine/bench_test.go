@@ -22,12 +22,7 @@ import (
 func BenchmarkReassign10000(b *testing.B) {
 	set := mustLoad(b, "../../rules.example.yaml")
 	const n = 10000
-	var sales []rules.Owner
-	for _, p := range set.Pools() {
-		if p.Name == "sales" {
-			sales = p.Owners
-		}
-	}
+	sales := poolOwners(b, set, "sales")
 	seeded := func(b *testing.B) (*deskeratest.Fake, *deskera.Client, *engine.Engine) {
 		fake := deskeratest.New()
 		client, err := deskera.NewClient(deskera.WithBaseURL("http://deskera.invalid"), deskera.WithAccessToken(deskeratest.DefaultToken),
