@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"testing"
 
 	"github.com/leadhook/leadhook/deskera"
@@ -25,11 +24,7 @@ func BenchmarkReassign10000(b *testing.B) {
 	sales := poolOwners(b, set, "sales")
 	seeded := func(b *testing.B) (*deskeratest.Fake, *deskera.Client, *engine.Engine) {
 		fake := deskeratest.New()
-		client, err := deskera.NewClient(deskera.WithBaseURL("http://deskera.invalid"), deskera.WithAccessToken(deskeratest.DefaultToken),
-			deskera.WithRateLimit(0, 0), deskera.WithHTTPClient(&http.Client{Transport: fake.Transport()}))
-		if err != nil {
-			b.Fatal(err)
-		}
+		client := fakeClient(b, fake)
 		eng, err := engine.NewEngine(client)
 		if err != nil {
 			b.Fatal(err)
