@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/leadhook/leadhook/internal/atomicfile"
 )
 
 // StoredToken is a rotated OAuth refresh token as kept by a TokenStore.
@@ -69,24 +71,7 @@ func (s FileTokenStore) Save(_ context.Context, t StoredToken) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(s.Dir, ".token-*")
-	if err != nil {
-		return fmt.Errorf("deskera: token file: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("deskera: token file: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("deskera: token file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("deskera: token file: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(s.Dir, TokenFileName)); err != nil {
+	if err := atomicfile.WritePrivate(filepath.Join(s.Dir, TokenFileName), b); err != nil {
 		return fmt.Errorf("deskera: token file: %w", err)
 	}
 	return nil

@@ -3,8 +3,6 @@ package rules_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,30 +131,5 @@ func TestEmailKinds(t *testing.T) {
 	}
 	if rules.DisposableEmailDomains() < 50 {
 		t.Errorf("only %d disposable domains", rules.DisposableEmailDomains())
-	}
-}
-
-func TestDisposableList(t *testing.T) {
-	data, err := os.ReadFile("disposable.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var domains []string
-	for _, line := range strings.Split(string(data), "\n") {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			if line != strings.ToLower(line) || strings.ContainsAny(line, " @") || !strings.Contains(line, ".") {
-				t.Errorf("%q is not a lowercase domain", line)
-			}
-			domains = append(domains, line)
-		}
-	}
-	if !slices.IsSorted(domains) || len(slices.Compact(slices.Clone(domains))) != len(domains) {
-		t.Errorf("disposable.txt must be sorted without duplicates (LC_ALL=C sort -u)")
-	}
-	if got := rules.DisposableEmailDomains(); got != len(domains) {
-		t.Errorf("DisposableEmailDomains() = %d, file has %d", got, len(domains))
-	}
-	if !strings.Contains(string(data), "disposable-email-domains") {
-		t.Errorf("disposable.txt does not name its source")
 	}
 }

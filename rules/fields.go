@@ -115,42 +115,28 @@ func asInt(v any) (int64, error) {
 	return 0, fmt.Errorf("expected an integer, got %s", valueKind(v))
 }
 
-func asStrings(v any) ([]string, error) {
-	switch x := v.(type) {
-	case nil:
-		return nil, nil
-	case []string:
-		return x, nil
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			s, err := asString(e)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("expected a list of strings, got %s", valueKind(v))
-}
+func asStrings(v any) ([]string, error) { return asList(v, "strings", asString) }
 
-func asInts(v any) ([]int64, error) {
+func asInts(v any) ([]int64, error) { return asList(v, "integers", asInt) }
+
+// asList converts each item of a list with elem (a []T is taken as it
+// is); what names the items in the error.
+func asList[T any](v any, what string, elem func(any) (T, error)) ([]T, error) {
 	switch x := v.(type) {
 	case nil:
 		return nil, nil
-	case []int64:
+	case []T:
 		return x, nil
 	case []any:
-		out := make([]int64, 0, len(x))
+		out := make([]T, 0, len(x))
 		for _, e := range x {
-			n, err := asInt(e)
+			t, err := elem(e)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, n)
+			out = append(out, t)
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("expected a list of integers, got %s", valueKind(v))
+	return nil, fmt.Errorf("expected a list of %s, got %s", what, valueKind(v))
 }

@@ -60,25 +60,3 @@ func TestActionExamplesLoad(t *testing.T) {
 		})
 	}
 }
-
-func TestFreemailList(t *testing.T) {
-	data, err := os.ReadFile("freemail.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var domains []string
-	for _, line := range strings.Split(string(data), "\n") {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			if line != strings.ToLower(line) {
-				t.Errorf("%q is not lowercase", line)
-			}
-			domains = append(domains, line)
-		}
-	}
-	if !slices.IsSorted(domains) || len(slices.Compact(slices.Clone(domains))) != len(domains) {
-		t.Errorf("freemail.txt must be sorted without duplicates (sort -u)")
-	}
-	if got := rules.FreeEmailDomains(); got != len(domains) || got < 150 {
-		t.Errorf("FreeEmailDomains() = %d, file has %d", got, len(domains))
-	}
-}

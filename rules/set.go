@@ -172,13 +172,23 @@ func (s *Set) Label(name string) (Label, bool) {
 	return s.labels[i], true
 }
 
+// Pool returns the declared owner pool called name.
+func (s *Set) Pool(name string) (Pool, bool) {
+	p, ok := s.pools[name]
+	if !ok {
+		return Pool{}, false
+	}
+	cp := *p
+	cp.Owners = append([]Owner(nil), p.Owners...)
+	return cp, true
+}
+
 // Pools returns the owner pools sorted by name.
 func (s *Set) Pools() []Pool {
 	out := make([]Pool, 0, len(s.pools))
-	for _, p := range s.pools {
-		cp := *p
-		cp.Owners = append([]Owner(nil), p.Owners...)
-		out = append(out, cp)
+	for name := range s.pools {
+		p, _ := s.Pool(name)
+		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

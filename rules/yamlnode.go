@@ -44,21 +44,14 @@ func (l *loader) mapping(n *yaml.Node, rule, what string, fields map[string]fiel
 		l.errorf(n, rule, "%s must be a mapping, not %s", what, kindName(n))
 		return false
 	}
-	seen := make(map[string]bool, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
-		if seen[k.Value] {
-			l.errorf(k, rule, "duplicate key %q in %s", k.Value, what)
-			continue
-		}
-		seen[k.Value] = true
+	l.eachPair(n, rule, what, func(k, v *yaml.Node) {
 		fn, ok := fields[k.Value]
 		if !ok {
 			l.errorf(k, rule, "unknown key %q in %s%s", k.Value, what, didYouMean(k.Value, mapKeys(fields)))
-			continue
+			return
 		}
 		fn(k, v)
-	}
+	})
 	return true
 }
 
@@ -72,8 +65,17 @@ func (l *loader) pairs(n *yaml.Node, rule, what string) [][2]*yaml.Node {
 		}
 		return nil
 	}
-	seen := make(map[string]bool, len(n.Content)/2)
 	out := make([][2]*yaml.Node, 0, len(n.Content)/2)
+	l.eachPair(n, rule, what, func(k, v *yaml.Node) {
+		out = append(out, [2]*yaml.Node{k, v})
+	})
+	return out
+}
+
+// eachPair calls fn with each key and (dereferenced) value of the mapping
+// n in order, reporting a repeated key instead of passing it on.
+func (l *loader) eachPair(n *yaml.Node, rule, what string, fn func(k, v *yaml.Node)) {
+	seen := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
 		if seen[k.Value] {
@@ -81,9 +83,8 @@ func (l *loader) pairs(n *yaml.Node, rule, what string) [][2]*yaml.Node {
 			continue
 		}
 		seen[k.Value] = true
-		out = append(out, [2]*yaml.Node{k, v})
+		fn(k, v)
 	}
-	return out
 }
 
 // list returns the items of a sequence node (nil for null).

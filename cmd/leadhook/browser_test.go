@@ -245,6 +245,15 @@ func sendFetch(ctx context.Context, origin, email string) (string, error) {
 		chromedp.WithPollingInterval(20*time.Millisecond)))
 }
 
+// wantContacts fails t unless the sandbox holds want contacts after what
+// the test just did (after names it in the message).
+func wantContacts(t *testing.T, base string, want int, after string) {
+	t.Helper()
+	if n := len(sandboxContacts(t, base)); n != want {
+		t.Fatalf("%d contacts after %s, want %d", n, after, want)
+	}
+}
+
 // submitTampered fills the contact form on the page at origin, runs js
 // on the page (what a bot or a forger changes), submits it and returns
 // the title of the page it lands on.
@@ -302,9 +311,7 @@ func TestStaticSiteInChromium(t *testing.T) {
 		if title != "Thank you" {
 			t.Fatalf("honeypot answer titled %q, want the thank-you page", title)
 		}
-		if n := len(sandboxContacts(t, base)); n != 1 {
-			t.Fatalf("%d contacts after the honeypot, want 1", n)
-		}
+		wantContacts(t, base, 1, "the honeypot")
 	})
 	t.Run("fetch from an allowed origin gets JSON", func(t *testing.T) {
 		result, err := sendFetch(ctx, allowed, "sam@fetch.example")
@@ -329,18 +336,14 @@ func TestStaticSiteInChromium(t *testing.T) {
 		if !strings.HasPrefix(result, "blocked: ") {
 			t.Fatalf("page showed %q, want the browser to block the request", result)
 		}
-		if n := len(sandboxContacts(t, base)); n != 2 {
-			t.Fatalf("%d contacts after the foreign fetch, want 2", n)
-		}
+		wantContacts(t, base, 2, "the foreign fetch")
 	})
 	t.Run("a captcha token siteverify refuses creates nothing", func(t *testing.T) {
 		title := submitTampered(ctx, t, allowed, "forged@acme.io", `document.querySelector('#contact input[name="cf-turnstile-response"]').value = 'forged'`)
 		if title != "Not sent" {
 			t.Fatalf("refused captcha answer titled %q, want the error page", title)
 		}
-		if n := len(sandboxContacts(t, base)); n != 2 {
-			t.Fatalf("%d contacts after the refused captcha, want 2", n)
-		}
+		wantContacts(t, base, 2, "the refused captcha")
 	})
 	_, metrics := get(t, base+"/metrics", nil)
 	for _, want := range []string{

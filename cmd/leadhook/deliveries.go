@@ -105,6 +105,23 @@ func openDeliveries(ctx context.Context, env *Env, cfg *Config) (*history.Store,
 	return st, -1
 }
 
+// listDeliveries opens the delivery history and lists what f selects;
+// cmd begins the message of a failed list. code is -1 to go on (the
+// caller then closes the store), else the exit code.
+func listDeliveries(ctx context.Context, env *Env, cfg *Config, cmd string, f history.Filter) (*history.Store, []history.Record, int) {
+	st, code := openDeliveries(ctx, env, cfg)
+	if code >= 0 {
+		return nil, nil, code
+	}
+	recs, err := st.List(ctx, f)
+	if err != nil {
+		st.Close()
+		fmt.Fprintf(env.Stderr, "%s: %v\n", cmd, err)
+		return nil, nil, 1
+	}
+	return st, recs, -1
+}
+
 // parseSince reads --since: a duration back from now, or an RFC 3339
 // time, or a date (UTC).
 func parseSince(v string, now time.Time) (time.Time, error) {
@@ -148,16 +165,11 @@ func runDeliveriesList(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "leadhook deliveries list: --format %q: want text or json\n", format)
 		return 2
 	}
-	st, code := openDeliveries(ctx, env, cfg)
+	st, recs, code := listDeliveries(ctx, env, cfg, "leadhook deliveries list", f)
 	if code >= 0 {
 		return code
 	}
 	defer st.Close()
-	recs, err := st.List(ctx, f)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook deliveries list: %v\n", err)
-		return 1
-	}
 	if format == "json" {
 		return writeJSON(env, map[string]any{"deliveries": recs})
 	}

@@ -149,9 +149,13 @@ func TestReassignCommandResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sales, ok := set.Pool("sales")
+	if !ok {
+		t.Fatal("no pool \"sales\"")
+	}
 	want := map[int64]int{}
 	for i := range 450 {
-		want[rules.Route(poolOf(t, set, "sales"), fmt.Sprintf("rep%d@acme.io", i))]++
+		want[rules.Route(sales.Owners, fmt.Sprintf("rep%d@acme.io", i))]++
 	}
 	summary := []string{row("contacts seen", 451), row("reassigned", 450), fmt.Sprintf("calls in all, with the run(s) resumed: %d\n", srv.Total())}
 	for id, n := range want {
@@ -168,17 +172,6 @@ func TestReassignCommandResume(t *testing.T) {
 	if _, err := os.Stat(state); !os.IsNotExist(err) {
 		t.Errorf("state file left after a completed run: %v", err)
 	}
-}
-
-func poolOf(t *testing.T, set *rules.Set, name string) []rules.Owner {
-	t.Helper()
-	for _, p := range set.Pools() {
-		if p.Name == name {
-			return p.Owners
-		}
-	}
-	t.Fatalf("no pool %q", name)
-	return nil
 }
 
 // row is a line of the reassign summary table.

@@ -63,16 +63,11 @@ func runRules(ctx context.Context, env *Env, args []string) int {
 			return 2
 		}
 	}
-	st, code := openDeliveries(ctx, env, cfg)
+	st, recs, code := listDeliveries(ctx, env, cfg, "leadhook rules diff", history.Filter{Limit: n})
 	if code >= 0 {
 		return code
 	}
 	defer st.Close()
-	recs, err := st.List(ctx, history.Filter{Limit: n})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook rules diff: %v\n", err)
-		return 1
-	}
 	d := diffDeliveries(ctx, st, sets[0], sets[1], recs, webhook.Options{MaxMemory: cfg.MaxBody})
 	d.print(env.Stdout, files[0], files[1])
 	return 0

@@ -46,13 +46,7 @@ func burstOn(t *testing.T, n int, ev func(i int) *rules.Event, wrap func(engine.
 		crm = wrap(crm)
 	}
 	g := &gatedCRM{CRM: crm, entered: make(chan struct{}), release: make(chan struct{})}
-	eng, err := engine.NewEngine(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	eng := preparedWith(t, set, g)
 	srv.ResetCounts()
 	outs := make([]*engine.Outcome, n)
 	errs := make([]error, n)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
-	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
@@ -47,20 +46,10 @@ func (r *randomApply) CreateContact(ctx context.Context, d *deskera.ContactSaveD
 // Deliveries run one at a time (the fake's fault queue is global), each
 // redelivered until it succeeds, as a sender would.
 func TestFaultSoakNoDuplicates(t *testing.T) {
-	srv := deskeratest.NewServer(t)
-	crm := &randomApply{CRM: srv.Client(), srv: srv, rng: rand.New(rand.NewPCG(14, 5)), rate: 0.3}
-	eng, err := engine.NewEngine(crm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := rules.Load("override.yaml", []byte(overrideRules), rules.WithLookupEnv(noEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, set, srv := overrideEngine(t, func(srv *deskeratest.Server) engine.CRM {
+		return &randomApply{CRM: srv.Client(), srv: srv, rng: rand.New(rand.NewPCG(14, 5)), rate: 0.3}
+	})
 	ctx := context.Background()
-	if err := eng.Prepare(ctx, set); err != nil {
-		t.Fatal(err)
-	}
 	srv.FailRate(0.1, http.StatusServiceUnavailable, http.StatusTooManyRequests)
 	const leads = 300
 	order := make([]int, 0, leads+leads/5)

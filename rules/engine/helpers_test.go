@@ -10,10 +10,11 @@ import (
 )
 
 var (
-	mustLoad  = fixture.Load
-	formEvent = fixture.FormEvent
-	hotLead   = fixture.HotLead
-	noEnv     = fixture.NoEnv
+	mustLoad   = fixture.Load
+	formEvent  = fixture.FormEvent
+	hotLead    = fixture.HotLead
+	poolOwners = fixture.PoolOwners
+	noEnv      = fixture.NoEnv
 )
 
 // prepared is an engine on crm, prepared for rules.example.yaml.

@@ -46,17 +46,11 @@ func overrideEngine(t *testing.T, crm func(*deskeratest.Server) engine.CRM) (*en
 	if crm != nil {
 		c = crm(srv)
 	}
-	eng, err := engine.NewEngine(c)
-	if err != nil {
-		t.Fatal(err)
-	}
 	set, err := rules.Load("override.yaml", []byte(overrideRules), rules.WithLookupEnv(noEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		t.Fatal(err)
-	}
+	eng := preparedWith(t, set, c)
 	srv.ResetCounts()
 	return eng, set, srv
 }

@@ -17,21 +17,21 @@ import (
 func benchEngine(b *testing.B) (*engine.Engine, *rules.Set, *deskeratest.Fake) {
 	b.Helper()
 	fake := deskeratest.New()
+	eng, set := prepared(b, fakeClient(b, fake))
+	return eng, set, fake
+}
+
+// fakeClient is a Deskera client on fake in process: no sockets, no rate
+// limit.
+func fakeClient(tb testing.TB, fake *deskeratest.Fake) *deskera.Client {
+	tb.Helper()
 	client, err := deskera.NewClient(deskera.WithBaseURL("http://deskera.invalid"),
 		deskera.WithAccessToken(deskeratest.DefaultToken), deskera.WithRateLimit(0, 0),
 		deskera.WithHTTPClient(&http.Client{Transport: fake.Transport()}))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	eng, err := engine.NewEngine(client)
-	if err != nil {
-		b.Fatal(err)
-	}
-	set := mustLoad(b, "../../rules.example.yaml")
-	if err := eng.Prepare(context.Background(), set); err != nil {
-		b.Fatal(err)
-	}
-	return eng, set, fake
+	return client
 }
 
 // BenchmarkProcessDryRun is evaluation plus plan merging into the one

@@ -415,8 +415,7 @@ func TestScoreFieldRefusedIsOurs(t *testing.T) {
 	}
 	// The same refusal naming a plain contact field stays the delivery's.
 	plain := &deskera.APIError{Op: "contacts.create", StatusCode: 400, Method: "POST", Path: "/v1/crm/contacts", Message: "invalid phone"}
-	eng, _ = engine.NewEngine(&readingCRM{CRM: srv.Client(), refuse: plain})
-	_ = eng.Prepare(ctx, set)
+	eng = preparedWith(t, set, &readingCRM{CRM: srv.Client(), refuse: plain})
 	_, err = eng.Process(ctx, set, walkthroughLead(scoringT0), false)
 	if f := engine.Classify(err); !f.Final || errors.Is(err, rules.ErrScoreFieldRefused) {
 		t.Errorf("invalid phone classified %+v, want the delivery's (final)", f)

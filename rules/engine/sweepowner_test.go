@@ -15,17 +15,6 @@ import (
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
-func poolOwners(t *testing.T, set *rules.Set, name string) []rules.Owner {
-	t.Helper()
-	for _, p := range set.Pools() {
-		if p.Name == name {
-			return p.Owners
-		}
-	}
-	t.Fatalf("pool %q not declared", name)
-	return nil
-}
-
 // TestSweepReassignsOwnersInBulk: the example's sweep rule hands the
 // contacts of a departed owner (99999) to the sales pool, routed by the
 // contact key as events are, in the same bulk PATCHes as the relabelling:

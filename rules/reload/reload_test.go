@@ -131,20 +131,21 @@ func TestReloadOnRenameOnSave(t *testing.T) {
 	// What vim, VS Code and most editors do: write a new file, rename it
 	// over the old one.
 	tmp := filepath.Join(dir, ".rules.yaml.swp")
-	write(t, tmp, rulesFile("second"))
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
+	saveByRename := func(content string) {
+		t.Helper()
+		write(t, tmp, content)
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
 	}
+	saveByRename(rulesFile("second"))
 	waitFor(t, "the renamed file to load", func() bool { return ruleName(h.r) == "second" })
 	if n := h.count(reload.ResultSuccess); n != 1 {
 		t.Errorf("success count %v, want 1", n)
 	}
 	// An unrelated file in the folder does not reload an unchanged file.
 	write(t, filepath.Join(dir, "notes.txt"), "x")
-	write(t, tmp, rulesFile("third"))
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
+	saveByRename(rulesFile("third"))
 	waitFor(t, "the third version", func() bool { return ruleName(h.r) == "third" })
 	if n := h.count(reload.ResultSuccess); n != 2 {
 		t.Errorf("success count %v, want 2 (an unchanged file must not reload)", n)
