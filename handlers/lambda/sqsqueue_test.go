@@ -23,9 +23,11 @@ import (
 
 // sentMessage is a SendMessage request as the SQS JSON protocol carries it.
 type sentMessage struct {
-	QueueUrl          string
-	MessageBody       string
-	MessageAttributes map[string]struct{ DataType, StringValue string }
+	QueueUrl               string
+	MessageBody            string
+	MessageAttributes      map[string]struct{ DataType, StringValue string }
+	MessageGroupId         string
+	MessageDeduplicationId string
 }
 
 // fakeSQS speaks the SQS JSON protocol (AwsJson1_0) for SendMessage:
@@ -260,5 +262,55 @@ func TestNewSQSQueueValidates(t *testing.T) {
 				t.Fatal("NewSQSQueue succeeded, want an error")
 			}
 		})
+	}
+}
+
+// TestSQSQueueFIFODeduplication: on a FIFO queue a delivery is sent with
+// its source as the message group and a deduplication id that is the same
+// for the same (source, delivery id), so SQS drops a repeat within its
+// five-minute window; another delivery id, or another body without one,
+// is another message. A standard queue gets neither.
+func TestSQSQueueFIFODeduplication(t *testing.T) {
+	send := func(t *testing.T, url string, ds ...*handlers.QueuedDelivery) []sentMessage {
+		t.Helper()
+		f := newFakeSQS(t)
+		client := sqs.New(sqs.Options{Region: "eu-west-1", BaseEndpoint: aws.String(f.srv.URL),
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret", "")})
+		q, err := lambda.NewSQSQueue(client, url, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if _, err := q.Enqueue(t.Context(), d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return f.messages()
+	}
+	delivery := func(id, body string) *handlers.QueuedDelivery {
+		return &handlers.QueuedDelivery{Source: "contact-form", DeliveryID: id, Method: http.MethodPost, Path: "/hooks/contact-form", Body: []byte(body)}
+	}
+	msgs := send(t, "https://sqs.eu-west-1.amazonaws.com/123456789012/leads.fifo",
+		delivery("d-1", "email=a%40x.io"), delivery("d-1", "email=a%40x.io"), delivery("d-2", "email=a%40x.io"),
+		delivery("", "email=b%40x.io"), delivery("", "email=c%40x.io"))
+	if len(msgs) != 5 {
+		t.Fatalf("%d messages, want 5", len(msgs))
+	}
+	for i, m := range msgs {
+		if m.MessageGroupId != "contact-form" || m.MessageDeduplicationId == "" {
+			t.Errorf("message %d: group %q, deduplication id %q", i, m.MessageGroupId, m.MessageDeduplicationId)
+		}
+	}
+	ids := func(i int) string { return msgs[i].MessageDeduplicationId }
+	if ids(0) != ids(1) {
+		t.Errorf("the same delivery id got deduplication ids %q and %q", ids(0), ids(1))
+	}
+	if ids(0) == ids(2) || ids(3) == ids(4) {
+		t.Errorf("different deliveries share a deduplication id: %q %q %q %q", ids(0), ids(2), ids(3), ids(4))
+	}
+	for i, m := range send(t, "https://sqs.eu-west-1.amazonaws.com/123456789012/leads", delivery("d-1", "email=a%40x.io")) {
+		if m.MessageGroupId != "" || m.MessageDeduplicationId != "" {
+			t.Errorf("standard queue message %d: group %q, deduplication id %q", i, m.MessageGroupId, m.MessageDeduplicationId)
+		}
 	}
 }
