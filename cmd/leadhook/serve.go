@@ -94,6 +94,12 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		}
 	}()
 	if err := app.startQueue(ctx); err != nil {
+		if ctx.Err() != nil {
+			// SIGTERM (or the caller) ended serve while the workers
+			// started: a clean stop, nothing was accepted yet.
+			log.Info("stopped during start-up")
+			return 0
+		}
 		log.Error("queued deliveries' workers did not start", "err", err.Error())
 		return 1
 	}

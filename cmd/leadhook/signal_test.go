@@ -170,3 +170,41 @@ func TestServeShutdownOverrunExits1(t *testing.T) {
 		t.Fatalf("no ERROR line for the cut-off requests:\n%s", logs)
 	}
 }
+
+// cancelOnLine is an io.Writer that ends a context once the output holds
+// a line with msg: a stop that arrives at exactly that point of start-up.
+type cancelOnLine struct {
+	syncbuf.Buffer
+	msg    string
+	cancel context.CancelFunc
+}
+
+func (w *cancelOnLine) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if strings.Contains(w.Buffer.String(), w.msg) {
+		w.cancel()
+	}
+	return n, err
+}
+
+// TestStopWhileWorkersStart: a SIGTERM that arrives between the listening
+// line and the queued sources' workers starting is a clean stop (exit 0),
+// not "workers did not start" (exit 1). CI once stopped a serve exactly
+// there (TestServeTokenInRedis).
+func TestStopWhileWorkersStart(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	api := deskeratest.NewServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &cancelOnLine{msg: `"msg":"leadhook listening"`, cancel: cancel}
+	vars := map[string]string{"DESKERA_BASE_URL": api.URL, "DESKERA_ACCESS_TOKEN": deskeratest.DefaultToken}
+	env, _, errw := testEnv(vars)
+	env.Stdout = out
+	code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--rules", "../../rules.example.yaml"}, env)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0: %s %s", code, errw.String(), out.String())
+	}
+	if strings.Contains(out.String(), "did not start") {
+		t.Fatalf("a stop during start-up logged as a failure: %s", out.String())
+	}
+}
