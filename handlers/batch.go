@@ -80,7 +80,7 @@ func (s *Service) HandleBatch(ctx context.Context, ds []BatchEntry) []Response {
 		case a.id != "" && b.keys[src.Name+"\n"+a.id]:
 			later = append(later, i)
 		case src.Delivery == rules.DeliveryQueued && s.queue != nil && len(a.events) > 0:
-			resps[i] = s.enqueue(withRequest(dctx, d.Req), src, d.Req, a.id)
+			resps[i] = s.enqueue(withRequest(dctx, d.Req), st.set, src, d.Req, a)
 		default:
 			dctx = withRequest(dctx, d.Req)
 			if a.id != "" {

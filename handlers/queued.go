@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/obs"
+	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
 )
 
@@ -48,9 +50,17 @@ type QueuedDelivery struct {
 type Enqueuer interface {
 	// Enqueue stores d; duplicate reports that a delivery with the same
 	// source and non-empty delivery id is already stored (nothing added).
-	// An error means nothing was stored: the sender must retry.
+	// An error means nothing was stored: the sender must retry, unless
+	// it wraps ErrTooLarge.
 	Enqueue(ctx context.Context, d *QueuedDelivery) (duplicate bool, err error)
 }
+
+// ErrTooLarge is wrapped by an Enqueuer's error when the delivery can
+// never be stored there (larger than an SQS message): the service acts
+// on it at once and answers as a sync source does, so the sender learns
+// the real outcome (done, refused for good, or retry later) instead of a
+// 202 for work that was not stored.
+var ErrTooLarge = errors.New("delivery too large for the queue")
 
 // QueuedResult is what processing a queued delivery came to, for the
 // worker to decide between done, retry and pause.
@@ -72,8 +82,10 @@ type QueuedResult struct {
 // credentialHeaders never reach the store: the worker does not verify.
 var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
 
-// enqueue stores a verified, parsed delivery and answers 202 Accepted.
-func (s *Service) enqueue(ctx context.Context, src *source, req *webhook.Request, id string) Response {
+// enqueue stores a verified, parsed delivery and answers 202 Accepted;
+// one the queue can never hold is acted on at once (ErrTooLarge).
+func (s *Service) enqueue(ctx context.Context, set *rules.Set, src *source, req *webhook.Request, a *admitted) Response {
+	id := a.id
 	h := req.Header.Clone()
 	for _, k := range credentialHeaders {
 		h.Del(k)
@@ -90,6 +102,13 @@ func (s *Service) enqueue(ctx context.Context, src *source, req *webhook.Request
 		d.Record.Outcome, d.Record.Status = history.OutcomeQueued, http.StatusAccepted
 	}
 	dup, err := s.queue.Enqueue(ctx, d)
+	if errors.Is(err, ErrTooLarge) {
+		s.log.InfoContext(ctx, "delivery too large for the queue: acted on at once, as a sync one", "id", id, "source", src.Name, "err", s.Redact(err.Error()))
+		if id == "" {
+			return s.process(ctx, set, src, a.events, id, false)
+		}
+		return s.dedupeAndProcess(ctx, set, src, a.events, id)
+	}
 	if err != nil {
 		s.countEvent(src.Name, OutcomeRetry)
 		s.log.ErrorContext(ctx, "queued delivery not stored; the sender must retry", "id", id, "source", src.Name, "err", s.Redact(err.Error()))

@@ -265,7 +265,7 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	}
 	ctx = withRequest(ctx, req)
 	if !dryRun && src.Delivery == rules.DeliveryQueued && s.queue != nil && len(d.events) > 0 {
-		return s.enqueue(ctx, src, req, d.id) // dry runs stay sync
+		return s.enqueue(ctx, st.set, src, req, d) // dry runs stay sync
 	}
 	if dryRun || d.id == "" {
 		return s.process(ctx, st.set, src, d.events, d.id, dryRun)

@@ -53,8 +53,7 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	defer shutdownTracing()
-	q, err := sqsQueue(env, cfg)
-	if err != nil {
+	if err := useSQSQueue(env, cfg); err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: lambda: %v\n", err)
 		return 2
 	}
@@ -62,9 +61,6 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
 		return 2
-	}
-	if q != nil {
-		q.SetProcessor(a.svc)
 	}
 	h, err := newLambdaHandler(a, log)
 	if err != nil {
@@ -81,17 +77,17 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 	return 1 // StartWithOptions exits the process itself on failure
 }
 
-// sqsQueue is the SQS queue of LEADHOOK_SQS_QUEUE_URL (nil when unset),
-// set as the store of queued deliveries. Region and credentials are the
+// useSQSQueue makes the SQS queue of LEADHOOK_SQS_QUEUE_URL (if set) the
+// store of queued deliveries. Region and credentials are the
 // ones Lambda gives the function's role in its environment;
 // AWS_ENDPOINT_URL_SQS overrides the endpoint, as for the AWS CLI.
-func sqsQueue(env *Env, cfg *Config) (*lambdah.SQSQueue, error) {
+func useSQSQueue(env *Env, cfg *Config) error {
 	if cfg.SQSQueueURL == "" {
-		return nil, nil
+		return nil
 	}
 	region := cmp.Or(env.Getenv("AWS_REGION"), env.Getenv("AWS_DEFAULT_REGION"))
 	if region == "" {
-		return nil, errors.New("LEADHOOK_SQS_QUEUE_URL is set but AWS_REGION is not")
+		return errors.New("LEADHOOK_SQS_QUEUE_URL is set but AWS_REGION is not")
 	}
 	opts := sqs.Options{Region: region, Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
 		env.Getenv("AWS_ACCESS_KEY_ID"), env.Getenv("AWS_SECRET_ACCESS_KEY"), env.Getenv("AWS_SESSION_TOKEN")))}
@@ -100,10 +96,10 @@ func sqsQueue(env *Env, cfg *Config) (*lambdah.SQSQueue, error) {
 	}
 	q, err := lambdah.NewSQSQueue(sqs.New(opts), cfg.SQSQueueURL, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	cfg.queue = q
-	return q, nil
+	return nil
 }
 
 // lambdaEnv defaults LEADHOOK_RULES to rules.yaml beside the bootstrap

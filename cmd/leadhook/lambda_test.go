@@ -145,8 +145,7 @@ func lambdaWithSQS(t *testing.T, vars map[string]string) (*lambdah.Handler, *[]s
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := sqsQueue(env, cfg)
-	if err != nil {
+	if err := useSQSQueue(env, cfg); err != nil {
 		return nil, seen, err
 	}
 	log := slog.New(slog.DiscardHandler)
@@ -155,9 +154,6 @@ func lambdaWithSQS(t *testing.T, vars map[string]string) (*lambdah.Handler, *[]s
 		t.Fatal(err)
 	}
 	t.Cleanup(a.close)
-	if q != nil {
-		q.SetProcessor(a.svc)
-	}
 	h, err := newLambdaHandler(a, log)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -63,7 +62,6 @@ type SQSQueue struct {
 	url      string
 	fifo     bool
 	maxBytes int
-	proc     atomic.Pointer[QueuedCore]
 }
 
 var _ handlers.Enqueuer = (*SQSQueue)(nil)
@@ -87,21 +85,18 @@ func NewSQSQueue(client SQSSender, queueURL string, maxBytes int) (*SQSQueue, er
 	return &SQSQueue{client: client, url: queueURL, fifo: strings.HasSuffix(u.Path, ".fifo"), maxBytes: maxBytes}, nil
 }
 
-// SetProcessor names what processes a delivery too large for a message,
-// at once (the service); without one such deliveries fail to enqueue.
-func (q *SQSQueue) SetProcessor(p QueuedCore) { q.proc.Store(&p) }
-
 // Enqueue sends d. An SQS queue does not tell duplicates apart (a FIFO
 // queue drops them within five minutes), so duplicate is always false;
 // processing converges (upsert by email). An error means nothing was
-// stored: the service answers 503 with Retry-After.
+// stored: the service answers 503 with Retry-After, or, for a delivery
+// larger than a message (handlers.ErrTooLarge), acts on it at once.
 func (q *SQSQueue) Enqueue(ctx context.Context, d *handlers.QueuedDelivery) (bool, error) {
 	body, err := json.Marshal(d)
 	if err != nil {
 		return false, fmt.Errorf("sqs queue: encode delivery: %w", err)
 	}
 	if len(body) > q.maxBytes {
-		return false, q.processNow(ctx, d, len(body))
+		return false, fmt.Errorf("sqs queue: delivery of %d bytes is larger than a message (%d bytes): %w", len(body), q.maxBytes, handlers.ErrTooLarge)
 	}
 	in := &sqs.SendMessageInput{QueueUrl: aws.String(q.url), MessageBody: aws.String(string(body)), MessageAttributes: map[string]types.MessageAttributeValue{
 		attrQueued: stringAttr(queuedVersion),
@@ -118,20 +113,6 @@ func (q *SQSQueue) Enqueue(ctx context.Context, d *handlers.QueuedDelivery) (boo
 		return false, fmt.Errorf("sqs queue: send message: %w", err)
 	}
 	return false, nil
-}
-
-// processNow runs a delivery too large for a message before answering, as
-// a sync source would: done (or refused for good) is accepted; anything
-// else is an error, so the sender retries.
-func (q *SQSQueue) processNow(ctx context.Context, d *handlers.QueuedDelivery, size int) error {
-	p := q.proc.Load()
-	if p == nil {
-		return fmt.Errorf("sqs queue: delivery of %d bytes is larger than a message (%d bytes)", size, q.maxBytes)
-	}
-	if res := (*p).ProcessQueued(ctx, d); !res.Final {
-		return fmt.Errorf("sqs queue: delivery of %d bytes processed at once: %d %s", size, res.Status, res.Message)
-	}
-	return nil
 }
 
 // maxVisibility is SQS's longest visibility timeout.

@@ -128,15 +128,20 @@ func (m sentMessage) record(id string) events.SQSMessage {
 // real SDK client.
 func queuedStack(t *testing.T) (*stack, *fakeSQS) {
 	t.Helper()
+	return queuedStackMax(t, 0)
+}
+
+// queuedStackMax is queuedStack whose messages hold at most maxBytes.
+func queuedStackMax(t *testing.T, maxBytes int) (*stack, *fakeSQS) {
+	t.Helper()
 	f := newFakeSQS(t)
 	client := sqs.New(sqs.Options{Region: "eu-west-1", BaseEndpoint: aws.String(f.srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret", "")})
-	q, err := lambda.NewSQSQueue(client, "https://sqs.eu-west-1.amazonaws.com/123456789012/leads", 0)
+	q, err := lambda.NewSQSQueue(client, "https://sqs.eu-west-1.amazonaws.com/123456789012/leads", maxBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := newStack(t, func(c *handlers.Config) { c.Queue = q })
-	q.SetProcessor(s.svc)
 	s.lambda = newHandler(t, lambda.Config{Core: s.svc, HTTP: s.router, Now: clock, Redeliver: q})
 	return s, f
 }
@@ -186,6 +191,44 @@ func TestSQSQueueRoundTrip(t *testing.T) {
 	}
 	if cs := s.fake.Contacts(); len(cs) != 1 || cs[0].Email != "grace@navy.example" {
 		t.Fatalf("contacts = %s, want grace", s.contactsJSON(t))
+	}
+}
+
+// TestSQSQueueTooLargeAnsweredAsSync: a delivery larger than a message
+// is acted on at once and answered as a sync source's: done is 2xx,
+// Deskera refusing its data is that refusal, Deskera down is 503 with
+// Retry-After. Never the 202 that would tell the sender it was stored.
+func TestSQSQueueTooLargeAnsweredAsSync(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		fail      int // Deskera's answer to every call (0: it works)
+		want      func(int) bool
+		contacts  int
+		retryHint bool
+	}{
+		{"done", 0, func(c int) bool { return c >= 200 && c < 300 && c != http.StatusAccepted }, 1, false},
+		{"refused for good", http.StatusBadRequest, func(c int) bool { return c >= 400 && c < 500 }, 0, false},
+		{"crm down", http.StatusServiceUnavailable, func(c int) bool { return c == http.StatusServiceUnavailable }, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, f := queuedStackMax(t, 64) // every delivery is larger
+			if tc.fail != 0 {
+				s.fake.FailNext(1000, tc.fail, 0)
+			}
+			a := postQueued(t, s, "big-1")
+			if !tc.want(a.Status) {
+				t.Fatalf("intake answered %d %s", a.Status, a.Body)
+			}
+			if tc.retryHint != (a.Header["Retry-After"] != "") {
+				t.Errorf("Retry-After = %q (want one: %v)", a.Header["Retry-After"], tc.retryHint)
+			}
+			if n := len(f.messages()); n != 0 {
+				t.Errorf("%d messages sent, want 0", n)
+			}
+			if n := len(s.fake.Contacts()); n != tc.contacts {
+				t.Errorf("%d contacts, want %d", n, tc.contacts)
+			}
+		})
 	}
 }
 
