@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,9 +23,16 @@ import (
 // turnstileStub stands in for Cloudflare's widget script: it adds the
 // hidden cf-turnstile-response input the real widget adds once solved,
 // with a token the fake siteverify accepts.
-const turnstileStub = `for (const d of document.querySelectorAll('.cf-turnstile')) {
-  const i = document.createElement('input'); i.type = 'hidden'; i.name = 'cf-turnstile-response'; i.value = 'pass'; d.appendChild(i);
-}`
+//
+// The page loads it async, so it may run before the parser has reached
+// the widgets (a cached copy often does): like the real api.js it waits
+// for the document, else the second form would never get its token.
+const turnstileStub = `function render() {
+  for (const d of document.querySelectorAll('.cf-turnstile')) {
+    const i = document.createElement('input'); i.type = 'hidden'; i.name = 'cf-turnstile-response'; i.value = 'pass'; d.appendChild(i);
+  }
+}
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', render); else render();`
 
 // startBrowserRig runs the fake siteverify, leadhook serve on the sandbox
 // with rules.example.yaml (its contact-form source allowing the site's
@@ -161,33 +169,31 @@ var spentAMinute = chromedp.Evaluate[chromedp.Void](`for (const f of document.qu
 // tested is unchanged: the browser's own form submission, navigation and
 // CORS check.
 
-// pollTrue waits until expr is true in the page. A navigation replaces the
-// page's JavaScript context while a poll may be running in it; Chromium
-// then answers "Cannot find context with specified id" (or "Execution
-// context was destroyed"), which means "not yet" here: the poll starts
-// again in the new document until ctx ends.
+// pollTrue waits until expr is true in the page, asking from Go every
+// 20 ms, each ask bounded. An evaluation that fails because a navigation
+// replaced the page ("Cannot find context with specified id") is asked
+// again in the new document; when ctx ends, the error says what the page
+// held (which found the stub race above).
 func pollTrue(expr string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		var last error
 		for {
-			_, err := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond))(ctx, t)
-			if err == nil || !contextReplaced(err) || ctx.Err() != nil {
-				return chromedp.Void{}, err
+			actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			ok, err := chromedp.Evaluate[bool](expr)(actx, t)
+			cancel()
+			if err == nil && ok {
+				return chromedp.Void{}, nil
+			}
+			if err != nil {
+				last = err
 			}
 			select {
 			case <-ctx.Done():
-				return chromedp.Void{}, ctx.Err()
+				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w (last error: %v; page: %s)", expr, ctx.Err(), last, pageState(ctx))
 			case <-time.After(20 * time.Millisecond):
 			}
 		}
 	}
-}
-
-// contextReplaced reports whether err says the page's JavaScript context
-// went away under a call (a navigation committed meanwhile).
-func contextReplaced(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "Cannot find context with specified id") ||
-		strings.Contains(msg, "Execution context was destroyed")
 }
 
 // setValues fills form fields by id.
@@ -241,8 +247,10 @@ func sendFetch(ctx context.Context, origin, email string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById('fetch-result').textContent`,
-		chromedp.WithPollingInterval(20*time.Millisecond)))
+	if err := chromedp.Do(ctx, pollTrue(`document.getElementById('fetch-result').textContent !== ''`)); err != nil {
+		return "", err
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('fetch-result').textContent`))
 }
 
 // wantContacts fails t unless the sandbox holds want contacts after what
@@ -260,13 +268,27 @@ func wantContacts(t *testing.T, base string, want int, after string) {
 func submitTampered(ctx context.Context, t *testing.T, origin, email, js string) string {
 	t.Helper()
 	if err := chromedp.Do(ctx, fillContact(origin, email), chromedp.Evaluate[chromedp.Void](js)); err != nil {
-		t.Fatal(err)
+		t.Fatalf("filling the form: %v (page: %s)", err, pageState(ctx))
 	}
 	_, title, err := submitForm(ctx)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("submitting the form: %v (page: %s)", err, pageState(ctx))
 	}
 	return title
+}
+
+// pageState is where the browser is and what its page says, for a
+// failure's message.
+func pageState(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + ' ' + document.readyState + ' resources ' +
+		JSON.stringify(performance.getEntriesByType('resource').map(e => [e.name, Math.round(e.duration)])) + ': ' +
+		(document.body ? document.body.innerText.slice(0, 300) : '')`))
+	if err != nil {
+		return "unknown: " + err.Error()
+	}
+	return s
 }
 
 // TestStaticSiteInChromium drives a real headless Chromium through
