@@ -104,10 +104,7 @@ func (s *Service) enqueue(ctx context.Context, set *rules.Set, src *source, req 
 	dup, err := s.queue.Enqueue(ctx, d)
 	if errors.Is(err, ErrTooLarge) {
 		s.log.InfoContext(ctx, "delivery too large for the queue: acted on at once, as a sync one", "id", id, "source", src.Name, "err", s.Redact(err.Error()))
-		if id == "" {
-			return s.process(ctx, set, src, a.events, id, false)
-		}
-		return s.dedupeAndProcess(ctx, set, src, a.events, id)
+		return s.act(ctx, set, src, a, false)
 	}
 	if err != nil {
 		s.countEvent(src.Name, OutcomeRetry)

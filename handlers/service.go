@@ -267,10 +267,16 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	if !dryRun && src.Delivery == rules.DeliveryQueued && s.queue != nil && len(d.events) > 0 {
 		return s.enqueue(ctx, st.set, src, req, d) // dry runs stay sync
 	}
-	if dryRun || d.id == "" {
-		return s.process(ctx, st.set, src, d.events, d.id, dryRun)
+	return s.act(ctx, st.set, src, d, dryRun)
+}
+
+// act processes an admitted delivery now: deduplicated by its delivery
+// id, unless it has none or is a dry run.
+func (s *Service) act(ctx context.Context, set *rules.Set, src *source, a *admitted, dryRun bool) Response {
+	if dryRun || a.id == "" {
+		return s.process(ctx, set, src, a.events, a.id, dryRun)
 	}
-	return s.dedupeAndProcess(ctx, st.set, src, d.events, d.id)
+	return s.dedupeAndProcess(ctx, set, src, a.events, a.id)
 }
 
 // admitted is a delivery that passed authentication and parsing.
