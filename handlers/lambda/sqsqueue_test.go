@@ -232,6 +232,32 @@ func TestSQSQueueTooLargeAnsweredAsSync(t *testing.T) {
 	}
 }
 
+// TestSQSQueueTooLargeOverTime: the sender's retry of a too-large
+// delivery answered 503 acts once Deskera is back, and a repeat after
+// that is a replay of the stored answer, not a second action.
+func TestSQSQueueTooLargeOverTime(t *testing.T) {
+	s, f := queuedStackMax(t, 64)
+	s.fake.FailNext(1000, http.StatusServiceUnavailable, 0)
+	if a := postQueued(t, s, "big-2"); a.Status != http.StatusServiceUnavailable {
+		t.Fatalf("with Deskera down: %d %s, want 503", a.Status, a.Body)
+	}
+	s.fake.FailNext(0, 0, 0)
+	first := postQueued(t, s, "big-2")
+	if first.Status != http.StatusOK || first.Header[handlers.ReplayHeader] != "" {
+		t.Fatalf("retry once Deskera is back: %d %v %s, want 200, not a replay", first.Status, first.Header, first.Body)
+	}
+	again := postQueued(t, s, "big-2")
+	if again.Status != first.Status || again.Header[handlers.ReplayHeader] != "true" {
+		t.Fatalf("repeat: %d %v %s, want the stored %d replayed", again.Status, again.Header, again.Body, first.Status)
+	}
+	if n := len(s.fake.Contacts()); n != 1 {
+		t.Errorf("%d contacts, want 1", n)
+	}
+	if n := len(f.messages()); n != 0 {
+		t.Errorf("%d messages sent, want 0", n)
+	}
+}
+
 // TestSQSQueueSendFailureIs503: when SQS refuses the message, the sender
 // gets 503 with Retry-After (it must retry), never 202.
 func TestSQSQueueSendFailureIs503(t *testing.T) {
