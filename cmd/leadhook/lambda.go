@@ -47,6 +47,8 @@ func runLambda(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
+	gogc, from := tuneGC(env)
+	log.Debug("garbage collector", "gogc", gogc, "from", from)
 	shutdownTracing, err := startTracing(ctx, env, cfg, log)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)

@@ -53,6 +53,8 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
+	gogc, from := tuneGC(env)
+	log.Debug("garbage collector", "gogc", gogc, "from", from)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	shutdownTracing, err := startTracing(ctx, env, cfg, log)
