@@ -35,6 +35,10 @@ type Store struct {
 	bodyRetention time.Duration
 	retention     time.Duration
 	owned         bool // Close closes db
+	// upsert is upsertSQL in the dialect, prepared once: preparing it on
+	// every delivery was a quarter of a record's cost on SQLite.
+	upsertQ string
+	upsert  *sql.Stmt
 }
 
 // Option configures New.
@@ -97,6 +101,12 @@ func New(ctx context.Context, db *sql.DB, d Dialect, opts ...Option) (*Store, er
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	s.upsertQ = s.d.rebind(upsertSQL)
+	stmt, err := db.PrepareContext(ctx, s.upsertQ)
+	if err != nil {
+		return nil, fmt.Errorf("history: prepare the record statement: %w", err)
+	}
+	s.upsert = stmt
 	return s, nil
 }
 
@@ -144,10 +154,11 @@ func RedactURL(raw string) string {
 
 // Close closes the database when the Store opened it.
 func (s *Store) Close() error {
+	err := s.upsert.Close()
 	if s.owned {
-		return s.db.Close()
+		return errors.Join(err, s.db.Close())
 	}
-	return nil
+	return err
 }
 
 // Dialect is the store's SQL dialect.
@@ -217,8 +228,8 @@ type Exec func(ctx context.Context, query string, args ...any) error
 // required; rec is not modified. A queued delivery's first record
 // (Outcome queued, Attempts 0) says no attempt ran yet.
 func (s *Store) Record(ctx context.Context, rec *Record) error {
-	return s.RecordOn(ctx, func(ctx context.Context, q string, args ...any) error {
-		_, err := s.db.ExecContext(ctx, q, args...)
+	return s.RecordOn(ctx, func(ctx context.Context, _ string, args ...any) error {
+		_, err := s.upsert.ExecContext(ctx, args...)
 		return err
 	}, rec)
 }
@@ -258,7 +269,20 @@ func (s *Store) RecordOn(ctx context.Context, exec Exec, rec *Record) error {
 		n := r.NextAttemptAt.UnixMilli()
 		next = &n
 	}
-	q := s.d.rebind(`INSERT INTO leadhook_deliveries
+	first := max(r.Attempts, 1)
+	if r.Outcome == OutcomeQueued && r.Attempts == 0 {
+		first = 0
+	}
+	err = exec(ctx, s.upsertQ, r.ID, r.ReceivedAt.UnixMilli(), now.UnixMilli(), r.Source, r.DeliveryID, r.Mode, r.Outcome,
+		r.RulesVersion, first, next, boolInt(r.ShadowDiffers), string(doc), body, expires, r.Attempts, r.Attempts)
+	if err != nil {
+		return fmt.Errorf("history: record %q: %w", r.ID, err)
+	}
+	return nil
+}
+
+// upsertSQL inserts a record or updates the one with its id (see Record).
+const upsertSQL = `INSERT INTO leadhook_deliveries
 	(id, received_at, updated_at, source, delivery_id, mode, outcome, rules_version, attempts, next_attempt_at, shadow_differs, record, body, body_expires_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (id) DO UPDATE SET
@@ -267,18 +291,7 @@ func (s *Store) RecordOn(ctx context.Context, exec Exec, rec *Record) error {
 	shadow_differs = excluded.shadow_differs, record = excluded.record,
 	attempts = CASE WHEN ? > 0 THEN ? ELSE leadhook_deliveries.attempts + 1 END,
 	body = COALESCE(excluded.body, leadhook_deliveries.body),
-	body_expires_at = COALESCE(excluded.body_expires_at, leadhook_deliveries.body_expires_at)`)
-	first := max(r.Attempts, 1)
-	if r.Outcome == OutcomeQueued && r.Attempts == 0 {
-		first = 0
-	}
-	err = exec(ctx, q, r.ID, r.ReceivedAt.UnixMilli(), now.UnixMilli(), r.Source, r.DeliveryID, r.Mode, r.Outcome,
-		r.RulesVersion, first, next, boolInt(r.ShadowDiffers), string(doc), body, expires, r.Attempts, r.Attempts)
-	if err != nil {
-		return fmt.Errorf("history: record %q: %w", r.ID, err)
-	}
-	return nil
-}
+	body_expires_at = COALESCE(excluded.body_expires_at, leadhook_deliveries.body_expires_at)`
 
 func boolInt(b bool) int {
 	if b {
