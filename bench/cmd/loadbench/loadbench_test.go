@@ -315,7 +315,7 @@ func TestSelectScenarios(t *testing.T) {
 		name, only string
 		want       []string
 	}{
-		{"All", "", []string{"baseline", "baseline-hmac", "dryrun", "dryrun-form", "e2e", "e2e-dup", "queued"}},
+		{"All", "", []string{"baseline", "baseline-hmac", "dryrun", "dryrun-form", "e2e", "e2e-history", "e2e-dup", "queued"}},
 		{"Some", "e2e, baseline", []string{"baseline", "e2e"}},
 		{"Unknown", "nope", nil},
 	}

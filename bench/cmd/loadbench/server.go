@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,7 @@ type proc struct {
 	cmd   *exec.Cmd
 	addr  string
 	debug string // the admin address ({debug}; "" when none)
+	data  string // a fresh data directory ({data}; "" when none), removed by stop
 	errb  *capped
 	done  chan struct{}
 }
@@ -46,10 +48,19 @@ func freeAddr() (string, error) {
 }
 
 // start execs the server listening on addr (and, where its settings say
-// {debug}, its admin listener on debug); stdout (leadhook's JSON log
-// lines) goes to /dev/null, the end of stderr is kept for errors.
+// {debug}, its admin listener on debug; {data} is a fresh temporary
+// directory); stdout (leadhook's JSON log lines) goes to /dev/null, the
+// end of stderr is kept for errors.
 func (s server) start(addr, debug string) (*proc, error) {
-	subst := strings.NewReplacer("{addr}", addr, "{debug}", debug)
+	var data string
+	if slices.ContainsFunc(s.env, func(e string) bool { return strings.Contains(e, "{data}") }) {
+		dir, err := os.MkdirTemp("", "loadbench-data-")
+		if err != nil {
+			return nil, err
+		}
+		data = dir
+	}
+	subst := strings.NewReplacer("{addr}", addr, "{debug}", debug, "{data}", data)
 	args := make([]string, 0, len(s.args))
 	for _, a := range s.args {
 		args = append(args, subst.Replace(a))
@@ -59,9 +70,10 @@ func (s server) start(addr, debug string) (*proc, error) {
 	for i, e := range cmd.Env {
 		cmd.Env[i] = subst.Replace(e)
 	}
-	p := &proc{cmd: cmd, addr: addr, debug: debug, errb: &capped{max: 8 << 10}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, addr: addr, debug: debug, data: data, errb: &capped{max: 8 << 10}, done: make(chan struct{})}
 	cmd.Stderr = p.errb
 	if err := cmd.Start(); err != nil {
+		os.RemoveAll(data)
 		return nil, fmt.Errorf("start %s: %w", s.bin, err)
 	}
 	go func() { _ = cmd.Wait(); close(p.done) }()
@@ -158,6 +170,9 @@ func (p *proc) stop() {
 	case <-time.After(5 * time.Second):
 		_ = p.cmd.Process.Kill()
 		<-p.done
+	}
+	if p.data != "" {
+		_ = os.RemoveAll(p.data)
 	}
 }
 
