@@ -20,6 +20,7 @@ import (
 
 	"github.com/leadhook/leadhook/handlers"
 	"github.com/leadhook/leadhook/handlers/history"
+	"github.com/leadhook/leadhook/internal/groupcommit"
 )
 
 // Defaults for Options.
@@ -107,7 +108,7 @@ type Queue struct {
 	metrics *Metrics
 	closer  func()
 	store   Store
-	batch   *batcher
+	batch   *groupcommit.Batcher[river.InsertManyParams, *rivertype.JobInsertResult]
 	proc    atomic.Pointer[Processor]
 	hist    atomic.Pointer[history.Store] // see History
 
@@ -154,7 +155,14 @@ func Open(ctx context.Context, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	q.batch = newBatcher(q.insertBatch)
+	// One transaction (one fsync on the embedded store with Fsync) for
+	// every delivery that arrived while the previous commit ran.
+	batch, err := groupcommit.New(q.insertBatch, groupcommit.DefaultMax, groupcommit.DefaultLinger)
+	if err != nil {
+		q.closer()
+		return nil, err
+	}
+	q.batch = batch
 	return q, nil
 }
 
@@ -294,7 +302,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 // Close releases the store (after Stop).
 func (q *Queue) Close() {
 	if q.batch != nil {
-		q.batch.close()
+		q.batch.Close()
 	}
 	if q.closer != nil {
 		q.closer()
@@ -310,7 +318,10 @@ func (q *Queue) Metrics() *Metrics { return q.metrics }
 // Enqueue stores d; a repeat of a non-empty (source, delivery id) whose
 // job is not dead-lettered is a duplicate and stores nothing.
 func (q *Queue) Enqueue(ctx context.Context, d *handlers.QueuedDelivery) (bool, error) {
-	res, err := q.batch.insert(ctx, deliveryArgs{Source: d.Source, DeliveryID: d.DeliveryID, Delivery: d}, q.insertOpts(d))
+	res, err := q.batch.Do(ctx, river.InsertManyParams{Args: deliveryArgs{Source: d.Source, DeliveryID: d.DeliveryID, Delivery: d}, InsertOpts: q.insertOpts(d)})
+	if errors.Is(err, groupcommit.ErrClosed) {
+		err = errClosed
+	}
 	if err != nil {
 		return false, fmt.Errorf("queue: %w", err)
 	}
