@@ -1,6 +1,7 @@
 package history
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/leadhook/leadhook/internal/groupcommit"
 )
 
 // Defaults of a Store.
@@ -39,6 +42,10 @@ type Store struct {
 	// every delivery was a quarter of a record's cost on SQLite.
 	upsertQ string
 	upsert  *sql.Stmt
+	// records commits concurrent Record calls together (group commit):
+	// one writer and one transaction instead of one each, which on SQLite
+	// also ends the writers' contention for its lock.
+	records *groupcommit.Batcher[[]any, error]
 }
 
 // Option configures New.
@@ -107,7 +114,46 @@ func New(ctx context.Context, db *sql.DB, d Dialect, opts ...Option) (*Store, er
 		return nil, fmt.Errorf("history: prepare the record statement: %w", err)
 	}
 	s.upsert = stmt
+	if s.records, err = groupcommit.New(s.commitRecords, groupcommit.DefaultMax, groupcommit.DefaultLinger); err != nil {
+		stmt.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// commitTimeout bounds one group commit of records.
+const commitTimeout = 10 * time.Second
+
+// commitRecords writes rows (upsertSQL's arguments) in one transaction
+// and returns each row's error. When the transaction fails, the rows are
+// written one by one, so that a bad row fails only its own Record.
+func (s *Store) commitRecords(ctx context.Context, rows [][]any) ([]error, error) {
+	ctx, cancel := context.WithTimeout(ctx, commitTimeout)
+	defer cancel()
+	errs := make([]error, len(rows))
+	if len(rows) > 1 && s.inTx(ctx, rows) == nil {
+		return errs, nil
+	}
+	for i, r := range rows {
+		_, errs[i] = s.upsert.ExecContext(ctx, r...)
+	}
+	return errs, nil
+}
+
+func (s *Store) inTx(ctx context.Context, rows [][]any) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	st := tx.StmtContext(ctx, s.upsert)
+	defer st.Close()
+	for _, r := range rows {
+		if _, err := st.ExecContext(ctx, r...); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // OpenSQLite opens (creating) the SQLite file path, with WAL and a busy
@@ -154,6 +200,7 @@ func RedactURL(raw string) string {
 
 // Close closes the database when the Store opened it.
 func (s *Store) Close() error {
+	s.records.Close()
 	err := s.upsert.Close()
 	if s.owned {
 		return errors.Join(err, s.db.Close())
@@ -229,8 +276,8 @@ type Exec func(ctx context.Context, query string, args ...any) error
 // (Outcome queued, Attempts 0) says no attempt ran yet.
 func (s *Store) Record(ctx context.Context, rec *Record) error {
 	return s.RecordOn(ctx, func(ctx context.Context, _ string, args ...any) error {
-		_, err := s.upsert.ExecContext(ctx, args...)
-		return err
+		rowErr, err := s.records.Do(ctx, args)
+		return cmp.Or(err, rowErr)
 	}, rec)
 }
 

@@ -3,7 +3,9 @@ package history_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -371,6 +373,57 @@ func TestQueuedAttemptsAndSchedule(t *testing.T) {
 		}
 		if err := s.Schedule(ctx, "dlv_unknown", history.OutcomeDead, nil); err != nil {
 			t.Errorf("schedule of an unknown record: %v", err)
+		}
+	})
+}
+
+// Concurrent Records commit together (group commit): every one is
+// stored, a repeat of one id in the same burst updates its record, and a
+// Record after Close fails instead of hanging.
+func TestConcurrentRecordsAllStored(t *testing.T) {
+	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
+		s := open()
+		ctx := context.Background()
+		const n = 60
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Every tenth delivery is recorded twice (its attempts count up).
+				id := fmt.Sprintf("d%d", i)
+				if err := s.Record(ctx, rec("web", id, history.ModeSync, history.OutcomeOK)); err != nil {
+					t.Errorf("Record %s: %v", id, err)
+				}
+				if i%10 == 0 {
+					if err := s.Record(ctx, rec("web", id, history.ModeSync, history.OutcomeOK)); err != nil {
+						t.Errorf("Record %s again: %v", id, err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		got, err := s.List(ctx, history.Filter{Limit: 2 * n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != n {
+			t.Fatalf("%d records, want %d", len(got), n)
+		}
+		for _, r := range got {
+			want := 1
+			if n, _ := strconv.Atoi(r.DeliveryID[1:]); n%10 == 0 {
+				want = 2
+			}
+			if r.Attempts != want {
+				t.Errorf("%s: attempts %d, want %d", r.DeliveryID, r.Attempts, want)
+			}
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Record(ctx, rec("web", "late", history.ModeSync, history.OutcomeOK)); err == nil {
+			t.Fatal("Record after Close: no error")
 		}
 	})
 }
