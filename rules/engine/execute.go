@@ -93,15 +93,16 @@ func (x *execution) recentlyCreated(ctx context.Context) (*deskera.Contact, erro
 type searchOpts struct{ deskera.ListContactsOptions }
 
 func (o searchOpts) encode() string {
-	v := url.Values{}
+	// What url.Values.Encode gives (keys sorted), without its map.
+	q := ""
 	if o.Email != "" {
-		v.Set("email", o.Email)
+		q = "email=" + url.QueryEscape(o.Email) + "&"
 	}
+	q += "limit=" + strconv.Itoa(o.Limit)
 	if o.Phone != "" {
-		v.Set("phone", o.Phone)
+		q += "&phone=" + url.QueryEscape(o.Phone)
 	}
-	v.Set("limit", strconv.Itoa(o.Limit))
-	return v.Encode()
+	return q
 }
 
 // searchOptions builds the contact search for the event and a filter that

@@ -88,18 +88,21 @@ func (x *execution) foundID() int64 {
 
 // piece is the save body one action contributes.
 func (x *execution) piece(ctx context.Context, a rules.Action) (*deskera.ContactSaveDto, error) {
-	d := &deskera.ContactSaveDto{}
+	var d *deskera.ContactSaveDto
 	label := a.Label
 	switch a.Type {
 	case rules.ActionAssignOwner:
-		d.OwnerID = deskera.ID(a.OwnerID)
+		d = &deskera.ContactSaveDto{OwnerID: deskera.ID(a.OwnerID)}
 	case rules.ActionSetVisibility:
-		d.VisibilityType, d.VisibilityIDs = a.Visibility, a.VisibilityIDs
+		d = &deskera.ContactSaveDto{VisibilityType: a.Visibility, VisibilityIDs: a.VisibilityIDs}
 	case rules.ActionUpsertContact, rules.ActionCreateContact, rules.ActionUpdateContact:
 		if a.Fields != nil {
 			d = contactDTO(a.Fields)
 			label = a.Fields.Label
 		}
+	}
+	if d == nil {
+		d = &deskera.ContactSaveDto{}
 	}
 	if label != "" {
 		if _, ok := x.e.labels.get(label); !ok && x.dry {
