@@ -126,14 +126,24 @@ func merge(dst, src *deskera.ContactSaveDto) {
 	for _, f := range deskera.ContactFields {
 		f.Merge(dst, src)
 	}
+	if len(src.CustomField) > 0 {
+		dst.CustomField = slices.Grow(dst.CustomField, len(src.CustomField))
+	}
 	for _, cf := range src.CustomField {
-		i := slices.IndexFunc(dst.CustomField, func(o deskera.CustomField) bool { return o.Code == cf.Code && o.Label == cf.Label })
-		if i >= 0 {
-			dst.CustomField[i] = cf
-		} else {
-			dst.CustomField = append(dst.CustomField, cf)
+		mergeCustom(dst, cf)
+	}
+}
+
+// mergeCustom sets the custom field cf on dst: it replaces the field of
+// the same code and label, else it is appended.
+func mergeCustom(dst *deskera.ContactSaveDto, cf deskera.CustomField) {
+	for i := range dst.CustomField {
+		if o := &dst.CustomField[i]; o.Code == cf.Code && o.Label == cf.Label {
+			*o = cf
+			return
 		}
 	}
+	dst.CustomField = append(dst.CustomField, cf)
 }
 
 // mergeAll merges the plan's pieces in plan order. The precedence is the
@@ -350,7 +360,14 @@ func (x *execution) withScore(d *deskera.ContactSaveDto) *deskera.ContactSaveDto
 	if sc == nil || sc.Write == nil {
 		return d
 	}
-	merge(d, &deskera.ContactSaveDto{CustomField: scoreFields(x.set, sc.Write)})
+	// The score's custom fields go straight onto d, as merge would put
+	// them, without a body and a list to carry them there.
+	var buf [3]rules.StoredField
+	stored := x.set.AppendStoredFields(buf[:0], sc.Write)
+	d.CustomField = slices.Grow(d.CustomField, len(stored))
+	for _, f := range stored {
+		mergeCustom(d, customField(f.Key, f.Value))
+	}
 	return d
 }
 
