@@ -58,6 +58,11 @@ type Action struct {
 type runner struct {
 	vm  vm.VM
 	env Env
+	// byValue are the set's programs that may run on boxed (see valueEnv).
+	byValue map[*vm.Program]bool
+	// boxed is env as a valueEnv, set by Evaluate for a phase in which env
+	// does not change (nil: every program runs on &env).
+	boxed any
 }
 
 func (r *runner) run(p *vm.Program) (out any, err error) {
@@ -66,50 +71,90 @@ func (r *runner) run(p *vm.Program) (out any, err error) {
 			out, err = nil, fmt.Errorf("panic: %v", rec)
 		}
 	}()
+	if r.boxed != nil && r.byValue[p] {
+		return r.vm.Run(p, r.boxed)
+	}
 	return r.vm.Run(p, &r.env)
+}
+
+// box freezes env for the programs that run by value: call it after
+// every change of env that those programs must see.
+func (r *runner) box() {
+	r.boxed = nil
+	if len(r.byValue) > 0 {
+		r.boxed = valueOf(&r.env)
+	}
 }
 
 func (s *Set) getRunner(ev *Event, c *Contact) *runner {
 	r := s.vms.Get().(*runner)
 	r.env = Env{Event: ev, Contact: c}
+	r.byValue, r.boxed = s.byValue, nil
 	return r
 }
 
 func (s *Set) putRunner(r *runner) {
 	r.env = Env{}
+	r.byValue, r.boxed = nil, nil
 	s.vms.Put(r)
+}
+
+// planAlloc holds a plan and its scoring in one allocation.
+type planAlloc struct {
+	plan    Plan
+	scoring Scoring
 }
 
 // Evaluate evaluates the event (with the existing contact, nil when
 // unknown) into a plan. It does no I/O, is deterministic, and never
 // panics: a runtime error is recorded in the plan and the other rules go on.
+//
+// The rules' conditions run first and their actions after, in rule order:
+// expressions are pure and see the same env in both, so the order is not
+// seen, and the plan's actions are allocated once, at their number.
 func (s *Set) Evaluate(ev *Event, contact *Contact) *Plan {
 	if ev == nil {
 		ev = &Event{}
 	}
 	r := s.getRunner(ev, contact)
 	defer s.putRunner(r)
-	plan := &Plan{Key: ContactKey(ev, contact), Rules: make([]RuleResult, 0, len(s.rules)), Actions: make([]Action, 0, 8)}
+	pa := &planAlloc{}
+	plan := &pa.plan
+	plan.Key, plan.Rules, plan.Actions = ContactKey(ev, contact), make([]RuleResult, len(s.rules)), []Action{}
+	r.box()
 	s.score(r, plan)
-	s.combine(plan, contact, ev.ReceivedAt, true)
+	s.combineInto(plan, &pa.scoring, contact, ev.ReceivedAt, true)
 	plan.ScoreLabel = s.ScoreLabel(plan.Score)
 	r.env.Score, r.env.Scores, r.env.ScoreLabel = plan.Score, plan.Scores, plan.ScoreLabel
 	r.env.setScoring(plan)
-	stoppedBy := ""
-	for _, rl := range s.rules {
-		res := RuleResult{Name: rl.name}
+	r.box()
+	stoppedBy, skipped, actions := "", "", 0
+	for i, rl := range s.rules {
+		res := &plan.Rules[i]
+		res.Name = rl.name
 		switch {
 		case !rl.enabled:
 			res.Skipped = "disabled"
 		case stoppedBy != "":
-			res.Skipped = fmt.Sprintf("stopped by rule %q", stoppedBy)
+			res.Skipped = skipped
 		default:
-			s.evalRule(r, rl, plan, &res)
-			if res.Matched && rl.stop {
-				stoppedBy = rl.name
+			s.evalWhen(r, rl, res)
+			if res.Matched {
+				actions += len(rl.actions)
+				if rl.stop {
+					stoppedBy = rl.name
+					skipped = "stopped by rule " + strconv.Quote(stoppedBy)
+				}
 			}
 		}
-		plan.Rules = append(plan.Rules, res)
+	}
+	if actions > 0 {
+		plan.Actions = make([]Action, 0, actions)
+	}
+	for i, rl := range s.rules {
+		if res := &plan.Rules[i]; res.Matched {
+			s.evalActions(r, rl, plan, res)
+		}
 	}
 	return plan
 }
@@ -163,16 +208,20 @@ func asFloat(v any) (float64, error) {
 	return 0, fmt.Errorf("expected a number, got %s", valueKind(v))
 }
 
-func (s *Set) evalRule(r *runner, rl *rule, plan *Plan, res *RuleResult) {
+// evalWhen runs the rule's condition.
+func (s *Set) evalWhen(r *runner, rl *rule, res *RuleResult) {
 	out, err := r.run(rl.when)
 	if err != nil {
 		res.Error = "when: " + firstLine(err).Error()
 		return
 	}
-	if b, _ := out.(bool); !b {
-		return
+	if b, _ := out.(bool); b {
+		res.Matched = true
 	}
-	res.Matched = true
+}
+
+// evalActions resolves the actions of a rule that matched.
+func (s *Set) evalActions(r *runner, rl *rule, plan *Plan, res *RuleResult) {
 	for _, a := range rl.actions {
 		act, err := s.resolve(r, rl.name, a, plan)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/leadhook/leadhook/internal/digits"
 )
@@ -322,6 +323,20 @@ func hNumber(a ...any) (any, error) {
 	return parseNumber(toString(a[0])), nil
 }
 
+// suffix is the first letter of rest after spaces, lowercased as
+// strings.ToLower would (0 when there is none); ASCII without allocating.
+func suffix(rest string) rune {
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return 0
+	}
+	if rest[0] < utf8.RuneSelf {
+		return unicode.ToLower(rune(rest[0]))
+	}
+	r, _ := utf8.DecodeRuneInString(strings.ToLower(rest))
+	return r
+}
+
 // parseNumber reads the first number in s, allowing thousands separators
 // and a k/m suffix ("$12,000" -> 12000, "12k" -> 12000).
 func parseNumber(s string) float64 {
@@ -334,14 +349,26 @@ func parseNumber(s string) float64 {
 	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == ',' || s[end] == '.') {
 		end++
 	}
-	v, err := strconv.ParseFloat(strings.TrimRight(strings.ReplaceAll(s[start:end], ",", ""), "."), 64)
+	num := s[start:end]
+	if strings.IndexByte(num, ',') >= 0 {
+		// Without the separators, in a buffer on the stack when it fits.
+		var buf [32]byte
+		b := buf[:0]
+		for i := 0; i < len(num); i++ {
+			if num[i] != ',' {
+				b = append(b, num[i])
+			}
+		}
+		num = string(b)
+	}
+	v, err := strconv.ParseFloat(strings.TrimRight(num, "."), 64)
 	if err != nil || math.IsInf(v, 0) {
 		return 0
 	}
-	switch rest := strings.ToLower(strings.TrimSpace(s[end:])); {
-	case strings.HasPrefix(rest, "k"):
+	switch suffix(s[end:]) {
+	case 'k':
 		v *= 1e3
-	case strings.HasPrefix(rest, "m"):
+	case 'm':
 		v *= 1e6
 	}
 	if neg {

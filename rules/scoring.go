@@ -100,7 +100,15 @@ func (s *Set) combine(plan *Plan, c *Contact, now time.Time, event bool) {
 	if !s.storesScore() {
 		return
 	}
-	sc := &Scoring{Combine: s.scoring.Combine, EventScore: plan.Score, EventScores: plan.Scores, From: "event"}
+	s.combineInto(plan, &Scoring{}, c, now, event)
+}
+
+// combineInto is combine recording into sc (zero), which the plan keeps.
+func (s *Set) combineInto(plan *Plan, sc *Scoring, c *Contact, now time.Time, event bool) {
+	if !s.storesScore() {
+		return
+	}
+	*sc = Scoring{Combine: s.scoring.Combine, EventScore: plan.Score, EventScores: plan.Scores, From: "event"}
 	plan.Scoring = sc
 	stored, problem := s.readStored(c)
 	sc.Problem = problem

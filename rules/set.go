@@ -87,6 +87,8 @@ type Set struct {
 	matchOn    string
 	warnings   []Problem
 	vms        sync.Pool // of *runner
+	// byValue are the programs that run on a valueEnv (see runsByValue).
+	byValue map[*vm.Program]bool
 }
 
 // Warnings returns the pitfalls found at load that cannot be proven wrong
@@ -123,6 +125,7 @@ const MemoryBudget = 1_000_000
 
 // finish orders thresholds and picks the lookup key for Process.
 func (s *Set) finish() {
+	s.byValue = s.byValuePrograms()
 	sort.SliceStable(s.thresholds, func(i, j int) bool { return s.thresholds[i].Min > s.thresholds[j].Min })
 	for _, r := range s.rules {
 		for _, a := range r.actions {

@@ -297,6 +297,9 @@ func (e *Engine) evaluate(ctx context.Context, set *rules.Set, ev *rules.Event, 
 	_, span := e.tracer.Start(ctx, "evaluate")
 	defer span.End()
 	p := set.Evaluate(ev, c)
+	if !span.IsRecording() {
+		return p // its attributes and status would be dropped
+	}
 	matched := 0
 	for _, r := range p.Rules {
 		if r.Matched {

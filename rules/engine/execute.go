@@ -33,7 +33,14 @@ type execution struct {
 	slot int
 }
 
-func (x *execution) record(c Call) { x.out.Calls = append(x.out.Calls, c) }
+func (x *execution) record(c Call) {
+	if x.out.Calls == nil {
+		// A search and a write is the common outcome: one allocation
+		// for both, not a growth per call.
+		x.out.Calls = make([]Call, 0, 2)
+	}
+	x.out.Calls = append(x.out.Calls, c)
+}
 
 // lookup finds the event's contact: by event.contact_id, else by the
 // set's match key (email or phone). A dry run makes these read-only calls
@@ -53,8 +60,8 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 		}
 		return c, nil
 	}
-	opts, match := x.searchOptions()
-	if opts == nil {
+	opts, ok := x.searchOptions()
+	if !ok {
 		return nil, nil
 	}
 	x.record(Call{Op: "contacts.list", Method: "GET", Path: "/v1/crm/contacts?" + opts.encode()})
@@ -63,7 +70,7 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 		return nil, fmt.Errorf("engine: search contact: %w", err)
 	}
 	for i := range list.Data {
-		if match(&list.Data[i]) {
+		if opts.match(&list.Data[i]) {
 			return &list.Data[i], nil
 		}
 	}
@@ -90,33 +97,47 @@ func (x *execution) recentlyCreated(ctx context.Context) (*deskera.Contact, erro
 	return c, nil
 }
 
-type searchOpts struct{ deskera.ListContactsOptions }
-
-func (o searchOpts) encode() string {
-	v := url.Values{}
-	if o.Email != "" {
-		v.Set("email", o.Email)
-	}
-	if o.Phone != "" {
-		v.Set("phone", o.Phone)
-	}
-	v.Set("limit", strconv.Itoa(o.Limit))
-	return v.Encode()
+// searchOpts is a contact search and the key its exact matches have: the
+// normalised email, or the phone's digits when byPhone.
+type searchOpts struct {
+	deskera.ListContactsOptions
+	key     string
+	byPhone bool
 }
 
-// searchOptions builds the contact search for the event and a filter that
-// keeps exact matches only.
-func (x *execution) searchOptions() (*searchOpts, func(*deskera.Contact) bool) {
+// match keeps the exact matches of the search only.
+func (o *searchOpts) match(c *deskera.Contact) bool {
+	if o.byPhone {
+		return digits.Of(c.Phone) == o.key
+	}
+	return normEmail(c.Email) == o.key
+}
+
+func (o searchOpts) encode() string {
+	// What url.Values.Encode gives (keys sorted), without its map.
+	q := ""
+	if o.Email != "" {
+		q = "email=" + url.QueryEscape(o.Email) + "&"
+	}
+	q += "limit=" + strconv.Itoa(o.Limit)
+	if o.Phone != "" {
+		q += "&phone=" + url.QueryEscape(o.Phone)
+	}
+	return q
+}
+
+// searchOptions builds the contact search for the event (false when it
+// has neither an email nor a phone). A value with a match method, not a
+// pointer and a closure: neither escapes, so the search allocates neither.
+func (x *execution) searchOptions() (searchOpts, bool) {
 	email, phone := normEmail(rules.Sender(x.ev)), digits.Of(x.ev.Phone)
 	if x.set.MatchOn() == rules.MatchPhone && phone != "" || email == "" && phone != "" {
-		return &searchOpts{deskera.ListContactsOptions{Phone: x.ev.Phone, Limit: 10}},
-			func(c *deskera.Contact) bool { return digits.Of(c.Phone) == phone }
+		return searchOpts{ListContactsOptions: deskera.ListContactsOptions{Phone: x.ev.Phone, Limit: 10}, key: phone, byPhone: true}, true
 	}
 	if email == "" {
-		return nil, nil
+		return searchOpts{}, false
 	}
-	return &searchOpts{deskera.ListContactsOptions{Email: email, Limit: 10}},
-		func(c *deskera.Contact) bool { return normEmail(c.Email) == email }
+	return searchOpts{ListContactsOptions: deskera.ListContactsOptions{Email: email, Limit: 10}, key: email}, true
 }
 
 // customCode matches Deskera custom-field codes like D-0000013.

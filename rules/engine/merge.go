@@ -88,18 +88,21 @@ func (x *execution) foundID() int64 {
 
 // piece is the save body one action contributes.
 func (x *execution) piece(ctx context.Context, a rules.Action) (*deskera.ContactSaveDto, error) {
-	d := &deskera.ContactSaveDto{}
+	var d *deskera.ContactSaveDto
 	label := a.Label
 	switch a.Type {
 	case rules.ActionAssignOwner:
-		d.OwnerID = deskera.ID(a.OwnerID)
+		d = &deskera.ContactSaveDto{OwnerID: deskera.ID(a.OwnerID)}
 	case rules.ActionSetVisibility:
-		d.VisibilityType, d.VisibilityIDs = a.Visibility, a.VisibilityIDs
+		d = &deskera.ContactSaveDto{VisibilityType: a.Visibility, VisibilityIDs: a.VisibilityIDs}
 	case rules.ActionUpsertContact, rules.ActionCreateContact, rules.ActionUpdateContact:
 		if a.Fields != nil {
 			d = contactDTO(a.Fields)
 			label = a.Fields.Label
 		}
+	}
+	if d == nil {
+		d = &deskera.ContactSaveDto{}
 	}
 	if label != "" {
 		if _, ok := x.e.labels.get(label); !ok && x.dry {
@@ -123,14 +126,24 @@ func merge(dst, src *deskera.ContactSaveDto) {
 	for _, f := range deskera.ContactFields {
 		f.Merge(dst, src)
 	}
+	if len(src.CustomField) > 0 {
+		dst.CustomField = slices.Grow(dst.CustomField, len(src.CustomField))
+	}
 	for _, cf := range src.CustomField {
-		i := slices.IndexFunc(dst.CustomField, func(o deskera.CustomField) bool { return o.Code == cf.Code && o.Label == cf.Label })
-		if i >= 0 {
-			dst.CustomField[i] = cf
-		} else {
-			dst.CustomField = append(dst.CustomField, cf)
+		mergeCustom(dst, cf)
+	}
+}
+
+// mergeCustom sets the custom field cf on dst: it replaces the field of
+// the same code and label, else it is appended.
+func mergeCustom(dst *deskera.ContactSaveDto, cf deskera.CustomField) {
+	for i := range dst.CustomField {
+		if o := &dst.CustomField[i]; o.Code == cf.Code && o.Label == cf.Label {
+			*o = cf
+			return
 		}
 	}
+	dst.CustomField = append(dst.CustomField, cf)
 }
 
 // mergeAll merges the plan's pieces in plan order. The precedence is the
@@ -347,7 +360,14 @@ func (x *execution) withScore(d *deskera.ContactSaveDto) *deskera.ContactSaveDto
 	if sc == nil || sc.Write == nil {
 		return d
 	}
-	merge(d, &deskera.ContactSaveDto{CustomField: scoreFields(x.set, sc.Write)})
+	// The score's custom fields go straight onto d, as merge would put
+	// them, without a body and a list to carry them there.
+	var buf [3]rules.StoredField
+	stored := x.set.AppendStoredFields(buf[:0], sc.Write)
+	d.CustomField = slices.Grow(d.CustomField, len(stored))
+	for _, f := range stored {
+		mergeCustom(d, customField(f.Key, f.Value))
+	}
 	return d
 }
 

@@ -10,17 +10,6 @@ import (
 	"github.com/leadhook/leadhook/rules"
 )
 
-// scoreFields are the Deskera custom fields that store rec.
-func scoreFields(set *rules.Set, rec *rules.StoredScore) []deskera.CustomField {
-	var buf [3]rules.StoredField
-	stored := set.AppendStoredFields(buf[:0], rec)
-	out := make([]deskera.CustomField, 0, len(stored))
-	for _, f := range stored {
-		out = append(out, customField(f.Key, f.Value))
-	}
-	return out
-}
-
 // customField names a custom field by its code (D-0000013) or its name.
 func customField(key, value string) deskera.CustomField {
 	if customCode.MatchString(key) {
