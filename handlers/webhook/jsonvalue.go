@@ -28,7 +28,9 @@ import (
 // and one too large for a float64 stays its text (DecodeObject's
 // json.Number conversion).
 func decodeJSON(body []byte, floats bool) (v any, ok bool) {
-	d := jsonDecoder{s: string(body), floats: floats}
+	// The members stack starts at the size of a typical lead's object,
+	// so it is grown once at most instead of at 1, 2, 4, 8 and 16.
+	d := jsonDecoder{s: string(body), floats: floats, members: make([]jsonMember, 0, jsonMembersCap)}
 	d.space()
 	v, ok = d.value()
 	if !ok {
@@ -43,6 +45,9 @@ func decodeJSON(body []byte, floats bool) (v any, ok bool) {
 // jsonMaxDepth bounds the nesting the fast path follows (encoding/json
 // allows 10000; a deeper body is left to it).
 const jsonMaxDepth = 512
+
+// jsonMembersCap is the members stack's first capacity.
+const jsonMembersCap = 16
 
 // jsonMember is one object member waiting for its map.
 type jsonMember struct {
