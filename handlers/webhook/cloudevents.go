@@ -45,8 +45,15 @@ func parseCloudEvents(src rules.Source, req *Request) (*Parsed, error) {
 		if err := CheckUTF8(req.Body); err != nil {
 			return nil, err
 		}
-		var one map[string]any
-		if err := json.Unmarshal(req.Body, &one); err != nil || one == nil {
+		// One pass when the body is a plain object (the same value
+		// json.Unmarshal gives: floats mode); else encoding/json.
+		one, _ := decodeJSONObjectFloats(req.Body)
+		if one == nil {
+			if err := json.Unmarshal(req.Body, &one); err != nil {
+				one = nil
+			}
+		}
+		if one == nil {
 			return nil, BadRequest("body", "invalid structured CloudEvent")
 		}
 		raws = append(raws, one)
@@ -137,6 +144,9 @@ func ceDecodeBytes(b []byte, ct string) any {
 		return nil
 	}
 	if provIsJSON(mediaType(ct)) {
+		if v, ok := decodeJSON(b, true); ok {
+			return v
+		}
 		var v any
 		if json.Unmarshal(b, &v) == nil {
 			return v
@@ -206,4 +216,13 @@ func CloudEventsHandshake(req http.Header) (int, http.Header) {
 	}
 	h.Set("WebHook-Allowed-Rate", rate)
 	return http.StatusOK, h
+}
+
+// decodeJSONObjectFloats is the one-pass decoding of a JSON object as
+// json.Unmarshal into map[string]any gives it; ok is false (and the map
+// nil) for any body it leaves to encoding/json.
+func decodeJSONObjectFloats(body []byte) (map[string]any, bool) {
+	v, ok := decodeJSON(body, true)
+	m, isObj := v.(map[string]any)
+	return m, ok && isObj
 }

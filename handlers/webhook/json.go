@@ -49,7 +49,22 @@ func (p *jsonParser) Parse(ctx context.Context, req *Request) (*Parsed, error) {
 // DecodeObject decodes a JSON object. Numbers become int64 when they are
 // integers and float64 otherwise. Anything but one object is a 400, and
 // so is a body that is not UTF-8.
+//
+// A well-formed object is read in one pass by decodeJSON; any other body
+// goes to decodeObjectStd, the encoding/json path, whose answer (value or
+// error text) is the reference decodeJSON is tested against.
 func DecodeObject(body []byte) (map[string]any, error) {
+	if v, ok := decodeJSON(body, false); ok {
+		if obj, ok := v.(map[string]any); ok {
+			return obj, nil
+		}
+	}
+	return decodeObjectStd(body)
+}
+
+// decodeObjectStd is DecodeObject with encoding/json: UseNumber, then
+// json.Number converted in a second walk.
+func decodeObjectStd(body []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, BadRequest("body", "empty body; send a JSON object")
 	}
