@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -402,15 +403,21 @@ func TestDryRun(t *testing.T) {
 func TestInFlightCap(t *testing.T) {
 	// The slow delivery's first Deskera call is held until the fast one
 	// has its answer, so the one slot is taken whatever the scheduling.
+	// Armed only once the harness is built: preparing the engine lists
+	// the labels through the same transport.
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
+	var armed atomic.Bool
 	hold := func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			once.Do(func() { close(entered); <-release })
+			if armed.Load() {
+				once.Do(func() { close(entered); <-release })
+			}
 			return rt.RoundTrip(r)
 		})
 	}
 	h := newHarnessWithTransport(t, hold, func(_ *harness, s *handlers.ServerConfig, _ *handlers.Config) { s.MaxInFlight = 1 })
+	armed.Store(true)
 	slow := make(chan reply)
 	go func() { slow <- h.postForm("email=slow%40example.com", nil) }()
 	<-entered
