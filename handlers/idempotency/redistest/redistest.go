@@ -89,8 +89,10 @@ func (s *Server) waitReady() {
 
 // Client returns a client for the server, closed when the test ends.
 func (s *Server) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, DialTimeout: time.Second,
-		ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1})
+	// Timeouts a loaded machine cannot reach: a stopped server refuses
+	// the connection at once, so "Redis down" is still seen at once.
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, DialTimeout: 10 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, MaxRetries: 1})
 	s.tb.Cleanup(func() { _ = c.Close() })
 	return c
 }
