@@ -141,7 +141,7 @@ func TestRateLimitError(t *testing.T) {
 		min, max time.Duration
 	}{
 		{name: "Seconds", header: "120", min: 120 * time.Second, max: 120 * time.Second},
-		{name: "HTTPDate", header: date, min: 80 * time.Second, max: 91 * time.Second},
+		{name: "HTTPDate", header: date, min: 60 * time.Second, max: 91 * time.Second},
 		{name: "Absent", header: "", min: 0, max: 0},
 	}
 	for _, tc := range tests {

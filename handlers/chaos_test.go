@@ -37,15 +37,18 @@ const (
 
 // Kinds of injected Deskera faults.
 const (
-	faultNone       = iota
-	faultStatus     // 500, 502 or 503, not applied
-	faultRateLimit  // 429 with a fractional Retry-After, not applied
-	faultLatency    // slower than the client's timeout, not applied
-	faultDrop       // connection closed after reading the request
-	faultDropApply  // applied, then the connection closed without an answer
-	faultLateApply  // slower than the client's timeout, applied once it gave up
-	faultKinds      // number of kinds
-	clientTimeout   = 400 * time.Millisecond
+	faultNone      = iota
+	faultStatus    // 500, 502 or 503, not applied
+	faultRateLimit // 429 with a fractional Retry-After, not applied
+	faultLatency   // slower than the client's timeout, not applied
+	faultDrop      // connection closed after reading the request
+	faultDropApply // applied, then the connection closed without an answer
+	faultLateApply // slower than the client's timeout, applied once it gave up
+	faultKinds     // number of kinds
+	clientTimeout  = 400 * time.Millisecond
+	// calmTimeout is the client's timeout where no fault is injected: a
+	// loaded machine cannot make a call that slow.
+	calmTimeout     = 30 * time.Second
 	clientAttempts  = 4 // the replicas' Deskera client tries a call at most this often
 	chaosRetryAfter = "0.02"
 )

@@ -72,6 +72,11 @@ func (l *loseCreateAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// roundTripFunc is an http.RoundTripper in a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	return newHarnessWithTransport(t, nil, opts...)
 }

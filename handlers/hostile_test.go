@@ -173,7 +173,7 @@ func manyFields(n int) []byte {
 func newHostileServer(t *testing.T, logs *syncbuf.Buffer, maxFlight int) *replicaSetup {
 	t.Helper()
 	_, _, deskeraURL := newFakeDeskera(t, 0)
-	return newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: logs, maxFlight: maxFlight,
+	return newReplica(t, replicaOptions{deskeraURL: deskeraURL, timeout: calmTimeout, store: idempotency.NewMemory(0), logs: logs, maxFlight: maxFlight,
 		configure: func(c *handlers.Config, sc *handlers.ServerConfig) {
 			c.AdminToken = adminToken
 			c.Webhook.MaxMemory = hostileMaxMemory
@@ -287,7 +287,7 @@ func TestServerLimitsSet(t *testing.T) {
 // is cut off by the read-header and read timeouts (shortened here).
 func TestSlowClients(t *testing.T) {
 	_, _, deskeraURL := newFakeDeskera(t, 0)
-	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{},
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, timeout: calmTimeout, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{},
 		server: func(s *http.Server) { s.ReadHeaderTimeout, s.ReadTimeout = 300*time.Millisecond, 600*time.Millisecond }})
 	addr := rep.srv.Listener.Addr().String()
 	tests := []struct {
@@ -414,7 +414,7 @@ func gauge(t *testing.T, m *handlers.Metrics, name string) float64 {
 func TestSlowBodyLockout(t *testing.T) {
 	const slots, idle = 4, 8
 	_, _, deskeraURL := newFakeDeskera(t, 0)
-	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{}, maxFlight: slots})
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, timeout: calmTimeout, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{}, maxFlight: slots})
 	addr := rep.srv.Listener.Addr().String()
 	conns := make([]net.Conn, 0, idle)
 	t.Cleanup(func() {
@@ -434,7 +434,7 @@ func TestSlowBodyLockout(t *testing.T) {
 	}
 	// Wait (bounded) until the idle requests are inside the router; with
 	// the cap taken before the body, only `slots` of them ever are.
-	for deadline := time.Now().Add(3 * time.Second); gauge(t, rep.metrics, "leadhook_http_requests_in_flight") < idle && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(30 * time.Second); gauge(t, rep.metrics, "leadhook_http_requests_in_flight") < idle && time.Now().Before(deadline); {
 		runtime.Gosched()
 	}
 	if got := gauge(t, rep.metrics, "leadhook_http_requests_in_flight"); got < slots {
@@ -456,7 +456,7 @@ func TestSlowBodyLockout(t *testing.T) {
 // server's read timeout.
 func TestSlowBodyCutByBodyTimeout(t *testing.T) {
 	_, _, deskeraURL := newFakeDeskera(t, 0)
-	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{},
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, timeout: calmTimeout, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{},
 		configure: func(_ *handlers.Config, sc *handlers.ServerConfig) { sc.BodyTimeout = 200 * time.Millisecond },
 		server:    func(s *http.Server) { s.ReadTimeout = time.Hour }})
 	status, body := sendRaw(t, rep.srv.Listener.Addr().String(), slowBodyHeaders)
@@ -476,7 +476,7 @@ func TestOversizedBatchAnswersBounded(t *testing.T) {
 	const bound, batches, perBatch = 24 << 10, 12, 8
 	store := idempotency.NewMemory(0, idempotency.WithMaxBytes(bound))
 	_, _, deskeraURL := newFakeDeskera(t, 0)
-	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: store, logs: &syncbuf.Buffer{}})
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, timeout: calmTimeout, store: store, logs: &syncbuf.Buffer{}})
 	batch := func(b int) []byte {
 		var evs []string
 		for i := range perBatch {
@@ -521,7 +521,7 @@ func TestOversizedBatchAnswersBounded(t *testing.T) {
 // the body and the problem, and nothing reaches Deskera.
 func TestLatin1JSONNamed(t *testing.T) {
 	fake, _, deskeraURL := newFakeDeskera(t, 0)
-	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{}})
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, timeout: calmTimeout, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{}})
 	before := fake.Total()
 	status, body := sendHostile(t, rep.srv.URL, hostileCase{path: "/hooks/api", header: bearer(nil), body: []byte("{\"email\":\"latin@example.com\",\"name\":\"Jos\xe9\"}")})
 	var ans struct{ Error, Field string }
@@ -538,7 +538,7 @@ func TestLatin1JSONNamed(t *testing.T) {
 // requested origin and rate (or any rate) and says POST is allowed.
 func TestCloudEventsHandshakeHeaders(t *testing.T) {
 	_, _, deskeraURL := newFakeDeskera(t, 0)
-	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{}})
+	rep := newReplica(t, replicaOptions{deskeraURL: deskeraURL, timeout: calmTimeout, store: idempotency.NewMemory(0), logs: &syncbuf.Buffer{}})
 	tests := []struct {
 		name               string
 		header             map[string]string

@@ -36,7 +36,7 @@ func TestTwoReplicasSameDeliveries(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	var reps []*replicaSetup
 	for range 2 {
-		reps = append(reps, newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: srv.Store(), logs: logs, timeout: 30 * time.Second}))
+		reps = append(reps, newReplica(t, replicaOptions{deskeraURL: deskeraURL, store: srv.Store(), logs: logs, timeout: calmTimeout}))
 	}
 	const leads, copies = 60, 4
 	s := &sender{t: t, client: &http.Client{Timeout: time.Minute}}

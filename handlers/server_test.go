@@ -129,7 +129,9 @@ func TestShutdownCompletesInFlightRequest(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	srv := handlers.NewHTTPServer(ln.Addr().String(), h.router, nil)
 	served := make(chan error, 1)
-	go func() { served <- handlers.Serve(ctx, srv, ln, 5*time.Second, nil) }()
+	// A grace period far longer than the request needs even on a loaded
+	// machine: Serve returns as soon as the request is done.
+	go func() { served <- handlers.Serve(ctx, srv, ln, 30*time.Second, nil) }()
 
 	before := h.deskera.Total()
 	status := make(chan int, 1)

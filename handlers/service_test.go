@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -400,16 +401,28 @@ func TestDryRun(t *testing.T) {
 }
 
 func TestInFlightCap(t *testing.T) {
-	h := newHarness(t, func(_ *harness, s *handlers.ServerConfig, _ *handlers.Config) { s.MaxInFlight = 1 })
-	h.deskera.SetLatency(200 * time.Millisecond)
-	before := h.deskera.Total()
+	// The slow delivery's first Deskera call is held until the fast one
+	// has its answer, so the one slot is taken whatever the scheduling.
+	// Armed only once the harness is built: preparing the engine lists
+	// the labels through the same transport.
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	var armed atomic.Bool
+	hold := func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if armed.Load() {
+				once.Do(func() { close(entered); <-release })
+			}
+			return rt.RoundTrip(r)
+		})
+	}
+	h := newHarnessWithTransport(t, hold, func(_ *harness, s *handlers.ServerConfig, _ *handlers.Config) { s.MaxInFlight = 1 })
+	armed.Store(true)
 	slow := make(chan reply)
 	go func() { slow <- h.postForm("email=slow%40example.com", nil) }()
-	deadline := time.Now().Add(2 * time.Second)
-	for h.deskera.Total() == before && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	<-entered
 	r := h.postForm("email=fast%40example.com", nil)
+	close(release)
 	wantStatus(t, r, http.StatusTooManyRequests)
 	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("429 without Retry-After")

@@ -116,7 +116,7 @@ func serveRules(t *testing.T, rulesFile string) string {
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--rules", rulesFile}, env) }()
 	t.Cleanup(func() { cancel(); <-done })
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if addr := listenAddr(out.String()); addr != "" {
 			return "http://" + addr

@@ -112,7 +112,7 @@ func startServe(t *testing.T, vars map[string]string) (string, *syncbuf.Buffer, 
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--rules", "../../rules.example.yaml"}, env)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if addr := listenAddr(out.String()); addr != "" {
 			return "http://" + addr, out, func() int { cancel(); return <-done }

@@ -39,7 +39,7 @@ func deadLetters(t *testing.T, n int, source string) string {
 		t.Fatal(err)
 	}
 	waitFor(t, "the dead letters", 30*time.Second, func() bool { s, _ := q.Stats(ctx); return s.Dead == int64(n) })
-	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := q.Stop(sctx); err != nil {
 		t.Fatal(err)

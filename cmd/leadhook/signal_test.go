@@ -153,7 +153,7 @@ func TestServeShutdownOverrunExits1(t *testing.T) {
 	}
 	// Bounded wait until the held request is in the router (the /metrics
 	// request counts itself: 2 in flight).
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		_, body := get(t, base+"/metrics", nil)
 		if strings.Contains(body, "leadhook_http_requests_in_flight 2") {
 			break

@@ -74,22 +74,25 @@ func (s *Server) waitReady() {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
 	defer c.Close()
 	var err error
-	for range 200 {
+	// Bounded by the clock, not by a count of refused pings (5 s when each
+	// fails at once), so a slow start on a loaded machine still passes.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err = c.Ping(ctx).Err()
 		cancel()
 		if err == nil {
 			return
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
 	s.tb.Fatalf("redis-server on %s not ready: %v", s.Addr, err)
 }
 
 // Client returns a client for the server, closed when the test ends.
 func (s *Server) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, DialTimeout: time.Second,
-		ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1})
+	// Timeouts a loaded machine cannot reach: a stopped server refuses
+	// the connection at once, so "Redis down" is still seen at once.
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, DialTimeout: 10 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, MaxRetries: 1})
 	s.tb.Cleanup(func() { _ = c.Close() })
 	return c
 }
