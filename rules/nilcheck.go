@@ -9,6 +9,12 @@ import "github.com/expr-lang/expr/ast"
 func unguardedContact(n ast.Node, guarded bool) []string {
 	var out []string
 	var walk func(n ast.Node, g bool)
+	// all walks every node in ns with the same guard.
+	all := func(g bool, ns ...ast.Node) {
+		for _, n := range ns {
+			walk(n, g)
+		}
+	}
 	walk = func(n ast.Node, g bool) {
 		switch x := n.(type) {
 		case nil:
@@ -16,8 +22,7 @@ func unguardedContact(n ast.Node, guarded bool) []string {
 			if id, ok := x.Node.(*ast.IdentifierNode); ok && id.Value == "contact" && !x.Optional && !g {
 				out = append(out, x.String())
 			}
-			walk(x.Node, g)
-			walk(x.Property, g)
+			all(g, x.Node, x.Property)
 		case *ast.BinaryNode:
 			walk(x.Left, g)
 			switch x.Operator {
@@ -37,38 +42,24 @@ func unguardedContact(n ast.Node, guarded bool) []string {
 		case *ast.ChainNode:
 			walk(x.Node, g)
 		case *ast.SliceNode:
-			walk(x.Node, g)
-			walk(x.From, g)
-			walk(x.To, g)
+			all(g, x.Node, x.From, x.To)
 		case *ast.CallNode:
 			walk(x.Callee, g)
-			for _, a := range x.Arguments {
-				walk(a, g)
-			}
+			all(g, x.Arguments...)
 		case *ast.BuiltinNode:
-			for _, a := range x.Arguments {
-				walk(a, g)
-			}
+			all(g, x.Arguments...)
 		case *ast.PredicateNode:
 			walk(x.Node, g)
 		case *ast.ArrayNode:
-			for _, e := range x.Nodes {
-				walk(e, g)
-			}
+			all(g, x.Nodes...)
 		case *ast.MapNode:
-			for _, p := range x.Pairs {
-				walk(p, g)
-			}
+			all(g, x.Pairs...)
 		case *ast.PairNode:
-			walk(x.Key, g)
-			walk(x.Value, g)
+			all(g, x.Key, x.Value)
 		case *ast.VariableDeclaratorNode:
-			walk(x.Value, g)
-			walk(x.Expr, g)
+			all(g, x.Value, x.Expr)
 		case *ast.SequenceNode:
-			for _, e := range x.Nodes {
-				walk(e, g)
-			}
+			all(g, x.Nodes...)
 		}
 	}
 	walk(n, guarded)

@@ -51,16 +51,12 @@ func actionSpecs() []ActionSpec {
 			Doc:     "Give the contact a declared label, by name, or the label the thresholds give the score (`{from: score}`).",
 			Calls:   "none of its own: rides in the POST/PATCH; in a delivery of several contacts (a Deskera webhook batch) and in the sweep, one bulk PATCH per distinct (label, owner) change per chunk",
 			Example: "assign_label: Hot lead",
-			decode: func(l *loader, v *yaml.Node, rule string, set *Set, a *action) bool {
-				return l.labelOptions(v, rule, set, a)
-			}},
+			decode:  (*loader).labelOptions},
 		{Name: ActionAssignOwner,
 			Doc:     "Give the contact an owner: a fixed user id, or one from a pool by weighted rendezvous hashing of the contact key (lowercased email, else phone digits, else contact id), so retries and replicas agree and adding an owner to a pool of N moves only about 1/(N+1) of the contacts.",
 			Calls:   "none of its own: rides in the POST/PATCH; in a delivery of several contacts (a Deskera webhook batch), one bulk PATCH per distinct (label, owner) change per chunk (sweep.rules and `leadhook reassign` likewise)",
 			Example: "assign_owner: {pool: sales}",
-			decode: func(l *loader, v *yaml.Node, rule string, set *Set, a *action) bool {
-				return l.ownerOptions(v, rule, set, a)
-			}},
+			decode:  (*loader).ownerOptions},
 		{Name: ActionSetVisibility,
 			Doc:     "Set the contact's visibility type, one of `private`, `public` or `team` (and optionally ids); another value is refused at load.",
 			Calls:   "none of its own: rides in the POST/PATCH",

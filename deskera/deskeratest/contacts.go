@@ -70,8 +70,7 @@ func (f *Fake) createContact(w http.ResponseWriter, _ *http.Request, _ string, b
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.validate(&dto); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !f.valid(w, &dto) {
 		return
 	}
 	c := f.insert(deskera.Contact{}, &dto)
@@ -104,8 +103,7 @@ func (f *Fake) modify(w http.ResponseWriter, s string, body []byte, apply func(*
 		writeError(w, http.StatusNotFound, fmt.Sprintf("contact %d not found", id))
 		return
 	}
-	if err := f.validate(&dto); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !f.valid(w, &dto) {
 		return
 	}
 	apply(c, &dto)
@@ -146,8 +144,7 @@ func (f *Fake) bulkUpdate(w http.ResponseWriter, _ *http.Request, _ string, body
 		writeError(w, http.StatusBadRequest, "ids is required")
 		return
 	}
-	if err := f.validate(&dto); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !f.valid(w, &dto) {
 		return
 	}
 	for _, id := range req.IDs {
@@ -159,15 +156,19 @@ func (f *Fake) bulkUpdate(w http.ResponseWriter, _ *http.Request, _ string, body
 	writeEmpty(w, http.StatusCreated)
 }
 
-// validate rejects unknown labels and types; f.mu must be held.
-func (f *Fake) validate(dto *deskera.ContactSaveDto) error {
+// valid answers 400 with the reason and reports false when dto names an
+// unknown label or type, as decodeBody does for a body that does not
+// decode; f.mu must be held.
+func (f *Fake) valid(w http.ResponseWriter, dto *deskera.ContactSaveDto) bool {
 	if _, ok := f.labels[dto.LabelID]; dto.LabelID != 0 && !ok {
-		return fmt.Errorf("label %d not found", dto.LabelID)
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("label %d not found", dto.LabelID))
+		return false
 	}
 	if dto.Type != "" && dto.Type != "person" && dto.Type != "organization" {
-		return fmt.Errorf("type %q must be person or organization", dto.Type)
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("type %q must be person or organization", dto.Type))
+		return false
 	}
-	return nil
+	return true
 }
 
 // insert stores a new contact built from base and dto; f.mu must be held.

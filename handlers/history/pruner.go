@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/leadhook/leadhook/internal/ticks"
 )
 
 // DefaultPruneEvery is how often leadhook serve prunes.
@@ -16,24 +18,16 @@ func (s *Store) RunPruner(ctx context.Context, tick <-chan time.Time, log *slog.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	for {
-		select {
-		case <-ctx.Done():
+	ticks.Run(ctx, tick, func(ctx context.Context) {
+		p, err := s.Prune(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("history: prune failed; retrying at the next tick", "err", err.Error())
+			}
 			return
-		case _, ok := <-tick:
-			if !ok {
-				return
-			}
-			p, err := s.Prune(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					log.Warn("history: prune failed; retrying at the next tick", "err", err.Error())
-				}
-				continue
-			}
-			if p.Bodies > 0 || p.Records > 0 {
-				log.Info("history: pruned", "bodies", p.Bodies, "records", p.Records)
-			}
 		}
-	}
+		if p.Bodies > 0 || p.Records > 0 {
+			log.Info("history: pruned", "bodies", p.Bodies, "records", p.Records)
+		}
+	})
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/history/historytest"
 )
@@ -309,23 +311,18 @@ func TestReopenKeepsRecords(t *testing.T) {
 func TestReplicasMigrateAtOnce(t *testing.T) {
 	url := historytest.PostgresSchemaURL(t)
 	const replicas = 4
-	errs := make(chan error, replicas)
-	var wg sync.WaitGroup
+	var g errgroup.Group
 	for range replicas {
-		wg.Go(func() {
+		g.Go(func() error {
 			s, err := history.OpenPostgres(context.Background(), url)
 			if err == nil {
 				s.Close()
 			}
-			errs <- err
+			return err
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
 	}
 }
 

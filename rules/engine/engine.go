@@ -16,6 +16,7 @@ import (
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/internal/digits"
 	"github.com/leadhook/leadhook/internal/obs"
+	"github.com/leadhook/leadhook/internal/ticks"
 	"github.com/leadhook/leadhook/rules"
 )
 
@@ -346,19 +347,11 @@ func (e *Engine) RefreshLabels(ctx context.Context) error {
 // tick is closed (give it a time.Ticker's C; tests send ticks by hand).
 // A failed reload is logged and the cache kept.
 func (e *Engine) RefreshLabelsOn(ctx context.Context, tick <-chan time.Time) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case _, ok := <-tick:
-			if !ok {
-				return
-			}
-			if err := e.RefreshLabels(ctx); err != nil && ctx.Err() == nil {
-				e.log.WarnContext(ctx, "engine: periodic label refresh failed; keeping the cached labels", "err", err.Error())
-			}
+	ticks.Run(ctx, tick, func(ctx context.Context) {
+		if err := e.RefreshLabels(ctx); err != nil && ctx.Err() == nil {
+			e.log.WarnContext(ctx, "engine: periodic label refresh failed; keeping the cached labels", "err", err.Error())
 		}
-	}
+	})
 }
 
 // lockKey is the key Process serialises on: the value upserts match on.

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
@@ -290,19 +291,14 @@ func TestProcessErrors(t *testing.T) {
 // fails the test on any error.
 func processConcurrently(t *testing.T, eng *engine.Engine, set *rules.Set, n int, ev func() *rules.Event) {
 	t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
+	var g errgroup.Group
 	for range n {
-		wg.Go(func() {
+		g.Go(func() error {
 			_, err := eng.Process(context.Background(), set, ev(), false)
-			errs <- err
+			return err
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
 	}
 }
