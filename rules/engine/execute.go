@@ -64,7 +64,7 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 	if !ok {
 		return nil, nil
 	}
-	x.record(Call{Op: "contacts.list", Method: "GET", Path: "/v1/crm/contacts?" + opts.encode()})
+	x.record(Call{Op: "contacts.list", Method: "GET", Path: opts.path()})
 	list, err := x.e.crm.ListContacts(ctx, &opts.ListContactsOptions)
 	if err != nil {
 		return nil, fmt.Errorf("engine: search contact: %w", err)
@@ -113,17 +113,20 @@ func (o *searchOpts) match(c *deskera.Contact) bool {
 	return normEmail(c.Email) == o.key
 }
 
-func (o searchOpts) encode() string {
-	// What url.Values.Encode gives (keys sorted), without its map.
-	q := ""
-	if o.Email != "" {
-		q = "email=" + url.QueryEscape(o.Email) + "&"
+// path is the search's request path: what url.Values.Encode gives for
+// the query (keys sorted), in one concatenation.
+func (o searchOpts) path() string {
+	const prefix = "/v1/crm/contacts?"
+	limit := strconv.Itoa(o.Limit)
+	switch {
+	case o.Email != "" && o.Phone != "":
+		return prefix + "email=" + url.QueryEscape(o.Email) + "&limit=" + limit + "&phone=" + url.QueryEscape(o.Phone)
+	case o.Email != "":
+		return prefix + "email=" + url.QueryEscape(o.Email) + "&limit=" + limit
+	case o.Phone != "":
+		return prefix + "limit=" + limit + "&phone=" + url.QueryEscape(o.Phone)
 	}
-	q += "limit=" + strconv.Itoa(o.Limit)
-	if o.Phone != "" {
-		q += "&phone=" + url.QueryEscape(o.Phone)
-	}
-	return q
+	return prefix + "limit=" + limit
 }
 
 // searchOptions builds the contact search for the event (false when it
@@ -155,7 +158,11 @@ func contactDTO(f *rules.ContactFields) *deskera.ContactSaveDto {
 	for _, id := range f.SubOwnerIDs {
 		d.SubOwnerIDs = append(d.SubOwnerIDs, deskera.ID(id))
 	}
-	keys := make([]string, 0, len(f.Custom))
+	if len(f.Custom) > 0 {
+		d.CustomField = make([]deskera.CustomField, 0, len(f.Custom))
+	}
+	var kb [8]string // the keys of a few custom fields sort on the stack
+	keys := kb[:0]
 	for k := range f.Custom {
 		keys = append(keys, k)
 	}
