@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -134,4 +136,29 @@ func FuzzDecodeJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkDecodeJSON(t, body, false)
 	})
+}
+
+// BenchmarkDecodeObject compares the one-pass path with the encoding/json
+// one on the same bodies, side by side (so a busy machine skews both).
+func BenchmarkDecodeObject(b *testing.B) {
+	for _, name := range []string{"json/nested.json", "lead/lead.json", "cloudevents/structured.json"} {
+		body, err := os.ReadFile(filepath.Join("testdata", filepath.FromSlash(name)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, impl := range []struct {
+			name   string
+			decode func([]byte) (map[string]any, error)
+		}{{"onepass", DecodeObject}, {"encodingjson", decodeObjectStd}} {
+			b.Run(name+"/"+impl.name, func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := impl.decode(body); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }
