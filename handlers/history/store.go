@@ -273,7 +273,9 @@ type Exec func(ctx context.Context, query string, args ...any) error
 // the first received time and a kept body stay; Attempts counts up unless
 // rec.Attempts says which attempt this was. rec.ID and rec.Source are
 // required; rec is not modified. A queued delivery's first record
-// (Outcome queued, Attempts 0) says no attempt ran yet.
+// (Outcome queued, Attempts 0) says no attempt ran yet. Records written
+// at the same time commit together (one transaction); Record returns
+// once its own is committed, or with its own error.
 func (s *Store) Record(ctx context.Context, rec *Record) error {
 	return s.RecordOn(ctx, func(ctx context.Context, _ string, args ...any) error {
 		rowErr, err := s.records.Do(ctx, args)
