@@ -33,6 +33,16 @@ func (c *Client) ListContacts(ctx context.Context, opts *ListContactsOptions) (*
 	return &out, nil
 }
 
+// Query is the encoded query string ListContacts sends for o (keys
+// sorted, as url.Values.Encode gives them), for callers that record the
+// call (the engine's dry-run plan).
+func (o *ListContactsOptions) Query() string {
+	if q, ok := o.searchQuery(); ok {
+		return q
+	}
+	return o.values().Encode()
+}
+
 // searchQuery is opts.values().Encode() for the search by email or phone
 // with a limit (what the engine sends per lead), built directly; false for
 // any other options.

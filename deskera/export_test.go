@@ -1,11 +1,7 @@
 package deskera
 
-// EncodeListQuery returns the query ListContacts sends for o (the direct
-// encoding when it applies) and url.Values' encoding of it.
+// EncodeListQuery returns the query ListContacts sends for o (Query: the
+// direct encoding when it applies) and url.Values' encoding of it.
 func EncodeListQuery(o *ListContactsOptions) (got, want string) {
-	want = o.values().Encode()
-	if q, ok := o.searchQuery(); ok {
-		return q, want
-	}
-	return want, want
+	return o.Query(), o.values().Encode()
 }

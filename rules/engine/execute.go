@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -64,7 +63,7 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 	if !ok {
 		return nil, nil
 	}
-	x.record(Call{Op: "contacts.list", Method: "GET", Path: opts.path()})
+	x.record(Call{Op: "contacts.list", Method: "GET", Path: "/v1/crm/contacts?" + opts.Query()})
 	list, err := x.e.crm.ListContacts(ctx, &opts.ListContactsOptions)
 	if err != nil {
 		return nil, fmt.Errorf("engine: search contact: %w", err)
@@ -111,22 +110,6 @@ func (o *searchOpts) match(c *deskera.Contact) bool {
 		return digits.Of(c.Phone) == o.key
 	}
 	return normEmail(c.Email) == o.key
-}
-
-// path is the search's request path: what url.Values.Encode gives for
-// the query (keys sorted), in one concatenation.
-func (o searchOpts) path() string {
-	const prefix = "/v1/crm/contacts?"
-	limit := strconv.Itoa(o.Limit)
-	switch {
-	case o.Email != "" && o.Phone != "":
-		return prefix + "email=" + url.QueryEscape(o.Email) + "&limit=" + limit + "&phone=" + url.QueryEscape(o.Phone)
-	case o.Email != "":
-		return prefix + "email=" + url.QueryEscape(o.Email) + "&limit=" + limit
-	case o.Phone != "":
-		return prefix + "limit=" + limit + "&phone=" + url.QueryEscape(o.Phone)
-	}
-	return prefix + "limit=" + limit
 }
 
 // searchOptions builds the contact search for the event (false when it
