@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -181,6 +182,67 @@ func checkLeads(t *testing.T, fake *deskeratest.Server, n int) {
 	}
 }
 
+// createGate serves a Deskera fake, passing the first n contact creates
+// and holding every later one until open is called. A held request whose
+// caller is gone by then is dropped unanswered and unapplied.
+type createGate struct {
+	next    http.Handler
+	release chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	pass    int
+	waiting int
+}
+
+func newCreateGate(next http.Handler, n int) *createGate {
+	return &createGate{next: next, pass: n, release: make(chan struct{})}
+}
+
+func (g *createGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && strings.TrimSuffix(r.URL.Path, "/") == "/v1/crm/contacts" && !g.admit() {
+		defer g.leave()
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	g.next.ServeHTTP(w, r)
+}
+
+// admit takes one of the passes, or counts the request as held.
+func (g *createGate) admit() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	select {
+	case <-g.release:
+		return true
+	default:
+	}
+	if g.pass > 0 {
+		g.pass--
+		return true
+	}
+	g.waiting++
+	return false
+}
+
+func (g *createGate) leave() {
+	g.mu.Lock()
+	g.waiting--
+	g.mu.Unlock()
+}
+
+// held is the number of creates waiting at the gate.
+func (g *createGate) held() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.waiting
+}
+
+// open lets every held and later create through.
+func (g *createGate) open() { g.once.Do(func() { close(g.release) }) }
+
 func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(limit); !cond(); time.Sleep(50 * time.Millisecond) {
@@ -204,23 +266,29 @@ func durableVars(t *testing.T, fake *deskeratest.Server) map[string]string {
 // TestKill9EmbeddedStore: kill -9 of serve while 500 queued deliveries
 // are pending or in flight, then a restart on the same data dir: none is
 // lost and none makes two contacts.
+//
+// The kill is not a race against the workers: after the first 20 contacts
+// every create is held, so the kill always finds deliveries in flight,
+// however fast or slow the machine; the holds end with the restart.
 func TestKill9EmbeddedStore(t *testing.T) {
-	const n = 500
+	const n, before = 500, 20
 	fake := deskeratest.NewServer(t)
-	fake.SetLatency(5 * time.Millisecond) // so that the kill finds work in flight
+	gate := newCreateGate(fake, before)
+	front := httptest.NewServer(gate)
+	t.Cleanup(front.Close)
 	vars := durableVars(t, fake)
+	vars["DESKERA_BASE_URL"] = front.URL
 	vars["LEADHOOK_DATA_DIR"] = t.TempDir()
 
 	p := startProc(t, vars)
 	postLeads(t, []string{p.base}, 0, n)
-	waitFor(t, "some contacts", time.Minute, func() bool { return len(fake.Contacts()) >= 20 })
+	waitFor(t, "the first contacts and a held create", time.Minute, func() bool {
+		return len(fake.Contacts()) == before && gate.held() > 0
+	})
 	p.kill9(t)
-	done := len(fake.Contacts())
-	t.Logf("killed with %d of %d leads done", done, n)
-	if done >= n {
-		t.Fatal("every lead was done before the kill: nothing was in flight")
-	}
+	t.Logf("killed with %d of %d leads done, %d creates held", len(fake.Contacts()), n, gate.held())
 
+	gate.open()
 	p = startProc(t, vars)
 	waitFor(t, "the queue to drain after the restart", 2*time.Minute, func() bool {
 		return p.metric(t, "leadhook_queue_depth") == 0
@@ -239,8 +307,11 @@ func TestKill9PostgresReplica(t *testing.T) {
 	const n = 500
 	storeURL := pgtest.SchemaURL(t)
 	fake := deskeratest.NewServer(t)
-	fake.SetLatency(5 * time.Millisecond)
+	gate := newCreateGate(fake, 20) // as in TestKill9EmbeddedStore
+	front := httptest.NewServer(gate)
+	t.Cleanup(front.Close)
 	vars := durableVars(t, fake)
+	vars["DESKERA_BASE_URL"] = front.URL
 	vars["LEADHOOK_STORE_URL"] = storeURL
 	vars["LEADHOOK_QUEUE_JOB_TIMEOUT"] = "2s"
 	vars["LEADHOOK_QUEUE_RESCUE_AFTER"] = "3s"
@@ -248,9 +319,12 @@ func TestKill9PostgresReplica(t *testing.T) {
 	a := startProc(t, vars)
 	b := startProc(t, vars)
 	postLeads(t, []string{a.base, b.base}, 0, n)
-	waitFor(t, "some contacts", time.Minute, func() bool { return len(fake.Contacts()) >= 20 })
+	waitFor(t, "the first contacts and held creates", time.Minute, func() bool {
+		return len(fake.Contacts()) == 20 && gate.held() > 0
+	})
 	a.kill9(t)
-	t.Logf("replica killed with %d of %d leads done", len(fake.Contacts()), n)
+	t.Logf("replica killed with %d of %d leads done, %d creates held", len(fake.Contacts()), n, gate.held())
+	gate.open()
 	waitFor(t, "the survivor to finish", 3*time.Minute, func() bool {
 		return b.metric(t, "leadhook_queue_depth") == 0
 	})
