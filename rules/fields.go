@@ -84,7 +84,7 @@ func asString(v any) (string, error) {
 	case string:
 		return x, nil
 	case int, int64, float64, bool:
-		return toString(x), nil
+		return ValueText(x), nil
 	}
 	return "", fmt.Errorf("expected a string, got %s", valueKind(v))
 }

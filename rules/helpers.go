@@ -57,15 +57,15 @@ func helpers() []Helper {
 		{Name: "digits", Signature: "digits(text string) string",
 			Doc:     "Only the digits of text (for comparing phone numbers).",
 			Example: `digits(event.phone)`, Result: "6585758458",
-			fn: str1(digits.Of), types: []any{new(func(string) string)}},
+			fn: unary(digits.Of), types: []any{new(func(string) string)}},
 		{Name: "domain", Signature: "domain(email string) string",
 			Doc:     "The lowercased domain of an email address, \"\" when there is none.",
 			Example: `domain(event.email)`, Result: "acme.io",
-			fn: str1(domainOf), types: []any{new(func(string) string)}},
+			fn: unary(domainOf), types: []any{new(func(string) string)}},
 		{Name: "email_valid", Signature: "email_valid(email string) bool",
 			Doc:     "Whether email looks like a deliverable address (local@domain.tld, no spaces).",
 			Example: `email_valid("jane@@acme")`, Result: "false",
-			fn: bool1(emailValid), types: []any{new(func(string) bool)}},
+			fn: unary(emailValid), types: []any{new(func(string) bool)}},
 		{Name: "field", Signature: "field(name string) string | field(fields map, name string) string",
 			Doc:     "The form field event.fields[name] as a string (numbers formatted, lists joined with \", \"), \"\" when missing. The name matches exactly first, else ignoring case (field(\"budget\") finds Webflow's Budget).",
 			Example: `field("budget")`, Result: "12000",
@@ -73,7 +73,7 @@ func helpers() []Helper {
 		{Name: "first_name", Signature: "first_name(name string) string",
 			Doc:     "The first word of a full name.",
 			Example: `first_name(event.name)`, Result: "Jane",
-			fn: str1(firstName), types: []any{new(func(string) string)}},
+			fn: unary(firstName), types: []any{new(func(string) string)}},
 		{Name: "has", Signature: "has(name string) bool | has(fields map, name string) bool",
 			Doc:     "Whether the form field event.fields[name] is present and not empty (name matched like field: exactly first, else ignoring case).",
 			Example: `has("budget") && !has("coupon")`, Result: "true",
@@ -81,15 +81,15 @@ func helpers() []Helper {
 		{Name: "is_disposable_email", Signature: "is_disposable_email(email string) bool",
 			Doc:     "Whether the address is at a disposable (throwaway) mail service or a subdomain of one (list shipped in rules/disposable.txt, from the disposable-email-domains blocklist). A browser source can refuse them outright with `disposable_email: refuse`.",
 			Example: `is_disposable_email("bot@mailinator.com")`, Result: "true",
-			fn: bool1(IsDisposableEmail), types: []any{new(func(string) bool)}},
+			fn: unary(IsDisposableEmail), types: []any{new(func(string) bool)}},
 		{Name: "is_free_email", Signature: "is_free_email(email string) bool",
 			Doc:     "Whether the address is at a free or disposable mail provider (gmail.com, outlook.com, ...; list shipped in rules/freemail.txt).",
 			Example: `is_free_email("sam@Gmail.com")`, Result: "true",
-			fn: bool1(isFreeEmail), types: []any{new(func(string) bool)}},
+			fn: unary(isFreeEmail), types: []any{new(func(string) bool)}},
 		{Name: "is_role_email", Signature: "is_role_email(email string) bool",
 			Doc:     "Whether the address names a function, not a person (info@, sales@, support@, hello@, ...; a +tag is ignored).",
 			Example: `is_role_email("Sales+web@acme.io")`, Result: "true",
-			fn: bool1(IsRoleEmail), types: []any{new(func(string) bool)}},
+			fn: unary(IsRoleEmail), types: []any{new(func(string) bool)}},
 		{Name: "number", Signature: "number(value any) float",
 			Doc:     "A number from a form value: \"$12,000\", \"12k\", \"1.5m\", 42 all work; 0 when there is no number.",
 			Example: `number(field("budget")) >= 10000`, Result: "true",
@@ -113,17 +113,9 @@ func argString(a []any, i int) (string, error) {
 	return "", fmt.Errorf("argument %d: expected a string, got %s", i+1, valueKind(a[i]))
 }
 
-func str1(f func(string) string) func(...any) (any, error) {
-	return func(a ...any) (any, error) {
-		s, err := argString(a, 0)
-		if err != nil {
-			return nil, err
-		}
-		return f(s), nil
-	}
-}
-
-func bool1(f func(string) bool) func(...any) (any, error) {
+// unary makes a helper of a function of one string (the argument read by
+// argString).
+func unary[T string | bool](f func(string) T) func(...any) (any, error) {
 	return func(a ...any) (any, error) {
 		s, err := argString(a, 0)
 		if err != nil {
@@ -251,7 +243,7 @@ func hHas(a ...any) (any, error) {
 	if !ok || v == nil {
 		return false, nil
 	}
-	return strings.TrimSpace(toString(v)) != "", nil
+	return strings.TrimSpace(ValueText(v)) != "", nil
 }
 
 func hField(a ...any) (any, error) {
@@ -264,7 +256,7 @@ func hField(a ...any) (any, error) {
 	if _, ok := v.(string); ok {
 		return v, nil // already boxed: no allocation
 	}
-	return toString(v), nil
+	return ValueText(v), nil
 }
 
 // lookupField finds the form field name: the exact key first, else the key
@@ -286,8 +278,10 @@ func lookupField(m map[string]any, name string) (any, bool) {
 	return m[best], true
 }
 
-// toString formats a form value: nil is "", lists are joined.
-func toString(v any) string {
+// ValueText renders a form or JSON value as text, as the field helper
+// reads it: nil is "", numbers as written (no exponent), lists joined with
+// ", ". The webhook parsers read provider payloads with it too.
+func ValueText(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -298,7 +292,7 @@ func toString(v any) string {
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = toString(e)
+			parts[i] = ValueText(e)
 		}
 		return strings.Join(parts, ", ")
 	case []string:
@@ -320,7 +314,7 @@ func hNumber(a ...any) (any, error) {
 	case bool:
 		return 0.0, nil
 	}
-	return parseNumber(toString(a[0])), nil
+	return parseNumber(ValueText(a[0])), nil
 }
 
 // suffix is the first letter of rest after spaces, lowercased as

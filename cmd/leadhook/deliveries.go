@@ -10,7 +10,6 @@ import (
 	"io"
 
 	"os/signal"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,15 +35,10 @@ Subcommands:
   retry-dead [--source S]
                   queue the dead-lettered deliveries again (all, or of one source), on the rules in force`
 
-// deliveriesCommand is one `leadhook deliveries` subcommand.
-type deliveriesCommand struct {
-	usage string
-	run   func(ctx context.Context, env *Env, args []string) int
-}
-
-// deliveriesCommands are the subcommands; a subcommand is added here.
-func deliveriesCommands() map[string]deliveriesCommand {
-	return map[string]deliveriesCommand{
+// deliveriesCommands are the subcommands, each with its synopsis; a
+// subcommand is added here.
+func deliveriesCommands() map[string]command {
+	return map[string]command{
 		"list":       {"list [--source S] [--outcome O] [--since D] [--limit N] [--format text|json]", runDeliveriesList},
 		"show":       {"show ID [--body]", runDeliveriesShow},
 		"replay":     {"replay ID... [--dry-run]", runDeliveriesReplay},
@@ -66,24 +60,19 @@ func runDeliveries(ctx context.Context, env *Env, args []string) int {
 	}
 	sub, ok := deliveriesCommands()[args[0]]
 	if !ok {
-		names := make([]string, 0)
-		for n := range deliveriesCommands() {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		fmt.Fprintf(env.Stderr, "leadhook deliveries: unknown subcommand %q (want one of %s)\n", args[0], strings.Join(names, ", "))
+		fmt.Fprintf(env.Stderr, "leadhook deliveries: unknown subcommand %q (want one of %s)\n", args[0], strings.Join(commandNames(deliveriesCommands()), ", "))
 		return 2
 	}
 	return sub.run(ctx, env, args[1:])
 }
 
-// deliveriesConfig parses a subcommand's flags (extra) with the
+// deliveriesConfig parses subcommand name's flags (extra) with the
 // configuration's; code is -1 to go on.
-func deliveriesConfig(name, usage string, args []string, env *Env, extra func(*flag.FlagSet)) (*Config, []string, int) {
+func deliveriesConfig(name string, args []string, env *Env, extra func(*flag.FlagSet)) (*Config, []string, int) {
 	cfg, rest, err := parseConfigWith("deliveries "+name, args, env, extra)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintf(env.Stdout, "Usage: leadhook deliveries %s\n\n%s\n\nConfiguration flags (as for serve):\n", usage, deliveriesDoc)
+		fmt.Fprintf(env.Stdout, "Usage: leadhook deliveries %s\n\n%s\n\nConfiguration flags (as for serve):\n", deliveriesCommands()[name].summary, deliveriesDoc)
 		printSettings(env.Stdout)
 		return nil, nil, 0
 	case err != nil:
@@ -142,7 +131,7 @@ func parseSince(v string, now time.Time) (time.Time, error) {
 func runDeliveriesList(ctx context.Context, env *Env, args []string) int {
 	var f history.Filter
 	var since, format string
-	cfg, rest, code := deliveriesConfig("list", deliveriesCommands()["list"].usage, args, env, func(fs *flag.FlagSet) {
+	cfg, rest, code := deliveriesConfig("list", args, env, func(fs *flag.FlagSet) {
 		fs.StringVar(&f.Source, "source", "", "only this source")
 		fs.StringVar(&f.Outcome, "outcome", "", "only this outcome (ok, failed, retry, queued, dead)")
 		fs.StringVar(&since, "since", "", "only deliveries received since")
@@ -220,7 +209,7 @@ func writeJSON(env *Env, v any) int {
 
 func runDeliveriesShow(ctx context.Context, env *Env, args []string) int {
 	var withBody bool
-	cfg, ids, code := deliveriesConfig("show", deliveriesCommands()["show"].usage, args, env, func(fs *flag.FlagSet) {
+	cfg, ids, code := deliveriesConfig("show", args, env, func(fs *flag.FlagSet) {
 		fs.BoolVar(&withBody, "body", false, "include the kept raw body (unmasked personal data)")
 	})
 	if code >= 0 {
@@ -248,7 +237,7 @@ func runDeliveriesShow(ctx context.Context, env *Env, args []string) int {
 
 func runDeliveriesReplay(ctx context.Context, env *Env, args []string) int {
 	var dryRun bool
-	cfg, ids, code := deliveriesConfig("replay", deliveriesCommands()["replay"].usage, args, env, func(fs *flag.FlagSet) {
+	cfg, ids, code := deliveriesConfig("replay", args, env, func(fs *flag.FlagSet) {
 		fs.BoolVar(&dryRun, "dry-run", false, "plan only: no Deskera writes, nothing recorded")
 	})
 	if code >= 0 {

@@ -11,9 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,12 +61,18 @@ func (e *Env) Getenv(name string) string {
 	return v
 }
 
-// command is one subcommand. Add a subcommand by adding an entry to
-// commands(); run gets the arguments after the command name and returns
-// the exit code.
+// command is one subcommand (of leadhook, or of leadhook deliveries): its
+// one line of help, and run, which gets the arguments after the command
+// name and returns the exit code. Add a command by adding an entry to
+// commands() (or deliveriesCommands()).
 type command struct {
 	summary string
 	run     func(ctx context.Context, env *Env, args []string) int
+}
+
+// commandNames are the names of cmds, sorted.
+func commandNames(cmds map[string]command) []string {
+	return slices.Sorted(maps.Keys(cmds))
 }
 
 func commands() map[string]command {
@@ -117,12 +124,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "leadhook: CRM lead automation for Deskera (web forms, email and webhooks in; rules decide; contacts out)")
 	fmt.Fprintln(w, "\nUsage: leadhook [command] [flags]")
 	fmt.Fprintln(w, "\nCommands:")
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range commandNames(cmds) {
 		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nFlags (each mirrors an environment variable; a flag wins over its variable):")

@@ -64,7 +64,6 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"code": status, "message": msg})
 }
 
-// parseID parses a path id; false (after answering 404) when it is not one.
 // writeByID answers the GET of one record: 404 when s is not an id or
 // lookup does not find it, else the record.
 func writeByID[T any](w http.ResponseWriter, s, kind string, lookup func(deskera.ID) (T, bool)) {
@@ -97,6 +96,7 @@ func (f *Fake) deleteByID(w http.ResponseWriter, s, kind string, remove func(des
 	writeEmpty(w, http.StatusOK)
 }
 
+// parseID parses a path id; false (after answering 404) when it is not one.
 func parseID(w http.ResponseWriter, s string) (deskera.ID, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {

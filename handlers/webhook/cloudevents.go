@@ -82,7 +82,7 @@ func ceEvents(src rules.Source, req *Request, raws []map[string]any) (*Parsed, e
 			return nil, err
 		}
 		out.Events = append(out.Events, ev)
-		h.Write([]byte(provString(ce["source"]) + "\x00" + ev.ID + "\x00"))
+		h.Write([]byte(rules.ValueText(ce["source"]) + "\x00" + ev.ID + "\x00"))
 	}
 	out.DeliveryID = out.Events[0].ID
 	if len(out.Events) > 1 {
@@ -93,7 +93,7 @@ func ceEvents(src rules.Source, req *Request, raws []map[string]any) (*Parsed, e
 
 func ceEvent(src rules.Source, req *Request, ce map[string]any) (rules.Event, *Error) {
 	ev := NewEvent(req, src.Name, rules.KindForm)
-	if sv := provString(ce["specversion"]); !strings.HasPrefix(sv, "1.") {
+	if sv := rules.ValueText(ce["specversion"]); !strings.HasPrefix(sv, "1.") {
 		return ev, BadRequest("specversion", "unsupported CloudEvents version %q", sv)
 	}
 	for _, k := range []string{"id", "source", "type"} {
@@ -134,7 +134,7 @@ func ceData(ce map[string]any) (any, *Error) {
 		if err != nil {
 			return nil, BadRequest("data_base64", "invalid base64")
 		}
-		return ceDecodeBytes(b, provString(ce["datacontenttype"])), nil
+		return ceDecodeBytes(b, rules.ValueText(ce["datacontenttype"])), nil
 	}
 	return ce["data"], nil
 }

@@ -124,7 +124,7 @@ func deskeraCustom(fields map[string]any, v any) {
 			if !ok {
 				continue
 			}
-			if key := provFirstNonEmpty(provString(cf["code"]), provString(cf["label"])); key != "" {
+			if key := provFirstNonEmpty(rules.ValueText(cf["code"]), rules.ValueText(cf["label"])); key != "" {
 				fields[key] = cf["value"]
 			}
 		}

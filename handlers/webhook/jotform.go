@@ -70,7 +70,7 @@ func jotformAnswers(ev *rules.Event, answers map[string]any) {
 		}
 		ev.Fields[name] = v
 		if isName && ev.Name == "" {
-			ev.Name = provString(v)
+			ev.Name = rules.ValueText(v)
 		}
 	}
 }
@@ -88,20 +88,20 @@ func jotformValue(v any) (out any, isName bool) {
 		if _, ok := t["first"]; ok {
 			parts := []string{}
 			for _, p := range []string{"prefix", "first", "middle", "last", "suffix"} {
-				if s := strings.TrimSpace(provString(t[p])); s != "" {
+				if s := strings.TrimSpace(rules.ValueText(t[p])); s != "" {
 					parts = append(parts, s)
 				}
 			}
 			return jotformNonEmpty(strings.Join(parts, " ")), true
 		}
 		if full, ok := t["full"]; ok {
-			return jotformNonEmpty(provString(full)), false
+			return jotformNonEmpty(rules.ValueText(full)), false
 		}
 		if _, ok := t["phone"]; ok {
-			return jotformNonEmpty(strings.TrimSpace(provString(t["area"]) + " " + provString(t["phone"]))), false
+			return jotformNonEmpty(strings.TrimSpace(rules.ValueText(t["area"]) + " " + rules.ValueText(t["phone"]))), false
 		}
 		for _, e := range t {
-			if provString(e) != "" {
+			if rules.ValueText(e) != "" {
 				return t, false
 			}
 		}

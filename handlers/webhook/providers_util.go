@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/mail"
-	"strconv"
 	"strings"
 
 	"github.com/leadhook/leadhook/rules"
@@ -100,30 +99,6 @@ func provAddressList(s string) []string {
 		}
 	}
 	return out
-}
-
-// provString renders a scalar JSON-ish value as text.
-func provString(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return t
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(t)
-	case []any:
-		parts := make([]string, 0, len(t))
-		for _, e := range t {
-			parts = append(parts, provString(e))
-		}
-		return strings.Join(parts, ", ")
-	case []string:
-		return strings.Join(t, ", ")
-	default:
-		return fmt.Sprint(t)
-	}
 }
 
 // MaxDeliveryID is the longest delivery id kept as it is, wherever the id
