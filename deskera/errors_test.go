@@ -18,34 +18,24 @@ func TestMalformedReply(t *testing.T) {
 		name  string
 		path  string
 		body  string
-		call  func(ctx context.Context, c *deskera.Client) error
+		call  func(ctx context.Context, c *deskera.Client) (any, error)
 		wantS string
 	}{
 		{name: "TruncatedList", path: "/v1/crm/contacts", body: `{"data":[{"id":1,`,
-			call: func(ctx context.Context, c *deskera.Client) error {
-				_, err := c.ListContacts(ctx, nil)
-				return err
-			}, wantS: "deskera: contacts.list: malformed reply"},
+			call:  func(ctx context.Context, c *deskera.Client) (any, error) { return c.ListContacts(ctx, nil) },
+			wantS: "deskera: contacts.list: malformed reply"},
 		{name: "DocumentedCreateSampleMissingComma", path: "/v1/crm/contacts", body: "contact_create_documented.json",
-			call: func(ctx context.Context, c *deskera.Client) error {
-				_, err := c.CreateContact(ctx, sampleCreate())
-				return err
-			}, wantS: "deskera: contacts.create: malformed reply"},
+			call:  func(ctx context.Context, c *deskera.Client) (any, error) { return c.CreateContact(ctx, sampleCreate()) },
+			wantS: "deskera: contacts.create: malformed reply"},
 		{name: "LabelsObjectNotArray", path: "/v1/crm/contacts/labels", body: `{"labels":[]}`,
-			call: func(ctx context.Context, c *deskera.Client) error {
-				_, err := c.ListLabels(ctx)
-				return err
-			}, wantS: "deskera: labels.list: malformed reply"},
+			call:  func(ctx context.Context, c *deskera.Client) (any, error) { return c.ListLabels(ctx) },
+			wantS: "deskera: labels.list: malformed reply"},
 		{name: "HTMLFromProxy", path: "/v1/crm/contacts/3", body: `<html>gateway</html>`,
-			call: func(ctx context.Context, c *deskera.Client) error {
-				_, err := c.GetContact(ctx, 3)
-				return err
-			}, wantS: "deskera: contacts.get: malformed reply"},
+			call:  func(ctx context.Context, c *deskera.Client) (any, error) { return c.GetContact(ctx, 3) },
+			wantS: "deskera: contacts.get: malformed reply"},
 		{name: "NonNumericID", path: "/v1/crm/contacts/labels", body: `{"id":"fourteen"}`,
-			call: func(ctx context.Context, c *deskera.Client) error {
-				_, err := c.CreateLabel(ctx, &deskera.LabelRequest{Name: "x"})
-				return err
-			}, wantS: "deskera: labels.create: malformed reply"},
+			call:  createLabel,
+			wantS: "deskera: labels.create: malformed reply"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,7 +43,7 @@ func TestMalformedReply(t *testing.T) {
 			c, mux, _ := setup(t)
 			body := replyBody(t, tc.body)
 			mux.HandleFunc(tc.path, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(body) })
-			err := tc.call(context.Background(), c)
+			_, err := tc.call(context.Background(), c)
 			if err == nil || !strings.HasPrefix(err.Error(), tc.wantS) {
 				t.Errorf("got %v, want prefix %q", err, tc.wantS)
 			}

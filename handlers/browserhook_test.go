@@ -166,23 +166,23 @@ func TestBrowserSourceRateLimitAndPreflight(t *testing.T) {
 	t.Setenv("TEST_SITEVERIFY_URL", fakeTurnstile(t).URL)
 	h := newHarnessSetup(t, harnessSetup{rules: "testdata/browser-rules.yaml"})
 	body := "email=jane%40acme.io&cf-turnstile-response=pass"
-	from := func(ip string, hdr map[string]string) map[string]string {
-		return merge(hdr, map[string]string{"X-Forwarded-For": ip}) // the harness trusts 127.0.0.0/8
+	post := func(ip string, hdr map[string]string) reply { // the harness trusts X-Forwarded-For from 127.0.0.0/8
+		return h.noRedirects(http.MethodPost, "/hooks/contact", "application/x-www-form-urlencoded", body, merge(hdr, map[string]string{"X-Forwarded-For": ip}))
 	}
 	for i := range 2 {
-		if r := h.noRedirects(http.MethodPost, "/hooks/contact", "application/x-www-form-urlencoded", body, from("198.51.100.7", fetchJSON)); r.Status != 200 {
+		if r := post("198.51.100.7", fetchJSON); r.Status != 200 {
 			t.Fatalf("post %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
-	r := h.noRedirects(http.MethodPost, "/hooks/contact", "application/x-www-form-urlencoded", body, from("198.51.100.7", fetchJSON))
+	r := post("198.51.100.7", fetchJSON)
 	if r.Status != 429 || r.Header.Get("Retry-After") == "" || r.Header.Get("Access-Control-Allow-Origin") == "" {
 		t.Fatalf("third post: %d Retry-After %q ACAO %q", r.Status, r.Header.Get("Retry-After"), r.Header.Get("Access-Control-Allow-Origin"))
 	}
-	r = h.noRedirects(http.MethodPost, "/hooks/contact", "application/x-www-form-urlencoded", body, from("198.51.100.7", navigate))
+	r = post("198.51.100.7", navigate)
 	if r.Status != 303 || r.Header.Get("Location") != "https://www.example.com/oops?error=rate_limited" {
 		t.Fatalf("browser over the limit: %d %q", r.Status, r.Header.Get("Location"))
 	}
-	if r := h.noRedirects(http.MethodPost, "/hooks/contact", "application/x-www-form-urlencoded", body, from("198.51.100.8", fetchJSON)); r.Status != 200 {
+	if r := post("198.51.100.8", fetchJSON); r.Status != 200 {
 		t.Fatalf("another visitor: %d %s", r.Status, r.Raw)
 	}
 	pre := h.noRedirects(http.MethodOptions, "/hooks/contact", "", "", map[string]string{"Origin": "https://www.example.com", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})

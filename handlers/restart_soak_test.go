@@ -519,16 +519,6 @@ func distinctDeliveries(answers []answer) int {
 	return len(ids)
 }
 
-func freshOK(answers []answer) int {
-	n := 0
-	for _, a := range answers {
-		if a.status == http.StatusOK && !a.replayed {
-			n++
-		}
-	}
-	return n
-}
-
 func distinctEmails(cs []deskera.Contact) map[string]bool {
 	out := map[string]bool{}
 	for _, c := range cs {

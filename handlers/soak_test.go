@@ -101,6 +101,17 @@ type answer struct {
 	body     []byte
 }
 
+// freshOK counts the first-time (not replayed) 200 answers.
+func freshOK(answers []answer) int {
+	n := 0
+	for _, a := range answers {
+		if a.status == http.StatusOK && !a.replayed {
+			n++
+		}
+	}
+	return n
+}
+
 // sender posts deliveries like a provider: it retries 5xx, 408 and 429
 // with backoff until a 2xx (any other 4xx is final), and keeps every
 // answer.
@@ -566,13 +577,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 			if len(cs) != 1 {
 				t.Fatalf("%d contacts after %d creates, want 1", len(cs), fake.Count("contacts.create"))
 			}
-			fresh := 0
-			for _, a := range s.answers {
-				if a.status == 200 && !a.replayed {
-					fresh++
-				}
-			}
-			if tc.sameID && fresh != tc.wantActs {
+			if fresh := freshOK(s.answers); tc.sameID && fresh != tc.wantActs {
 				t.Errorf("%d deliveries acted, want %d", fresh, tc.wantActs)
 			}
 			checkNoLeaks(t, logs.String(), s.answers)

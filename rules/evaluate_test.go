@@ -15,6 +15,15 @@ var (
 	hotLead   = fixture.HotLead
 )
 
+// actionTypes is the type of each of p's actions, in order.
+func actionTypes(p *rules.Plan) []string {
+	var types []string
+	for _, a := range p.Actions {
+		types = append(types, a.Type)
+	}
+	return types
+}
+
 func TestEvaluate(t *testing.T) {
 	set := mustLoad(t, "testdata/eval.yaml")
 	tests := []struct {
@@ -110,11 +119,7 @@ func TestEvaluate(t *testing.T) {
 			if !reflect.DeepEqual(errs, tt.errors) {
 				t.Errorf("errors = %q, want %q", errs, tt.errors)
 			}
-			var types []string
-			for _, a := range p.Actions {
-				types = append(types, a.Type)
-			}
-			if !reflect.DeepEqual(types, tt.actions) {
+			if types := actionTypes(p); !reflect.DeepEqual(types, tt.actions) {
 				t.Errorf("actions = %v, want %v", types, tt.actions)
 			}
 			if _, err := json.Marshal(p); err != nil {
@@ -187,10 +192,6 @@ func TestEvaluateExample(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := set.Evaluate(tt.ev, tt.contact)
-			var types []string
-			for _, a := range p.Actions {
-				types = append(types, a.Type)
-			}
 			for _, r := range p.Rules {
 				if r.Error != "" {
 					t.Errorf("rule %q: %s", r.Name, r.Error)
@@ -199,7 +200,7 @@ func TestEvaluateExample(t *testing.T) {
 			if len(p.Errors) > 0 {
 				t.Errorf("score errors: %v", p.Errors)
 			}
-			if p.ScoreLabel != tt.label || !reflect.DeepEqual(types, tt.actions) {
+			if types := actionTypes(p); p.ScoreLabel != tt.label || !reflect.DeepEqual(types, tt.actions) {
 				t.Errorf("got %q %v, want %q %v", p.ScoreLabel, types, tt.label, tt.actions)
 			}
 		})

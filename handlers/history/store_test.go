@@ -41,6 +41,26 @@ func rec(source, delivery, mode, outcome string) *history.Record {
 	}
 }
 
+// mustRecord records every r in s, failing t on the first error.
+func mustRecord(ctx context.Context, t *testing.T, s *history.Store, rs ...*history.Record) {
+	t.Helper()
+	for _, r := range rs {
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatalf("Record %s: %v", r.ID, err)
+		}
+	}
+}
+
+// mustGet is s's record id, failing t when it cannot be read.
+func mustGet(ctx context.Context, t *testing.T, s *history.Store, id string) *history.Record {
+	t.Helper()
+	got, err := s.Get(ctx, id)
+	if err != nil {
+		t.Fatalf("Get %s: %v", id, err)
+	}
+	return got
+}
+
 func TestRecordGetRoundTrip(t *testing.T) {
 	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
 		c := newClock()
@@ -60,13 +80,8 @@ func TestRecordGetRoundTrip(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				r := rec("web", tc.name, tc.mode, tc.outcome)
-				if err := s.Record(ctx, r); err != nil {
-					t.Fatal(err)
-				}
-				got, err := s.Get(ctx, r.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
+				mustRecord(ctx, t, s, r)
+				got := mustGet(ctx, t, s, r.ID)
 				wantAttempts := 1
 				if tc.outcome == history.OutcomeQueued {
 					wantAttempts = 0 // accepted, no attempt ran yet
@@ -100,29 +115,20 @@ func TestRecordAgainUpdatesOneRecord(t *testing.T) {
 		r := rec("web", "d1", history.ModeQueued, history.OutcomeRetry)
 		next := first.Add(time.Minute)
 		r.NextAttemptAt = &next
-		if err := s.Record(ctx, r); err != nil {
-			t.Fatal(err)
-		}
+		mustRecord(ctx, t, s, r)
 		c.add(time.Minute)
 		again := rec("web", "d1", history.ModeQueued, history.OutcomeOK)
 		again.Body = nil // later attempts need not carry it
-		if err := s.Record(ctx, again); err != nil {
-			t.Fatal(err)
-		}
-		got, err := s.Get(ctx, r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		mustRecord(ctx, t, s, again)
+		got := mustGet(ctx, t, s, r.ID)
 		if got.Attempts != 2 || got.Outcome != history.OutcomeOK || !got.ReceivedAt.Equal(first) || !got.UpdatedAt.Equal(c.now()) ||
 			got.NextAttemptAt != nil || string(got.Body) != string(r.Body) {
 			t.Fatalf("got attempts %d outcome %q received %v updated %v next %v body %q", got.Attempts, got.Outcome, got.ReceivedAt, got.UpdatedAt, got.NextAttemptAt, got.Body)
 		}
 		third := rec("web", "d1", history.ModeQueued, history.OutcomeOK)
 		third.Attempts = 7 // the queue says which attempt this was
-		if err := s.Record(ctx, third); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := s.Get(ctx, r.ID); got.Attempts != 7 {
+		mustRecord(ctx, t, s, third)
+		if got := mustGet(ctx, t, s, r.ID); got.Attempts != 7 {
 			t.Fatalf("attempts %d, want the queue's 7", got.Attempts)
 		}
 	})
@@ -140,9 +146,7 @@ func TestList(t *testing.T) {
 			rec("mail", "c", history.ModeQueued, history.OutcomeOK),
 			rec("mail", "d", history.ModeSync, history.OutcomeRetry),
 		} {
-			if err := s.Record(ctx, r); err != nil {
-				t.Fatal(err)
-			}
+			mustRecord(ctx, t, s, r)
 			c.add(time.Second)
 		}
 		cases := []struct {
@@ -186,14 +190,10 @@ func TestPruneAfterRetention(t *testing.T) {
 		s := open(history.WithClock(c.now), history.WithBodyRetention(48*time.Hour), history.WithRetention(96*time.Hour))
 		ctx := context.Background()
 		old := rec("web", "old", history.ModeQueued, history.OutcomeOK)
-		if err := s.Record(ctx, old); err != nil {
-			t.Fatal(err)
-		}
+		mustRecord(ctx, t, s, old)
 		c.add(24 * time.Hour)
 		young := rec("web", "young", history.ModeQueued, history.OutcomeOK)
-		if err := s.Record(ctx, young); err != nil {
-			t.Fatal(err)
-		}
+		mustRecord(ctx, t, s, young)
 		steps := []struct {
 			after      time.Duration
 			want       history.Pruned
@@ -225,10 +225,7 @@ func TestPruneAfterRetention(t *testing.T) {
 			if g != nil && (g.Body != nil) != st.oldBody {
 				t.Fatalf("step %d: old body %q", i, g.Body)
 			}
-			y, err := s.Get(ctx, young.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			y := mustGet(ctx, t, s, young.ID)
 			if (y.Body != nil) != st.youngBody {
 				t.Fatalf("step %d: young body %q", i, y.Body)
 			}
@@ -242,9 +239,7 @@ func TestRunPrunerOnTicks(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r := rec("web", "q", history.ModeQueued, history.OutcomeQueued)
-	if err := s.Record(ctx, r); err != nil {
-		t.Fatal(err)
-	}
+	mustRecord(ctx, t, s, r)
 	tick := make(chan time.Time)
 	done := make(chan struct{})
 	go func() { s.RunPruner(ctx, tick, nil); close(done) }()
@@ -253,10 +248,7 @@ func TestRunPrunerOnTicks(t *testing.T) {
 	tick <- c.now() // the first prune has finished once the second tick is taken
 	close(tick)
 	<-done
-	got, err := s.Get(ctx, r.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := mustGet(ctx, t, s, r.ID)
 	if got.Body != nil {
 		t.Fatalf("body %q kept past its retention", got.Body)
 	}
@@ -292,18 +284,14 @@ func TestReopenKeepsRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := rec("web", "kept", history.ModeSync, history.OutcomeOK)
-	if err := s.Record(ctx, r); err != nil {
-		t.Fatal(err)
-	}
+	mustRecord(ctx, t, s, r)
 	s.Close()
 	s2, err := history.OpenSQLite(ctx, path) // migrations run again, once
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	if _, err := s2.Get(ctx, r.ID); err != nil {
-		t.Fatal(err)
-	}
+	mustGet(ctx, t, s2, r.ID)
 }
 
 // Replicas starting at once on one PostgreSQL schema all migrate it
@@ -336,24 +324,17 @@ func TestQueuedAttemptsAndSchedule(t *testing.T) {
 		ctx := context.Background()
 		r := rec("form", "q-1", history.ModeQueued, history.OutcomeQueued)
 		r.Events = nil
-		if err := s.Record(ctx, r); err != nil {
-			t.Fatal(err)
-		}
+		mustRecord(ctx, t, s, r)
 		for attempt := 1; attempt <= 2; attempt++ {
 			c.add(time.Minute)
 			again := rec("form", "q-1", history.ModeQueued, history.OutcomeRetry)
 			again.Attempts = attempt
-			if err := s.Record(ctx, again); err != nil {
-				t.Fatal(err)
-			}
+			mustRecord(ctx, t, s, again)
 			next := c.now().Add(30 * time.Second).Truncate(time.Millisecond)
 			if err := s.Schedule(ctx, r.ID, history.OutcomeQueued, &next); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Get(ctx, r.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := mustGet(ctx, t, s, r.ID)
 			if got.Attempts != attempt || got.Outcome != history.OutcomeQueued || got.NextAttemptAt == nil || !got.NextAttemptAt.Equal(next) {
 				t.Fatalf("after attempt %d: attempts %d outcome %q next %v, want %d queued %v", attempt, got.Attempts, got.Outcome, got.NextAttemptAt, attempt, next)
 			}

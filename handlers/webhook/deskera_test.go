@@ -8,8 +8,7 @@ import (
 )
 
 func TestParseDeskera(t *testing.T) {
-	p := provParser(t, rules.Source{Format: "deskera"}, Options{})
-	runParseCases(t, p, []provParseCase{
+	runFormatCases(t, "deskera", []provParseCase{
 		{
 			name: "CreateContact", req: provRequest("application/json", provFixture(t, "deskera/create_crm_contact.json")),
 			delivery: "evt-9f2c1d",
@@ -51,11 +50,9 @@ func TestParseDeskera(t *testing.T) {
 }
 
 func FuzzParseDeskera(f *testing.F) {
-	f.Add(provFixture(f, "deskera/create_crm_contact.json"))
-	f.Add(provFixture(f, "deskera/update_crm_contact.json"))
-	f.Add(provFixture(f, "deskera/bulk_update_crm_contact.json"))
-	p := provParser(f, rules.Source{Format: "deskera"}, Options{})
-	f.Fuzz(func(t *testing.T, body []byte) {
-		provFuzzParse(t, p, provRequest("application/json", body))
-	})
+	provFuzzFormat(f, "deskera", "application/json",
+		provFixture(f, "deskera/create_crm_contact.json"),
+		provFixture(f, "deskera/update_crm_contact.json"),
+		provFixture(f, "deskera/bulk_update_crm_contact.json"),
+	)
 }

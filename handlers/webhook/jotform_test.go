@@ -11,9 +11,8 @@ import (
 const jotformCT = "multipart/form-data; boundary=------------------------J1JNT4vbVO4FCC1qLG4HSv"
 
 func TestParseJotform(t *testing.T) {
-	p := provParser(t, rules.Source{Format: "jotform"}, Options{})
 	urlencoded := url.Values{"submissionID": {"42"}, "formID": {"7"}, "rawRequest": {`{"q1_fullName":{"first":"Ann","middle":"B","last":"Cole"},"q2_yourEmail":"ann@example.com","q3_phone":{"area":"555","phone":"0100"}}`}}
-	runParseCases(t, p, []provParseCase{
+	runFormatCases(t, "jotform", []provParseCase{
 		{
 			name:     "MultipartFixture",
 			req:      provRequest(jotformCT, provFixture(t, "jotform/submission.multipart")),
@@ -43,9 +42,5 @@ func TestParseJotform(t *testing.T) {
 }
 
 func FuzzParseJotform(f *testing.F) {
-	f.Add(provFixture(f, "jotform/submission.multipart"))
-	p := provParser(f, rules.Source{Format: "jotform"}, Options{})
-	f.Fuzz(func(t *testing.T, body []byte) {
-		provFuzzParse(t, p, provRequest(jotformCT, body))
-	})
+	provFuzzFormat(f, "jotform", jotformCT, provFixture(f, "jotform/submission.multipart"))
 }

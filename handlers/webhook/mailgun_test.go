@@ -10,7 +10,6 @@ import (
 const mailgunMultipartCT = "multipart/form-data; boundary=MGBOUNDARY7f3a"
 
 func TestParseMailgun(t *testing.T) {
-	p := provParser(t, rules.Source{Format: "mailgun"}, Options{})
 	wantMail := rules.Mail{
 		From: "bob@example.com", FromName: "Bob", To: []string{"alice@example.com"}, Cc: []string{"carol@example.com"},
 		Subject:   "Re: Sample POST request",
@@ -23,7 +22,7 @@ func TestParseMailgun(t *testing.T) {
 	// The Message-Id is the delivery id: it survives Mailgun's retries.
 	const token = "<517ACC75.5010709@example.com>"
 	want := rules.Event{ID: token, Kind: rules.KindEmail, Email: "bob@example.com", Name: "Bob"}
-	runParseCases(t, p, []provParseCase{
+	runFormatCases(t, "mailgun", []provParseCase{
 		{
 			name: "URLEncoded", req: provRequest("application/x-www-form-urlencoded", provFixture(t, "mailgun/route.urlencoded")),
 			delivery: token, want: want,

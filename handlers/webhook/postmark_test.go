@@ -8,9 +8,8 @@ import (
 )
 
 func TestParsePostmark(t *testing.T) {
-	p := provParser(t, rules.Source{Format: "postmark"}, Options{})
 	const id = "73e6d360-66eb-11e1-8e72-a8904824019b"
-	runParseCases(t, p, []provParseCase{
+	runFormatCases(t, "postmark", []provParseCase{
 		{
 			name: "InboundFixture", req: provRequest("application/json", provFixture(t, "postmark/inbound.json")),
 			delivery: id,
@@ -44,9 +43,5 @@ func TestParsePostmark(t *testing.T) {
 }
 
 func FuzzParsePostmark(f *testing.F) {
-	f.Add(provFixture(f, "postmark/inbound.json"))
-	p := provParser(f, rules.Source{Format: "postmark"}, Options{})
-	f.Fuzz(func(t *testing.T, body []byte) {
-		provFuzzParse(t, p, provRequest("application/json", body))
-	})
+	provFuzzFormat(f, "postmark", "application/json", provFixture(f, "postmark/inbound.json"))
 }

@@ -81,6 +81,13 @@ func runParseCases(t *testing.T, p Parser, cases []provParseCase) {
 	}
 }
 
+// runFormatCases runs cases against a parser of format with default
+// options.
+func runFormatCases(t *testing.T, format string, cases []provParseCase) {
+	t.Helper()
+	runParseCases(t, provParser(t, rules.Source{Format: format}, Options{}), cases)
+}
+
 func provWantError(t *testing.T, err error, status int, field string) {
 	t.Helper()
 	var e *Error
@@ -179,6 +186,19 @@ func provFuzzParse(t *testing.T, p Parser, req *Request) {
 			t.Fatalf("event without source or kind: %+v", ev)
 		}
 	}
+}
+
+// provFuzzFormat is FuzzParse<Format> for a format with default options
+// whose fuzzed requests differ only in the body (content type ct): seeds
+// are bodies.
+func provFuzzFormat(f *testing.F, format, ct string, seeds ...[]byte) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	p := provParser(f, rules.Source{Format: format}, Options{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		provFuzzParse(t, p, provRequest(ct, body))
+	})
 }
 
 // provIsPrefix reports whether a wanted delivery id is only a prefix (the

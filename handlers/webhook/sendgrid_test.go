@@ -11,12 +11,11 @@ import (
 const sendgridCT = "multipart/form-data; boundary=xYzZY"
 
 func TestParseSendgrid(t *testing.T) {
-	p := provParser(t, rules.Source{Format: "sendgrid"}, Options{})
 	const msgID = "<CAN_P_JDjTrv9XSWb=A2yEi+MK3zpsW=W9c3sDgdx_Zo6UOoU3A@mail.gmail.com>"
 	raw := []byte("--B\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n" +
 		"From: Raw Sender <raw@example.com>\r\nTo: in@example.org\r\nSubject: Raw\r\nMessage-ID: <raw-1@example.com>\r\n\r\nraw body\r\n" +
 		"--B\r\nContent-Disposition: form-data; name=\"envelope\"\r\n\r\n{\"to\":[\"in@example.org\"],\"from\":\"raw@example.com\"}\r\n--B--\r\n")
-	runParseCases(t, p, []provParseCase{
+	runFormatCases(t, "sendgrid", []provParseCase{
 		{
 			name: "ParsedFixture", req: provRequest(sendgridCT, provFixture(t, "sendgrid/inbound.multipart"), "User-Agent", "Sendlib/1.0"),
 			delivery: msgID,
@@ -59,9 +58,5 @@ func TestParseSendgrid(t *testing.T) {
 }
 
 func FuzzParseSendgrid(f *testing.F) {
-	f.Add(provFixture(f, "sendgrid/inbound.multipart"))
-	p := provParser(f, rules.Source{Format: "sendgrid"}, Options{})
-	f.Fuzz(func(t *testing.T, body []byte) {
-		provFuzzParse(t, p, provRequest(sendgridCT, body))
-	})
+	provFuzzFormat(f, "sendgrid", sendgridCT, provFixture(f, "sendgrid/inbound.multipart"))
 }

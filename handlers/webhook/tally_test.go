@@ -8,8 +8,7 @@ import (
 )
 
 func TestParseTally(t *testing.T) {
-	p := provParser(t, rules.Source{Format: "tally"}, Options{})
-	runParseCases(t, p, []provParseCase{
+	runFormatCases(t, "tally", []provParseCase{
 		{
 			name:     "FormResponseFixture",
 			req:      provRequest("application/json", provFixture(t, "tally/form_response.json"), "User-Agent", "Tally Webhooks"),
@@ -58,9 +57,5 @@ func TestParseTally(t *testing.T) {
 }
 
 func FuzzParseTally(f *testing.F) {
-	f.Add(provFixture(f, "tally/form_response.json"))
-	p := provParser(f, rules.Source{Format: "tally"}, Options{})
-	f.Fuzz(func(t *testing.T, body []byte) {
-		provFuzzParse(t, p, provRequest("application/json", body))
-	})
+	provFuzzFormat(f, "tally", "application/json", provFixture(f, "tally/form_response.json"))
 }

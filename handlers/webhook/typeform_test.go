@@ -8,9 +8,8 @@ import (
 )
 
 func TestParseTypeform(t *testing.T) {
-	p := provParser(t, rules.Source{Format: "typeform"}, Options{})
 	fixture := provFixture(t, "typeform/form_response.json")
-	runParseCases(t, p, []provParseCase{
+	runFormatCases(t, "typeform", []provParseCase{
 		{
 			name:     "FormResponseFixture",
 			req:      provRequest("application/json", fixture),
@@ -54,10 +53,8 @@ func TestParseTypeform(t *testing.T) {
 }
 
 func FuzzParseTypeform(f *testing.F) {
-	f.Add(provFixture(f, "typeform/form_response.json"))
-	f.Add([]byte(`{"event_type":"form_response","form_response":{"answers":[{"type":"choice","choice":null,"field":{}}]}}`))
-	p := provParser(f, rules.Source{Format: "typeform"}, Options{})
-	f.Fuzz(func(t *testing.T, body []byte) {
-		provFuzzParse(t, p, provRequest("application/json", body))
-	})
+	provFuzzFormat(f, "typeform", "application/json",
+		provFixture(f, "typeform/form_response.json"),
+		[]byte(`{"event_type":"form_response","form_response":{"answers":[{"type":"choice","choice":null,"field":{}}]}}`),
+	)
 }

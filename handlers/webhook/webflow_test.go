@@ -8,8 +8,7 @@ import (
 )
 
 func TestParseWebflow(t *testing.T) {
-	p := provParser(t, rules.Source{Format: "webflow"}, Options{})
-	runParseCases(t, p, []provParseCase{
+	runFormatCases(t, "webflow", []provParseCase{
 		{
 			name:     "FormSubmissionV2",
 			req:      provRequest("application/json", provFixture(t, "webflow/form_submission_v2.json")),
@@ -35,10 +34,8 @@ func TestParseWebflow(t *testing.T) {
 }
 
 func FuzzParseWebflow(f *testing.F) {
-	f.Add(provFixture(f, "webflow/form_submission_v2.json"))
-	f.Add(provFixture(f, "webflow/form_submission_v1.json"))
-	p := provParser(f, rules.Source{Format: "webflow"}, Options{})
-	f.Fuzz(func(t *testing.T, body []byte) {
-		provFuzzParse(t, p, provRequest("application/json", body))
-	})
+	provFuzzFormat(f, "webflow", "application/json",
+		provFixture(f, "webflow/form_submission_v2.json"),
+		provFixture(f, "webflow/form_submission_v1.json"),
+	)
 }

@@ -79,7 +79,5 @@ rules:
 	if got.Name != "New Name" || got.LabelID != partner {
 		t.Errorf("contact name %q label %d, want %q %d", got.Name, got.LabelID, "New Name", partner)
 	}
-	if want := map[string]int{"contacts.list": 1, "labels.list": 1, "contacts.update": 1}; srv.Total() != 3 || srv.Count("labels.list") != want["labels.list"] {
-		t.Errorf("calls %v, want %v", srv.Counts(), want)
-	}
+	wantCalls(t, srv.Counts(), map[string]int{"contacts.list": 1, "labels.list": 1, "contacts.update": 1})
 }

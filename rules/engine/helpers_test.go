@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"maps"
 	"testing"
 
 	"github.com/leadhook/leadhook/rules"
@@ -16,6 +17,24 @@ var (
 	poolOwners = fixture.PoolOwners
 	noEnv      = fixture.NoEnv
 )
+
+// wantCalls fails t unless got, a fake's calls per operation, is want.
+func wantCalls(t *testing.T, got, want map[string]int) {
+	t.Helper()
+	if !maps.Equal(got, want) {
+		t.Errorf("calls = %v, want %v", got, want)
+	}
+}
+
+// wantOutcome fails t for each result of out whose outcome is not want.
+func wantOutcome(t *testing.T, out *engine.Outcome, want string) {
+	t.Helper()
+	for _, r := range out.Results {
+		if r.Outcome != want {
+			t.Errorf("result %+v, want %s", r, want)
+		}
+	}
+}
 
 // prepared is an engine on crm, prepared for rules.example.yaml.
 func prepared(tb testing.TB, crm engine.CRM, opts ...engine.EngineOption) (*engine.Engine, *rules.Set) {

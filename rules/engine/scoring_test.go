@@ -109,9 +109,7 @@ func TestCreateStoresScoreInThePOST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Counts(); srv.Total() != 2 || got["contacts.list"] != 1 || got["contacts.create"] != 1 {
-		t.Errorf("calls %v, want one search and one create", got)
-	}
+	wantCalls(t, srv.Counts(), map[string]int{"contacts.list": 1, "contacts.create": 1})
 	c := onlyContact(t, srv)
 	want := map[string]string{"Lead score": "90", "Lead score at": "2026-01-15T10:00:00Z",
 		"Lead score parts": "business_email=20; budget=40; buying_intent=25; has_phone=5", "Lead source": "website"}
