@@ -173,9 +173,7 @@ func waitStatus(t *testing.T, url string, d time.Duration) int {
 // runMake runs a Makefile target with variables.
 func runMake(t *testing.T, args ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "make", append([]string{"-s"}, args...)...)
+	cmd := exec.CommandContext(t.Context(), "make", append([]string{"-s"}, args...)...)
 	cmd.Dir = repoRoot
 	cmd.Env = makeEnv()
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -37,9 +37,7 @@ func lookTool(t *testing.T, name string, required bool, why string) string {
 // output and whether it exited 0.
 func runTool(t *testing.T, stdin string, name string, args ...string) (string, bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := exec.CommandContext(t.Context(), name, args...) // bounded by go test's -timeout
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if _, exit := err.(*exec.ExitError); err != nil && !exit {
