@@ -19,6 +19,9 @@ type riverBackend[TTx any] struct {
 	countF func(ctx context.Context, states []rivertype.JobState) (int64, error)
 	name   string
 	tx     txFuncs[TTx]
+	// insertTx stores jobs in a transaction: River's InsertManyTx, or
+	// the embedded store's own statement (sqliteInsert).
+	insertTx func(ctx context.Context, tx TTx, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
 // txFuncs open, run statements on and end a transaction of driver TTx.
@@ -29,19 +32,25 @@ type txFuncs[TTx any] struct {
 	rollback func(ctx context.Context, tx TTx) error
 }
 
-// insertManyThen inserts ps and runs then with the results in the same
-// transaction: both commit, or neither.
+// insertManyThen inserts ps and runs then (when not nil) with the
+// results in the same transaction: both commit, or neither.
 func (b *riverBackend[TTx]) insertManyThen(ctx context.Context, ps []river.InsertManyParams, then func(history.Exec, []*rivertype.JobInsertResult)) ([]*rivertype.JobInsertResult, error) {
 	tx, err := b.tx.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res, err := b.c.InsertManyTx(ctx, tx, ps)
+	insert := b.insertTx
+	if insert == nil {
+		insert = b.c.InsertManyTx
+	}
+	res, err := insert(ctx, tx, ps)
 	if err != nil {
 		_ = b.tx.rollback(context.WithoutCancel(ctx), tx)
 		return nil, err
 	}
-	then(b.tx.exec(tx), res)
+	if then != nil {
+		then(b.tx.exec(tx), res)
+	}
 	if err := b.tx.commit(ctx, tx); err != nil {
 		_ = b.tx.rollback(context.WithoutCancel(ctx), tx)
 		return nil, err
@@ -54,7 +63,7 @@ func (b *riverBackend[TTx]) insert(ctx context.Context, args deliveryArgs, opts 
 }
 
 func (b *riverBackend[TTx]) insertMany(ctx context.Context, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	return b.c.InsertMany(ctx, ps)
+	return b.insertManyThen(ctx, ps, nil)
 }
 
 func (b *riverBackend[TTx]) list(ctx context.Context, p *river.JobListParams) (*river.JobListResult, error) {
