@@ -96,10 +96,7 @@ func newRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts
 		return nil, err
 	}
 	qc := river.QueueConfig{MaxWorkers: opts.Workers}
-	if opts.PollInterval > 0 {
-		qc.FetchPollInterval = opts.PollInterval
-		qc.FetchCooldown = min(opts.PollInterval, 100*time.Millisecond)
-	}
+	qc.FetchPollInterval, qc.FetchCooldown = fetchTiming(opts.PollInterval, pollOnly)
 	cfg := &river.Config{
 		Workers:                     workers,
 		JobTimeout:                  opts.JobTimeout,
@@ -117,14 +114,39 @@ func newRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], opts
 	if !opts.ClientOnly {
 		cfg.Queues = map[string]river.QueueConfig{queueName: qc}
 	}
-	if opts.PollInterval > 0 {
-		cfg.FetchPollInterval = opts.PollInterval
-		cfg.FetchCooldown = qc.FetchCooldown
-	}
+	cfg.FetchPollInterval, cfg.FetchCooldown = qc.FetchPollInterval, qc.FetchCooldown
 	if opts.clockSet {
 		cfg.Test.Time = clock(opts.Now)
 	}
 	return river.NewClient(driver, cfg)
+}
+
+// Fetch timing of the embedded store's workers (see fetchTiming).
+const (
+	pollOnlyInterval = 100 * time.Millisecond
+	pollOnlyCooldown = 2 * time.Millisecond
+)
+
+// fetchTiming is how often River's workers look for jobs (poll) and the
+// least time between two looks (cooldown); zeros are River's defaults
+// (1s, 100ms). Given a poll interval, the cooldown is at most 100ms.
+//
+// The embedded store has no notifications, and River wakes its workers
+// after an insert only for its own non-transactional inserts, which the
+// intake does not use: they find new jobs by polling, and look again as
+// soon as a slot frees after a full fetch, but not within the cooldown.
+// River's 100ms cooldown capped a drain at 10 workers / 100ms = 100
+// deliveries/s (issue 18: 1,000/s), its 1s poll delayed a delivery's
+// first attempt up to 1s: 2ms and 100ms instead (a fetch that finds
+// nothing reads one index page and writes nothing).
+func fetchTiming(poll time.Duration, pollOnly bool) (interval, cooldown time.Duration) {
+	switch {
+	case poll > 0:
+		return poll, min(poll, 100*time.Millisecond)
+	case pollOnly:
+		return pollOnlyInterval, pollOnlyCooldown
+	}
+	return 0, 0
 }
 
 // riverLogger passes River's warnings and errors on.
