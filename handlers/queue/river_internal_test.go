@@ -6,7 +6,7 @@ import (
 )
 
 // TestFetchTiming: the embedded store's workers poll every 100ms and may
-// fetch again 2ms after a fetch (a drain of 10 workers is not capped at
+// fetch again 5ms after a fetch (a drain of 10 workers is not capped at
 // River's 10 per 100ms); a poll interval given sets both; PostgreSQL
 // keeps River's defaults (its workers are notified of inserts).
 func TestFetchTiming(t *testing.T) {
@@ -16,7 +16,7 @@ func TestFetchTiming(t *testing.T) {
 		pollOnly               bool
 		wantPoll, wantCooldown time.Duration
 	}{
-		{"embedded store", 0, true, 100 * time.Millisecond, 2 * time.Millisecond},
+		{"embedded store", 0, true, 100 * time.Millisecond, 5 * time.Millisecond},
 		{"postgres", 0, false, 0, 0},
 		{"given, short", 10 * time.Millisecond, true, 10 * time.Millisecond, 10 * time.Millisecond},
 		{"given, long", 5 * time.Second, false, 5 * time.Second, 100 * time.Millisecond},
