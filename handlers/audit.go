@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -299,57 +298,6 @@ func flatQuery(q map[string][]string) map[string]string {
 		}
 	}
 	return out
-}
-
-// piiKeys are JSON keys of Deskera bodies whose values are personal.
-var piiKeys = map[string]bool{"name": true, "phone": true, "address": true, "note": true, "person_names": true, "value": true}
-
-// maskedBody is a call body as JSON with personal values masked: emails
-// as in the logs, names, phones, addresses, notes and custom field values
-// to their first character.
-func maskedBody(body any) string {
-	if body == nil {
-		return ""
-	}
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return ""
-	}
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return ""
-	}
-	b, _ := json.Marshal(maskValue("", v))
-	return string(b)
-}
-
-func maskValue(key string, v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			t[k] = maskValue(k, x)
-		}
-		return t
-	case []any:
-		for i, x := range t {
-			t[i] = maskValue(key, x)
-		}
-		return t
-	case string:
-		if key == "email" {
-			return MaskEmail(t)
-		}
-		if piiKeys[key] && t != "" {
-			r := []rune(t)
-			return string(r[0]) + "***"
-		}
-		return MaskEmails(t)
-	case float64:
-		if key == "phone" {
-			return "***"
-		}
-	}
-	return v
 }
 
 // shadowPlanned summarises a plan's actions for comparison: what the

@@ -32,5 +32,8 @@ func MaskEmail(email string) string {
 // MaskEmails masks every address found in s (for error messages that may
 // quote Deskera's answer).
 func MaskEmails(s string) string {
+	if !strings.Contains(s, "@") { // no address: skip the pattern
+		return s
+	}
 	return emailPattern.ReplaceAllStringFunc(s, MaskEmail)
 }

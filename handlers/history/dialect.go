@@ -42,6 +42,12 @@ func (d Dialect) migrations() []string {
 		`CREATE INDEX IF NOT EXISTS leadhook_deliveries_received ON leadhook_deliveries (received_at)`,
 		`CREATE INDEX IF NOT EXISTS leadhook_deliveries_source_outcome ON leadhook_deliveries (source, outcome, received_at)`,
 		`CREATE INDEX IF NOT EXISTS leadhook_deliveries_body_expiry ON leadhook_deliveries (body_expires_at)`,
+		// Only records that keep a body have an expiry: a sync delivery's
+		// record no longer writes a NULL entry (one B-tree fewer per
+		// record). The pruner's body_expires_at <= ? implies IS NOT NULL,
+		// so it still searches the index.
+		`DROP INDEX IF EXISTS leadhook_deliveries_body_expiry`,
+		`CREATE INDEX IF NOT EXISTS leadhook_deliveries_body_kept ON leadhook_deliveries (body_expires_at) WHERE body_expires_at IS NOT NULL`,
 	}
 }
 

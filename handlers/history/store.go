@@ -494,12 +494,16 @@ type Pruned struct {
 	Records int64 `json:"records"`
 }
 
+// pruneBodiesSQL drops the bodies expired at its argument (searching the
+// partial index leadhook_deliveries_body_kept).
+const pruneBodiesSQL = `UPDATE leadhook_deliveries SET body = NULL, body_expires_at = NULL WHERE body_expires_at <= ?`
+
 // Prune drops the bodies past their retention and the records older than
 // the record retention.
 func (s *Store) Prune(ctx context.Context) (Pruned, error) {
 	now := s.now().UnixMilli()
 	var p Pruned
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE leadhook_deliveries SET body = NULL, body_expires_at = NULL WHERE body_expires_at <= ?`), now)
+	res, err := s.db.ExecContext(ctx, s.d.rebind(pruneBodiesSQL), now)
 	if err != nil {
 		return p, fmt.Errorf("history: prune bodies: %w", err)
 	}
