@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
