@@ -193,7 +193,7 @@ func (m *masker) scalar(key []byte) error {
 		m.i++
 	}
 	tok := m.in[start:m.i]
-	if len(tok) == 0 {
+	if !isScalar(tok) {
 		return errBadJSON
 	}
 	if string(key) == "phone" && (tok[0] == '-' || tok[0] >= '0' && tok[0] <= '9') {
@@ -202,4 +202,13 @@ func (m *masker) scalar(key []byte) error {
 	}
 	m.out = append(m.out, tok...)
 	return nil
+}
+
+// isScalar reports whether tok is a JSON number, true, false or null.
+func isScalar(tok []byte) bool {
+	switch string(tok) {
+	case "true", "false", "null":
+		return true
+	}
+	return len(tok) > 0 && (tok[0] == '-' || tok[0] >= '0' && tok[0] <= '9') && json.Valid(tok)
 }

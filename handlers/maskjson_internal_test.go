@@ -69,7 +69,7 @@ func TestMaskedBody(t *testing.T) {
 // TestMaskJSONMalformed: text that is not one JSON value is refused, not
 // copied half-masked.
 func TestMaskJSONMalformed(t *testing.T) {
-	for _, in := range []string{``, `{`, `{"a"}`, `{"a":1,}`, `["x"`, `"open`, `{"a":1} 2`, `{1:2}`, `[1 2]`} {
+	for _, in := range []string{``, `{`, `{"a"}`, `{"a":1,}`, `["x"`, `"open`, `{"a":1} 2`, `{1:2}`, `[1 2]`, `A`, `[tru]`, `{"a":nul}`, `1.2.3`} {
 		if out, err := maskJSON(nil, []byte(in)); err == nil {
 			t.Errorf("maskJSON(%q) = %q, want an error", in, out)
 		}
@@ -88,4 +88,68 @@ func BenchmarkMaskedBody(b *testing.B) {
 			b.Fatal(s)
 		}
 	}
+}
+
+// maskValueReading is the masking as it was written before maskJSON: the
+// body decoded into maps and slices, each value masked under its key,
+// encoded again. FuzzMaskJSON holds maskJSON to it.
+func maskValueReading(key string, v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = maskValueReading(k, x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = maskValueReading(key, x)
+		}
+	case string:
+		return maskString(key, t)
+	case float64:
+		if key == "phone" {
+			return "***"
+		}
+	}
+	return v
+}
+
+// FuzzMaskJSON: for any value, encoded as maskedBody encodes it
+// (json.Marshal), maskJSON gives the same value (key order aside) as
+// decoding, masking each value under its key and encoding again, so the
+// one-pass copy masks exactly what the old walk masked.
+func FuzzMaskJSON(f *testing.F) {
+	for _, s := range []string{`{"email":"a@b.io","name":"Ann","phone":6585758458}`,
+		`{"custom_fields":[{"key":"k","value":"v"}],"note":"x y@z.io"}`, `["a@b.io",{"person_names":["Bo",1]}]`,
+		`{"k\"ey":"v@w.io","name":"\u00c9mile"}`, `{"a":{"phone":"+1 2"}, "b" : [ ] }`, `"x"`, `12`, `null`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var v any
+		if json.Unmarshal([]byte(in), &v) != nil {
+			return
+		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := maskJSON(nil, raw)
+		if err != nil {
+			t.Fatalf("maskJSON(%s): %v", raw, err)
+		}
+		var got any
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("maskJSON(%s) = %s: not JSON: %v", raw, out, err)
+		}
+		want, err := json.Marshal(maskValueReading("", v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w any
+		if err := json.Unmarshal(want, &w); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, w) {
+			t.Errorf("maskJSON(%s)\n got  %s\n want %s", raw, out, want)
+		}
+	})
 }
