@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -95,6 +96,14 @@ func TestScopes(t *testing.T) {
 	if obs.EnsureScope(one) != one {
 		t.Error("EnsureScope replaced an existing scope")
 	}
+	// A delivery's scope and its ids: the scope and its context, no more.
+	if n := testing.AllocsPerRun(10, func() {
+		ctx := obs.NewScope(context.Background())
+		obs.Set(ctx, obs.KeyRequestID, "req-1")
+		obs.Set(ctx, obs.KeyDeliveryID, "d-1")
+	}); n > 2 {
+		t.Errorf("a scope with two ids: %v allocations, want 2", n)
+	}
 }
 
 // TestLoggerAddsScopeAndTrace: a wrapped logger adds the scope's
@@ -133,7 +142,7 @@ func TestScopeConcurrentUse(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			obs.Set(ctx, obs.KeyDeliveryID, i)
+			obs.Set(ctx, obs.KeyDeliveryID, strconv.Itoa(i))
 			log.InfoContext(ctx, "line")
 		})
 	}
