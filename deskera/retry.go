@@ -286,16 +286,7 @@ func (c *Client) roundTrip(req *http.Request) (*reply, error) {
 // newRequest builds r's HTTP request on actx (the attempt's context,
 // with its timeout); the access token is obtained on ctx.
 func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
-	u := c.baseURL + r.path
-	if r.url != "" {
-		u = r.url
-	}
-	switch {
-	case r.rawQuery != "":
-		u += "?" + r.rawQuery
-	case len(r.query) > 0:
-		u += "?" + r.query.Encode()
-	}
+	u := c.requestURL(r)
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
@@ -320,8 +311,24 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if err != nil {
 		return nil, 0, err
 	}
-	req.Header.Set("x-access-token", tok.reveal())
+	req.Header[hdrAccessToken] = []string{tok.reveal()}
 	return req, gen, nil
+}
+
+// requestURL is r's URL (r.url, else the base URL and r.path) with its
+// query, built in one concatenation.
+func (c *Client) requestURL(r *request) string {
+	base, path := c.baseURL, r.path
+	if r.url != "" {
+		base, path = r.url, ""
+	}
+	switch {
+	case r.rawQuery != "":
+		return base + path + "?" + r.rawQuery
+	case len(r.query) > 0:
+		return base + path + "?" + r.query.Encode()
+	}
+	return base + path
 }
 
 // The fixed request headers (canonical names, shared values).
@@ -329,6 +336,7 @@ const (
 	hdrAccept      = "Accept"
 	hdrUserAgent   = "User-Agent"
 	hdrContentType = "Content-Type"
+	hdrAccessToken = "X-Access-Token" // x-access-token, canonical as Header.Set would make it
 )
 
 var (
