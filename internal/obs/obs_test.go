@@ -50,6 +50,11 @@ func TestRequestIDFromHeader(t *testing.T) {
 			}
 		})
 	}
+	// Without a traceparent, reading none allocates nothing.
+	h := http.Header{"Content-Type": {"application/json"}}
+	if n := testing.AllocsPerRun(10, func() { obs.RequestIDFromHeader(h); obs.Extract(context.Background(), h) }); n != 0 {
+		t.Errorf("no traceparent: %v allocations, want 0", n)
+	}
 }
 
 // TestBeginRequest: a request id already in the scope is kept; otherwise

@@ -52,11 +52,24 @@ func Extract(ctx context.Context, h http.Header) context.Context {
 	if h == nil {
 		return ctx
 	}
-	out := Propagator().Extract(ctx, propagation.HeaderCarrier(h))
+	out := extract(ctx, h)
 	if !trace.SpanContextFromContext(out).IsValid() {
 		return ctx
 	}
 	return out
+}
+
+// traceparentHeader is traceparent as an http.Header keys it.
+const traceparentHeader = "Traceparent"
+
+// extract is the propagator's Extract from h, skipped when h has no
+// traceparent (the propagator would return ctx as it is): its lookup by
+// the lower-case name canonicalises it, an allocation per request.
+func extract(ctx context.Context, h http.Header) context.Context {
+	if h.Get(traceparentHeader) == "" {
+		return ctx
+	}
+	return Propagator().Extract(ctx, propagation.HeaderCarrier(h))
 }
 
 // Inject sets traceparent (and tracestate) on h from ctx's span.
