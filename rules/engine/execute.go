@@ -131,8 +131,8 @@ var customCode = regexp.MustCompile(`^[A-Z]+-[0-9]+$`)
 
 // contactDTO turns resolved fields into a save body (label by name is
 // resolved by the caller).
-func contactDTO(f *rules.ContactFields) *deskera.ContactSaveDto {
-	d := &deskera.ContactSaveDto{
+func contactDTO(f *rules.ContactFields) deskera.ContactSaveDto {
+	d := deskera.ContactSaveDto{
 		Name: f.Name, Email: f.Email, CountryCode: f.CountryCode, Phone: f.Phone, Address: f.Address,
 		Note: f.Note, Logo: f.Logo, Type: f.Type, OrganizationName: f.OrganizationName,
 		OrganizationID: deskera.ID(f.OrganizationID), OwnerID: deskera.ID(f.OwnerID), LabelID: deskera.ID(f.LabelID),
