@@ -246,7 +246,7 @@ func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (*
 			return nil, &notSent{err}
 		}
 	}
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	actx, cancel := c.attemptContext(ctx)
 	defer cancel()
 	req, gen, err := c.newRequest(ctx, actx, r, payload)
 	if err != nil {
@@ -259,6 +259,18 @@ func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (*
 		rep.gen = gen
 	}
 	return rep, err
+}
+
+// attemptContext bounds one attempt by the client's timeout. When ctx
+// ends no later, its deadline serves as it is: a context with the same
+// deadline would only cost a timer and its registration with ctx (the
+// reply is read whole before the attempt ends, so nothing is left to
+// cancel).
+func (c *Client) attemptContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && !dl.After(time.Now().Add(c.timeout)) {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.timeout)
 }
 
 func (c *Client) roundTrip(req *http.Request) (*reply, error) {

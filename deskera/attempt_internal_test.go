@@ -1,0 +1,48 @@
+package deskera
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestAttemptContext: an attempt ends at the client's timeout, or at the
+// caller's deadline when that comes first (then the caller's context
+// itself serves).
+func TestAttemptContext(t *testing.T) {
+	const timeout = time.Minute
+	tests := []struct {
+		name   string
+		parent time.Duration // the caller's deadline from now (0: none)
+		want   time.Duration
+		same   bool // the caller's context is the attempt's
+	}{
+		{name: "no caller deadline", want: timeout},
+		{name: "a later caller deadline", parent: time.Hour, want: timeout},
+		{name: "a sooner caller deadline", parent: time.Second, want: time.Second, same: true},
+	}
+	c := &Client{timeout: timeout}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			parent, cancelParent := context.WithCancel(context.Background())
+			if tc.parent > 0 {
+				parent, cancelParent = context.WithTimeout(context.Background(), tc.parent)
+			}
+			defer cancelParent()
+			ctx, cancel := c.attemptContext(parent)
+			dl, ok := ctx.Deadline()
+			if !ok || dl.Before(start.Add(tc.want)) || dl.After(time.Now().Add(tc.want)) {
+				t.Errorf("deadline in %v (set %v), want %v", time.Until(dl), ok, tc.want)
+			}
+			if (ctx == parent) != tc.same {
+				t.Errorf("the caller's context serves: %v, want %v", ctx == parent, tc.same)
+			}
+			cancelParent()
+			if ctx.Err() == nil {
+				t.Error("the caller's cancellation did not end the attempt")
+			}
+			cancel()
+		})
+	}
+}
