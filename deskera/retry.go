@@ -86,12 +86,13 @@ func (c *Client) do(ctx context.Context, r *request, out any) (err error) {
 		return err
 	}
 	defer body.release()
-	a := &attempts{c: c, r: r, payload: body.bytes()}
+	a := attempts{c: c, r: r, payload: body.bytes()}
 	started := time.Now()
 	rep, err := a.next(ctx)
 	if err != nil {
-		if rep, err = c.retry(ctx, a, rep, err, started); err != nil {
-			return c.finalError(ctx, r, err, a.last)
+		ra := a // the retries' copy (their closures keep it): only a failed first attempt allocates one
+		if rep, err = c.retry(ctx, &ra, rep, err, started); err != nil {
+			return c.finalError(ctx, r, err, ra.last)
 		}
 	}
 	defer rep.release()
