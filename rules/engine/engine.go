@@ -256,7 +256,7 @@ func (e *Engine) processOnce(ctx context.Context, set *rules.Set, ev *rules.Even
 		cp.ReceivedAt = e.now().UTC()
 		ev = &cp
 	}
-	x := &execution{e: e, set: set, ev: ev, dry: dryRun, out: &Outcome{DryRun: dryRun}}
+	x := newExecution(e, set, ev, dryRun)
 	found, handed := (*deskera.Contact)(nil), false
 	if hand != nil {
 		found, handed = e.hand.take(hand)
