@@ -1,9 +1,10 @@
 package deskera
 
 import (
-	"context"
 	"testing"
 	"time"
+
+	"github.com/leadhook/leadhook/internal/deadlinetest"
 )
 
 // TestAttemptContext: an attempt ends at the client's timeout, or at the
@@ -25,16 +26,10 @@ func TestAttemptContext(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			parent, cancelParent := context.WithCancel(context.Background())
-			if tc.parent > 0 {
-				parent, cancelParent = context.WithTimeout(context.Background(), tc.parent)
-			}
+			parent, cancelParent := deadlinetest.Parent(tc.parent)
 			defer cancelParent()
 			ctx, cancel := c.attemptContext(parent)
-			dl, ok := ctx.Deadline()
-			if !ok || dl.Before(start.Add(tc.want)) || dl.After(time.Now().Add(tc.want)) {
-				t.Errorf("deadline in %v (set %v), want %v", time.Until(dl), ok, tc.want)
-			}
+			deadlinetest.Check(t, ctx, start, tc.want)
 			if (ctx == parent) != tc.same {
 				t.Errorf("the caller's context serves: %v, want %v", ctx == parent, tc.same)
 			}

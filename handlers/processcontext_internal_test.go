@@ -1,9 +1,10 @@
 package handlers
 
 import (
-	"context"
 	"testing"
 	"time"
+
+	"github.com/leadhook/leadhook/internal/deadlinetest"
 )
 
 // TestProcessContext: the processing outlives the sender's disconnect,
@@ -23,16 +24,10 @@ func TestProcessContext(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			parent, cancelParent := context.WithCancel(context.Background())
-			if tc.parent > 0 {
-				parent, cancelParent = context.WithTimeout(context.Background(), tc.parent)
-			}
+			parent, cancelParent := deadlinetest.Parent(tc.parent)
 			ctx, cancel := processContext(parent, timeout)
 			defer cancel()
-			dl, ok := ctx.Deadline()
-			if !ok || dl.Before(start.Add(tc.want)) || dl.After(time.Now().Add(tc.want)) {
-				t.Errorf("deadline in %v (set %v), want %v", time.Until(dl), ok, tc.want)
-			}
+			deadlinetest.Check(t, ctx, start, tc.want)
 			cancelParent()
 			if err := ctx.Err(); err != nil {
 				t.Errorf("the sender's disconnect ended the processing: %v", err)
