@@ -56,16 +56,33 @@ func (o *ListContactsOptions) searchQuery() (string, bool) {
 	}
 	b := make([]byte, 0, 64)
 	if o.Email != "" { // keys in url.Values.Encode's (sorted) order
-		b = append(append(b, "email="...), url.QueryEscape(o.Email)...)
+		b = appendQueryEscape(append(b, "email="...), o.Email)
 	}
 	b = strconv.AppendInt(append(b, "&limit="...), int64(o.Limit), 10)
 	if o.Phone != "" {
-		b = append(append(b, "&phone="...), url.QueryEscape(o.Phone)...)
+		b = appendQueryEscape(append(b, "&phone="...), o.Phone)
 	}
 	if b[0] == '&' {
 		b = b[1:]
 	}
 	return string(b), true
+}
+
+// appendQueryEscape appends url.QueryEscape(s) to dst: the unreserved
+// bytes as they are, a space as '+', any other byte as %XX.
+func appendQueryEscape(dst []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			dst = append(dst, c)
+		case c == ' ':
+			dst = append(dst, '+')
+		default:
+			dst = append(dst, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return dst
 }
 
 // values encodes the documented query parameters; zero values are omitted.

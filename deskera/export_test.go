@@ -5,3 +5,6 @@ package deskera
 func EncodeListQuery(o *ListContactsOptions) (got, want string) {
 	return o.Query(), o.values().Encode()
 }
+
+// QueryEscape is appendQueryEscape as a string.
+func QueryEscape(s string) string { return string(appendQueryEscape(nil, s)) }

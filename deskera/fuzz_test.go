@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -116,6 +117,23 @@ func FuzzID(f *testing.F) {
 		var back deskera.ID
 		if err := json.Unmarshal(b, &back); err != nil || back != id {
 			t.Fatalf("%s -> %d -> %s -> %d (%v)", data, id, b, back, err)
+		}
+	})
+}
+
+// FuzzQueryEscape: the search's own escaping is url.QueryEscape, byte for
+// byte (every byte value is among the seeds).
+func FuzzQueryEscape(f *testing.F) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	for _, s := range []string{"", "jane+x@acme.io", "+65 8575 8458", "a b&c=d@é.io", "-_.~!*'()", string(all)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := deskera.QueryEscape(s), url.QueryEscape(s); got != want {
+			t.Errorf("QueryEscape(%q) = %q, want %q", s, got, want)
 		}
 	})
 }

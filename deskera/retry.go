@@ -86,12 +86,13 @@ func (c *Client) do(ctx context.Context, r *request, out any) (err error) {
 		return err
 	}
 	defer body.release()
-	a := &attempts{c: c, r: r, payload: body.bytes()}
+	a := attempts{c: c, r: r, payload: body.bytes()}
 	started := time.Now()
 	rep, err := a.next(ctx)
 	if err != nil {
-		if rep, err = c.retry(ctx, a, rep, err, started); err != nil {
-			return c.finalError(ctx, r, err, a.last)
+		ra := a // the retries' copy (their closures keep it): only a failed first attempt allocates one
+		if rep, err = c.retry(ctx, &ra, rep, err, started); err != nil {
+			return c.finalError(ctx, r, err, ra.last)
 		}
 	}
 	defer rep.release()
@@ -246,7 +247,7 @@ func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (*
 			return nil, &notSent{err}
 		}
 	}
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	actx, cancel := c.attemptContext(ctx)
 	defer cancel()
 	req, gen, err := c.newRequest(ctx, actx, r, payload)
 	if err != nil {
@@ -259,6 +260,18 @@ func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (*
 		rep.gen = gen
 	}
 	return rep, err
+}
+
+// attemptContext bounds one attempt by the client's timeout. When ctx
+// ends no later, its deadline serves as it is: a context with the same
+// deadline would only cost a timer and its registration with ctx (the
+// reply is read whole before the attempt ends, so nothing is left to
+// cancel).
+func (c *Client) attemptContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && !dl.After(time.Now().Add(c.timeout)) {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.timeout)
 }
 
 func (c *Client) roundTrip(req *http.Request) (*reply, error) {
@@ -286,16 +299,7 @@ func (c *Client) roundTrip(req *http.Request) (*reply, error) {
 // newRequest builds r's HTTP request on actx (the attempt's context,
 // with its timeout); the access token is obtained on ctx.
 func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
-	u := c.baseURL + r.path
-	if r.url != "" {
-		u = r.url
-	}
-	switch {
-	case r.rawQuery != "":
-		u += "?" + r.rawQuery
-	case len(r.query) > 0:
-		u += "?" + r.query.Encode()
-	}
+	u := c.requestURL(r)
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
@@ -320,8 +324,24 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if err != nil {
 		return nil, 0, err
 	}
-	req.Header.Set("x-access-token", tok.reveal())
+	req.Header[hdrAccessToken] = []string{tok.reveal()}
 	return req, gen, nil
+}
+
+// requestURL is r's URL (r.url, else the base URL and r.path) with its
+// query, built in one concatenation.
+func (c *Client) requestURL(r *request) string {
+	base, path := c.baseURL, r.path
+	if r.url != "" {
+		base, path = r.url, ""
+	}
+	switch {
+	case r.rawQuery != "":
+		return base + path + "?" + r.rawQuery
+	case len(r.query) > 0:
+		return base + path + "?" + r.query.Encode()
+	}
+	return base + path
 }
 
 // The fixed request headers (canonical names, shared values).
@@ -329,6 +349,7 @@ const (
 	hdrAccept      = "Accept"
 	hdrUserAgent   = "User-Agent"
 	hdrContentType = "Content-Type"
+	hdrAccessToken = "X-Access-Token" // x-access-token, canonical as Header.Set would make it
 )
 
 var (

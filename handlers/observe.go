@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/leadhook/leadhook/handlers/webhook"
 	"github.com/leadhook/leadhook/internal/obs"
@@ -31,9 +30,9 @@ func (s *Service) beginDelivery(ctx context.Context, name string, req *webhook.R
 	obs.Set(ctx, obs.KeyDeliveryID, claimedID(req.Header))
 	ctx = obs.Extract(ctx, req.Header)
 	if !s.tracing() {
-		// Still started: the span carries the sender's trace (log lines'
-		// trace_id); its options would be built for nothing.
-		ctx, span := s.tracer.Start(ctx, "delivery")
+		// ctx keeps the sender's trace, if any (log lines' trace_id); the
+		// span's options would be built for nothing.
+		ctx, span := obs.Start(ctx, s.tracer, "delivery")
 		return ctx, span, reqID
 	}
 	ctx, span := s.tracer.Start(ctx, "delivery", trace.WithSpanKind(trace.SpanKindServer),
@@ -43,10 +42,7 @@ func (s *Service) beginDelivery(ctx context.Context, name string, req *webhook.R
 
 // tracing reports whether spans are exported (a tracer provider was
 // given): without, the per-delivery span attributes are not built.
-func (s *Service) tracing() bool {
-	_, off := s.tracer.(noop.Tracer)
-	return !off
-}
+func (s *Service) tracing() bool { return obs.Tracing(s.tracer) }
 
 // endDelivery echoes the request id on the answer and ends the span with
 // its status (an error from 500 up: a 4xx is the sender's).
@@ -89,7 +85,7 @@ func claimedID(h http.Header) string {
 
 // step runs fn in a child span named name (verify, parse).
 func (s *Service) step(ctx context.Context, name string, fn func() error) error {
-	_, span := s.tracer.Start(ctx, name)
+	_, span := obs.Start(ctx, s.tracer, name)
 	defer span.End()
 	err := fn()
 	if err != nil {

@@ -110,10 +110,8 @@ func (s *Service) result(ctx context.Context, set *rules.Set, src *source, ev *r
 func fillResult(r *EventResult, out *engine.Outcome, dryRun bool) {
 	if p := out.Plan; p != nil {
 		r.Score = p.Score
+		r.Matched = matchedRules(p)
 		for _, rr := range p.Rules {
-			if rr.Matched {
-				r.Matched = append(r.Matched, rr.Name)
-			}
 			if rr.Error != "" {
 				r.Errored = append(r.Errored, RuleError{Rule: rr.Name, Error: rr.Error})
 			}

@@ -195,14 +195,13 @@ func (h *hookHandler) serve(c *gin.Context) {
 
 // processContext outlives the sender's disconnect, but not a deadline the
 // request carries (a Lambda invocation's: work past it is cut off).
+// One deadline serves: the sooner of the two.
 func processContext(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), timeout)
-	dl, ok := parent.Deadline()
-	if !ok {
-		return ctx, cancel
+	dl := time.Now().Add(timeout)
+	if pdl, ok := parent.Deadline(); ok && pdl.Before(dl) {
+		dl = pdl
 	}
-	ctx, cancelDL := context.WithDeadline(ctx, dl)
-	return ctx, func() { cancelDL(); cancel() }
+	return context.WithDeadline(context.WithoutCancel(parent), dl)
 }
 
 // options answers the CloudEvents webhook validation handshake (OPTIONS

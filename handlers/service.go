@@ -263,7 +263,9 @@ func (s *Service) Handle(ctx context.Context, name string, req *webhook.Request,
 	if done {
 		return resp
 	}
-	ctx = withRequest(ctx, req)
+	if !dryRun { // the delivery's request is for its history record and its queue entry: a dry run has neither
+		ctx = withRequest(ctx, req)
+	}
 	if !dryRun && src.Delivery == rules.DeliveryQueued && s.queue != nil && len(d.events) > 0 {
 		return s.enqueue(ctx, st.set, src, req, d) // dry runs stay sync
 	}

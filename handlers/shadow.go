@@ -59,8 +59,16 @@ func CompareRules(live *rules.Plan, candidate *rules.Set, ev *rules.Event, conta
 	return sh
 }
 
+// matchedRules names the rules that matched, in order ([] when none):
+// counted first, so the list is one allocation, not a growth per rule.
 func matchedRules(p *rules.Plan) []string {
-	out := []string{}
+	n := 0
+	for _, r := range p.Rules {
+		if r.Matched {
+			n++
+		}
+	}
+	out := make([]string, 0, n)
 	for _, r := range p.Rules {
 		if r.Matched {
 			out = append(out, r.Name)

@@ -207,21 +207,27 @@ func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 func formatScore(v float64) string { return strconv.FormatFloat(round2(v), 'f', -1, 64) }
 
+// appendScore appends formatScore(v) to dst.
+func appendScore(dst []byte, v float64) []byte {
+	return strconv.AppendFloat(dst, round2(v), 'f', -1, 64)
+}
+
 // formatParts writes the non-zero parts in the rules file's order:
 // "budget=40; business_email=20".
 func (s *Set) formatParts(parts map[string]float64) string {
-	var b strings.Builder
+	var buf [128]byte // appended to in place: one allocation, the string
+	b := buf[:0]
 	for _, d := range s.scores {
 		v := round2(parts[d.name])
 		if v == 0 {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteString("; ")
+		if len(b) > 0 {
+			b = append(b, "; "...)
 		}
-		b.WriteString(d.name + "=" + formatScore(v))
+		b = appendScore(append(append(b, d.name...), '='), v)
 	}
-	return b.String()
+	return string(b)
 }
 
 // parseParts reads formatParts' output; malformed entries are skipped.

@@ -380,12 +380,14 @@ func isSensitive(name string) bool {
 }
 
 // commonHeaders are the lowercased names of the headers most deliveries
-// carry, so lowering them costs no allocation.
+// carry, so lowering them costs no allocation; the credentials among them
+// (Authorization, the signatures) are lowered only to be left out.
 var commonHeaders = func() map[string]string {
 	m := map[string]string{}
 	for _, h := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Content-Length", "Content-Type",
 		"Host", "Origin", "Referer", "User-Agent", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-		"X-Real-Ip", "X-Request-Id", "Traceparent", "Connection", "Content-Encoding"} {
+		"X-Real-Ip", "X-Request-Id", "Traceparent", "Connection", "Content-Encoding",
+		"Authorization", "X-Signature", "Webhook-Id", "Webhook-Timestamp", "Webhook-Signature", "Idempotency-Key"} {
 		m[h] = strings.ToLower(h)
 	}
 	return m

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/leadhook/leadhook/internal/obs"
@@ -47,6 +49,11 @@ func TestRequestIDFromHeader(t *testing.T) {
 				t.Errorf("RequestIDFromHeader = %q, want %q", got, tc.want)
 			}
 		})
+	}
+	// Without a traceparent, reading none allocates nothing.
+	h := http.Header{"Content-Type": {"application/json"}}
+	if n := testing.AllocsPerRun(10, func() { obs.RequestIDFromHeader(h); obs.Extract(context.Background(), h) }); n != 0 {
+		t.Errorf("no traceparent: %v allocations, want 0", n)
 	}
 }
 
@@ -94,6 +101,14 @@ func TestScopes(t *testing.T) {
 	if obs.EnsureScope(one) != one {
 		t.Error("EnsureScope replaced an existing scope")
 	}
+	// A delivery's scope and its ids: the scope and its context, no more.
+	if n := testing.AllocsPerRun(10, func() {
+		ctx := obs.NewScope(context.Background())
+		obs.Set(ctx, obs.KeyRequestID, "req-1")
+		obs.Set(ctx, obs.KeyDeliveryID, "d-1")
+	}); n > 2 {
+		t.Errorf("a scope with two ids: %v allocations, want 2", n)
+	}
 }
 
 // TestLoggerAddsScopeAndTrace: a wrapped logger adds the scope's
@@ -132,7 +147,7 @@ func TestScopeConcurrentUse(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			obs.Set(ctx, obs.KeyDeliveryID, i)
+			obs.Set(ctx, obs.KeyDeliveryID, strconv.Itoa(i))
 			log.InfoContext(ctx, "line")
 		})
 	}
@@ -148,5 +163,48 @@ func TestMillis(t *testing.T) {
 		if got := obs.Millis(tc.d); got != tc.want {
 			t.Errorf("Millis(%v) = %v, want %v", tc.d, got, tc.want)
 		}
+	}
+}
+
+// TestStart: without a tracer provider Start starts nothing (ctx as it
+// is, the sender's span context kept, a span that records nothing and
+// allocates nothing); with one it starts a recording child span.
+func TestStart(t *testing.T) {
+	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	sender := trace.ContextWithRemoteSpanContext(context.Background(),
+		trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled, Remote: true}))
+	tests := []struct {
+		name      string
+		tp        trace.TracerProvider
+		tracing   bool
+		recording bool
+	}{
+		{name: "no tracer provider", tp: nil},
+		{name: "a tracer provider", tp: sdktrace.NewTracerProvider(), tracing: true, recording: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := obs.Tracer(tc.tp)
+			if got := obs.Tracing(tr); got != tc.tracing {
+				t.Errorf("Tracing = %v, want %v", got, tc.tracing)
+			}
+			ctx, span := obs.Start(sender, tr, "step")
+			defer span.End()
+			if span.IsRecording() != tc.recording {
+				t.Errorf("span recording %v, want %v", span.IsRecording(), tc.recording)
+			}
+			if got := trace.SpanContextFromContext(ctx).TraceID(); got != tid {
+				t.Errorf("trace %s, want the sender's %s", got, tid)
+			}
+			if !tc.tracing && ctx != sender {
+				t.Error("no tracer provider: ctx is not the caller's")
+			}
+			if !tc.tracing {
+				if n := testing.AllocsPerRun(10, func() { _, s := obs.Start(sender, tr, "step"); s.End() }); n != 0 {
+					t.Errorf("%v allocations a span, want 0", n)
+				}
+			}
+		})
 	}
 }

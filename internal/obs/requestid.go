@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"net/http"
 
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -41,7 +40,7 @@ func RequestIDFromHeader(h http.Header) string {
 	if v := h.Get(RequestIDHeader); validToken(v) {
 		return v
 	}
-	sc := trace.SpanContextFromContext(Propagator().Extract(context.Background(), propagation.HeaderCarrier(h)))
+	sc := trace.SpanContextFromContext(extract(context.Background(), h))
 	if sc.HasTraceID() {
 		return sc.TraceID().String()
 	}

@@ -22,7 +22,13 @@ const (
 type scope struct {
 	mu    sync.Mutex
 	attrs []slog.Attr
+	// inline holds attrs while they fit (request_id, delivery_id and a
+	// transport's own): a delivery's scope is one allocation.
+	inline [scopeInline]slog.Attr
 }
+
+// scopeInline is how many attributes a scope holds without growing.
+const scopeInline = 4
 
 type scopeKey struct{}
 
@@ -36,8 +42,11 @@ func scopeOf(ctx context.Context) *scope {
 // its SQS records) and keeps its own from then on.
 func NewScope(ctx context.Context) context.Context {
 	s := &scope{}
+	s.attrs = s.inline[:0]
 	if parent := scopeOf(ctx); parent != nil {
-		s.attrs = parent.snapshot()
+		parent.mu.Lock()
+		s.attrs = append(s.attrs, parent.attrs...)
+		parent.mu.Unlock()
 	}
 	return context.WithValue(ctx, scopeKey{}, s)
 }
@@ -51,16 +60,13 @@ func EnsureScope(ctx context.Context) context.Context {
 }
 
 // Set adds (or replaces) an attribute of the delivery in ctx's scope; it
-// does nothing without a scope or for an empty string value.
-func Set(ctx context.Context, key string, value any) {
+// does nothing without a scope or for an empty value.
+func Set(ctx context.Context, key, value string) {
 	s := scopeOf(ctx)
-	if s == nil {
+	if s == nil || value == "" {
 		return
 	}
-	if v, ok := value.(string); ok && v == "" {
-		return
-	}
-	a := slog.Any(key, value)
+	a := slog.String(key, value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if i := slices.IndexFunc(s.attrs, func(o slog.Attr) bool { return o.Key == key }); i >= 0 {

@@ -22,6 +22,25 @@ func Tracer(tp trace.TracerProvider) trace.Tracer {
 	return tp.Tracer(TracerName)
 }
 
+// Tracing reports whether t records spans: false for the no-op tracer
+// that Tracer(nil) gives.
+func Tracing(t trace.Tracer) bool {
+	_, off := t.(noop.Tracer)
+	return !off
+}
+
+// Start is t.Start, but with the no-op tracer it starts nothing: ctx is
+// returned as it is (the no-op tracer's only work is a context carrying
+// a span that does nothing) with a span that does nothing, so the hot
+// path allocates no context per span when tracing is off. ctx keeps the
+// span context it has (a sender's traceparent: log lines' trace_id).
+func Start(ctx context.Context, t trace.Tracer, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	if !Tracing(t) {
+		return ctx, trace.SpanFromContext(context.Background()) // the shared no-op span
+	}
+	return t.Start(ctx, name, opts...)
+}
+
 // Propagator is the W3C trace context (traceparent, tracestate): what
 // leadhook reads from deliveries and sends to Deskera.
 func Propagator() propagation.TextMapPropagator { return propagation.TraceContext{} }
@@ -33,11 +52,24 @@ func Extract(ctx context.Context, h http.Header) context.Context {
 	if h == nil {
 		return ctx
 	}
-	out := Propagator().Extract(ctx, propagation.HeaderCarrier(h))
+	out := extract(ctx, h)
 	if !trace.SpanContextFromContext(out).IsValid() {
 		return ctx
 	}
 	return out
+}
+
+// traceparentHeader is traceparent as an http.Header keys it.
+const traceparentHeader = "Traceparent"
+
+// extract is the propagator's Extract from h, skipped when h has no
+// traceparent (the propagator would return ctx as it is): its lookup by
+// the lower-case name canonicalises it, an allocation per request.
+func extract(ctx context.Context, h http.Header) context.Context {
+	if h.Get(traceparentHeader) == "" {
+		return ctx
+	}
+	return Propagator().Extract(ctx, propagation.HeaderCarrier(h))
 }
 
 // Inject sets traceparent (and tracestate) on h from ctx's span.

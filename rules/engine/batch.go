@@ -89,7 +89,8 @@ func (e *Engine) batch(ctx context.Context, set *rules.Set, evs []*rules.Event, 
 	}
 	col := &bulkCollector{chunk: cmp.Or(set.Sweep().ChunkSize, rules.DefaultChunkSize), index: map[bulkChange]int{}}
 	for _, i := range idx {
-		x := &execution{e: e, set: set, ev: evs[i], dry: dry, out: &Outcome{DryRun: dry}, bulk: col, slot: i}
+		x := newExecution(e, set, evs[i], dry)
+		x.bulk, x.slot = col, i
 		x.record(fetch)
 		errs[i] = x.act(ctx, byID[deskera.ID(evs[i].ContactID)])
 		outs[i] = x.out

@@ -256,7 +256,7 @@ func (e *Engine) processOnce(ctx context.Context, set *rules.Set, ev *rules.Even
 		cp.ReceivedAt = e.now().UTC()
 		ev = &cp
 	}
-	x := &execution{e: e, set: set, ev: ev, dry: dryRun, out: &Outcome{DryRun: dryRun}}
+	x := newExecution(e, set, ev, dryRun)
 	found, handed := (*deskera.Contact)(nil), false
 	if hand != nil {
 		found, handed = e.hand.take(hand)
@@ -295,7 +295,7 @@ func (x *execution) act(ctx context.Context, found *deskera.Contact) error {
 // evaluate runs the rules over the event and the contact found, in an
 // "evaluate" span.
 func (e *Engine) evaluate(ctx context.Context, set *rules.Set, ev *rules.Event, c *rules.Contact) *rules.Plan {
-	_, span := e.tracer.Start(ctx, "evaluate")
+	_, span := obs.Start(ctx, e.tracer, "evaluate")
 	defer span.End()
 	p := set.Evaluate(ev, c)
 	if !span.IsRecording() {

@@ -30,13 +30,29 @@ type execution struct {
 	// visibility PATCHes into bulk PATCHes; slot is the event's index.
 	bulk *bulkCollector
 	slot int
+	// calls is the room of the outcome's first calls (a search and a
+	// write is the common outcome).
+	calls [2]Call
+}
+
+// executionAlloc holds an execution and its outcome in one allocation.
+type executionAlloc struct {
+	x   execution
+	out Outcome
+}
+
+// newExecution starts the execution of ev (its outcome included).
+func newExecution(e *Engine, set *rules.Set, ev *rules.Event, dry bool) *execution {
+	a := &executionAlloc{x: execution{e: e, set: set, ev: ev, dry: dry}, out: Outcome{DryRun: dry}}
+	a.x.out = &a.out
+	return &a.x
 }
 
 func (x *execution) record(c Call) {
 	if x.out.Calls == nil {
-		// A search and a write is the common outcome: one allocation
-		// for both, not a growth per call.
-		x.out.Calls = make([]Call, 0, 2)
+		// A search and a write is the common outcome: room for both
+		// in the execution, not an allocation per call.
+		x.out.Calls = x.calls[:0]
 	}
 	x.out.Calls = append(x.out.Calls, c)
 }
@@ -131,8 +147,8 @@ var customCode = regexp.MustCompile(`^[A-Z]+-[0-9]+$`)
 
 // contactDTO turns resolved fields into a save body (label by name is
 // resolved by the caller).
-func contactDTO(f *rules.ContactFields) *deskera.ContactSaveDto {
-	d := &deskera.ContactSaveDto{
+func contactDTO(f *rules.ContactFields) deskera.ContactSaveDto {
+	d := deskera.ContactSaveDto{
 		Name: f.Name, Email: f.Email, CountryCode: f.CountryCode, Phone: f.Phone, Address: f.Address,
 		Note: f.Note, Logo: f.Logo, Type: f.Type, OrganizationName: f.OrganizationName,
 		OrganizationID: deskera.ID(f.OrganizationID), OwnerID: deskera.ID(f.OwnerID), LabelID: deskera.ID(f.LabelID),

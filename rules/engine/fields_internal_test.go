@@ -43,7 +43,7 @@ func TestContactDTOMapsEveryField(t *testing.T) {
 		}
 		if !set[cf.Name] {
 			t.Errorf("rules.ContactFields lacks %q", cf.Name)
-		} else if cf.Empty(d) {
+		} else if cf.Empty(&d) {
 			t.Errorf("contactDTO drops %q", cf.Name)
 		}
 		delete(set, cf.Name)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/rules"
@@ -20,8 +21,27 @@ type labelCache struct {
 func (c *labelCache) get(name string) (deskera.ID, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	id, ok := c.byName[strings.ToLower(name)]
+	var buf [64]byte
+	id, ok := c.byName[string(appendLower(buf[:0], name))] // string(bytes) as a map key: no copy
 	return id, ok
+}
+
+// appendLower appends strings.ToLower(s) to dst; an ASCII name (a label's,
+// as a rule spells it) is lowered in place, without a new string.
+func appendLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(dst, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 func (c *labelCache) name(id deskera.ID) string {

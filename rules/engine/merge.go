@@ -23,6 +23,7 @@ func (x *execution) run(ctx context.Context) error {
 		return a.Type == rules.ActionUpsertContact || a.Type == rules.ActionCreateContact
 	})
 	pieces := make([]*deskera.ContactSaveDto, len(plan.Actions))
+	bodies := make([]deskera.ContactSaveDto, len(plan.Actions)) // the pieces' storage: one allocation, not one per action
 	deleteAt, firstErr := -1, error(nil)
 	for i, a := range plan.Actions {
 		res := &x.out.Results[i]
@@ -35,13 +36,12 @@ func (x *execution) run(ctx context.Context) error {
 		case x.found == nil && !creating:
 			res.Outcome, res.Error = ActionSkipped, rules.ErrNoContact.Error()
 		default:
-			piece, err := x.piece(ctx, a)
-			if err != nil {
+			if err := x.piece(ctx, a, &bodies[i]); err != nil {
 				res.Outcome, res.Error = ActionFailed, err.Error()
 				firstErr = cmp.Or(firstErr, err)
 				continue
 			}
-			pieces[i] = piece
+			pieces[i] = &bodies[i]
 		}
 	}
 	var err error
@@ -86,39 +86,35 @@ func (x *execution) foundID() int64 {
 	return int64(x.found.ID)
 }
 
-// piece is the save body one action contributes.
-func (x *execution) piece(ctx context.Context, a rules.Action) (*deskera.ContactSaveDto, error) {
-	var d *deskera.ContactSaveDto
+// piece fills d, a zero save body, with the one the action contributes.
+func (x *execution) piece(ctx context.Context, a rules.Action, d *deskera.ContactSaveDto) error {
 	label := a.Label
 	switch a.Type {
 	case rules.ActionAssignOwner:
-		d = &deskera.ContactSaveDto{OwnerID: deskera.ID(a.OwnerID)}
+		d.OwnerID = deskera.ID(a.OwnerID)
 	case rules.ActionSetVisibility:
-		d = &deskera.ContactSaveDto{VisibilityType: a.Visibility, VisibilityIDs: a.VisibilityIDs}
+		d.VisibilityType, d.VisibilityIDs = a.Visibility, a.VisibilityIDs
 	case rules.ActionUpsertContact, rules.ActionCreateContact, rules.ActionUpdateContact:
 		if a.Fields != nil {
-			d = contactDTO(a.Fields)
+			*d = contactDTO(a.Fields)
 			label = a.Fields.Label
 		}
-	}
-	if d == nil {
-		d = &deskera.ContactSaveDto{}
 	}
 	if label != "" {
 		if _, ok := x.e.labels.get(label); !ok && x.dry {
 			// A dry run reads the labels (a read-only call) so that it
 			// plans with the ids Deskera has; it never creates one.
 			if err := x.e.labels.refresh(ctx, x.e.crm, x.record); err != nil {
-				return nil, fmt.Errorf("engine: list labels: %w", err)
+				return fmt.Errorf("engine: list labels: %w", err)
 			}
 		}
 		id, err := x.e.resolveLabel(ctx, x.set, label, x.dry, x.record)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		d.LabelID = id
 	}
-	return d, nil
+	return nil
 }
 
 // merge overlays the non-zero fields of src on dst.
