@@ -78,6 +78,9 @@ func sqliteInsert(ctx context.Context, tx *sql.Tx, now func() time.Time, ps []ri
 // UniqueOpts{ByArgs: true} (TestSQLiteInsertMatchesRiver holds both to
 // River's own insert).
 func jobRowOf(args deliveryArgs, o *river.InsertOpts) (*rivertype.JobRow, error) {
+	if err := writtenOpts(o); err != nil {
+		return nil, err
+	}
 	enc, err := json.Marshal(args)
 	if err != nil {
 		return nil, fmt.Errorf("queue: encoding job args: %w", err)
@@ -88,6 +91,19 @@ func jobRowOf(args deliveryArgs, o *river.InsertOpts) (*rivertype.JobRow, error)
 		row.UniqueKey, err = uniqueKey(args)
 	}
 	return row, err
+}
+
+// writtenOpts refuses insert options this insert does not write (it
+// writes the queue, tags, max attempts and a unique key by args with
+// River's default states), so that an option added to the intake's jobs
+// fails loudly here instead of being dropped.
+func writtenOpts(o *river.InsertOpts) error {
+	u := o.UniqueOpts
+	if o.Metadata != nil || o.Pending || o.Priority > 1 || !o.ScheduledAt.IsZero() ||
+		u.ByPeriod != 0 || u.ByQueue || u.ByState != nil || u.ExcludeKind {
+		return fmt.Errorf("queue: the embedded store's job insert does not write insert options %+v", *o)
+	}
+	return nil
 }
 
 // uniqueKey is River's unique key of a delivery's job by args: the

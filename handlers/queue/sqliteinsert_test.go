@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/leadhook/leadhook/handlers"
 )
@@ -118,5 +119,32 @@ func TestSQLiteInsertRepeatInBatch(t *testing.T) {
 	}
 	if s, err := q.Stats(t.Context()); err != nil || s.Queued != 2 {
 		t.Errorf("Stats = %+v, %v; want 2 queued", s, err)
+	}
+}
+
+// TestJobRowOfRefusesUnwrittenOpts: an insert option the embedded
+// store's insert does not write is an error, not dropped.
+func TestJobRowOfRefusesUnwrittenOpts(t *testing.T) {
+	args := deliveryArgs{DeliveryID: "d-1", Source: "website"}
+	tests := []struct {
+		name string
+		opts river.InsertOpts
+		ok   bool
+	}{
+		{name: "the intake's", opts: river.InsertOpts{Queue: queueName, Tags: []string{"source_website"}, MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}, ok: true},
+		{name: "scheduled", opts: river.InsertOpts{Queue: queueName, ScheduledAt: time.Now().Add(time.Minute)}},
+		{name: "priority", opts: river.InsertOpts{Queue: queueName, Priority: 2}},
+		{name: "metadata", opts: river.InsertOpts{Queue: queueName, Metadata: []byte(`{}`)}},
+		{name: "pending", opts: river.InsertOpts{Queue: queueName, Pending: true}},
+		{name: "unique by period", opts: river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}},
+		{name: "unique by state", opts: river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := jobRowOf(args, &tc.opts)
+			if (err == nil) != tc.ok {
+				t.Errorf("jobRowOf: error %v, want ok %v", err, tc.ok)
+			}
+		})
 	}
 }
