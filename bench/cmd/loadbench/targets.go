@@ -140,11 +140,15 @@ func (r *report) issue18Targets() []target {
 	if q := r.find(func(sc *scenario) bool { return sc.key == "queued" }); q.rps > 0 && hm > 0 {
 		v := q.rps / hm
 		ts = append(ts, target{"queued intake vs Gin + HMAC", ">= 0.50", fmt.Sprintf("%.2f (%.0f / %.0f req/s)", v, q.rps, hm), yes(v >= 0.5)})
-		// The goal's rate is 1,000 leads/s: the half-load run when it is at
-		// least that (a harder test), else the fixed-rate run, whose
-		// verdict is left open below 1,000/s.
+		// The goal's rate is 1,000 leads/s: the scenario's run at that rate;
+		// without one, the half-load run when it is at least that (a
+		// harder test), else the fixed-rate run, whose verdict is left open
+		// below 1,000/s.
 		ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 		switch {
+		case q.sc.goalRate > 0 && q.goal[1] > 0:
+			ts = append(ts, target{fmt.Sprintf("queued intake p99 at %d leads/s (kept up in %d of %d runs)", q.sc.goalRate, q.goalOK, len(q.runs)), "< 50 ms",
+				ms(q.goal[1]), yes(q.goal[1] < 50*time.Millisecond && q.goalOK == len(q.runs))})
 		case q.halfRate >= 1000 && q.half[1] > 0:
 			ts = append(ts, target{fmt.Sprintf("queued intake p99 at %d leads/s (half load; the goal names 1,000/s)", q.halfRate), "< 50 ms",
 				ms(q.half[1]), yes(q.half[1] < 50*time.Millisecond)})
@@ -158,6 +162,10 @@ func (r *report) issue18Targets() []target {
 		}
 	} else {
 		ts = append(ts, target{"queued intake vs Gin + HMAC (p99 < 50 ms at 1,000/s)", ">= 0.50", "not in this run", nil})
+	}
+	if q := r.find(func(sc *scenario) bool { return sc.key == "queued-drain" }); q.rps > 0 && hm > 0 {
+		ts = append(ts, target{"queued intake while the workers drain unpaced vs Gin + HMAC", "(no goal: the goal's drain is at the rate Deskera allows)",
+			fmt.Sprintf("%.2f (%.0f / %.0f req/s)", q.rps/hm, q.rps, hm), nil})
 	}
 	for _, s := range r.sizes {
 		if strings.HasPrefix(s.What, "Lambda zip") && s.Bytes > 0 {
