@@ -2,7 +2,6 @@ package deskeratest
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/leadhook/leadhook/deskera"
@@ -69,10 +68,5 @@ func (f *Fake) deleteLabel(w http.ResponseWriter, _ *http.Request, s string, _ [
 func (f *Fake) Labels() []deskera.Label {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]deskera.Label, 0, len(f.labels))
-	for _, l := range f.labels {
-		out = append(out, l)
-	}
-	slices.SortFunc(out, func(a, b deskera.Label) int { return int(a.ID - b.ID) })
-	return out
+	return inIDOrder(f.labels, func(l deskera.Label) deskera.Label { return l })
 }
