@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/leadhook/leadhook/rules"
@@ -29,19 +28,9 @@ func TestSourceDelivery(t *testing.T) {
 			if tc.delivery != "" {
 				src += "    delivery: " + tc.delivery + "\n"
 			}
-			set, err := rules.Load("r.yaml", []byte(src))
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, ok := set.Source("s")
+			s, ok := loadSource(t, src, tc.wantErr)
 			if !ok {
-				t.Fatal("no source s")
+				return
 			}
 			if s.Delivery != tc.want {
 				t.Errorf("delivery %q, want %q", s.Delivery, tc.want)

@@ -6,14 +6,22 @@ import (
 	"github.com/leadhook/leadhook/rules"
 )
 
-func TestLoadExample(t *testing.T) {
-	set, err := rules.LoadFile("../rules.example.yaml", rules.WithLookupEnv(func(string) (string, bool) { return "", false }))
+// loadStrict loads a rules file the project ships, failing t on an error
+// and on every warning: `leadhook validate --strict` must pass on it.
+func loadStrict(t *testing.T, path string, lookup func(string) (string, bool)) *rules.Set {
+	t.Helper()
+	set, err := rules.LoadFile(path, rules.WithLookupEnv(lookup))
 	if err != nil {
-		t.Fatalf("load rules.example.yaml: %v", err)
+		t.Fatalf("load %s: %v", path, err)
 	}
 	for _, w := range set.Warnings() {
-		t.Errorf("rules.example.yaml warns (validate --strict fails): %s", w.Error())
+		t.Errorf("%s warns (validate --strict fails): %s", path, w.Error())
 	}
+	return set
+}
+
+func TestLoadExample(t *testing.T) {
+	set := loadStrict(t, "../rules.example.yaml", noEnv)
 	names := map[string]bool{}
 	for _, src := range set.Sources() {
 		names[src.Name] = true
@@ -46,11 +54,5 @@ func TestLoadExample(t *testing.T) {
 // TestLoadKubernetesRules: the shipped manifests' rules load with no error
 // and no warning (validate --strict passes).
 func TestLoadKubernetesRules(t *testing.T) {
-	set, err := rules.LoadFile("../deploy/kubernetes/rules.yaml", rules.WithLookupEnv(func(string) (string, bool) { return "x", true }))
-	if err != nil {
-		t.Fatalf("load deploy/kubernetes/rules.yaml: %v", err)
-	}
-	for _, w := range set.Warnings() {
-		t.Errorf("deploy/kubernetes/rules.yaml warns: %s", w.Error())
-	}
+	loadStrict(t, "../deploy/kubernetes/rules.yaml", func(string) (string, bool) { return "x", true })
 }

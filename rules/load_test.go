@@ -16,6 +16,28 @@ import (
 
 var noEnv = fixture.NoEnv
 
+// loadSource loads doc, a rules file whose source is named "s". With
+// wantErr set the load must fail with an error containing it, and ok is
+// false (the case is done); else it must load, and the source is returned.
+func loadSource(t *testing.T, doc, wantErr string, opts ...rules.LoadOption) (src rules.Source, ok bool) {
+	t.Helper()
+	set, err := rules.Load("t.yaml", []byte(doc), opts...)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("error = %v, want one containing %q", err, wantErr)
+		}
+		return rules.Source{}, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, ok = set.Source("s")
+	if !ok {
+		t.Fatal("no source s")
+	}
+	return src, true
+}
+
 func TestLoadErrors(t *testing.T) {
 	const formats = "json, form, typeform, webflow, tally, jotform, mailgun, sendgrid, postmark, ses, cloudevents, deskera"
 	const actions = "upsert_contact, create_contact, update_contact, assign_label, assign_owner, set_visibility, delete_contact"
@@ -144,17 +166,10 @@ func TestLoadInterpolation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := "sources:\n  s:\n    format: json\n    auth: {type: token, token: '" + tt.value + "'}\n"
-			set, err := rules.Load("t.yaml", []byte(doc), rules.WithLookupEnv(lookup))
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(tt.err, `t.yaml:4: source "s": `)) {
-					t.Fatalf("error = %v, want %s", err, tt.err)
-				}
+			src, ok := loadSource(t, doc, strings.TrimPrefix(tt.err, `t.yaml:4: source "s": `), rules.WithLookupEnv(lookup))
+			if !ok {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			src, _ := set.Source("s")
 			if got := src.Auth.Token.Reveal(); got != tt.want {
 				t.Errorf("token = %q, want %q", got, tt.want)
 			}
@@ -229,17 +244,10 @@ func TestLoadAuthSecretsAndTimestamp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := "sources:\n  s:\n    format: json\n    auth: " + tt.auth + "\n"
-			set, err := rules.Load("t.yaml", []byte(doc), rules.WithLookupEnv(lookup))
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.err)
-				}
+			src, ok := loadSource(t, doc, tt.err, rules.WithLookupEnv(lookup))
+			if !ok {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			src, _ := set.Source("s")
 			var got []string
 			for _, s := range src.Auth.SigningSecrets() {
 				got = append(got, s.Reveal())

@@ -88,27 +88,17 @@ func (f *Fake) replaceContact(w http.ResponseWriter, _ *http.Request, s string, 
 // modify applies a PATCH or PUT body to contact s and answers 201 with an
 // empty body, as Deskera does.
 func (f *Fake) modify(w http.ResponseWriter, s string, body []byte, apply func(*deskera.Contact, *deskera.ContactSaveDto)) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	var dto deskera.ContactSaveDto
-	if !decodeBody(w, body, &dto) {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, ok := f.contacts[id]
-	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("contact %d not found", id))
-		return
-	}
-	if !f.valid(w, &dto) {
-		return
-	}
-	apply(c, &dto)
-	f.stamp(c)
-	writeEmpty(w, http.StatusCreated)
+	modifyByID(f, w, s, "contact", body, func(id deskera.ID) (*deskera.Contact, bool) {
+		c, ok := f.contacts[id]
+		return c, ok
+	}, func(_ deskera.ID, c *deskera.Contact, dto *deskera.ContactSaveDto) bool {
+		if !f.valid(w, dto) {
+			return false
+		}
+		apply(c, dto)
+		f.stamp(c)
+		return true
+	})
 }
 
 func (f *Fake) deleteContact(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {

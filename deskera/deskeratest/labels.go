@@ -1,9 +1,7 @@
 package deskeratest
 
 import (
-	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/leadhook/leadhook/deskera"
@@ -43,29 +41,19 @@ func (f *Fake) createLabel(w http.ResponseWriter, _ *http.Request, _ string, bod
 
 // updateLabel applies the non-empty fields and answers 201 with no body.
 func (f *Fake) updateLabel(w http.ResponseWriter, _ *http.Request, s string, body []byte) {
-	id, ok := parseID(w, s)
-	if !ok {
-		return
-	}
-	var req deskera.LabelRequest
-	if !decodeBody(w, body, &req) {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	l, ok := f.labels[id]
-	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("label %d not found", id))
-		return
-	}
-	setStr(&l.Name, req.Name)
-	setStr(&l.Color, req.Color)
-	setStr(&l.Icon, req.Icon)
-	if req.OwnerID != 0 {
-		l.OwnerID = req.OwnerID
-	}
-	f.labels[id] = l
-	writeEmpty(w, http.StatusCreated)
+	modifyByID(f, w, s, "label", body, func(id deskera.ID) (deskera.Label, bool) {
+		l, ok := f.labels[id]
+		return l, ok
+	}, func(id deskera.ID, l deskera.Label, req *deskera.LabelRequest) bool {
+		setStr(&l.Name, req.Name)
+		setStr(&l.Color, req.Color)
+		setStr(&l.Icon, req.Icon)
+		if req.OwnerID != 0 {
+			l.OwnerID = req.OwnerID
+		}
+		f.labels[id] = l
+		return true
+	})
 }
 
 func (f *Fake) deleteLabel(w http.ResponseWriter, _ *http.Request, s string, _ []byte) {
@@ -80,10 +68,5 @@ func (f *Fake) deleteLabel(w http.ResponseWriter, _ *http.Request, s string, _ [
 func (f *Fake) Labels() []deskera.Label {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]deskera.Label, 0, len(f.labels))
-	for _, l := range f.labels {
-		out = append(out, l)
-	}
-	slices.SortFunc(out, func(a, b deskera.Label) int { return int(a.ID - b.ID) })
-	return out
+	return inIDOrder(f.labels, func(l deskera.Label) deskera.Label { return l })
 }

@@ -96,6 +96,33 @@ func (f *Fake) deleteByID(w http.ResponseWriter, s, kind string, remove func(des
 	writeEmpty(w, http.StatusOK)
 }
 
+// modifyByID answers a PATCH or PUT of one record: 404 when s is not an
+// id or lookup finds no record, 400 when the body does not decode into a
+// Req; else apply changes the record and the answer is 201 with no body,
+// as Deskera answers. lookup and apply are called with f.mu held; apply
+// answers itself, and reports false, when it refuses the body.
+func modifyByID[Req, V any](f *Fake, w http.ResponseWriter, s, kind string, body []byte,
+	lookup func(deskera.ID) (V, bool), apply func(deskera.ID, V, *Req) bool) {
+	id, ok := parseID(w, s)
+	if !ok {
+		return
+	}
+	var req Req
+	if !decodeBody(w, body, &req) {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := lookup(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("%s %d not found", kind, id))
+		return
+	}
+	if apply(id, v, &req) {
+		writeEmpty(w, http.StatusCreated)
+	}
+}
+
 // parseID parses a path id; false (after answering 404) when it is not one.
 func parseID(w http.ResponseWriter, s string) (deskera.ID, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)

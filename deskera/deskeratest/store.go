@@ -2,6 +2,7 @@ package deskeratest
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/leadhook/leadhook/deskera"
@@ -42,11 +43,17 @@ func (f *Fake) SeedContacts(n int) []deskera.ID {
 func (f *Fake) Contacts() []deskera.Contact {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]deskera.Contact, 0, len(f.contacts))
-	for _, c := range f.contacts {
-		out = append(out, cloneContact(c))
+	return inIDOrder(f.contacts, cloneContact)
+}
+
+// inIDOrder returns copies (made by clone) of the records of one of the
+// fake's id-keyed maps, sorted by id: what Contacts and Labels hand out.
+// The caller holds f.mu.
+func inIDOrder[V, T any](records map[deskera.ID]V, clone func(V) T) []T {
+	out := make([]T, 0, len(records))
+	for _, id := range slices.Sorted(maps.Keys(records)) {
+		out = append(out, clone(records[id]))
 	}
-	slices.SortFunc(out, func(a, b deskera.Contact) int { return int(a.ID - b.ID) })
 	return out
 }
 

@@ -50,38 +50,20 @@ type ContactStateOption func(*ContactState) error
 
 // WithContactPrefix replaces DefaultContactPrefix.
 func WithContactPrefix(p string) ContactStateOption {
-	return func(c *ContactState) error {
-		if p == "" {
-			return errors.New("idempotency: empty contact key prefix")
-		}
-		c.prefix = p
-		return nil
-	}
+	return setIf(p != "", "empty contact key prefix", func(c *ContactState) { c.prefix = p })
 }
 
 // WithLockTTL sets how long a lock lives when its holder never releases
 // it (default DefaultLockTTL); it must exceed the longest processing of
 // one event.
 func WithLockTTL(d time.Duration) ContactStateOption {
-	return func(c *ContactState) error {
-		if d <= 0 {
-			return fmt.Errorf("idempotency: lock ttl %v is not positive", d)
-		}
-		c.lockTTL = d
-		return nil
-	}
+	return setIf(d > 0, fmt.Sprintf("lock ttl %v is not positive", d), func(c *ContactState) { c.lockTTL = d })
 }
 
 // WithLockWait sets how long Lock waits for a busy contact (default
 // DefaultLockWait).
 func WithLockWait(d time.Duration) ContactStateOption {
-	return func(c *ContactState) error {
-		if d <= 0 {
-			return fmt.Errorf("idempotency: lock wait %v is not positive", d)
-		}
-		c.lockWait = d
-		return nil
-	}
+	return setIf(d > 0, fmt.Sprintf("lock wait %v is not positive", d), func(c *ContactState) { c.lockWait = d })
 }
 
 // NewContactState returns the shared contact state on client. It does not

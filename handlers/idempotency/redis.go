@@ -40,11 +40,18 @@ type RedisOption func(*Redis) error
 // WithRedisPrefix replaces DefaultRedisPrefix (e.g. one per environment
 // sharing a Redis).
 func WithRedisPrefix(p string) RedisOption {
-	return func(r *Redis) error {
-		if p == "" {
-			return errors.New("idempotency: empty redis key prefix")
+	return setIf(p != "", "empty redis key prefix", func(r *Redis) { r.prefix = p })
+}
+
+// setIf is the option of a T (a Redis or a ContactState) that applies set
+// when ok and else fails with "idempotency: " + why: the one check-then-set
+// that the options refusing an unusable value (empty, not positive) share.
+func setIf[T any](ok bool, why string, set func(*T)) func(*T) error {
+	return func(v *T) error {
+		if !ok {
+			return errors.New("idempotency: " + why)
 		}
-		r.prefix = p
+		set(v)
 		return nil
 	}
 }

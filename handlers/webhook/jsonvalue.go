@@ -113,45 +113,31 @@ func (d *jsonDecoder) literal(word string) bool {
 }
 
 func (d *jsonDecoder) object() (any, bool) {
-	if d.depth++; d.depth > jsonMaxDepth {
+	more, ok := d.open('}')
+	if !ok {
 		return nil, false
 	}
-	d.i++ // '{'
 	base := len(d.members)
-	d.space()
-	if d.i < len(d.s) && d.s[d.i] == '}' {
+	for more {
+		if d.i >= len(d.s) || d.s[d.i] != '"' {
+			return nil, false
+		}
+		k, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		if d.space(); d.i >= len(d.s) || d.s[d.i] != ':' {
+			return nil, false
+		}
 		d.i++
-	} else {
-		for {
-			if d.i >= len(d.s) || d.s[d.i] != '"' {
-				return nil, false
-			}
-			k, ok := d.str()
-			if !ok {
-				return nil, false
-			}
-			if d.space(); d.i >= len(d.s) || d.s[d.i] != ':' {
-				return nil, false
-			}
-			d.i++
-			d.space()
-			v, ok := d.value()
-			if !ok {
-				return nil, false
-			}
-			d.members = append(d.members, jsonMember{key: k, val: v})
-			if d.space(); d.i >= len(d.s) {
-				return nil, false
-			}
-			c := d.s[d.i]
-			d.i++
-			if c == '}' {
-				break
-			}
-			if c != ',' {
-				return nil, false
-			}
-			d.space()
+		d.space()
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		d.members = append(d.members, jsonMember{key: k, val: v})
+		if more, ok = d.next('}'); !ok {
+			return nil, false
 		}
 	}
 	m := make(map[string]any, len(d.members)-base)
@@ -165,33 +151,19 @@ func (d *jsonDecoder) object() (any, bool) {
 }
 
 func (d *jsonDecoder) array() (any, bool) {
-	if d.depth++; d.depth > jsonMaxDepth {
+	more, ok := d.open(']')
+	if !ok {
 		return nil, false
 	}
-	d.i++ // '['
 	base := len(d.elems)
-	d.space()
-	if d.i < len(d.s) && d.s[d.i] == ']' {
-		d.i++
-	} else {
-		for {
-			v, ok := d.value()
-			if !ok {
-				return nil, false
-			}
-			d.elems = append(d.elems, v)
-			if d.space(); d.i >= len(d.s) {
-				return nil, false
-			}
-			c := d.s[d.i]
-			d.i++
-			if c == ']' {
-				break
-			}
-			if c != ',' {
-				return nil, false
-			}
-			d.space()
+	for more {
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		d.elems = append(d.elems, v)
+		if more, ok = d.next(']'); !ok {
+			return nil, false
 		}
 	}
 	list := make([]any, len(d.elems)-base) // never nil: [] is an empty list, as in encoding/json
@@ -200,6 +172,42 @@ func (d *jsonDecoder) array() (any, bool) {
 	d.elems = d.elems[:base]
 	d.depth--
 	return list, true
+}
+
+// open steps into the object or array at d.i (within jsonMaxDepth: a
+// deeper one is malformed here) and reports whether a member or element
+// comes before its end ('}' or ']'), stepping over end when none does.
+func (d *jsonDecoder) open(end byte) (more, ok bool) {
+	if d.depth++; d.depth > jsonMaxDepth {
+		return false, false
+	}
+	d.i++ // '{' or '['
+	d.space()
+	if d.i < len(d.s) && d.s[d.i] == end {
+		d.i++
+		return false, true
+	}
+	return true, true
+}
+
+// next reads what follows a member or an element: end (the object's '}'
+// or the array's ']': more is false) or a comma and the space after it
+// (more is true); anything else is malformed. Objects and arrays share
+// it, so both take their separators by the same rule.
+func (d *jsonDecoder) next(end byte) (more, ok bool) {
+	if d.space(); d.i >= len(d.s) {
+		return false, false
+	}
+	c := d.s[d.i]
+	d.i++
+	switch c {
+	case end:
+		return false, true
+	case ',':
+		d.space()
+		return true, true
+	}
+	return false, false
 }
 
 // str reads a string at d.i ('"'): a substring of the body when it has

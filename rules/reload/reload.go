@@ -32,26 +32,27 @@ const (
 // Option configures New.
 type Option func(*Reloader) error
 
-// WithLogger sets the logger (default: discard).
-func WithLogger(l *slog.Logger) Option {
+// setIf is the Option that applies set when ok and else fails with
+// "reload: " + why: the one check-then-set that the options refusing an
+// unusable value (nil, not positive) share.
+func setIf(ok bool, why string, set func(*Reloader)) Option {
 	return func(r *Reloader) error {
-		if l == nil {
-			return errors.New("reload: nil logger")
+		if !ok {
+			return errors.New("reload: " + why)
 		}
-		r.log = l
+		set(r)
 		return nil
 	}
 }
 
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option {
+	return setIf(l != nil, "nil logger", func(r *Reloader) { r.log = l })
+}
+
 // WithRegisterer registers the reload metrics on reg.
 func WithRegisterer(reg prometheus.Registerer) Option {
-	return func(r *Reloader) error {
-		if reg == nil {
-			return errors.New("reload: nil registerer")
-		}
-		r.reg = reg
-		return nil
-	}
+	return setIf(reg != nil, "nil registerer", func(r *Reloader) { r.reg = reg })
 }
 
 // WithLoadOptions passes options to rules.Load (e.g. rules.WithLookupEnv).
@@ -65,13 +66,7 @@ func WithLoadOptions(opts ...rules.LoadOption) Option {
 // WithInitial uses set (already loaded from the file) as the current
 // rules instead of loading the file in New.
 func WithInitial(set *rules.Set) Option {
-	return func(r *Reloader) error {
-		if set == nil {
-			return errors.New("reload: nil initial set")
-		}
-		r.initial = set
-		return nil
-	}
+	return setIf(set != nil, "nil initial set", func(r *Reloader) { r.initial = set })
 }
 
 // WithApply sets a function called with every newly compiled set before
@@ -95,24 +90,12 @@ func WithSignals(ch <-chan os.Signal) Option {
 
 // WithDebounce sets the quiet period after a file change (DefaultDebounce).
 func WithDebounce(d time.Duration) Option {
-	return func(r *Reloader) error {
-		if d <= 0 {
-			return fmt.Errorf("reload: debounce %v is not positive", d)
-		}
-		r.debounce = d
-		return nil
-	}
+	return setIf(d > 0, fmt.Sprintf("debounce %v is not positive", d), func(r *Reloader) { r.debounce = d })
 }
 
 // WithClock sets the clock for timestamps (default time.Now).
 func WithClock(now func() time.Time) Option {
-	return func(r *Reloader) error {
-		if now == nil {
-			return errors.New("reload: nil clock")
-		}
-		r.now = now
-		return nil
-	}
+	return setIf(now != nil, "nil clock", func(r *Reloader) { r.now = now })
 }
 
 // Reloader holds the current rules set of one file.
