@@ -511,6 +511,9 @@ func decodeReply(r *request, rep *reply, out any) error {
 	if out == nil || len(bytes.TrimSpace(rep.body)) == 0 {
 		return nil
 	}
+	if decodeKnown(rep.body, out) {
+		return nil // the contact replies, without reflection (fastdecode.go)
+	}
 	if err := json.Unmarshal(rep.body, out); err != nil {
 		return fmt.Errorf("deskera: %s: malformed reply (status %d, %d bytes): %w", r.op, rep.status, len(rep.body), err)
 	}
