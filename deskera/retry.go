@@ -275,7 +275,7 @@ func (c *Client) attemptContext(ctx context.Context) (context.Context, context.C
 }
 
 func (c *Client) roundTrip(req *http.Request) (*reply, error) {
-	resp, err := c.http.Do(req)
+	resp, err := c.exchange(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -294,6 +294,29 @@ func (c *Client) roundTrip(req *http.Request) (*reply, error) {
 		return nil, fmt.Errorf("reply larger than %d bytes", maxReply)
 	}
 	return &reply{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
+}
+
+// exchange sends req: straight to the transport when the client would
+// add nothing (c.direct; a URL with a user gets the client's basic auth),
+// with what http.Client guarantees of the transport's answer (a response
+// or an error, and a body), else through the client.
+func (c *Client) exchange(req *http.Request) (*http.Response, error) {
+	if c.direct == nil || req.URL.User != nil {
+		return c.http.Do(req)
+	}
+	resp, err := c.direct.RoundTrip(req)
+	switch {
+	case err != nil:
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		return nil, err
+	case resp == nil:
+		return nil, errors.New("http: RoundTripper returned a nil *Response with a nil error")
+	case resp.Body == nil:
+		resp.Body = http.NoBody
+	}
+	return resp, nil
 }
 
 // newRequest builds r's HTTP request on actx (the attempt's context,
