@@ -60,6 +60,19 @@ func (d *fastDec) end() bool {
 type fastDec struct {
 	b []byte
 	i int
+	s string // b as a string, made on the first string value (see text)
+}
+
+// text returns b[start:end] as a string: a substring of one copy of the
+// whole reply, so a contact's dozen strings cost one allocation instead
+// of one each. The strings keep that copy alive together: a reply is
+// decoded into the values it holds, and only as long as one of them is
+// kept does the copy stay (a search's page, a created contact).
+func (d *fastDec) text(start, end int) string {
+	if d.s == "" {
+		d.s = string(d.b)
+	}
+	return d.s[start:end]
 }
 
 // maxFastDepth bounds the nesting the fast decoder follows (encoding/json
@@ -304,7 +317,7 @@ func (d *fastDec) string(dst *string) bool {
 			return false
 		}
 		if plain {
-			*dst = string(d.b[s:e])
+			*dst = d.text(s, e)
 			return true
 		}
 		// Escapes or non-ASCII: encoding/json's own unquoting (invalid
@@ -682,11 +695,13 @@ func (d *fastDec) stringMap(dst *map[string]string) bool {
 		if !plain {
 			return false
 		}
+		at := cap(d.b) - cap(k) // k is d.b[at : at+len(k)]
+		key := d.text(at, at+len(k))
 		var v string
 		if !d.string(&v) {
 			return false
 		}
-		m[string(k)] = v
+		m[key] = v
 		return true
 	})
 }
