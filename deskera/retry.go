@@ -285,7 +285,7 @@ func (c *Client) roundTrip(req *http.Request) (*reply, error) {
 	}
 	defer resp.Body.Close()
 	buf := getBuf()
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxReply+1)); err != nil {
+	if err := readReply(buf, resp); err != nil {
 		putBuf(buf)
 		return nil, fmt.Errorf("read reply: %w", err)
 	}
@@ -294,6 +294,27 @@ func (c *Client) roundTrip(req *http.Request) (*reply, error) {
 		return nil, fmt.Errorf("reply larger than %d bytes", maxReply)
 	}
 	return &reply{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
+}
+
+// readReply reads resp's body into buf, at most maxReply+1 bytes. A
+// body of announced length within the bound is read in one piece of that
+// size (net/http ends the body there; a shorter one is an unexpected
+// EOF either way) without a limiting reader, which would be an
+// allocation per call. A length of 0 is not trusted: a hand-built
+// Response (a test's transport) often leaves it unset.
+func readReply(buf *bytes.Buffer, resp *http.Response) error {
+	n := resp.ContentLength
+	if n <= 0 || n > maxReply {
+		_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxReply+1))
+		return err
+	}
+	buf.Grow(int(n))
+	b := buf.AvailableBuffer()[:n]
+	if _, err := io.ReadFull(resp.Body, b); err != nil {
+		return err
+	}
+	buf.Write(b) // b is buf's own free space: this only extends its length
+	return nil
 }
 
 // exchange sends req: straight to the transport when the client would

@@ -3,11 +3,13 @@ package deskera_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/http/httptrace"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -164,5 +166,51 @@ func TestClientWithJarOrTimeoutGoesThroughIt(t *testing.T) {
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("the client's timeout did not end the call: %v", err)
+	}
+}
+
+// lengthTransport answers every request with body, announcing length.
+type lengthTransport struct {
+	body   string
+	length int64
+}
+
+func (l lengthTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(l.body)), ContentLength: l.length, Request: r}, nil
+}
+
+// TestReplyLengths: a reply is read whole whatever its announced length
+// (-1 unknown; 0 as a hand-built Response leaves it), and one shorter than
+// announced is an error, not a cut-off contact.
+func TestReplyLengths(t *testing.T) {
+	const body = `{"data":[{"id":7}],"paginationInfo":{"page":1,"totalRecords":1}}`
+	for _, tc := range []struct {
+		name   string
+		length int64
+		ok     bool
+	}{
+		{"Announced", int64(len(body)), true},
+		{"Unknown", -1, true},
+		{"Unset", 0, true},
+		{"ShorterThanAnnounced", int64(len(body)) + 10, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := deskera.NewClient(deskera.WithAccessToken("t"), deskera.WithRateLimit(0, 0), deskera.WithRetry(1, time.Second),
+				deskera.WithHTTPClient(&http.Client{Transport: lengthTransport{body, tc.length}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := c.ListContacts(context.Background(), &deskera.ListContactsOptions{Email: "a@b.co", Limit: 10})
+			if tc.ok != (err == nil) {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+			if tc.ok && (len(l.Data) != 1 || l.Data[0].ID != 7) {
+				t.Fatalf("reply decoded as %+v", l)
+			}
+			if !tc.ok && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("err = %v, want an unexpected EOF", err)
+			}
+		})
 	}
 }
