@@ -178,6 +178,13 @@ func encode(r *request) (payload, error) {
 		return payload{}, nil
 	}
 	buf := getBuf()
+	if d, ok := r.body.(*ContactSaveDto); ok && d != nil {
+		buf.Grow(512) // a lead's create body fits
+		if b, ok := appendSaveDto(buf.AvailableBuffer(), d); ok {
+			buf.Write(b) // b is in buf's free space, or a grown copy of it
+			return payload{buf: buf}, nil
+		}
+	}
 	if err := json.NewEncoder(buf).Encode(r.body); err != nil {
 		putBuf(buf)
 		return payload{}, fmt.Errorf("deskera: %s: encode body: %w", r.op, err)
