@@ -10,12 +10,18 @@ import (
 	"testing"
 )
 
-// benchReply is the create reply of the load benchmark's stub: the POST's
-// body echoed with an id and camel-case timestamps (unknown fields).
-const benchReply = `{"country_code":"SG","createdAt":"2026-12-03T11:12:24.698231278Z","custom_field":[{"label":"Lead source",` +
-	`"shortName":"Lead source","value":"website"},{"label":"Lead score","shortName":"Lead score","value":"105"}],` +
-	`"email":"max-1@acme-industrial.example","id":1001,"label_id":4,"name":"Jane Example","owner_id":2675,` +
-	`"phone":"+65 8575 8458","type":"person","updatedAt":"2026-12-03T11:12:24.698231278Z"}`
+// benchReply is the create reply of the load benchmark's stub to a lead
+// of rules.example.yaml: the POST's body echoed with an id and camel-case
+// timestamps (unknown fields, like organization_name).
+const benchReply = `{"createdAt":"2026-12-03T11:51:14.710608835Z","custom_field":[{"label":"Lead source","shortName":"Lead source"` +
+	`,"value":"website / google"},{"label":"Lead score","shortName":"Lead score","value":"105"},{"label":"Lead scor` +
+	`e at","shortName":"Lead score at","value":"2026-12-03T11:51:14Z"},{"label":"Lead score parts","shortName":"Lea` +
+	`d score parts","value":"business_email=20; budget=40; company_size=15; buying_intent=25; has_phone=5"}],"email` +
+	`":"max-1@acme-industrial.example","id":1001,"label_id":4,"name":"Jane Example","note":"Hello, we are evaluatin` +
+	`g CRM automation for our sales team of 50 and would like pricing for the team plan, plus a demo next week if p` +
+	`ossible. We currently use spreadsheets and lose track of inbound enquiries. Thanks, Jane.","organization_name"` +
+	`:"Acme Industrial Automation Pte Ltd","owner_id":2675,"phone":"+65 8575 8458","updatedAt":"2026-12-03T11:51:14` +
+	`.710608835Z"}`
 
 // fastTargets are the reply types the fast decoder knows, each with how
 // to decode b into a fresh one the fast way and the encoding/json way.
