@@ -32,6 +32,7 @@ const (
 type Client struct {
 	baseURL     string
 	http        *http.Client
+	direct      http.RoundTripper // http's transport when http would add nothing to a call (see direct)
 	auth        *tokenSource
 	timeout     time.Duration
 	maxAttempts uint
@@ -247,6 +248,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	c := cfg.Client
 	c.http = noRedirects(c.http)
+	c.direct = direct(c.http)
 	if cfg.rps > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.rps), cfg.burst)
 	}
@@ -267,6 +269,19 @@ func noRedirects(hc *http.Client) *http.Client {
 	}
 	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return out
+}
+
+// direct returns hc's transport when hc, given a request without a
+// user in its URL, would add nothing to the transport's round trip: no
+// cookie jar, no client timeout, and (noRedirects) no redirect followed.
+// A call through http.Client would then only cost its redirect
+// machinery (a copy of the request's headers, kept for a redirect that
+// never comes). Nil when hc does more.
+func direct(hc *http.Client) http.RoundTripper {
+	if hc.Jar != nil || hc.Timeout != 0 {
+		return nil
+	}
+	return hc.Transport
 }
 
 // MaxIdleConnsPerHost is how many idle connections to Deskera the default

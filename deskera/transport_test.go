@@ -2,11 +2,17 @@ package deskera_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/http/httptrace"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/leadhook/leadhook/deskera"
 	"github.com/leadhook/leadhook/deskera/deskeratest"
@@ -110,4 +116,101 @@ func (b *barrier) wait() {
 	}
 	b.mu.Unlock()
 	<-ch
+}
+
+// TestClientWithJarOrTimeoutGoesThroughIt: calls skip http.Client only
+// when it would add nothing; a client given a cookie jar or a timeout
+// still applies them (the jar's cookie reaches the second call, the
+// timeout ends a reply that never comes).
+func TestClientWithJarOrTimeoutGoesThroughIt(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("email") == "slow@b.co" {
+			<-release
+		}
+		if _, err := r.Cookie("session"); err != nil {
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: "s1", Path: "/"})
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"data":[],"paginationInfo":{"page":1,"totalRecords":0}}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"data":[{"id":7,"email":"a@b.co"}],"paginationInfo":{"page":1,"totalRecords":1}}`))
+	}))
+	defer srv.Close()
+	defer close(release)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c, err := deskera.NewClient(deskera.WithBaseURL(srv.URL), deskera.WithAccessToken("t"), deskera.WithRateLimit(0, 0),
+		deskera.WithHTTPClient(&http.Client{Jar: jar}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := &deskera.ListContactsOptions{Email: "a@b.co", Limit: 10}
+	if l, err := c.ListContacts(ctx, opts); err != nil || len(l.Data) != 0 {
+		t.Fatalf("first call: %v, %v", l, err)
+	}
+	if l, err := c.ListContacts(ctx, opts); err != nil || len(l.Data) != 1 || l.Data[0].ID != 7 {
+		t.Fatalf("second call did not carry the jar's cookie: %v, %v", l, err)
+	}
+
+	c, err = deskera.NewClient(deskera.WithBaseURL(srv.URL), deskera.WithAccessToken("t"), deskera.WithRateLimit(0, 0),
+		deskera.WithRetry(1, time.Minute), deskera.WithHTTPClient(&http.Client{Timeout: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListContacts(ctx, &deskera.ListContactsOptions{Email: "slow@b.co", Limit: 10})
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("the client's timeout did not end the call: %v", err)
+	}
+}
+
+// lengthTransport answers every request with body, announcing length.
+type lengthTransport struct {
+	body   string
+	length int64
+}
+
+func (l lengthTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(l.body)), ContentLength: l.length, Request: r}, nil
+}
+
+// TestReplyLengths: a reply is read whole whatever its announced length
+// (-1 unknown; 0 as a hand-built Response leaves it), and one shorter than
+// announced is an error, not a cut-off contact.
+func TestReplyLengths(t *testing.T) {
+	const body = `{"data":[{"id":7}],"paginationInfo":{"page":1,"totalRecords":1}}`
+	for _, tc := range []struct {
+		name   string
+		length int64
+		ok     bool
+	}{
+		{"Announced", int64(len(body)), true},
+		{"Unknown", -1, true},
+		{"Unset", 0, true},
+		{"ShorterThanAnnounced", int64(len(body)) + 10, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := deskera.NewClient(deskera.WithAccessToken("t"), deskera.WithRateLimit(0, 0), deskera.WithRetry(1, time.Second),
+				deskera.WithHTTPClient(&http.Client{Transport: lengthTransport{body, tc.length}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := c.ListContacts(context.Background(), &deskera.ListContactsOptions{Email: "a@b.co", Limit: 10})
+			if tc.ok != (err == nil) {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+			if tc.ok && (len(l.Data) != 1 || l.Data[0].ID != 7) {
+				t.Fatalf("reply decoded as %+v", l)
+			}
+			if !tc.ok && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("err = %v, want an unexpected EOF", err)
+			}
+		})
+	}
 }

@@ -282,3 +282,29 @@ func TestMemoryFirstUseCountsBytes(t *testing.T) {
 		t.Fatalf("Bytes() = %d after 1000 tokens, want within (0, 4096]", got)
 	}
 }
+
+// TestMemoryStoresAnswersCompact: a stored answer is the body without
+// insignificant white space (inside strings it stays), in a copy of its
+// own; a body that is not JSON is kept as it is.
+func TestMemoryStoresAnswersCompact(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ body, want string }{
+		{`{"outcome":"ok","ids":[1,2]}`, `{"outcome":"ok","ids":[1,2]}`},
+		{"{\"outcome\": \"ok\",\n \"ids\": [1, 2]}", `{"outcome":"ok","ids":[1,2]}`},
+		{`{"error":"a b\tc"}`, `{"error":"a b\tc"}`},
+		{`{"error": "a b"}`, `{"error":"a b"}`},
+		{`not json`, `not json`},
+		{`{bad}`, `{bad}`},
+	} {
+		m := idempotency.NewMemory(0)
+		body := []byte(tc.body)
+		if err := m.Put(ctx, "k", idempotency.Answer{Status: 200, Body: body}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		copy(body, strings.Repeat("x", len(body))) // the caller reuses its buffer
+		a, ok, err := m.Get(ctx, "k")
+		if err != nil || !ok || string(a.Body) != tc.want {
+			t.Errorf("Put(%q): stored %q (%v, %v), want %q", tc.body, a.Body, ok, err, tc.want)
+		}
+	}
+}

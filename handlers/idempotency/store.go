@@ -126,13 +126,13 @@ func (m *Memory) Put(_ context.Context, key string, a Answer, ttl time.Duration)
 	if ttl <= 0 {
 		return errors.New("idempotency: ttl must be positive")
 	}
+	a.Body = compact(a.Body) // before the lock: concurrent Puts compact in parallel
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	if el, ok := m.byKey[key]; ok {
 		m.remove(el)
 	}
-	a.Body = compact(a.Body)
 	e := &entry{key: key, answer: a, expires: now.Add(ttl), size: int64(len(key)+len(a.Body)) + entryOverhead}
 	m.byKey[key] = m.order.PushBack(e)
 	m.bytes += e.size
@@ -142,17 +142,24 @@ func (m *Memory) Put(_ context.Context, key string, a Answer, ttl time.Duration)
 
 // compact returns body without insignificant JSON whitespace, in a slice
 // of its own: a stored answer never pins a larger buffer it was cut from.
+//
+// The service's answers come from json.Marshal, compact already: a body
+// without a white space byte anywhere is its own compact form (Compact
+// only drops white space; an invalid one is kept as it is either way),
+// so it is copied without Compact's scan. Otherwise Compact writes into
+// the one allocation the copy needs (its output is never longer).
 func compact(body json.RawMessage) json.RawMessage {
 	if len(body) == 0 {
 		return nil
 	}
-	var b bytes.Buffer
-	b.Grow(len(body))
-	if json.Compact(&b, body) != nil {
-		b.Reset()
-		b.Write(body) // not JSON: keep it as it is
+	if bytes.IndexAny(body, " \t\r\n") < 0 {
+		return bytes.Clone(body)
 	}
-	return bytes.Clone(b.Bytes())
+	b := bytes.NewBuffer(make([]byte, 0, len(body)))
+	if json.Compact(b, body) != nil {
+		return bytes.Clone(body) // not JSON: keep it as it is
+	}
+	return b.Bytes()
 }
 
 // Bytes returns the bytes the stored answers account for (keys, bodies
