@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/leadhook/leadhook/deskera"
 )
@@ -90,6 +91,20 @@ func BenchmarkMaskedBody(b *testing.B) {
 	}
 }
 
+// maskString is a string value under key, masked as maskJSON masks it:
+// an email, the first character of a personal value, any address inside
+// other text (the reference FuzzMaskJSON holds maskJSON to).
+func maskString(key, s string) string {
+	switch {
+	case key == "email":
+		return MaskEmail(s)
+	case piiKeys[key] && s != "":
+		r, _ := utf8.DecodeRuneInString(s)
+		return string(r) + "***"
+	}
+	return MaskEmails(s)
+}
+
 // maskValueReading is the masking as it was written before maskJSON: the
 // body decoded into maps and slices, each value masked under its key,
 // encoded again. FuzzMaskJSON holds maskJSON to it.
@@ -152,4 +167,19 @@ func FuzzMaskJSON(f *testing.F) {
 			t.Errorf("maskJSON(%s)\n got  %s\n want %s", raw, out, want)
 		}
 	})
+}
+
+// TestAppendJSONChars: masked values are escaped exactly as
+// encoding/json escapes a string (what maskedBody wrote before).
+func TestAppendJSONChars(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"uote\back`, "<a>&b", "tab\tnl\ncr\r\b\f\x00\x1f", "É", "\u2028x\u2029", "bad\xffbyte", "\xe2\x82", "j"} {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := append(appendJSONChars([]byte{'"'}, []byte(s)), '"')
+		if string(got) != string(want) {
+			t.Errorf("appendJSONChars(%q) = %s, want %s", s, got, want)
+		}
+	}
 }
