@@ -308,8 +308,13 @@ func (s *Store) RecordOn(ctx context.Context, exec Exec, rec *Record) error {
 	} else {
 		r.Header, r.Query = nil, nil
 	}
-	doc, err := json.Marshal(storedRecord{RequestID: r.RequestID, Status: r.Status, ContactIDs: r.ContactIDs,
-		Events: r.Events, Header: r.Header, Query: r.Query})
+	stored := storedRecord{RequestID: r.RequestID, Status: r.Status, ContactIDs: r.ContactIDs,
+		Events: r.Events, Header: r.Header, Query: r.Query}
+	doc, err := appendStored(make([]byte, 0, 1024*(1+len(r.Events))), &stored)
+	if err != nil { // a value JSON cannot hold: encoding/json says which
+		_, err = json.Marshal(&stored)
+		err = cmp.Or(err, errUnsupportedFloat)
+	}
 	if err != nil {
 		return fmt.Errorf("history: encode record %q: %w", r.ID, err)
 	}
