@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
+
+	"github.com/leadhook/leadhook/internal/jsonesc"
 )
 
 // piiKeys are JSON keys of Deskera bodies whose values are personal.
@@ -151,9 +153,10 @@ func (m *masker) token() (raw, s []byte, err error) {
 }
 
 // str copies the string at m.i, masked for key. Most values (no
-// address, not personal) are copied without being decoded; emails and
-// personal values are masked straight into the output (as maskString
-// would mask them), without a string or an encoding of their own.
+// address, not personal) are copied without being decoded; an email
+// (as MaskEmail masks it) and a personal value (to its first character)
+// are masked straight into the output, without a string or an encoding
+// of their own.
 func (m *masker) str(key []byte) error {
 	raw, v, err := m.token()
 	if err != nil {
@@ -168,15 +171,15 @@ func (m *masker) str(key []byte) error {
 		if !ok || len(local) == 0 {
 			m.out = append(m.out, "***"...)
 		} else {
-			m.out = appendJSONChars(m.out, local[:1])
+			m.out = jsonesc.Append(m.out, local[:1])
 			m.out = append(m.out, "***@"...)
-			m.out = appendJSONChars(m.out, domain)
+			m.out = jsonesc.Append(m.out, domain)
 		}
 		m.out = append(m.out, '"')
 	case piiKeys[string(key)]: // the first character
 		_, n := utf8.DecodeRune(v)
 		m.out = append(m.out, '"')
-		m.out = appendJSONChars(m.out, v[:n])
+		m.out = jsonesc.Append(m.out, v[:n])
 		m.out = append(m.out, `***"`...)
 	case bytes.IndexByte(v, '@') < 0:
 		m.out = append(m.out, raw...)
@@ -184,65 +187,13 @@ func (m *masker) str(key []byte) error {
 		s := string(v)
 		if masked := MaskEmails(s); masked != s {
 			m.out = append(m.out, '"')
-			m.out = appendJSONChars(m.out, []byte(masked))
+			m.out = jsonesc.Append(m.out, masked)
 			m.out = append(m.out, '"')
 		} else {
 			m.out = append(m.out, raw...)
 		}
 	}
 	return nil
-}
-
-// appendJSONChars appends s escaped as the inside of a JSON string, as
-// encoding/json escapes it (HTML characters, U+2028 and U+2029 as \u
-// escapes; an invalid byte as \ufffd).
-func appendJSONChars(out, s []byte) []byte {
-	const hex = "0123456789abcdef"
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			out = append(out, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				out = append(out, '\\', b)
-			case '\b':
-				out = append(out, '\\', 'b')
-			case '\f':
-				out = append(out, '\\', 'f')
-			case '\n':
-				out = append(out, '\\', 'n')
-			case '\r':
-				out = append(out, '\\', 'r')
-			case '\t':
-				out = append(out, '\\', 't')
-			default:
-				out = append(out, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, n := utf8.DecodeRune(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			out = append(out, s[start:i]...)
-			out = append(out, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			out = append(out, s[start:i]...)
-			out = append(out, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += n
-			continue
-		}
-		i += n
-		start = i
-	}
-	return append(out, s[start:]...)
 }
 
 // scalar copies a number, true, false or null (a phone number masked).

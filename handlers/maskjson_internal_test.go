@@ -168,18 +168,3 @@ func FuzzMaskJSON(f *testing.F) {
 		}
 	})
 }
-
-// TestAppendJSONChars: masked values are escaped exactly as
-// encoding/json escapes a string (what maskedBody wrote before).
-func TestAppendJSONChars(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote\back`, "<a>&b", "tab\tnl\ncr\r\b\f\x00\x1f", "É", "\u2028x\u2029", "bad\xffbyte", "\xe2\x82", "j"} {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := append(appendJSONChars([]byte{'"'}, []byte(s)), '"')
-		if string(got) != string(want) {
-			t.Errorf("appendJSONChars(%q) = %s, want %s", s, got, want)
-		}
-	}
-}

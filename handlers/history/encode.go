@@ -5,7 +5,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/leadhook/leadhook/internal/jsonesc"
 )
 
 // errUnsupportedFloat is what appendStored answers for a NaN or infinite
@@ -90,57 +91,9 @@ func (w *jw) float(f float64) *jw {
 	return w
 }
 
-// str is s as a JSON string, escaped as encoding/json escapes it (HTML
-// characters, U+2028 and U+2029 as \u escapes; an invalid byte as
-// \ufffd).
+// str is s as a JSON string, escaped as encoding/json escapes it.
 func (w *jw) str(s string) *jw {
-	const hex = "0123456789abcdef"
-	b := append(w.b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += n
-			continue
-		}
-		i += n
-		start = i
-	}
-	w.b = append(append(b, s[start:]...), '"')
+	w.b = append(jsonesc.Append(append(w.b, '"'), s), '"')
 	return w
 }
 
