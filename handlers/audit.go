@@ -150,7 +150,13 @@ func newRecord(ctx context.Context, set *rules.Set, src *source, id string, d De
 	}
 	if r := d.Request; r != nil {
 		rec.ReceivedAt = r.ReceivedAt
-		rec.Body, rec.Header, rec.Query = r.Body, keptHeaders(r.Header, src.Source), flatQuery(r.Query)
+		rec.Body = r.Body
+		// The store keeps headers and query only with a kept body (a
+		// queued or dead-lettered delivery's, see history.Store.Record):
+		// a sync delivery's would be dropped, so they are not collected.
+		if rec.Mode == history.ModeQueued || d.Outcome == history.OutcomeDead {
+			rec.Header, rec.Query = keptHeaders(r.Header, src.Source), flatQuery(r.Query)
+		}
 	}
 	rec.RequestID = obs.RequestID(ctx) // the id every log line and the answer carry
 	return rec
@@ -185,8 +191,14 @@ func (s *Service) auditEvent(ctx context.Context, ev *rules.Event, out *engine.O
 	}
 	e := history.Event{EventID: r.EventID, Kind: ev.Kind, Email: MaskEmail(ev.Email), Outcome: r.Outcome,
 		Error: MaskEmails(r.Error), Score: r.Score, Matched: slices.Clone(r.Matched)}
+	if len(r.Errored) > 0 {
+		e.Errored = make([]history.RuleError, 0, len(r.Errored))
+	}
 	for _, x := range r.Errored {
 		e.Errored = append(e.Errored, history.RuleError{Rule: x.Rule, Error: MaskEmails(x.Error)})
+	}
+	if len(r.Actions) > 0 {
+		e.Actions = make([]history.Action, 0, len(r.Actions))
 	}
 	for _, x := range r.Actions {
 		e.Actions = append(e.Actions, history.Action{Rule: x.Rule, Type: x.Type, ContactID: x.ContactID, Outcome: x.Outcome, Error: MaskEmails(x.Error)})
@@ -194,6 +206,9 @@ func (s *Service) auditEvent(ctx context.Context, ev *rules.Event, out *engine.O
 	if out != nil {
 		if p := out.Plan; p != nil {
 			e.Scores, e.ScoreLabel, e.Label, e.Owner = p.Scores, p.ScoreLabel, planLabel(p), planOwner(p)
+		}
+		if len(out.Calls) > 0 {
+			e.Planned = make([]history.PlannedCall, 0, len(out.Calls))
 		}
 		for _, c := range out.Calls {
 			e.Planned = append(e.Planned, history.PlannedCall{Op: c.Op, Method: c.Method, Path: c.Path, Body: maskedBody(c.Body)})

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
+
+	"github.com/leadhook/leadhook/internal/jsonesc"
 )
 
 // piiKeys are JSON keys of Deskera bodies whose values are personal.
@@ -27,19 +29,6 @@ func maskedBody(body any) string {
 		return ""
 	}
 	return string(out)
-}
-
-// maskString is a string value under key, masked: an email, the first
-// character of a personal value, any address inside other text.
-func maskString(key, s string) string {
-	switch {
-	case key == "email":
-		return MaskEmail(s)
-	case piiKeys[key] && s != "":
-		r, _ := utf8.DecodeRuneInString(s)
-		return string(r) + "***"
-	}
-	return MaskEmails(s)
 }
 
 var errBadJSON = errors.New("handlers: malformed JSON")
@@ -164,26 +153,47 @@ func (m *masker) token() (raw, s []byte, err error) {
 }
 
 // str copies the string at m.i, masked for key. Most values (no
-// address, not personal) are copied without being decoded.
+// address, not personal) are copied without being decoded; an email
+// (as MaskEmail masks it) and a personal value (to its first character)
+// are masked straight into the output, without a string or an encoding
+// of their own.
 func (m *masker) str(key []byte) error {
 	raw, v, err := m.token()
 	if err != nil {
 		return err
 	}
-	k := string(key)
-	if k != "email" && !piiKeys[k] && bytes.IndexByte(v, '@') < 0 {
+	switch {
+	case len(v) == 0: // "" masks to itself
 		m.out = append(m.out, raw...)
-		return nil
-	}
-	s := string(v)
-	masked := maskString(k, s)
-	if masked == s {
+	case string(key) == "email": // MaskEmail
+		local, domain, ok := bytes.Cut(v, []byte("@"))
+		m.out = append(m.out, '"')
+		if !ok || len(local) == 0 {
+			m.out = append(m.out, "***"...)
+		} else {
+			m.out = jsonesc.Append(m.out, local[:1])
+			m.out = append(m.out, "***@"...)
+			m.out = jsonesc.Append(m.out, domain)
+		}
+		m.out = append(m.out, '"')
+	case piiKeys[string(key)]: // the first character
+		_, n := utf8.DecodeRune(v)
+		m.out = append(m.out, '"')
+		m.out = jsonesc.Append(m.out, v[:n])
+		m.out = append(m.out, `***"`...)
+	case bytes.IndexByte(v, '@') < 0:
 		m.out = append(m.out, raw...)
-		return nil
+	default: // addresses inside other text
+		s := string(v)
+		if masked := MaskEmails(s); masked != s {
+			m.out = append(m.out, '"')
+			m.out = jsonesc.Append(m.out, masked)
+			m.out = append(m.out, '"')
+		} else {
+			m.out = append(m.out, raw...)
+		}
 	}
-	enc, err := json.Marshal(masked)
-	m.out = append(m.out, enc...)
-	return err
+	return nil
 }
 
 // scalar copies a number, true, false or null (a phone number masked).
