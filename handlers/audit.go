@@ -151,10 +151,9 @@ func newRecord(ctx context.Context, set *rules.Set, src *source, id string, d De
 	if r := d.Request; r != nil {
 		rec.ReceivedAt = r.ReceivedAt
 		rec.Body = r.Body
-		// The store keeps headers and query only with a kept body (a
-		// queued or dead-lettered delivery's, see history.Store.Record):
-		// a sync delivery's would be dropped, so they are not collected.
-		if rec.Mode == history.ModeQueued || d.Outcome == history.OutcomeDead {
+		// The store keeps headers and query only with a kept body: a
+		// sync delivery's would be dropped, so they are not collected.
+		if history.KeepsBody(rec.Mode, d.Outcome) {
 			rec.Header, rec.Query = keptHeaders(r.Header, src.Source), flatQuery(r.Query)
 		}
 	}

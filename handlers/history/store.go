@@ -259,10 +259,12 @@ func (s *Store) migrateOn(ctx context.Context, db execer) error {
 	return nil
 }
 
-// keepsBody reports whether a record's body is kept: queued or
-// dead-lettered deliveries only.
-func keepsBody(r *Record) bool {
-	return r.Mode == ModeQueued || r.Outcome == OutcomeDead
+// KeepsBody reports whether the record of a delivery in mode with
+// outcome keeps its body, and with it its headers and query: a queued or
+// dead-lettered delivery's does (to replay it), a sync one's does not (its
+// sender still holds it).
+func KeepsBody(mode, outcome string) bool {
+	return mode == ModeQueued || outcome == OutcomeDead
 }
 
 // Exec runs one statement: the store's own database, or a transaction
@@ -301,7 +303,7 @@ func (s *Store) RecordOn(ctx context.Context, exec Exec, rec *Record) error {
 	}
 	var body []byte
 	var expires *int64
-	if keepsBody(&r) && len(r.Body) > 0 && s.bodyRetention > 0 {
+	if KeepsBody(r.Mode, r.Outcome) && len(r.Body) > 0 && s.bodyRetention > 0 {
 		body = r.Body
 		e := r.ReceivedAt.Add(s.bodyRetention).UnixMilli()
 		expires = &e
