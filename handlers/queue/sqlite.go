@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -82,12 +81,8 @@ func openSQLite(ctx context.Context, dir string, opts Options, w *worker) (backe
 			return fail(err)
 		}
 	}
-	var now func() time.Time
-	if opts.clockSet {
-		now = opts.Now
-	}
 	insert := func(ctx context.Context, tx *sql.Tx, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-		return sqliteInsert(ctx, tx, now, ps)
+		return sqliteInsert(ctx, tx, opts.Now, ps)
 	}
 	b := &riverBackend[*sql.Tx]{c: c, name: "sqlite", tx: sqlTx(db), insertTx: insert, countF: func(ctx context.Context, states []rivertype.JobState) (int64, error) {
 		ph := strings.TrimSuffix(strings.Repeat("?,", len(states)), ",")

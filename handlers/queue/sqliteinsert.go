@@ -23,20 +23,25 @@ import (
 // array (json_each, a json_extract per column, RETURNING * read back):
 // re-reading each job's args thirteen times, then once more for the
 // result, was two thirds of an intake's CPU. This statement is prepared
-// once per connection (stmtcache.go) and takes its values bound.
+// once per connection (stmtcache.go) and takes its values bound, the
+// times too: River's datetime('now', 'subsec'), twice per row, parsed
+// its modifiers and formatted the time again for every job.
 const insertJobSQL = `INSERT INTO river_job (args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags, unique_key, unique_states)
-VALUES (jsonb(?1), coalesce(?2, datetime('now', 'subsec')), ?3, ?4, jsonb('{}'), ?5, ?6, coalesce(?2, datetime('now', 'subsec')), 'available', jsonb(?7), ?8, ?9)
+VALUES (jsonb(?1), ?2, ?3, ?4, jsonb('{}'), ?5, ?6, ?2, 'available', jsonb(?7), ?8, ?9)
 ON CONFLICT DO NOTHING`
 
 // sqliteInsert stores ps in tx, returning one result per job; the Job of
 // a stored one holds its id and what was written, a duplicate's is nil
-// (the stored job is not read back). now is the injected clock, or nil
-// for the database's.
+// (the stored job is not read back). now is the clock (the injected one,
+// or time.Now): every job of the batch is created and scheduled at one
+// time read from it, in River's SQLite format, as River stores a job
+// inserted on its own clock (the database's clock is the same host's).
 func sqliteInsert(ctx context.Context, tx *sql.Tx, now func() time.Time, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	var created any
-	if now != nil {
-		created = riverTime(now())
-	}
+	// Both boxed once, not per row.
+	var created any = riverTime(now())
+	// The states in which a unique key is held: River's default, every
+	// state but the dead-letter ones.
+	var states any = int64(uniquestates.UniqueStatesToBitmask(rivertype.UniqueOptsByStateDefault()))
 	res := make([]*rivertype.JobInsertResult, len(ps))
 	for i, p := range ps {
 		args, ok := p.Args.(deliveryArgs)
@@ -47,13 +52,11 @@ func sqliteInsert(ctx context.Context, tx *sql.Tx, now func() time.Time, ps []ri
 		if err != nil {
 			return nil, err
 		}
-		var key, states any
+		var key, keyStates any
 		if row.UniqueKey != nil {
-			// The states in which the key is held: River's default, every
-			// state but the dead-letter ones.
-			key, states = row.UniqueKey, int64(uniquestates.UniqueStatesToBitmask(rivertype.UniqueOptsByStateDefault()))
+			key, keyStates = row.UniqueKey, states
 		}
-		r, err := tx.ExecContext(ctx, insertJobSQL, row.EncodedArgs, created, row.Kind, row.MaxAttempts, row.Priority, row.Queue, tagsJSON(row.Tags), key, states)
+		r, err := tx.ExecContext(ctx, insertJobSQL, row.EncodedArgs, created, row.Kind, row.MaxAttempts, row.Priority, row.Queue, tagsJSON(row.Tags), key, keyStates)
 		if err != nil {
 			return nil, err
 		}
