@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -37,11 +38,20 @@ ON CONFLICT DO NOTHING`
 // time read from it, in River's SQLite format, as River stores a job
 // inserted on its own clock (the database's clock is the same host's).
 func sqliteInsert(ctx context.Context, tx *sql.Tx, now func() time.Time, ps []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	// Both boxed once, not per row.
+	// The values the jobs of a batch share are boxed (and the tags
+	// encoded) once, not per row: the intake's jobs differ only in their
+	// args, unique key and source tag.
 	var created any = riverTime(now())
 	// The states in which a unique key is held: River's default, every
 	// state but the dead-letter ones.
 	var states any = int64(uniquestates.UniqueStatesToBitmask(rivertype.UniqueOptsByStateDefault()))
+	var kind any = Kind
+	var shared struct {
+		tags              []string
+		queue             string
+		maxAttempts       int
+		tagsV, queueV, mV any
+	}
 	res := make([]*rivertype.JobInsertResult, len(ps))
 	for i, p := range ps {
 		args, ok := p.Args.(deliveryArgs)
@@ -56,7 +66,16 @@ func sqliteInsert(ctx context.Context, tx *sql.Tx, now func() time.Time, ps []ri
 		if row.UniqueKey != nil {
 			key, keyStates = row.UniqueKey, states
 		}
-		r, err := tx.ExecContext(ctx, insertJobSQL, row.EncodedArgs, created, row.Kind, row.MaxAttempts, row.Priority, row.Queue, tagsJSON(row.Tags), key, keyStates)
+		if shared.tagsV == nil || !slices.Equal(row.Tags, shared.tags) {
+			shared.tags, shared.tagsV = row.Tags, tagsJSON(row.Tags)
+		}
+		if shared.queueV == nil || row.Queue != shared.queue {
+			shared.queue, shared.queueV = row.Queue, row.Queue
+		}
+		if shared.mV == nil || row.MaxAttempts != shared.maxAttempts {
+			shared.maxAttempts, shared.mV = row.MaxAttempts, row.MaxAttempts
+		}
+		r, err := tx.ExecContext(ctx, insertJobSQL, row.EncodedArgs, created, kind, shared.mV, row.Priority, shared.queueV, shared.tagsV, key, keyStates)
 		if err != nil {
 			return nil, err
 		}
@@ -113,18 +132,18 @@ func writtenOpts(o *river.InsertOpts) error {
 // SHA-256 of its kind and its unique-tagged fields (delivery_id, source:
 // sorted by JSON name, each encoded as in the args).
 func uniqueKey(args deliveryArgs) ([]byte, error) {
-	id, err := json.Marshal(args.DeliveryID)
+	// One encoding of both fields, in JSON name order: the same bytes as
+	// encoding each and joining them, with one encoding's allocations.
+	fields, err := json.Marshal(struct {
+		DeliveryID string `json:"delivery_id"`
+		Source     string `json:"source"`
+	}{args.DeliveryID, args.Source})
 	if err != nil {
 		return nil, err
 	}
-	src, err := json.Marshal(args.Source)
-	if err != nil {
-		return nil, err
-	}
-	s := make([]byte, 0, 64+len(id)+len(src))
-	s = append(s, "&kind="+Kind+`&args={"delivery_id":`...)
-	s = append(append(append(s, id...), `,"source":`...), src...)
-	sum := sha256.Sum256(append(s, '}'))
+	s := make([]byte, 0, 64+len(fields))
+	s = append(append(s, "&kind="+Kind+"&args="...), fields...)
+	sum := sha256.Sum256(s)
 	return sum[:], nil
 }
 
