@@ -113,11 +113,20 @@ func (s *Service) enqueue(ctx context.Context, set *rules.Set, src *source, req 
 	}
 	s.countEvent(src.Name, OutcomeQueued)
 	s.log.InfoContext(ctx, "event queued", "id", id, "source", src.Name, "duplicate", dup)
-	r := jsonResponse(http.StatusAccepted, map[string]any{"status": OutcomeQueued, "source": src.Name, "delivery_id": id})
+	r := jsonResponse(http.StatusAccepted, queuedAnswer{DeliveryID: id, Source: src.Name, Status: OutcomeQueued})
 	if dup {
 		r.Header.Set(ReplayHeader, "true")
 	}
 	return r
+}
+
+// queuedAnswer is the body of a 202: the bytes a map of the same keys
+// encodes to (its fields in the map's sorted key order), without the
+// map, its boxed values and the key sort on every queued delivery.
+type queuedAnswer struct {
+	DeliveryID string `json:"delivery_id"`
+	Source     string `json:"source"`
+	Status     string `json:"status"`
 }
 
 // ProcessQueued runs a stored delivery through the same processing as a

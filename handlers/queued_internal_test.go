@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -40,5 +42,20 @@ func TestQueuedResult(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestQueuedAnswerBytes: a 202's body is byte for byte what the map it
+// replaced encoded to, HTML-escaped characters included.
+func TestQueuedAnswerBytes(t *testing.T) {
+	for _, id := range []string{"sha256:3b0da174d7003096ac2cde9641a250a1", `<a href="x">&é` + "\u2028", ""} {
+		want, err := json.Marshal(map[string]any{"status": OutcomeQueued, "source": "web_site-2", "delivery_id": id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := jsonResponse(http.StatusAccepted, queuedAnswer{DeliveryID: id, Source: "web_site-2", Status: OutcomeQueued})
+		if b, _ := got.Body.(json.RawMessage); !bytes.Equal(b, want) {
+			t.Errorf("id %q: body %s, want %s", id, got.Body, want)
+		}
 	}
 }

@@ -37,6 +37,18 @@ func TestEmbeddedStoreSynchronous(t *testing.T) {
 			if sync != tc.want || mode != "wal" {
 				t.Errorf("synchronous=%d journal_mode=%q, want %d and wal", sync, mode, tc.want)
 			}
+			// The commit path's settings (sqlite.go): statement journals in
+			// memory, a checkpoint every 4,000 WAL pages.
+			var temp, ckpt int
+			if err := db.QueryRowContext(t.Context(), "PRAGMA temp_store").Scan(&temp); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&ckpt); err != nil {
+				t.Fatal(err)
+			}
+			if temp != 2 || ckpt != 4000 {
+				t.Errorf("temp_store=%d wal_autocheckpoint=%d, want 2 (memory) and 4000", temp, ckpt)
+			}
 		})
 	}
 }
