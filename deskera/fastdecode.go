@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/leadhook/leadhook/internal/jsonlex"
 )
@@ -246,16 +247,24 @@ func (d *fastDec) string(dst *string) bool {
 		return d.literal("null")
 	case '"':
 		at := d.i
-		s, e, plain, ok := d.str()
+		end, escaped, nonASCII, ok := jsonlex.String(d.b, at)
 		if !ok {
 			return false
 		}
-		if plain {
-			*dst = d.text(s, e)
+		d.i = end + 1
+		content := d.b[at+1 : end]
+		if !escaped && (!nonASCII || utf8.Valid(content)) {
+			*dst = d.text(at+1, end)
 			return true
 		}
-		// Escapes or non-ASCII: encoding/json's own unquoting (invalid
-		// UTF-8 becomes U+FFFD).
+		if escaped {
+			if b, ok := jsonlex.Unescape(make([]byte, 0, len(content)), content); ok && (!nonASCII || utf8.Valid(b)) {
+				*dst = string(b)
+				return true
+			}
+		}
+		// Invalid UTF-8: encoding/json's own unquoting, which replaces
+		// it by U+FFFD (rare enough not to be worth a copy of that rule).
 		var v string
 		if json.Unmarshal(d.b[at:d.i], &v) != nil {
 			return false
