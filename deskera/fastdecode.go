@@ -104,12 +104,12 @@ func (d *fastDec) literal(s string) bool {
 // str scans the string at d.i (a '"'): its content is b[start:end];
 // plain means no escapes and ASCII only (the content is the value).
 func (d *fastDec) str() (start, end int, plain, ok bool) {
-	end, escaped, nonASCII, ok := jsonlex.String(d.b, d.i)
+	end, kind, ok := jsonlex.String(d.b, d.i)
 	if !ok {
 		return 0, 0, false, false
 	}
 	start, d.i = d.i+1, end+1
-	return start, end, !escaped && !nonASCII, true
+	return start, end, kind == 0, true
 }
 
 // num scans a JSON number at d.i and returns its text.
@@ -247,17 +247,18 @@ func (d *fastDec) string(dst *string) bool {
 		return d.literal("null")
 	case '"':
 		at := d.i
-		end, escaped, nonASCII, ok := jsonlex.String(d.b, at)
+		end, kind, ok := jsonlex.String(d.b, at)
 		if !ok {
 			return false
 		}
 		d.i = end + 1
 		content := d.b[at+1 : end]
-		if !escaped && (!nonASCII || utf8.Valid(content)) {
+		nonASCII := kind&jsonlex.NonASCII != 0
+		if kind&jsonlex.Escaped == 0 && (!nonASCII || utf8.Valid(content)) {
 			*dst = d.text(at+1, end)
 			return true
 		}
-		if escaped {
+		if kind&jsonlex.Escaped != 0 {
 			if b, ok := jsonlex.Unescape(make([]byte, 0, len(content)), content); ok && (!nonASCII || utf8.Valid(b)) {
 				*dst = string(b)
 				return true

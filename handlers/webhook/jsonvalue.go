@@ -207,12 +207,13 @@ func (d *jsonDecoder) next(end byte) (more, ok bool) {
 // surrogate escape becomes U+FFFD). Invalid UTF-8, which encoding/json
 // would replace, is left to encoding/json.
 func (d *jsonDecoder) str() (string, bool) {
-	end, escaped, nonASCII, ok := jsonlex.String(d.s, d.i)
+	end, kind, ok := jsonlex.String(d.s, d.i)
 	if !ok {
 		return "", false
 	}
 	content := d.s[d.i+1 : end]
-	if !escaped {
+	nonASCII := kind&jsonlex.NonASCII != 0
+	if kind&jsonlex.Escaped == 0 {
 		if nonASCII && !utf8.ValidString(content) {
 			return "", false
 		}

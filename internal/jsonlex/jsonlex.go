@@ -51,44 +51,55 @@ func Literal[T Text](s T, i int, word string) (next int, ok bool) {
 	return i + len(word), true
 }
 
+// Kind is what String found in a string's content, a set of bits (0:
+// plain ASCII without escapes, the content is the value).
+type Kind uint8
+
+const (
+	// Escaped: the content has an escape, its value needs Unescape.
+	Escaped Kind = 1 << iota
+	// NonASCII: a byte of the content is 0x80 or above, so it may be
+	// invalid UTF-8, which encoding/json replaces by U+FFFD; each caller
+	// decides what to do.
+	NonASCII
+)
+
 // String scans the string whose opening quote is at s[i]: its content is
-// s[i+1:end] and its closing quote is at end. escaped says whether the
-// content has an escape (it then needs Unescape), nonASCII whether a
-// byte of it is 0x80 or above (it may then be invalid UTF-8, which
-// encoding/json replaces by U+FFFD: each caller decides what to do). A
-// control character, an unknown escape, a \u without four hex digits or
-// a missing closing quote is ok == false.
-func String[T Text](s T, i int) (end int, escaped, nonASCII, ok bool) {
+// s[i+1:end] and its closing quote is at end. A control character, an
+// unknown escape, a \u without four hex digits or a missing closing
+// quote is ok == false. (Three results, not a flag each, keep the
+// wrapper of each instantiation small enough to inline.)
+func String[T Text](s T, i int) (end int, kind Kind, ok bool) {
 	for i++; i < len(s); {
 		switch c := s[i]; {
 		case c == '"':
-			return i, escaped, nonASCII, true
+			return i, kind, true
 		case c == '\\':
-			escaped = true
+			kind |= Escaped
 			if i+1 >= len(s) {
-				return 0, false, false, false
+				return 0, 0, false
 			}
 			switch s[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if hex4(s, i+2) < 0 {
-					return 0, false, false, false
+					return 0, 0, false
 				}
 				i += 6
 			default:
-				return 0, false, false, false
+				return 0, 0, false
 			}
 		case c < ' ':
-			return 0, false, false, false
+			return 0, 0, false
 		case c >= utf8.RuneSelf:
-			nonASCII = true
+			kind |= NonASCII
 			i++
 		default:
 			i++
 		}
 	}
-	return 0, false, false, false
+	return 0, 0, false
 }
 
 // Unescape appends to dst the value of a string's content (what lies
@@ -97,7 +108,7 @@ func String[T Text](s T, i int) (end int, escaped, nonASCII, ok bool) {
 // lone or broken surrogate as U+FFFD. Bytes that are not escapes are
 // copied as they are, so invalid UTF-8 stays invalid (encoding/json
 // would replace it by U+FFFD; the callers check utf8.Valid when String
-// said nonASCII). A malformed escape, a control character or a quote is
+// said NonASCII). A malformed escape, a control character or a quote is
 // ok == false.
 func Unescape[T Text](dst []byte, s T) (out []byte, ok bool) {
 	for i := 0; i < len(s); {

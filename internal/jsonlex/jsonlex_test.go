@@ -25,9 +25,9 @@ type lit struct {
 }
 
 type scan struct {
-	end               int
-	escaped, nonASCII bool
-	ok                bool
+	end  int
+	kind Kind
+	ok   bool
 }
 
 type num struct {
@@ -41,8 +41,8 @@ func literalOf[T Text](s T, word string) lit {
 }
 
 func stringOf[T Text](s T) scan {
-	end, escaped, nonASCII, ok := String(s, 0)
-	return scan{end, escaped, nonASCII, ok}
+	end, kind, ok := String(s, 0)
+	return scan{end, kind, ok}
 }
 
 type unescaped struct {
@@ -96,15 +96,16 @@ func TestString(t *testing.T) {
 		s    string
 		want scan
 	}{
-		"Plain":       {`"abc",`, scan{4, false, false, true}},
-		"Empty":       {`""`, scan{1, false, false, true}},
-		"Escapes":     {`"a\"b\\c\/\b\f\n\r\t"`, scan{20, true, false, true}},
-		"Unicode":     {`"\u00e9"`, scan{7, true, false, true}},
-		"UpperHex":    {`"\u00E9\uABCD"`, scan{13, true, false, true}},
-		"UTF8":        {`"Zoë"`, scan{5, false, true, true}},
-		"InvalidUTF8": {"\"\xff\"", scan{2, false, true, true}}, // a valid token: the caller decides
-		"QuoteEscape": {`"\""`, scan{3, true, false, true}},
-		"Delete":      {"\"\x7f\"", scan{2, false, false, true}}, // DEL is no control character to JSON
+		"Plain":       {`"abc",`, scan{4, 0, true}},
+		"Empty":       {`""`, scan{1, 0, true}},
+		"Escapes":     {`"a\"b\\c\/\b\f\n\r\t"`, scan{20, Escaped, true}},
+		"Unicode":     {`"\u00e9"`, scan{7, Escaped, true}},
+		"UpperHex":    {`"\u00E9\uABCD"`, scan{13, Escaped, true}},
+		"UTF8":        {`"Zoë"`, scan{5, NonASCII, true}},
+		"InvalidUTF8": {"\"\xff\"", scan{2, NonASCII, true}}, // a valid token: the caller decides
+		"QuoteEscape": {`"\""`, scan{3, Escaped, true}},
+		"Delete":      {"\"\x7f\"", scan{2, 0, true}}, // DEL is no control character to JSON
+		"Both":        {"\"\\tZo\u00eb\"", scan{7, Escaped | NonASCII, true}},
 		// Not a string token: ok is false.
 		"Unterminated": {`"abc`, scan{}}, "UnterminatedEscape": {`"\`, scan{}}, "EscapedClosingQuote": {`"abc\"`, scan{}},
 		"UnknownEscape": {`"\x41"`, scan{}}, "ShortU": {`"\u12"`, scan{}}, "BadHex": {`"\u12g4"`, scan{}},
@@ -157,7 +158,7 @@ func TestUnescape(t *testing.T) {
 }
 
 // Invalid UTF-8 is copied as it is (encoding/json would replace it), so
-// the result stays invalid and a caller told nonASCII by String can
+// the result stays invalid and a caller told NonASCII by String can
 // check it and decide.
 func TestUnescapeInvalidUTF8(t *testing.T) {
 	for name, content := range map[string]string{
@@ -210,7 +211,7 @@ func FuzzString(f *testing.F) {
 		if len(b) == 0 || b[0] != '"' {
 			return
 		}
-		end, escaped, nonASCII, ok := String(b, 0)
+		end, kind, ok := String(b, 0)
 		if !ok {
 			return
 		}
@@ -222,9 +223,9 @@ func FuzzString(f *testing.F) {
 		switch {
 		case !uok:
 			t.Fatalf("Unescape refused %q that String took", b[:end+1])
-		case !escaped && string(got) != string(b[1:end]):
+		case kind&Escaped == 0 && string(got) != string(b[1:end]):
 			t.Fatalf("content without escapes %q changed: %q", b[1:end], got)
-		case (!nonASCII || utf8.Valid(got)) && string(got) != ref:
+		case (kind&NonASCII == 0 || utf8.Valid(got)) && string(got) != ref:
 			t.Fatalf("Unescape(%q) = %q, encoding/json %q", b[1:end], got, ref)
 		}
 	})
