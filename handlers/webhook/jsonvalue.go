@@ -220,7 +220,7 @@ func (d *jsonDecoder) str() (string, bool) {
 		d.i = end + 1
 		return content, true
 	}
-	b, ok := jsonlex.Unescape(make([]byte, 0, len(content)+16), content)
+	b, ok := jsonlex.Unescape(make([]byte, 0, len(content)), content)
 	if !ok || nonASCII && !utf8.Valid(b) {
 		return "", false
 	}

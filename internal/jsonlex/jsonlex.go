@@ -109,7 +109,9 @@ func String[T Text](s T, i int) (end int, kind Kind, ok bool) {
 // copied as they are, so invalid UTF-8 stays invalid (encoding/json
 // would replace it by U+FFFD; the callers check utf8.Valid when String
 // said NonASCII). A malformed escape, a control character or a quote is
-// ok == false.
+// ok == false. The value is never longer than the content (an escape is
+// at least as long as what it stands for), so a dst of len(s) free
+// capacity is never grown.
 func Unescape[T Text](dst []byte, s T) (out []byte, ok bool) {
 	for i := 0; i < len(s); {
 		c := s[i]

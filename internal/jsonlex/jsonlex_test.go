@@ -146,6 +146,9 @@ func TestUnescape(t *testing.T) {
 	} {
 		u := same(t, name, unescapeOf(c.content), unescapeOf([]byte(c.content)))
 		got, ok := u.value, u.ok
+		if len(got) > len(c.content) {
+			t.Errorf("%s: Unescape(%q) = %q, longer than the content", name, c.content, got)
+		}
 		if ok != c.ok || ok && got != c.want {
 			t.Errorf("%s: Unescape(%q) = %q, %v; want %q, %v", name, c.content, got, ok, c.want, c.ok)
 		}
@@ -223,6 +226,8 @@ func FuzzString(f *testing.F) {
 		switch {
 		case !uok:
 			t.Fatalf("Unescape refused %q that String took", b[:end+1])
+		case len(got) > end-1:
+			t.Fatalf("Unescape(%q) = %q, longer than the content", b[1:end], got)
 		case kind&Escaped == 0 && string(got) != string(b[1:end]):
 			t.Fatalf("content without escapes %q changed: %q", b[1:end], got)
 		case (kind&NonASCII == 0 || utf8.Valid(got)) && string(got) != ref:
