@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/leadhook/leadhook/internal/jsonlex"
 )
 
 // A hand-written decoder for the replies every lead costs (the contact
@@ -80,14 +83,7 @@ func (d *fastDec) text(start, end int) string {
 const maxFastDepth = 64
 
 func (d *fastDec) ws() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
+	d.i = jsonlex.Space(d.b, d.i)
 }
 
 // peek skips white space and returns the next byte (0 at the end).
@@ -100,91 +96,30 @@ func (d *fastDec) peek() byte {
 }
 
 func (d *fastDec) literal(s string) bool {
-	if len(d.b)-d.i >= len(s) && string(d.b[d.i:d.i+len(s)]) == s {
-		d.i += len(s)
-		return true
-	}
-	return false
+	var ok bool
+	d.i, ok = jsonlex.Literal(d.b, d.i, s)
+	return ok
 }
 
 // str scans the string at d.i (a '"'): its content is b[start:end];
 // plain means no escapes and ASCII only (the content is the value).
 func (d *fastDec) str() (start, end int, plain, ok bool) {
-	start, plain = d.i+1, true
-	for i := start; i < len(d.b); {
-		switch c := d.b[i]; {
-		case c == '"':
-			d.i = i + 1
-			return start, i, plain, true
-		case c == '\\':
-			plain = false
-			if i+1 >= len(d.b) {
-				return 0, 0, false, false
-			}
-			switch d.b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(d.b) {
-					return 0, 0, false, false
-				}
-				for _, h := range d.b[i+2 : i+6] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return 0, 0, false, false
-					}
-				}
-				i += 6
-			default:
-				return 0, 0, false, false
-			}
-		case c < 0x20:
-			return 0, 0, false, false
-		case c >= 0x80:
-			plain = false
-			i++
-		default:
-			i++
-		}
+	end, kind, ok := jsonlex.String(d.b, d.i)
+	if !ok {
+		return 0, 0, false, false
 	}
-	return 0, 0, false, false
+	start, d.i = d.i+1, end+1
+	return start, end, kind == 0, true
 }
 
 // num scans a JSON number at d.i and returns its text.
 func (d *fastDec) num() ([]byte, bool) {
-	b, i := d.b, d.i
-	digits := func() bool {
-		n := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		return i > n
-	}
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case !digits():
+	end, _, ok := jsonlex.Number(d.b, d.i)
+	if !ok {
 		return nil, false
 	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if !digits() {
-			return nil, false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if !digits() {
-			return nil, false
-		}
-	}
-	s := b[d.i:i]
-	d.i = i
+	s := d.b[d.i:end]
+	d.i = end
 	return s, true
 }
 
@@ -312,16 +247,25 @@ func (d *fastDec) string(dst *string) bool {
 		return d.literal("null")
 	case '"':
 		at := d.i
-		s, e, plain, ok := d.str()
+		end, kind, ok := jsonlex.String(d.b, at)
 		if !ok {
 			return false
 		}
-		if plain {
-			*dst = d.text(s, e)
+		d.i = end + 1
+		content := d.b[at+1 : end]
+		nonASCII := kind&jsonlex.NonASCII != 0
+		if kind&jsonlex.Escaped == 0 && (!nonASCII || utf8.Valid(content)) {
+			*dst = d.text(at+1, end)
 			return true
 		}
-		// Escapes or non-ASCII: encoding/json's own unquoting (invalid
-		// UTF-8 becomes U+FFFD).
+		if kind&jsonlex.Escaped != 0 {
+			if b, ok := jsonlex.Unescape(make([]byte, 0, len(content)), content); ok && (!nonASCII || utf8.Valid(b)) {
+				*dst = string(b)
+				return true
+			}
+		}
+		// Invalid UTF-8: encoding/json's own unquoting, which replaces
+		// it by U+FFFD (rare enough not to be worth a copy of that rule).
 		var v string
 		if json.Unmarshal(d.b[at:d.i], &v) != nil {
 			return false

@@ -93,6 +93,7 @@ func TestFastDecodeKnownReplies(t *testing.T) {
 		{0, `{"id":"14","label":null,"label_id":"","owner_id":null,"sub_owner_ids":[1,"2"],"c_field":{"a":"b","c":null},` +
 			`"visibility_ids":null,"persons":[],"organization":{"x":[1,{"y":true}]},"deal_details":[{"contactId":"3","status":1,"status_count":-2},null],` +
 			`"owner_details":{"id":5,"first_name":"Ann","role":"admin"},"view_only":true,"note":null,"name":"Zo\u00eb \"Z\"","address":"Straße 1"}`},
+		{0, "{\"name\":\"Zo\xeb\",\"note\":\"a\\n\xff\",\"address\":\"\xc3\"}"}, // invalid UTF-8: U+FFFD, as encoding/json
 	}
 	// (contact_create_documented.json, the API document's sample as
 	// printed, lacks a comma: invalid JSON is encoding/json's to refuse.)

@@ -2,8 +2,9 @@ package webhook
 
 import (
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/leadhook/leadhook/internal/jsonlex"
 )
 
 // decodeJSON is the one-pass decoder of the inbound JSON bodies: it
@@ -67,14 +68,7 @@ type jsonDecoder struct {
 }
 
 func (d *jsonDecoder) space() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
+	d.i = jsonlex.Space(d.s, d.i)
 }
 
 func (d *jsonDecoder) value() (any, bool) {
@@ -105,11 +99,9 @@ func (d *jsonDecoder) value() (any, bool) {
 }
 
 func (d *jsonDecoder) literal(word string) bool {
-	if len(d.s)-d.i < len(word) || d.s[d.i:d.i+len(word)] != word {
-		return false
-	}
-	d.i += len(word)
-	return true
+	var ok bool
+	d.i, ok = jsonlex.Literal(d.s, d.i, word)
+	return ok
 }
 
 func (d *jsonDecoder) object() (any, bool) {
@@ -212,168 +204,40 @@ func (d *jsonDecoder) next(end byte) (more, ok bool) {
 
 // str reads a string at d.i ('"'): a substring of the body when it has
 // no escapes, else unescaped as encoding/json does (a lone or broken
-// surrogate escape becomes U+FFFD).
+// surrogate escape becomes U+FFFD). Invalid UTF-8, which encoding/json
+// would replace, is left to encoding/json.
 func (d *jsonDecoder) str() (string, bool) {
-	start := d.i + 1
-	i := start
-	high := false
-	for ; i < len(d.s); i++ {
-		c := d.s[i]
-		if c == '"' {
-			break
-		}
-		if c == '\\' {
-			return d.unescape(start, i, high)
-		}
-		if c < ' ' {
-			return "", false
-		}
-		if c >= utf8.RuneSelf {
-			high = true
-		}
-	}
-	if i >= len(d.s) || high && !utf8.ValidString(d.s[start:i]) {
+	end, kind, ok := jsonlex.String(d.s, d.i)
+	if !ok {
 		return "", false
 	}
-	d.i = i + 1
-	return d.s[start:i], true
-}
-
-// unescape finishes a string that has an escape at i, copying from
-// start; high says whether a byte before i is not ASCII.
-func (d *jsonDecoder) unescape(start, i int, high bool) (string, bool) {
-	b := make([]byte, 0, i-start+16)
-	b = append(b, d.s[start:i]...)
-	for i < len(d.s) {
-		c := d.s[i]
-		switch {
-		case c == '"':
-			if high && !utf8.Valid(b) {
-				return "", false
-			}
-			d.i = i + 1
-			return string(b), true
-		case c < ' ':
-			return "", false
-		case c != '\\':
-			if c >= utf8.RuneSelf {
-				high = true
-			}
-			b = append(b, c)
-			i++
-			continue
-		}
-		if i+1 >= len(d.s) {
+	content := d.s[d.i+1 : end]
+	nonASCII := kind&jsonlex.NonASCII != 0
+	if kind&jsonlex.Escaped == 0 {
+		if nonASCII && !utf8.ValidString(content) {
 			return "", false
 		}
-		switch e := d.s[i+1]; e {
-		case '"', '\\', '/':
-			b = append(b, e)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r := hex4(d.s, i+2)
-			if r < 0 {
-				return "", false
-			}
-			i += 6
-			if utf16.IsSurrogate(r) {
-				if r2 := pairedSurrogate(d.s, i); r2 >= 0 {
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						b = utf8.AppendRune(b, dec)
-						i += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			b = utf8.AppendRune(b, r)
-			continue
-		default:
-			return "", false
-		}
-		i += 2
+		d.i = end + 1
+		return content, true
 	}
-	return "", false
-}
-
-// pairedSurrogate is the \uXXXX escape at i, or -1 when there is none.
-func pairedSurrogate(s string, i int) rune {
-	if i+1 >= len(s) || s[i] != '\\' || s[i+1] != 'u' {
-		return -1
+	b, ok := jsonlex.Unescape(make([]byte, 0, len(content)), content)
+	if !ok || nonASCII && !utf8.Valid(b) {
+		return "", false
 	}
-	return hex4(s, i+2)
-}
-
-// hex4 is the value of the four hex digits at i, or -1.
-func hex4(s string, i int) rune {
-	if i+4 > len(s) {
-		return -1
-	}
-	var r rune
-	for _, c := range []byte(s[i : i+4]) {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r<<4 | rune(c)
-	}
-	return r
+	d.i = end + 1
+	return string(b), true
 }
 
 // number reads a number in JSON's grammar and converts it as the mode
 // says.
 func (d *jsonDecoder) number() (any, bool) {
 	start := d.i
-	i := start
-	if d.s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(d.s) && d.s[i] == '0':
-		i++
-	case i < len(d.s) && d.s[i] >= '1' && d.s[i] <= '9':
-		i = digits(d.s, i)
-	default:
+	end, integer, ok := jsonlex.Number(d.s, start)
+	if !ok {
 		return nil, false
 	}
-	integer := true
-	if i < len(d.s) && d.s[i] == '.' {
-		integer = false
-		if j := digits(d.s, i+1); j > i+1 {
-			i = j
-		} else {
-			return nil, false
-		}
-	}
-	if i < len(d.s) && (d.s[i] == 'e' || d.s[i] == 'E') {
-		integer = false
-		i++
-		if i < len(d.s) && (d.s[i] == '+' || d.s[i] == '-') {
-			i++
-		}
-		if j := digits(d.s, i); j > i {
-			i = j
-		} else {
-			return nil, false
-		}
-	}
-	d.i = i
-	text := d.s[start:i]
+	d.i = end
+	text := d.s[start:end]
 	if integer && !d.floats {
 		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 			return n, true
@@ -388,11 +252,4 @@ func (d *jsonDecoder) number() (any, bool) {
 	default:
 		return text, true
 	}
-}
-
-func digits(s string, i int) int {
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	return i
 }
