@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/leadhook/leadhook/internal/jsonlex"
+	"github.com/leadhook/leadhook/internal/jsontext"
 )
 
 // A hand-written decoder for the replies every lead costs (the contact
@@ -83,7 +83,7 @@ func (d *fastDec) text(start, end int) string {
 const maxFastDepth = 64
 
 func (d *fastDec) ws() {
-	d.i = jsonlex.Space(d.b, d.i)
+	d.i = jsontext.Space(d.b, d.i)
 }
 
 // peek skips white space and returns the next byte (0 at the end).
@@ -97,14 +97,14 @@ func (d *fastDec) peek() byte {
 
 func (d *fastDec) literal(s string) bool {
 	var ok bool
-	d.i, ok = jsonlex.Literal(d.b, d.i, s)
+	d.i, ok = jsontext.Literal(d.b, d.i, s)
 	return ok
 }
 
 // str scans the string at d.i (a '"'): its content is b[start:end];
 // plain means no escapes and ASCII only (the content is the value).
 func (d *fastDec) str() (start, end int, plain, ok bool) {
-	end, kind, ok := jsonlex.String(d.b, d.i)
+	end, kind, ok := jsontext.String(d.b, d.i)
 	if !ok {
 		return 0, 0, false, false
 	}
@@ -114,7 +114,7 @@ func (d *fastDec) str() (start, end int, plain, ok bool) {
 
 // num scans a JSON number at d.i and returns its text.
 func (d *fastDec) num() ([]byte, bool) {
-	end, _, ok := jsonlex.Number(d.b, d.i)
+	end, _, ok := jsontext.Number(d.b, d.i)
 	if !ok {
 		return nil, false
 	}
@@ -247,19 +247,19 @@ func (d *fastDec) string(dst *string) bool {
 		return d.literal("null")
 	case '"':
 		at := d.i
-		end, kind, ok := jsonlex.String(d.b, at)
+		end, kind, ok := jsontext.String(d.b, at)
 		if !ok {
 			return false
 		}
 		d.i = end + 1
 		content := d.b[at+1 : end]
-		nonASCII := kind&jsonlex.NonASCII != 0
-		if kind&jsonlex.Escaped == 0 && (!nonASCII || utf8.Valid(content)) {
+		nonASCII := kind&jsontext.NonASCII != 0
+		if kind&jsontext.Escaped == 0 && (!nonASCII || utf8.Valid(content)) {
 			*dst = d.text(at+1, end)
 			return true
 		}
-		if kind&jsonlex.Escaped != 0 {
-			if b, ok := jsonlex.Unescape(make([]byte, 0, len(content)), content); ok && (!nonASCII || utf8.Valid(b)) {
+		if kind&jsontext.Escaped != 0 {
+			if b, ok := jsontext.Unescape(make([]byte, 0, len(content)), content); ok && (!nonASCII || utf8.Valid(b)) {
 				*dst = string(b)
 				return true
 			}

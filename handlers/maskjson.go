@@ -6,7 +6,7 @@ import (
 	"errors"
 	"unicode/utf8"
 
-	"github.com/leadhook/leadhook/internal/jsonesc"
+	"github.com/leadhook/leadhook/internal/jsontext"
 )
 
 // piiKeys are JSON keys of Deskera bodies whose values are personal.
@@ -171,15 +171,15 @@ func (m *masker) str(key []byte) error {
 		if !ok || len(local) == 0 {
 			m.out = append(m.out, "***"...)
 		} else {
-			m.out = jsonesc.Append(m.out, local[:1])
+			m.out = jsontext.AppendEscaped(m.out, local[:1])
 			m.out = append(m.out, "***@"...)
-			m.out = jsonesc.Append(m.out, domain)
+			m.out = jsontext.AppendEscaped(m.out, domain)
 		}
 		m.out = append(m.out, '"')
 	case piiKeys[string(key)]: // the first character
 		_, n := utf8.DecodeRune(v)
 		m.out = append(m.out, '"')
-		m.out = jsonesc.Append(m.out, v[:n])
+		m.out = jsontext.AppendEscaped(m.out, v[:n])
 		m.out = append(m.out, `***"`...)
 	case bytes.IndexByte(v, '@') < 0:
 		m.out = append(m.out, raw...)
@@ -187,7 +187,7 @@ func (m *masker) str(key []byte) error {
 		s := string(v)
 		if masked := MaskEmails(s); masked != s {
 			m.out = append(m.out, '"')
-			m.out = jsonesc.Append(m.out, masked)
+			m.out = jsontext.AppendEscaped(m.out, masked)
 			m.out = append(m.out, '"')
 		} else {
 			m.out = append(m.out, raw...)

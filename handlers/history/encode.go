@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/leadhook/leadhook/internal/jsonesc"
+	"github.com/leadhook/leadhook/internal/jsontext"
 )
 
 // errUnsupportedFloat is what appendStored answers for a NaN or infinite
@@ -93,7 +93,7 @@ func (w *jw) float(f float64) *jw {
 
 // str is s as a JSON string, escaped as encoding/json escapes it.
 func (w *jw) str(s string) *jw {
-	w.b = append(jsonesc.Append(append(w.b, '"'), s), '"')
+	w.b = append(jsontext.AppendEscaped(append(w.b, '"'), s), '"')
 	return w
 }
 

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/leadhook/leadhook/internal/jsonlex"
+	"github.com/leadhook/leadhook/internal/jsontext"
 )
 
 // decodeJSON is the one-pass decoder of the inbound JSON bodies: it
@@ -68,7 +68,7 @@ type jsonDecoder struct {
 }
 
 func (d *jsonDecoder) space() {
-	d.i = jsonlex.Space(d.s, d.i)
+	d.i = jsontext.Space(d.s, d.i)
 }
 
 func (d *jsonDecoder) value() (any, bool) {
@@ -100,7 +100,7 @@ func (d *jsonDecoder) value() (any, bool) {
 
 func (d *jsonDecoder) literal(word string) bool {
 	var ok bool
-	d.i, ok = jsonlex.Literal(d.s, d.i, word)
+	d.i, ok = jsontext.Literal(d.s, d.i, word)
 	return ok
 }
 
@@ -207,20 +207,20 @@ func (d *jsonDecoder) next(end byte) (more, ok bool) {
 // surrogate escape becomes U+FFFD). Invalid UTF-8, which encoding/json
 // would replace, is left to encoding/json.
 func (d *jsonDecoder) str() (string, bool) {
-	end, kind, ok := jsonlex.String(d.s, d.i)
+	end, kind, ok := jsontext.String(d.s, d.i)
 	if !ok {
 		return "", false
 	}
 	content := d.s[d.i+1 : end]
-	nonASCII := kind&jsonlex.NonASCII != 0
-	if kind&jsonlex.Escaped == 0 {
+	nonASCII := kind&jsontext.NonASCII != 0
+	if kind&jsontext.Escaped == 0 {
 		if nonASCII && !utf8.ValidString(content) {
 			return "", false
 		}
 		d.i = end + 1
 		return content, true
 	}
-	b, ok := jsonlex.Unescape(make([]byte, 0, len(content)), content)
+	b, ok := jsontext.Unescape(make([]byte, 0, len(content)), content)
 	if !ok || nonASCII && !utf8.Valid(b) {
 		return "", false
 	}
@@ -232,7 +232,7 @@ func (d *jsonDecoder) str() (string, bool) {
 // says.
 func (d *jsonDecoder) number() (any, bool) {
 	start := d.i
-	end, integer, ok := jsonlex.Number(d.s, start)
+	end, integer, ok := jsontext.Number(d.s, start)
 	if !ok {
 		return nil, false
 	}

@@ -1,13 +1,14 @@
-// Package jsonesc appends text escaped as the inside of a JSON string,
-// exactly as encoding/json escapes a string (HTML characters, U+2028 and
-// U+2029 as \u escapes, an invalid byte as \ufffd), for the hand-written
-// encoders that must match its output.
-package jsonesc
+// Escaping: text as the inside of a JSON string, exactly as
+// encoding/json escapes a string (HTML characters, U+2028 and U+2029 as
+// \u escapes, an invalid byte as \ufffd), for the hand-written encoders
+// that must match its output.
+
+package jsontext
 
 import "unicode/utf8"
 
-// Append appends s, escaped, to dst (without the quotes).
-func Append[T string | []byte](dst []byte, s T) []byte {
+// AppendEscaped appends s, escaped, to dst (without the quotes).
+func AppendEscaped[T Text](dst []byte, s T) []byte {
 	const hex = "0123456789abcdef"
 	start := 0
 	for i := 0; i < len(s); {

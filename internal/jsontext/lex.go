@@ -1,17 +1,24 @@
-// Package jsonlex is the one home of the JSON lexing the hand-written
-// decoders share (handlers/webhook's decodeJSON over a request body,
-// deskera's fast reply decoder): skipping white space, matching a
-// literal, scanning a string and a number, and unescaping a string as
-// encoding/json does. Each decoder keeps only what builds its own
-// values; the token rules of RFC 8259 live here once, so the two cannot
-// drift apart.
+// Package jsontext is the one home of the JSON text primitives the
+// hand-written coders of the hot path share, the inverse halves of one
+// grammar (RFC 8259, as encoding/json reads and writes it):
 //
-// Every function takes the text and an index and returns where the token
-// ends, never panicking on truncated input; ok == false means the text
-// is not that token, and the callers then leave the whole document to
-// encoding/json. The functions are generic over strings and byte slices
-// so that neither caller has to copy its input to use them.
-package jsonlex
+//   - lexing, for the decoders (handlers/webhook's decodeJSON over a
+//     request body, deskera's fast reply decoder): skipping white space,
+//     matching a literal, scanning a string and a number, and unescaping
+//     a string as encoding/json does;
+//   - escaping, for the encoders (the history record, masked call
+//     bodies): AppendEscaped writes string text exactly as encoding/json
+//     escapes it.
+//
+// Each coder keeps only what builds or walks its own values; the token
+// rules live here once, so they cannot drift apart.
+//
+// The lexing functions take the text and an index and return where the
+// token ends, never panicking on truncated input; ok == false means the
+// text is not that token, and the callers then leave the whole document
+// to encoding/json. Every function is generic over strings and byte
+// slices so that no caller has to copy its input to use it.
+package jsontext
 
 import (
 	"unicode/utf16"

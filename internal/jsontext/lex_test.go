@@ -1,4 +1,4 @@
-package jsonlex
+package jsontext
 
 import (
 	"encoding/json"
