@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +101,45 @@ func BenchmarkStoredEncode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestFullRecordSetsEveryField: the "full" case above sets every field of
+// the stored record and of every struct in it (at least once), so a field
+// added to Event (or below) without its line in appendStored fails
+// TestAppendStoredIsJSONMarshal instead of being silently left out of
+// the document (an omitempty field left zero would be omitted by both).
+func TestFullRecordSetsEveryField(t *testing.T) {
+	r := storedRecord{RequestID: "req-1", Status: 200, ContactIDs: []int64{1}, Events: []Event{fullEvent()},
+		Header: map[string]string{"a": "b"}, Query: map[string]string{"q": "1"}}
+	set := map[string]bool{}
+	types := map[reflect.Type]bool{}
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(v.Index(i))
+			}
+		case reflect.Struct:
+			types[v.Type()] = true
+			for i := range v.NumField() {
+				if !v.Field(i).IsZero() {
+					set[v.Type().Name()+"."+v.Type().Field(i).Name] = true
+				}
+				walk(v.Field(i))
+			}
+		}
+	}
+	walk(reflect.ValueOf(r))
+	for typ := range types {
+		for i := range typ.NumField() {
+			if name := typ.Name() + "." + typ.Field(i).Name; !set[name] {
+				t.Errorf("the full record never sets %s: set it in fullEvent (or the record) so the encoding test covers it", name)
+			}
+		}
+	}
 }
