@@ -125,15 +125,11 @@ func (w *jw) strs(ss []string) *jw {
 	return w.raw(`]`)
 }
 
-// strMap is a map in key order, as encoding/json sorts it.
+// strMap and floatMap are maps in key order, as encoding/json sorts them.
 func (w *jw) strMap(m map[string]string) *jw {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	var small [16]string
 	w.raw(`{`)
-	for i, k := range keys {
+	for i, k := range sortedKeys(small[:0], m) {
 		w.sep(i).str(k).raw(`:`).str(m[k])
 	}
 	return w.raw(`}`)
@@ -141,16 +137,21 @@ func (w *jw) strMap(m map[string]string) *jw {
 
 func (w *jw) floatMap(m map[string]float64) *jw {
 	var small [16]string
-	keys := small[:0]
+	w.raw(`{`)
+	for i, k := range sortedKeys(small[:0], m) {
+		w.sep(i).str(k).raw(`:`).float(m[k])
+	}
+	return w.raw(`}`)
+}
+
+// sortedKeys appends m's keys to keys (a small map's fit the caller's
+// stack array) and sorts them.
+func sortedKeys[V any](keys []string, m map[string]V) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	w.raw(`{`)
-	for i, k := range keys {
-		w.sep(i).str(k).raw(`:`).float(m[k])
-	}
-	return w.raw(`}`)
+	return keys
 }
 
 func (w *jw) event(e *Event) {
