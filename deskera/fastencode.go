@@ -7,7 +7,7 @@ import "strconv"
 // gives up (false) on a string json.Marshal would escape (a quote, a
 // backslash, a control character, <, > or &, or any byte beyond ASCII):
 // the caller then encodes d with encoding/json, so the bytes sent are
-// json.Marshal's in every case (FuzzAppendSaveDto holds it to that).
+// json.Marshal's in every case (FuzzEncodeSaveDto holds it to that).
 func appendSaveDto(dst []byte, d *ContactSaveDto) ([]byte, bool) {
 	e := dtoEncoder{b: append(dst, '{'), ok: true}
 	e.id("id", d.ID)
@@ -23,39 +23,22 @@ func appendSaveDto(dst []byte, d *ContactSaveDto) ([]byte, bool) {
 	e.str("visibility_ids", d.VisibilityIDs)
 	e.str("type", d.Type)
 	e.ids("person_ids", d.PersonIDs)
-	if len(d.PersonNames) > 0 {
-		e.key("person_names")
-		e.b = append(e.b, '[')
-		for i, n := range d.PersonNames {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.quote(n)
-		}
-		e.b = append(e.b, ']')
-	}
+	e.list("person_names", len(d.PersonNames), func(i int) { e.quote(d.PersonNames[i]) })
 	e.id("organization_id", d.OrganizationID)
 	e.str("organization_name", d.OrganizationName)
 	e.id("owner_id", d.OwnerID)
 	e.ids("sub_owner_ids", d.SubOwnerIDs)
-	if len(d.CustomField) > 0 {
-		e.key("custom_field")
-		e.b = append(e.b, '[')
-		for i, cf := range d.CustomField {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			f := dtoEncoder{b: append(e.b, '{'), ok: e.ok}
-			f.str("code", cf.Code)
-			f.str("label", cf.Label)
-			f.str("module", cf.Module)
-			f.str("shortName", cf.ShortName)
-			f.key("value")
-			f.quote(cf.Value)
-			e.b, e.ok = append(f.b, '}'), f.ok
-		}
-		e.b = append(e.b, ']')
-	}
+	e.list("custom_field", len(d.CustomField), func(i int) {
+		cf := &d.CustomField[i]
+		f := dtoEncoder{b: append(e.b, '{'), ok: e.ok}
+		f.str("code", cf.Code)
+		f.str("label", cf.Label)
+		f.str("module", cf.Module)
+		f.str("shortName", cf.ShortName)
+		f.key("value")
+		f.quote(cf.Value)
+		e.b, e.ok = append(f.b, '}'), f.ok
+	})
 	return append(e.b, '}'), e.ok
 }
 
@@ -93,16 +76,22 @@ func (e *dtoEncoder) id(k string, v ID) {
 
 // ids writes an ID list member unless it is empty (omitempty).
 func (e *dtoEncoder) ids(k string, v []ID) {
-	if len(v) == 0 {
+	e.list(k, len(v), func(i int) { e.b = strconv.AppendInt(e.b, int64(v[i]), 10) })
+}
+
+// list writes a list member of n items, each by item, unless n is 0
+// (omitempty).
+func (e *dtoEncoder) list(k string, n int, item func(i int)) {
+	if n == 0 {
 		return
 	}
 	e.key(k)
 	e.b = append(e.b, '[')
-	for i, id := range v {
+	for i := range n {
 		if i > 0 {
 			e.b = append(e.b, ',')
 		}
-		e.b = strconv.AppendInt(e.b, int64(id), 10)
+		item(i)
 	}
 	e.b = append(e.b, ']')
 }
