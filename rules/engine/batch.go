@@ -191,7 +191,7 @@ func (c *bulkCollector) flush(ctx context.Context, e *Engine, errs []error) []in
 			call := Call{Op: "contacts.bulk_update", Method: "PATCH", Path: "/v1/crm/contacts", Body: body}
 			var err error
 			if !chunk[0].x.dry {
-				err = e.crm.BulkUpdateContacts(ctx, body)
+				err = e.bulkUpdate(ctx, body)
 			}
 			if err != nil && deskera.LabelMissing(err) && !refreshed {
 				refreshed = true

@@ -73,7 +73,7 @@ func (e *Engine) Bulk(ctx context.Context, changes []Change, chunkSize int, dryR
 			body, _ := bulkBody(g.field, g.value, slices.Clone(chunk))
 			res.Calls = append(res.Calls, Call{Op: "contacts.bulk_update", Method: "PATCH", Path: "/v1/crm/contacts", Body: body})
 			if !dryRun {
-				if err := e.crm.BulkUpdateContacts(ctx, body); err != nil {
+				if err := e.bulkUpdate(ctx, body); err != nil {
 					return res, fmt.Errorf("engine: bulk update %s=%s: %w", g.field, g.value, err)
 				}
 			}

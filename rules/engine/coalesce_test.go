@@ -38,7 +38,7 @@ func burst(t *testing.T, n int, ev func(i int) *rules.Event) (*engine.Engine, ma
 
 // burstOn is burst with the CRM client wrapped by wrap (nil: as it is); it
 // also returns the fake.
-func burstOn(t *testing.T, n int, ev func(i int) *rules.Event, wrap func(engine.CRM) engine.CRM) (*engine.Engine, map[string]int, []*engine.Outcome, *deskeratest.Server) {
+func burstOn(t *testing.T, n int, ev func(i int) *rules.Event, wrap func(engine.CRM) engine.CRM, opts ...engine.EngineOption) (*engine.Engine, map[string]int, []*engine.Outcome, *deskeratest.Server) {
 	t.Helper()
 	_, set, srv := newEngine(t)
 	var crm engine.CRM = srv.Client()
@@ -46,7 +46,7 @@ func burstOn(t *testing.T, n int, ev func(i int) *rules.Event, wrap func(engine.
 		crm = wrap(crm)
 	}
 	g := &gatedCRM{CRM: crm, entered: make(chan struct{}), release: make(chan struct{})}
-	eng := preparedWith(t, set, g)
+	eng := preparedWith(t, set, g, opts...)
 	srv.ResetCounts()
 	outs := make([]*engine.Outcome, n)
 	errs := make([]error, n)

@@ -223,8 +223,10 @@ func (e *Engine) Process(ctx context.Context, set *rules.Set, ev *rules.Event, d
 	var hand *handoff
 	if key := lockKey(ev, set.MatchOn()); key != "" && !dryRun {
 		if _, mem := e.coord.(*memoryCoordinator); mem && ev.ContactID == 0 {
-			hand = e.hand.join(key)
-			defer e.hand.leave(key, hand)
+			hand = e.hand.join(key, e.now())
+			defer func() { e.hand.leave(key, hand, e.now()) }()
+		} else {
+			defer e.hand.wrote()
 		}
 		var err error
 		if unlock, err = e.coord.Lock(ctx, key); err != nil {
@@ -243,6 +245,13 @@ func (e *Engine) Process(ctx context.Context, set *rules.Set, ev *rules.Event, d
 		out, err = e.processOnce(ctx, set, ev, dryRun, hand)
 	}
 	return out, err
+}
+
+// bulkUpdate makes a bulk PATCH; a lingering handoff is not trusted after
+// it (see handoffs).
+func (e *Engine) bulkUpdate(ctx context.Context, b *deskera.BulkUpdateContact) error {
+	defer e.hand.wrote()
+	return e.crm.BulkUpdateContacts(ctx, b)
 }
 
 // processOnce looks the contact up (or takes it from hand, the delivery

@@ -310,7 +310,7 @@ func (s *sweeper) flush(ctx context.Context, ch bulkChange) error {
 	if s.opts.DryRun {
 		return nil
 	}
-	if err := s.e.crm.BulkUpdateContacts(ctx, body); err != nil {
+	if err := s.e.bulkUpdate(ctx, body); err != nil {
 		_ = s.checkpoint() // keeps the count of calls made; the error is the sweep's
 		return err
 	}

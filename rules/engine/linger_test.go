@@ -1,0 +1,101 @@
+package engine_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/leadhook/leadhook/rules"
+	"github.com/leadhook/leadhook/rules/engine"
+	"github.com/leadhook/leadhook/rules/internal/fixture"
+)
+
+// TestBurstStragglers: a delivery of the burst's email that arrives after
+// the burst's chain drained takes the burst's contact within BurstLinger
+// (no search: the burst costs 2 calls in all), and searches again after
+// it, or after a write made outside the chain.
+func TestBurstStragglers(t *testing.T) {
+	cases := []struct {
+		name string
+		// between runs after the burst, before the straggler.
+		between    func(t *testing.T, eng *engine.Engine, c *clock)
+		wantSearch int
+	}{
+		{name: "within the linger", between: func(_ *testing.T, _ *engine.Engine, c *clock) { c.t = c.t.Add(engine.BurstLinger / 2) }, wantSearch: 1},
+		{name: "after the linger", between: func(_ *testing.T, _ *engine.Engine, c *clock) { c.t = c.t.Add(engine.BurstLinger) }, wantSearch: 2},
+		{name: "after a bulk change", between: func(t *testing.T, eng *engine.Engine, _ *clock) {
+			t.Helper()
+			if _, err := eng.Bulk(context.Background(), []engine.Change{{ContactID: 1, Field: engine.FieldOwnerID, Value: "17826"}}, 0, false); err != nil {
+				t.Fatal(err)
+			}
+		}, wantSearch: 2},
+		{name: "after a dry-run bulk change", between: func(t *testing.T, eng *engine.Engine, _ *clock) {
+			t.Helper()
+			if _, err := eng.Bulk(context.Background(), []engine.Change{{ContactID: 1, Field: engine.FieldOwnerID, Value: "17826"}}, 0, true); err != nil {
+				t.Fatal(err)
+			}
+		}, wantSearch: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &clock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+			ev := func(int) *rules.Event { return fixture.HotLead("straggler@acme.io") }
+			eng, _, _, srv := burstOn(t, 8, ev, nil, engine.WithClock(c.now))
+			key := rules.ContactKey(ev(0), nil)
+			if !eng.Lingers(key) {
+				t.Fatal("the burst's contact does not linger")
+			}
+			tc.between(t, eng, c)
+			set := mustLoad(t, "../../rules.example.yaml")
+			if _, err := eng.Process(context.Background(), set, ev(0), false); err != nil {
+				t.Fatal(err)
+			}
+			calls := srv.Counts()
+			if calls["contacts.list"] != tc.wantSearch || calls["contacts.create"] != 1 {
+				t.Errorf("calls = %v, want %d searches and 1 create", calls, tc.wantSearch)
+			}
+			if len(srv.Contacts()) != 1 {
+				t.Errorf("%d contacts, want 1", len(srv.Contacts()))
+			}
+		})
+	}
+}
+
+// TestLoneDeliveriesDoNotLinger: deliveries that never overlap leave
+// nothing behind, so the next one searches (sees what changed in Deskera).
+func TestLoneDeliveriesDoNotLinger(t *testing.T) {
+	eng, set, srv := newEngine(t)
+	ev := fixture.HotLead("lone@acme.io")
+	for range 3 {
+		if _, err := eng.Process(context.Background(), set, ev, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if eng.Lingers(rules.ContactKey(ev, nil)) {
+		t.Error("a lone delivery's contact lingers")
+	}
+	if calls := srv.Counts(); calls["contacts.list"] != 3 || calls["contacts.create"] != 1 {
+		t.Errorf("calls = %v, want 3 searches and 1 create", calls)
+	}
+}
+
+// TestLingeringIsForgotten: lingering keys are dropped once their time is
+// up, when the next delivery of any key comes.
+func TestLingeringIsForgotten(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+	ev := func(int) *rules.Event { return fixture.HotLead("forgotten@acme.io") }
+	eng, _, _, _ := burstOn(t, 4, ev, nil, engine.WithClock(c.now))
+	key := rules.ContactKey(ev(0), nil)
+	c.t = c.t.Add(engine.BurstLinger + time.Millisecond)
+	set := mustLoad(t, "../../rules.example.yaml")
+	for i := range 2 {
+		other := fixture.HotLead("other" + strconv.Itoa(i) + "@acme.io")
+		if _, err := eng.Process(context.Background(), set, other, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if eng.Lingers(key) {
+		t.Error("an expired key still lingers")
+	}
+}
