@@ -41,14 +41,7 @@ type handoff struct {
 func (h *handoffs) join(key string) *handoff {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.m == nil {
-		h.m = map[string]*handoff{}
-	}
-	s := h.m[key]
-	if s == nil {
-		s = &handoff{}
-		h.m[key] = s
-	}
+	s := entry(&h.m, key)
 	s.joined++
 	return s
 }
