@@ -198,16 +198,15 @@ func asFloat(v any) (float64, error) {
 		}
 		return f, nil
 	}
-	if v == nil {
-		return 0, nil
-	}
 	return 0, fmt.Errorf("expected a number, got %s", valueKind(v))
 }
 
 // numberValue is v as a float64 when it is one of the number types
-// expressions produce (float64, int, int64).
+// expressions produce (float64, int, int64) or nil (a missing value: 0).
 func numberValue(v any) (float64, bool) {
 	switch x := v.(type) {
+	case nil:
+		return 0, true
 	case float64:
 		return x, true
 	case int:

@@ -305,8 +305,7 @@ func hNumber(a ...any) (any, error) {
 	if f, ok := numberValue(a[0]); ok {
 		return f, nil
 	}
-	switch a[0].(type) {
-	case nil, bool:
+	if _, ok := a[0].(bool); ok {
 		return 0.0, nil
 	}
 	return parseNumber(ValueText(a[0])), nil
