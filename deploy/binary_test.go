@@ -8,6 +8,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -37,7 +38,7 @@ func TestCommandsExist(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, c := range tt.want {
 				if !tt.bin.commands[c] {
-					t.Errorf("leadhook --help lists no command %q (has %v)", c, keysOf(tt.bin.commands))
+					t.Errorf("leadhook --help lists no command %q (has %v)", c, slices.Sorted(maps.Keys(tt.bin.commands)))
 				}
 			}
 		})

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -236,7 +237,7 @@ func checkEntrypoint(p *problems, final *instructions.Stage, binPath string, bin
 	}
 	if cmd, ok := lastOf[*instructions.CmdCommand](final); ok {
 		if cmd.PrependShell || len(cmd.CmdLine) == 0 || !bin.commands[cmd.CmdLine[0]] {
-			p.addf("CMD %q is not an exec-form leadhook command (commands: %v)", cmd.CmdLine, keysOf(bin.commands))
+			p.addf("CMD %q is not an exec-form leadhook command (commands: %v)", cmd.CmdLine, slices.Sorted(maps.Keys(bin.commands)))
 		}
 	}
 	hc, ok := lastOf[*instructions.HealthCheckCommand](final)
@@ -249,7 +250,7 @@ func checkEntrypoint(p *problems, final *instructions.Stage, binPath string, bin
 	case len(test) == 0 || test[0] != "CMD":
 		p.addf("HEALTHCHECK %q is not exec form (CMD [...]): distroless has no shell", test)
 	case len(test) < 3 || test[1] != binPath || !bin.commands[test[2]]:
-		p.addf("HEALTHCHECK %q does not run a leadhook command through %q (commands: %v)", test[1:], binPath, keysOf(bin.commands))
+		p.addf("HEALTHCHECK %q does not run a leadhook command through %q (commands: %v)", test[1:], binPath, slices.Sorted(maps.Keys(bin.commands)))
 	}
 }
 
@@ -323,15 +324,6 @@ func versionLess(a, b string) bool {
 		}
 	}
 	return false
-}
-
-func keysOf(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func TestDockerfile(t *testing.T) {

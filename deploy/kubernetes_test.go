@@ -409,7 +409,7 @@ func containerPort(c *corev1.Container, port intstr.IntOrString) int32 {
 func checkDeployment(p *problems, m *manifests, c *corev1.Container, kc k8sContext) {
 	d := m.deployment
 	if len(c.Args) == 0 || !kc.bin.commands[c.Args[0]] {
-		p.addf("container args %q do not start with a leadhook command (commands: %v)", c.Args, keysOf(kc.bin.commands))
+		p.addf("container args %q do not start with a leadhook command (commands: %v)", c.Args, slices.Sorted(maps.Keys(kc.bin.commands)))
 	}
 	port := 8080
 	if _, ps, err := net.SplitHostPort(envValue(c, "LEADHOOK_ADDR")); err == nil {
@@ -701,7 +701,7 @@ func checkSweepJob(p *problems, m *manifests, kc k8sContext) {
 		return
 	}
 	if len(c.Args) == 0 || c.Args[0] != "sweep" || !kc.bin.commands["sweep"] {
-		p.addf("cronjob: args %q do not run leadhook sweep (commands: %v)", c.Args, keysOf(kc.bin.commands))
+		p.addf("cronjob: args %q do not run leadhook sweep (commands: %v)", c.Args, slices.Sorted(maps.Keys(kc.bin.commands)))
 	}
 	if f := strings.Fields(cj.Spec.Schedule); len(f) != 5 {
 		p.addf("cronjob: schedule %q is not five cron fields", cj.Spec.Schedule)

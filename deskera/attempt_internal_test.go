@@ -12,26 +12,17 @@ import (
 // itself serves).
 func TestAttemptContext(t *testing.T) {
 	const timeout = time.Minute
-	tests := []struct {
-		name   string
-		parent time.Duration // the caller's deadline from now (0: none)
-		want   time.Duration
-		same   bool // the caller's context is the attempt's
-	}{
-		{name: "no caller deadline", want: timeout},
-		{name: "a later caller deadline", parent: time.Hour, want: timeout},
-		{name: "a sooner caller deadline", parent: time.Second, want: time.Second, same: true},
-	}
 	c := &Client{timeout: timeout}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, tc := range deadlinetest.Cases(timeout) {
+		t.Run(tc.Name, func(t *testing.T) {
 			start := time.Now()
-			parent, cancelParent := deadlinetest.Parent(tc.parent)
+			parent, cancelParent := deadlinetest.Parent(tc.Parent)
 			defer cancelParent()
 			ctx, cancel := c.attemptContext(parent)
-			deadlinetest.Check(t, ctx, start, tc.want)
-			if (ctx == parent) != tc.same {
-				t.Errorf("the caller's context serves: %v, want %v", ctx == parent, tc.same)
+			deadlinetest.Check(t, ctx, start, tc.Want)
+			same := tc.Want == tc.Parent // the caller's deadline is the sooner
+			if (ctx == parent) != same {
+				t.Errorf("the caller's context serves: %v, want %v", ctx == parent, same)
 			}
 			cancelParent()
 			if ctx.Err() == nil {

@@ -150,12 +150,7 @@ func TestFastDecodeGivesUp(t *testing.T) {
 // FuzzFastDecode: whatever the fast decoder accepts, encoding/json
 // accepts and decodes to the same value.
 func FuzzFastDecode(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.json")
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range TestdataReplies(f) {
 		f.Add(b)
 	}
 	for _, s := range []string{benchReply, `{"data":[` + benchReply + `],"paginationInfo":{"page":1,"totalRecords":1}}`,

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -36,12 +34,7 @@ func (r *replyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // can classify (APIError, RateLimitError, ErrNotFound or a decode error),
 // never a half-decoded success.
 func FuzzDecodeReplies(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.json")
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range deskera.TestdataReplies(f) {
 		f.Add(200, b)
 	}
 	for _, s := range []string{`{"id":"12"}`, `{"id":1e40}`, `{"data":null}`, `{"data":[{"id":-1,"custom_field":[null]}]}`,

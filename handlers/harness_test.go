@@ -1,9 +1,6 @@
 package handlers_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -181,11 +178,8 @@ func (h *harness) postForm(body string, header map[string]string) reply {
 	return h.post("/hooks/website", "application/x-www-form-urlencoded", body, hdr)
 }
 
-func hexHMAC(secret, body string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(body))
-	return hex.EncodeToString(m.Sum(nil))
-}
+// hexHMAC is handlerstest.HexHMAC.
+func hexHMAC(secret, body string) string { return handlerstest.HexHMAC(secret, body) }
 
 func wantStatus(t testing.TB, r reply, status int) {
 	t.Helper()

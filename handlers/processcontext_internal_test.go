@@ -12,22 +12,13 @@ import (
 // request's own.
 func TestProcessContext(t *testing.T) {
 	const timeout = time.Minute
-	tests := []struct {
-		name   string
-		parent time.Duration // the request's deadline from now (0: none)
-		want   time.Duration // the processing's deadline from now
-	}{
-		{name: "no request deadline", want: timeout},
-		{name: "a sooner request deadline", parent: time.Second, want: time.Second},
-		{name: "a later request deadline", parent: time.Hour, want: timeout},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, tc := range deadlinetest.Cases(timeout) {
+		t.Run(tc.Name, func(t *testing.T) {
 			start := time.Now()
-			parent, cancelParent := deadlinetest.Parent(tc.parent)
+			parent, cancelParent := deadlinetest.Parent(tc.Parent)
 			ctx, cancel := processContext(parent, timeout)
 			defer cancel()
-			deadlinetest.Check(t, ctx, start, tc.want)
+			deadlinetest.Check(t, ctx, start, tc.Want)
 			cancelParent()
 			if err := ctx.Err(); err != nil {
 				t.Errorf("the sender's disconnect ended the processing: %v", err)

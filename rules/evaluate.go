@@ -192,20 +192,29 @@ func (r *runner) scorePart(sc scoreDef) (float64, error) {
 }
 
 func asFloat(v any) (float64, error) {
-	switch x := v.(type) {
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return 0, fmt.Errorf("score is %v", x)
+	if f, ok := numberValue(v); ok {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, fmt.Errorf("score is %v", f)
 		}
-		return x, nil
-	case int:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case nil:
-		return 0, nil
+		return f, nil
 	}
 	return 0, fmt.Errorf("expected a number, got %s", valueKind(v))
+}
+
+// numberValue is v as a float64 when it is one of the number types
+// expressions produce (float64, int, int64) or nil (a missing value: 0).
+func numberValue(v any) (float64, bool) {
+	switch x := v.(type) {
+	case nil:
+		return 0, true
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
 }
 
 // evalWhen runs the rule's condition.

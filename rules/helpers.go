@@ -302,16 +302,10 @@ func ValueText(v any) string {
 }
 
 func hNumber(a ...any) (any, error) {
-	switch x := a[0].(type) {
-	case nil:
-		return 0.0, nil
-	case float64:
-		return x, nil
-	case int:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case bool:
+	if f, ok := numberValue(a[0]); ok {
+		return f, nil
+	}
+	if _, ok := a[0].(bool); ok {
 		return 0.0, nil
 	}
 	return parseNumber(ValueText(a[0])), nil

@@ -3,9 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadhook/leadhook/handlers/handlerstest"
 	"github.com/leadhook/leadhook/internal/syncbuf"
 
 	"github.com/gin-gonic/gin"
@@ -238,14 +236,12 @@ func postWalkthroughForm(t *testing.T, base string) *http.Response {
 // (body closed).
 func postSignedForm(t *testing.T, base, form string, header map[string]string) *http.Response {
 	t.Helper()
-	m := hmac.New(sha256.New, []byte("dev-website-secret"))
-	m.Write([]byte(form))
 	req, err := http.NewRequest(http.MethodPost, base+"/hooks/website", strings.NewReader(form))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	req.Header.Set("X-Signature", "sha256="+handlerstest.HexHMAC("dev-website-secret", form))
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}

@@ -7,6 +7,9 @@ package handlerstest
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,4 +88,13 @@ func repoFile(tb testing.TB, name string) string {
 		}
 		dir = parent
 	}
+}
+
+// HexHMAC is the hex HMAC-SHA256 of body under secret: an hmac-sha256
+// source's signature (the example's website source wants it after
+// "sha256=" in X-Signature).
+func HexHMAC(secret, body string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(body))
+	return hex.EncodeToString(m.Sum(nil))
 }

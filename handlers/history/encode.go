@@ -126,20 +126,21 @@ func (w *jw) strs(ss []string) *jw {
 }
 
 // strMap and floatMap are maps in key order, as encoding/json sorts them.
-func (w *jw) strMap(m map[string]string) *jw {
-	var small [16]string
-	w.raw(`{`)
-	for i, k := range sortedKeys(small[:0], m) {
-		w.sep(i).str(k).raw(`:`).str(m[k])
-	}
-	return w.raw(`}`)
-}
+func (w *jw) strMap(m map[string]string) *jw { return sortedMap(w, m) }
 
-func (w *jw) floatMap(m map[string]float64) *jw {
+func (w *jw) floatMap(m map[string]float64) *jw { return sortedMap(w, m) }
+
+func sortedMap[V string | float64](w *jw, m map[string]V) *jw {
 	var small [16]string
 	w.raw(`{`)
 	for i, k := range sortedKeys(small[:0], m) {
-		w.sep(i).str(k).raw(`:`).float(m[k])
+		w.sep(i).str(k).raw(`:`)
+		switch v := any(m[k]).(type) {
+		case string:
+			w.str(v)
+		case float64:
+			w.float(v)
+		}
 	}
 	return w.raw(`}`)
 }

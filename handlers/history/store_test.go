@@ -24,6 +24,15 @@ type clock struct {
 
 func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
 
+// eachClocked runs fn on each store historytest.Each opens, the store
+// on a test clock c (and opts).
+func eachClocked(t *testing.T, opts []history.Option, fn func(ctx context.Context, t *testing.T, s *history.Store, c *clock)) {
+	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
+		c := newClock()
+		fn(context.Background(), t, open(append([]history.Option{history.WithClock(c.now)}, opts...)...), c)
+	})
+}
+
 func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) {
 	c.mu.Lock()
@@ -62,10 +71,7 @@ func mustGet(ctx context.Context, t *testing.T, s *history.Store, id string) *hi
 }
 
 func TestRecordGetRoundTrip(t *testing.T) {
-	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
-		c := newClock()
-		s := open(history.WithClock(c.now))
-		ctx := context.Background()
+	eachClocked(t, nil, func(ctx context.Context, t *testing.T, s *history.Store, c *clock) {
 		cases := []struct {
 			name     string
 			mode     string
@@ -107,10 +113,7 @@ func TestRecordGetRoundTrip(t *testing.T) {
 }
 
 func TestRecordAgainUpdatesOneRecord(t *testing.T) {
-	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
-		c := newClock()
-		s := open(history.WithClock(c.now))
-		ctx := context.Background()
+	eachClocked(t, nil, func(ctx context.Context, t *testing.T, s *history.Store, c *clock) {
 		first := c.now()
 		r := rec("web", "d1", history.ModeQueued, history.OutcomeRetry)
 		next := first.Add(time.Minute)
@@ -135,10 +138,7 @@ func TestRecordAgainUpdatesOneRecord(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
-	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
-		c := newClock()
-		s := open(history.WithClock(c.now))
-		ctx := context.Background()
+	eachClocked(t, nil, func(ctx context.Context, t *testing.T, s *history.Store, c *clock) {
 		start := c.now()
 		for _, r := range []*history.Record{
 			rec("web", "a", history.ModeSync, history.OutcomeOK),
@@ -185,10 +185,8 @@ func TestList(t *testing.T) {
 }
 
 func TestPruneAfterRetention(t *testing.T) {
-	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
-		c := newClock()
-		s := open(history.WithClock(c.now), history.WithBodyRetention(48*time.Hour), history.WithRetention(96*time.Hour))
-		ctx := context.Background()
+	retention := []history.Option{history.WithBodyRetention(48 * time.Hour), history.WithRetention(96 * time.Hour)}
+	eachClocked(t, retention, func(ctx context.Context, t *testing.T, s *history.Store, c *clock) {
 		old := rec("web", "old", history.ModeQueued, history.OutcomeOK)
 		mustRecord(ctx, t, s, old)
 		c.add(24 * time.Hour)
@@ -318,10 +316,7 @@ func TestReplicasMigrateAtOnce(t *testing.T) {
 // attempt yet; each attempt sets its number, and Schedule the outcome and
 // next attempt between attempts (Get and List read them).
 func TestQueuedAttemptsAndSchedule(t *testing.T) {
-	historytest.Each(t, func(t *testing.T, open func(...history.Option) *history.Store) {
-		c := newClock()
-		s := open(history.WithClock(c.now))
-		ctx := context.Background()
+	eachClocked(t, nil, func(ctx context.Context, t *testing.T, s *history.Store, c *clock) {
 		r := rec("form", "q-1", history.ModeQueued, history.OutcomeQueued)
 		r.Events = nil
 		mustRecord(ctx, t, s, r)

@@ -3,10 +3,7 @@ package lambda_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -202,9 +199,7 @@ func viaLambda(t *testing.T, h *lambda.Handler, ev any) answer {
 }
 
 func signed(body, key string) map[string]string {
-	m := hmac.New(sha256.New, []byte(websiteSecret))
-	m.Write([]byte(body))
-	return map[string]string{"Content-Type": "application/json", "X-Signature": "sha256=" + hex.EncodeToString(m.Sum(nil)), "Idempotency-Key": key}
+	return map[string]string{"Content-Type": "application/json", "X-Signature": "sha256=" + handlerstest.HexHMAC(websiteSecret, body), "Idempotency-Key": key}
 }
 
 // navigate is what a browser sends with a plain form post.

@@ -31,10 +31,8 @@ func parseMailgun(src rules.Source, req *Request, maxMem int64) (*Parsed, error)
 	ev := NewEvent(req, src.Name, rules.KindEmail)
 	ev.Fields = form.fields(mailgunSkip, nil)
 	m := &ev.Mail
-	if raw := v.Get("body-mime"); raw != "" {
-		if err := provParseMIME([]byte(raw), m); err != nil {
-			return nil, BadRequest("body-mime", "invalid MIME message: %v", err)
-		}
+	if err := provMIMEInto("body-mime", []byte(v.Get("body-mime")), m); err != nil {
+		return nil, err
 	}
 	if err := mailgunHeaders(v.Get("message-headers"), m); err != nil {
 		return nil, err
@@ -48,23 +46,11 @@ func parseMailgun(src rules.Source, req *Request, maxMem int64) (*Parsed, error)
 }
 
 func mailgunMail(get func(string) string, files int, m *rules.Mail) {
-	if from := get("from"); from != "" {
-		m.From, m.FromName = provSplitAddress(from)
-	} else if m.From == "" {
-		m.From = provEmail(get("sender"))
-	}
-	if s := get("subject"); s != "" {
-		m.Subject = s
-	}
-	if s := get("body-plain"); s != "" {
-		m.Text = s
-	}
-	if s := get("body-html"); s != "" {
-		m.HTML = s
-	}
-	if to := provAddressList(get("recipient")); len(to) > 0 {
-		m.To = to
-	}
+	provFrom(m, get("from"), get("sender"))
+	provOverride(&m.Subject, get("subject"))
+	provOverride(&m.Text, get("body-plain"))
+	provOverride(&m.HTML, get("body-html"))
+	provOverrideList(&m.To, get("recipient"))
 	if m.MessageID == "" {
 		m.MessageID = provFirstNonEmpty(get("Message-Id"), get("Message-ID"))
 	}
@@ -92,9 +78,7 @@ func mailgunHeaders(raw string, m *rules.Mail) error {
 	}
 	for _, p := range pairs {
 		if len(p) == 2 {
-			if _, dup := m.Headers[p[0]]; !dup {
-				m.Headers[p[0]] = p[1]
-			}
+			provKeepHeader(m, p[0], p[1])
 		}
 	}
 	h := func(k string) string {

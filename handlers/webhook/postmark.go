@@ -100,9 +100,7 @@ func postmarkList(full []postmarkAddress, plain string) []string {
 func postmarkHeaders(p *postmarkPayload, m *rules.Mail) {
 	m.Headers = make(map[string]string, len(p.Headers))
 	for _, h := range p.Headers {
-		if _, dup := m.Headers[h.Name]; !dup {
-			m.Headers[h.Name] = h.Value
-		}
+		provKeepHeader(m, h.Name, h.Value)
 		switch strings.ToLower(h.Name) {
 		case "message-id":
 			m.MessageID = h.Value

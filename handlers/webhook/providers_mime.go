@@ -49,6 +49,52 @@ func provParseMIME(raw []byte, m *rules.Mail) error {
 	return provWalkPart(provHeader(msg.Header), msg.Body, m, 0)
 }
 
+// provMIMEInto parses raw, the whole message a provider sent in field,
+// into m (provParseMIME); none is no change, a bad one a 400 naming field.
+func provMIMEInto(field string, raw []byte, m *rules.Mail) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	if err := provParseMIME(raw, m); err != nil {
+		return BadRequest(field, "invalid MIME message: %v", err)
+	}
+	return nil
+}
+
+// provFrom sets m's sender from a provider's from field (address and
+// name), else, when neither it nor the raw message gave one, from the
+// envelope sender.
+func provFrom(m *rules.Mail, from, envelope string) {
+	if from != "" {
+		m.From, m.FromName = provSplitAddress(from)
+	} else if m.From == "" {
+		m.From = provEmail(envelope)
+	}
+}
+
+// provOverride sets *dst to a provider's field s over what the raw
+// message said, unless s is empty.
+func provOverride(dst *string, s string) {
+	if s != "" {
+		*dst = s
+	}
+}
+
+// provOverrideList sets *dst to the addresses in s, unless it holds none.
+func provOverrideList(dst *[]string, s string) {
+	if l := provAddressList(s); len(l) > 0 {
+		*dst = l
+	}
+}
+
+// provKeepHeader adds header name unless m has it already: the first
+// value wins.
+func provKeepHeader(m *rules.Mail, name, value string) {
+	if _, dup := m.Headers[name]; !dup {
+		m.Headers[name] = value
+	}
+}
+
 // mailLead finishes an email event: encoded words a provider left in
 // the subject or the sender's name are decoded, and the lead is the
 // sender. A sender that is given (rawFrom) but holds no address is a 400

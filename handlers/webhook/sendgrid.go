@@ -50,10 +50,8 @@ func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error
 	ev := NewEvent(req, src.Name, rules.KindEmail)
 	ev.Fields = form.fields(sendgridSkip, declared)
 	m := &ev.Mail
-	if raw := v.Get("email"); raw != "" {
-		if err := provParseMIME([]byte(raw), m); err != nil {
-			return nil, BadRequest("email", "invalid MIME message: %v", err)
-		}
+	if err := provMIMEInto("email", []byte(v.Get("email")), m); err != nil {
+		return nil, err
 	}
 	sendgridHeaders(get("headers"), m)
 	sendgridMail(get, env, m)
@@ -69,32 +67,19 @@ func parseSendgrid(src rules.Source, req *Request, maxMem int64) (*Parsed, error
 }
 
 func sendgridMail(get func(string) string, env sendgridEnvelope, m *rules.Mail) {
-	if from := get("from"); from != "" {
-		m.From, m.FromName = provSplitAddress(from)
-	} else if m.From == "" {
-		m.From = provEmail(env.From)
-	}
-	if to := provAddressList(get("to")); len(to) > 0 {
-		m.To = to
-	} else if len(m.To) == 0 {
+	provFrom(m, get("from"), env.From)
+	provOverrideList(&m.To, get("to"))
+	if len(m.To) == 0 {
 		for _, t := range env.To {
 			if a := provEmail(t); a != "" {
 				m.To = append(m.To, a)
 			}
 		}
 	}
-	if cc := provAddressList(get("cc")); len(cc) > 0 {
-		m.Cc = cc
-	}
-	if s := get("subject"); s != "" {
-		m.Subject = s
-	}
-	if s := get("text"); s != "" {
-		m.Text = s
-	}
-	if s := get("html"); s != "" {
-		m.HTML = s
-	}
+	provOverrideList(&m.Cc, get("cc"))
+	provOverride(&m.Subject, get("subject"))
+	provOverride(&m.Text, get("text"))
+	provOverride(&m.HTML, get("html"))
 	if f, err := strconv.ParseFloat(strings.TrimSpace(get("spam_score")), 64); err == nil {
 		m.SpamScore = f
 	}
@@ -114,8 +99,8 @@ func sendgridHeaders(raw string, m *rules.Mail) {
 		m.Headers = make(map[string]string, len(msg.Header))
 	}
 	for k, vals := range msg.Header {
-		if _, dup := m.Headers[k]; !dup && len(vals) > 0 {
-			m.Headers[k] = vals[0]
+		if len(vals) > 0 {
+			provKeepHeader(m, k, vals[0])
 		}
 	}
 	if m.MessageID == "" {

@@ -65,25 +65,15 @@ func sesEvent(src rules.Source, req *Request, sm *sesMail, rc *sesReceipt, conte
 	} else if m.From == "" {
 		m.From = provEmail(sm.Source)
 	}
-	if to := provAddressList(strings.Join(ch.To, ", ")); len(to) > 0 {
-		m.To = to
-	}
-	if cc := provAddressList(strings.Join(ch.Cc, ", ")); len(cc) > 0 {
-		m.Cc = cc
-	}
-	if ch.Subject != "" {
-		m.Subject = ch.Subject
-	}
-	if ch.MessageID != "" {
-		m.MessageID = ch.MessageID
-	}
+	provOverrideList(&m.To, strings.Join(ch.To, ", "))
+	provOverrideList(&m.Cc, strings.Join(ch.Cc, ", "))
+	provOverride(&m.Subject, ch.Subject)
+	provOverride(&m.MessageID, ch.MessageID)
 	if m.Headers == nil {
 		m.Headers = make(map[string]string, len(sm.Headers))
 	}
 	for _, h := range sm.Headers {
-		if _, dup := m.Headers[h.Name]; !dup {
-			m.Headers[h.Name] = h.Value
-		}
+		provKeepHeader(m, h.Name, h.Value)
 	}
 	sesVerdicts(&ev, rc)
 	rawFrom := sm.Source

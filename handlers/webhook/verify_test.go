@@ -17,6 +17,8 @@ import (
 	"github.com/leadhook/leadhook/rules"
 )
 
+// sign is the HMAC-SHA256 of body under secret (the tests' one signer;
+// hmacHex and hmacB64 encode it).
 func sign(secret, body string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(body))

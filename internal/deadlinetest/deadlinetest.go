@@ -27,3 +27,23 @@ func Check(t testing.TB, ctx context.Context, start time.Time, want time.Duratio
 		t.Errorf("deadline in %v (set %v), want %v", time.Until(dl), ok, want)
 	}
 }
+
+// Case is a caller's deadline (Parent from now, 0: none) and the
+// deadline a context bounded by a timeout and derived from the caller's
+// must get (Want from now).
+type Case struct {
+	Name   string
+	Parent time.Duration
+	Want   time.Duration
+}
+
+// Cases are the callers a context bounded by timeout (over a second,
+// under an hour) is tested against: one without a deadline and one with
+// a later deadline get the timeout, one with a sooner deadline keeps it.
+func Cases(timeout time.Duration) []Case {
+	return []Case{
+		{Name: "no caller deadline", Want: timeout},
+		{Name: "a later caller deadline", Parent: time.Hour, Want: timeout},
+		{Name: "a sooner caller deadline", Parent: time.Second, Want: time.Second},
+	}
+}

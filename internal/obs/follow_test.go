@@ -3,9 +3,6 @@ package obs_test
 import (
 	"bufio"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -220,11 +217,9 @@ func signedLead(header map[string]string) *http.Request {
 
 // signed is a POST of body to the website source, signed, with header set.
 func signed(body string, header map[string]string) *http.Request {
-	mac := hmac.New(sha256.New, []byte(websiteSecret))
-	mac.Write([]byte(body))
 	req := httptest.NewRequest(http.MethodPost, "/hooks/website", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("X-Signature", "sha256="+handlerstest.HexHMAC(websiteSecret, body))
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}

@@ -417,14 +417,7 @@ func (k *keyLocks) lock(key string) (unlock func()) {
 		return func() {}
 	}
 	k.mu.Lock()
-	if k.m == nil {
-		k.m = map[string]*keyLock{}
-	}
-	l := k.m[key]
-	if l == nil {
-		l = &keyLock{}
-		k.m[key] = l
-	}
+	l := entry(&k.m, key)
 	l.refs++
 	k.mu.Unlock()
 	l.mu.Lock()
@@ -436,6 +429,20 @@ func (k *keyLocks) lock(key string) (unlock func()) {
 		}
 		k.mu.Unlock()
 	}
+}
+
+// entry is m's value for key, a new zero one added when there is none (m
+// made on first use). The caller holds the lock guarding m.
+func entry[T any](m *map[string]*T, key string) *T {
+	if *m == nil {
+		*m = map[string]*T{}
+	}
+	v := (*m)[key]
+	if v == nil {
+		v = new(T)
+		(*m)[key] = v
+	}
+	return v
 }
 
 // recentSet remembers a value per contact key (the ids of recently created

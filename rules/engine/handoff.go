@@ -76,14 +76,7 @@ func (h *handoffs) join(key string, now time.Time) *handoff {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.expire(now)
-	if h.m == nil {
-		h.m = map[string]*handoff{}
-	}
-	s := h.m[key]
-	if s == nil {
-		s = &handoff{}
-		h.m[key] = s
-	}
+	s := entry(&h.m, key)
 	if !s.until.IsZero() {
 		// A straggler: the lingering contact serves if nothing else wrote
 		// since the burst.

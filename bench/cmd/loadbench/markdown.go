@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -235,7 +236,7 @@ func (r *report) writeLoad(b *strings.Builder) {
 func (r *report) writeBursts(b *strings.Builder, s summary) {
 	for i, br := range s.bursts {
 		var parts []string
-		for _, k := range sortedKeys(br.Calls) {
+		for _, k := range slices.Sorted(maps.Keys(br.Calls)) {
 			parts = append(parts, fmt.Sprintf("%s %d", k, br.Calls[k]))
 		}
 		fmt.Fprintf(b, "- Duplicate burst, run %d: %d concurrent deliveries of one new email (%d answered 2xx) cost **%d Deskera calls** (%s).\n",
@@ -262,7 +263,7 @@ func (r *report) writeEconomy(b *strings.Builder) {
 	b.WriteString("| case | calls made | total | naive | naive / made |\n|---|---|---|---|---|\n")
 	for _, c := range r.economy {
 		var parts []string
-		for _, k := range sortedKeys(c.Calls) {
+		for _, k := range slices.Sorted(maps.Keys(c.Calls)) {
 			parts = append(parts, fmt.Sprintf("%s %d", k, c.Calls[k]))
 		}
 		ratio := "-"
