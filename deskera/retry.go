@@ -375,7 +375,7 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if err != nil {
 		return nil, 0, err
 	}
-	req.Header[hdrAccessToken] = []string{tok.reveal()}
+	req.Header[hdrAccessToken] = c.auth.headerValue(tok)
 	return req, gen, nil
 }
 
