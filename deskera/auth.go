@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -63,6 +64,28 @@ type tokenSource struct {
 	gen     uint64    // incremented by every successful refresh
 	loaded  bool      // the token store was read
 	refused error     // the last refresh was refused (ErrCredentials); nil after a success
+
+	// header is x-access-token's value for the token last asked for: a
+	// request's header takes it as it is (net/http never modifies a
+	// header's values), so a token costs one slice, not one per call.
+	header atomic.Pointer[tokenHeader]
+}
+
+// tokenHeader is a token and the header value that carries it.
+type tokenHeader struct {
+	token secret
+	value []string
+}
+
+// headerValue is the x-access-token value carrying tok, built once per
+// token and shared by every request that sends it.
+func (ts *tokenSource) headerValue(tok secret) []string {
+	if h := ts.header.Load(); h != nil && h.token == tok {
+		return h.value
+	}
+	h := &tokenHeader{token: tok, value: []string{tok.reveal()}}
+	ts.header.Store(h)
+	return h.value
 }
 
 func (ts *tokenSource) mode() string {

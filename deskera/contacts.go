@@ -21,8 +21,11 @@ const DefaultWalkLimit = 100
 // retries, or transport/context errors.
 func (c *Client) ListContacts(ctx context.Context, opts *ListContactsOptions) (*ContactList, error) {
 	r := &request{op: "contacts.list", method: http.MethodGet, path: contactsPath, idempotent: true}
-	if q, ok := opts.searchQuery(); ok {
-		r.rawQuery = q // the search every lead makes, without building url.Values
+	// The search every lead makes: its whole URL in one piece, without
+	// building url.Values (the buffer holds any usual base URL and email).
+	var buf [256]byte
+	if u, ok := opts.appendSearchQuery(append(append(buf[:0], c.baseURL...), contactsPath+"?"...)); ok {
+		r.fullURL = string(u)
 	} else {
 		r.query = opts.values()
 	}
@@ -37,35 +40,43 @@ func (c *Client) ListContacts(ctx context.Context, opts *ListContactsOptions) (*
 // sorted, as url.Values.Encode gives them), for callers that record the
 // call (the engine's dry-run plan).
 func (o *ListContactsOptions) Query() string {
-	if q, ok := o.searchQuery(); ok {
-		return q
+	var buf [128]byte
+	if q, ok := o.appendSearchQuery(buf[:0]); ok {
+		return string(q)
 	}
 	return o.values().Encode()
 }
 
-// searchQuery is opts.values().Encode() for the search by email or phone
-// with a limit (what the engine sends per lead), built directly; false for
-// any other options.
-func (o *ListContactsOptions) searchQuery() (string, bool) {
+// AppendQuery appends Query() to dst: a caller that records the call's
+// path builds it in one piece.
+func (o *ListContactsOptions) AppendQuery(dst []byte) []byte {
+	if q, ok := o.appendSearchQuery(dst); ok {
+		return q
+	}
+	return append(dst, o.values().Encode()...)
+}
+
+// appendSearchQuery appends opts.values().Encode() to dst for the search
+// by email or phone with a limit (what the engine sends per lead), built
+// directly; false (and dst as it was) for any other options.
+func (o *ListContactsOptions) appendSearchQuery(dst []byte) ([]byte, bool) {
 	if o == nil || (o.Email == "") == (o.Phone == "") || o.Limit <= 0 {
-		return "", false
+		return dst, false
 	}
 	if len(o.Columns) > 0 || o.ContainsEmail != nil || o.Page > 0 || len(o.ContactIDs) > 0 ||
 		o.OrderBy+o.OrderByAlt+o.Order+o.Sort+o.Search+o.Type+o.Action+o.Name != "" {
-		return "", false
+		return dst, false
 	}
-	b := make([]byte, 0, 64)
+	b := dst
 	if o.Email != "" { // keys in url.Values.Encode's (sorted) order
 		b = appendQueryEscape(append(b, "email="...), o.Email)
+		b = append(b, '&')
 	}
-	b = strconv.AppendInt(append(b, "&limit="...), int64(o.Limit), 10)
+	b = strconv.AppendInt(append(b, "limit="...), int64(o.Limit), 10)
 	if o.Phone != "" {
 		b = appendQueryEscape(append(b, "&phone="...), o.Phone)
 	}
-	if b[0] == '&' {
-		b = b[1:]
-	}
-	return string(b), true
+	return b, true
 }
 
 // appendQueryEscape appends url.QueryEscape(s) to dst: the unreserved

@@ -281,7 +281,8 @@ func ExampleClient_WalkContacts() {
 }
 
 // The search the engine makes per lead is encoded directly, exactly as
-// url.Values would; any other options go through url.Values.
+// url.Values would; any other options go through url.Values. AppendQuery
+// appends the same.
 func TestSearchQueryMatchesValues(t *testing.T) {
 	yes := true
 	for _, o := range []*deskera.ListContactsOptions{
@@ -296,6 +297,9 @@ func TestSearchQueryMatchesValues(t *testing.T) {
 		got, want := deskera.EncodeListQuery(o)
 		if got != want {
 			t.Errorf("%+v: query %q, want %q", o, got, want)
+		}
+		if got := string(o.AppendQuery([]byte("/v1/crm/contacts?"))); got != "/v1/crm/contacts?"+want {
+			t.Errorf("%+v: AppendQuery %q, want the path and %q", o, got, want)
 		}
 	}
 }

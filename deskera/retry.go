@@ -32,7 +32,7 @@ type request struct {
 	path       string // without query
 	url        string // absolute URL without query, instead of base URL + path
 	query      url.Values
-	rawQuery   string // an encoded query, instead of query (the hot search)
+	fullURL    string // the whole URL with its query, instead of all of the above (the hot search)
 	body       any
 	idempotent bool // false: retried only when it provably never reached Deskera
 	basicUser  string
@@ -375,21 +375,21 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if err != nil {
 		return nil, 0, err
 	}
-	req.Header[hdrAccessToken] = []string{tok.reveal()}
+	req.Header[hdrAccessToken] = c.auth.headerValue(tok)
 	return req, gen, nil
 }
 
-// requestURL is r's URL (r.url, else the base URL and r.path) with its
-// query, built in one concatenation.
+// requestURL is r's URL (r.fullURL, else r.url or the base URL and
+// r.path, with its query), built in one concatenation.
 func (c *Client) requestURL(r *request) string {
+	if r.fullURL != "" {
+		return r.fullURL
+	}
 	base, path := c.baseURL, r.path
 	if r.url != "" {
 		base, path = r.url, ""
 	}
-	switch {
-	case r.rawQuery != "":
-		return base + path + "?" + r.rawQuery
-	case len(r.query) > 0:
+	if len(r.query) > 0 {
 		return base + path + "?" + r.query.Encode()
 	}
 	return base + path

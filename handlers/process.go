@@ -193,7 +193,11 @@ func (s *Service) process(ctx context.Context, set *rules.Set, src *source, even
 		return jsonResponse(http.StatusOK, map[string]any{"events": []any{}})
 	}
 	ctx, audit := s.startAudit(ctx, set, src, id, dryRun)
-	items := make([]eventItem, len(events))
+	var one [1]eventItem // a delivery's usual single event: its item on the stack (no callee keeps items)
+	items := one[:]
+	if len(events) > 1 {
+		items = make([]eventItem, len(events))
+	}
 	for i := range events {
 		events[i].ID = eventID(events[i].ID, id, i, len(events))
 		items[i] = eventItem{src: src, ev: &events[i]}

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/netip"
 	"net/textproto"
+	"net/url"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -177,7 +179,10 @@ func (h *hookHandler) serve(c *gin.Context) {
 			return
 		}
 	}
-	query := c.Request.URL.Query() // parsed once: the request's and dry_run's
+	var query url.Values // parsed once: the request's and dry_run's; none without a query (as a queued delivery's, stored omitempty)
+	if c.Request.URL.RawQuery != "" {
+		query = c.Request.URL.Query()
+	}
 	req := &webhook.Request{
 		Method:     c.Request.Method,
 		Path:       c.Request.URL.Path,
@@ -327,14 +332,51 @@ func writeResponse(c *gin.Context, r Response) {
 	// The Service's answers are already JSON: write them as they are
 	// rather than have c.JSON re-encode (validate and compact) them.
 	if raw, ok := r.Body.(json.RawMessage); ok {
-		c.Data(r.Status, jsonContentType, raw)
+		writeRaw(c, r.Status, raw)
 		return
 	}
 	c.JSON(r.Status, r.Body)
 }
 
+// writeRaw answers status with the JSON raw as c.Data(status,
+// jsonContentType, raw) does (a Content-Type already set stays, the
+// Content-Length is set, no body where the status allows none), without
+// its two allocations: the render.Data boxed for c.Render and the
+// Content-Type value slice, which here is shared.
+func writeRaw(c *gin.Context, status int, raw []byte) {
+	c.Status(status)
+	h := c.Writer.Header()
+	if len(h["Content-Type"]) == 0 {
+		h["Content-Type"] = jsonContentTypeValue
+	}
+	if !bodyAllowedForStatus(status) {
+		c.Writer.WriteHeaderNow()
+		return
+	}
+	if len(raw) > 0 {
+		h.Set("Content-Length", strconv.Itoa(len(raw)))
+	}
+	if _, err := c.Writer.Write(raw); err != nil {
+		_ = c.Error(err)
+		c.Abort()
+	}
+}
+
+// bodyAllowedForStatus is gin's: no body for 1xx, 204 and 304 (by
+// number: none of them is an answer of ours, which the README's answer
+// table lists by their http.Status names).
+func bodyAllowedForStatus(status int) bool {
+	return !(status >= 100 && status < 200 || status == 204 || status == 304)
+}
+
 // jsonContentType is what c.JSON sets.
 const jsonContentType = "application/json; charset=utf-8"
+
+// jsonContentTypeValue is the shared Content-Type value of writeRaw:
+// neither net/http nor gin modifies a header's values in place (a Set
+// replaces the slice, an Add appends beyond its capacity of 1), and it
+// never changes.
+var jsonContentTypeValue = []string{jsonContentType}
 
 // ready answers /readyz.
 func (h *hookHandler) ready(c *gin.Context) {

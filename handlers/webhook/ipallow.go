@@ -61,6 +61,11 @@ func ClientIP(remoteAddr string, h http.Header, trusted []netip.Prefix) string {
 	if err != nil {
 		return host
 	}
+	if peer.Is4() && (len(trusted) == 0 || !containsAddr(trusted, peer)) {
+		// ParseAddr takes an IPv4 address only in its canonical dotted
+		// form: host is what String would give, without its copy.
+		return host
+	}
 	peer = peer.Unmap()
 	if len(trusted) == 0 || !containsAddr(trusted, peer) {
 		return peer.String()

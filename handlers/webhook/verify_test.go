@@ -232,6 +232,9 @@ func TestClientIP(t *testing.T) {
 		{"AllTrusted", "10.1.2.3:80", "10.9.9.9", true, "10.9.9.9"},
 		{"MalformedHopStops", "10.1.2.3:80", "1.2.3.4, junk", true, "10.1.2.3"},
 		{"NoXFF", "10.1.2.3:80", "", true, "10.1.2.3"},
+		{"MappedIPv4Unmapped", "[::ffff:203.0.113.7]:5555", "", false, "203.0.113.7"},
+		{"IPv6Canonical", "[2001:DB8:0:0::1]:5555", "", false, "2001:db8::1"},
+		{"NotAnAddress", "pipe", "", false, "pipe"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,6 +250,10 @@ func TestClientIP(t *testing.T) {
 				t.Fatalf("ClientIP = %q, want %q", got, tc.want)
 			}
 		})
+	}
+	// An IPv4 peer's answer is the address as it came, not a copy.
+	if n := testing.AllocsPerRun(100, func() { _ = webhook.ClientIP("203.0.113.7:5555", http.Header{}, nil) }); n != 0 {
+		t.Errorf("ClientIP of an IPv4 peer: %v allocations, want 0", n)
 	}
 }
 

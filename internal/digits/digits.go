@@ -3,18 +3,30 @@
 // engine diffs a contact.
 package digits
 
-import "strings"
-
-// Of returns only the ASCII digits of s.
+// Of returns only the ASCII digits of s. It reads bytes, not runes: no
+// byte of a multi-byte UTF-8 sequence (nor of an invalid one) is an
+// ASCII digit. A text of digits only is returned as it is, any other is
+// copied once at its final size (the number of digits is counted first).
 func Of(s string) string {
-	if s == "" {
-		return ""
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
 		}
 	}
-	return b.String()
+	switch n {
+	case 0:
+		return ""
+	case len(s):
+		return s
+	}
+	b := make([]byte, 0, n)
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

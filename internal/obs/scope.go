@@ -32,6 +32,23 @@ const scopeInline = 4
 
 type scopeKey struct{}
 
+// scopeCtx is a context carrying its scope: the scope and the context
+// holding it are one allocation (context.WithValue would be a second).
+// Everything but the scope is its parent's (Done, Deadline, Err and
+// every other value: the context package finds a parent's cancellation
+// through Value, so derived contexts still attach to it directly).
+type scopeCtx struct {
+	context.Context
+	s scope
+}
+
+func (c *scopeCtx) Value(key any) any {
+	if key == (scopeKey{}) {
+		return &c.s
+	}
+	return c.Context.Value(key)
+}
+
 func scopeOf(ctx context.Context) *scope {
 	s, _ := ctx.Value(scopeKey{}).(*scope)
 	return s
@@ -41,14 +58,15 @@ func scopeOf(ctx context.Context) *scope {
 // of an enclosing scope (a Lambda invocation's aws_request_id for each of
 // its SQS records) and keeps its own from then on.
 func NewScope(ctx context.Context) context.Context {
-	s := &scope{}
+	c := &scopeCtx{Context: ctx}
+	s := &c.s
 	s.attrs = s.inline[:0]
 	if parent := scopeOf(ctx); parent != nil {
 		parent.mu.Lock()
 		s.attrs = append(s.attrs, parent.attrs...)
 		parent.mu.Unlock()
 	}
-	return context.WithValue(ctx, scopeKey{}, s)
+	return c
 }
 
 // EnsureScope returns ctx when it already has a scope, else NewScope(ctx).

@@ -365,8 +365,10 @@ func (e *Engine) RefreshLabelsOn(ctx context.Context, tick <-chan time.Time) {
 
 // lockKey is the key Process serialises on: the value upserts match on.
 func lockKey(ev *rules.Event, matchOn string) string {
-	if matchOn == rules.MatchPhone && digits.Of(ev.Phone) != "" {
-		return digits.Of(ev.Phone)
+	if matchOn == rules.MatchPhone {
+		if d := digits.Of(ev.Phone); d != "" {
+			return d
+		}
 	}
 	return rules.ContactKey(ev, nil)
 }

@@ -79,7 +79,8 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 	if !ok {
 		return nil, nil
 	}
-	x.record(Call{Op: "contacts.list", Method: "GET", Path: "/v1/crm/contacts?" + opts.Query()})
+	var path [160]byte // the path and the query in one piece
+	x.record(Call{Op: "contacts.list", Method: "GET", Path: string(opts.AppendQuery(append(path[:0], "/v1/crm/contacts?"...)))})
 	list, err := x.e.crm.ListContacts(ctx, &opts.ListContactsOptions)
 	if err != nil {
 		return nil, fmt.Errorf("engine: search contact: %w", err)
