@@ -16,7 +16,7 @@ PLATFORMS ?= linux/amd64,linux/arm64
 # Container/server binary: gin without msgpack. Lambda bootstrap: also no
 # go1.x RPC path, and leadhook.lambda: no queue store (River, SQLite, pgx:
 # queued deliveries go to SQS), no delivery history, no OTLP exporter (its
-# gRPC), no CJK charsets, so that the zip stays under 10 MB (deploy's
+# gRPC), no CJK charsets, no /debug/pprof, so that the zip stays under 10 MB (deploy's
 # TestMakeArtefacts checks). Both static (CGO_ENABLED=0), stripped
 # (-s -w), -trimpath.
 SERVER_TAGS := nomsgpack
@@ -37,8 +37,9 @@ help: ## list targets
 # failures' output, then which tests were skipped and why (Redis, the Lambda
 # emulator, kubectl...), so a green run does not pass for a full one.
 # pipefail: a failing go test still fails make test.
-test: vet ## vet, every test with the race detector (skips summarised), and the shipped rules' validate + test (what CI runs)
+test: vet ## vet, every test with the race detector (skips summarised), the Lambda build's own tests, and the shipped rules' validate + test (what CI runs)
 	bash -o pipefail -c '$(GO) test -json -race -count=1 ./... 2>&1 | $(GO) run ./internal/testskips'
+	$(GO) test -count=1 -tags $(LAMBDA_TAGS) -run Lambda ./handlers/ ./handlers/webhook/ ./internal/obs/otlp/
 	$(GO) run ./cmd/leadhook validate rules.example.yaml
 	$(GO) run ./cmd/leadhook test rules.example.test.yaml
 

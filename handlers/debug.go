@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"runtime/metrics"
 	"time"
 )
@@ -16,16 +15,13 @@ import (
 // (/debug/pprof) and the allocation counters (/debug/allocs). Unset: off.
 const EnvDebugAddr = "LEADHOOK_DEBUG_ADDR"
 
-// DebugHandler serves net/http/pprof under /debug/pprof/ and the process's
-// allocation counters under /debug/allocs. It is meant for a separate,
-// private listener (StartDebug): profiles show the process's internals.
+// DebugHandler serves net/http/pprof under /debug/pprof/ (not in the
+// Lambda build, see debug_lambda.go) and the process's allocation
+// counters under /debug/allocs. It is meant for a separate, private
+// listener (StartDebug): profiles show the process's internals.
 func DebugHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	handleProfiles(mux)
 	mux.HandleFunc("/debug/allocs", serveAllocs)
 	return mux
 }
@@ -71,7 +67,7 @@ func StartDebug(ctx context.Context, addr string, log *slog.Logger) (string, err
 		_ = srv.Shutdown(sctx)
 	}()
 	if log != nil {
-		log.Warn("profiling endpoint on: /debug/pprof and /debug/allocs; keep this address private", "addr", ln.Addr().String())
+		log.Warn("profiling endpoint on: "+debugPaths+"; keep this address private", "addr", ln.Addr().String())
 	}
 	return ln.Addr().String(), nil
 }
