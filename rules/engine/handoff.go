@@ -31,10 +31,11 @@ const maxLingering = 1024
 // one search and one create (and a PATCH only for a delivery that brings
 // new data), not N searches. The state of a key lives only while
 // deliveries for it overlap, and burstLinger after a burst: then it is
-// forgotten, so a later delivery searches as usual. Only the in-memory coordinator serialises
-// every delivery for a key through this process; with a shared one
-// another replica may change the contact between two holders here, so
-// the engine does not hand off then (see Engine.Process).
+// forgotten, so a later delivery searches as usual. Only the in-memory
+// coordinator serialises every delivery for a key through this process;
+// with a shared one another replica may change the contact between two
+// holders here, so the engine does not hand off then (see
+// Engine.Process).
 //
 // A write this engine makes outside a handoff chain (a delivery by
 // contact id, a batch, a bulk change, a sweep) may change a lingering
