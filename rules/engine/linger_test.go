@@ -16,26 +16,36 @@ import (
 // (no search: the burst costs 2 calls in all), and searches again after
 // it, or after a write made outside the chain.
 func TestBurstStragglers(t *testing.T) {
+	bulk := func(dry bool) func(*testing.T, *engine.Engine, *clock, int64) {
+		return func(t *testing.T, eng *engine.Engine, _ *clock, id int64) {
+			t.Helper()
+			if _, err := eng.Bulk(context.Background(), []engine.Change{{ContactID: id, Field: engine.FieldOwnerID, Value: "17826"}}, 0, dry); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wait := func(d time.Duration) func(*testing.T, *engine.Engine, *clock, int64) {
+		return func(_ *testing.T, _ *engine.Engine, c *clock, _ int64) { c.t = c.t.Add(d) }
+	}
 	cases := []struct {
 		name string
-		// between runs after the burst, before the straggler.
-		between    func(t *testing.T, eng *engine.Engine, c *clock)
+		// between runs after the burst, before the straggler; id is the
+		// burst's contact.
+		between    func(t *testing.T, eng *engine.Engine, c *clock, id int64)
 		wantSearch int
 	}{
-		{name: "within the linger", between: func(_ *testing.T, _ *engine.Engine, c *clock) { c.t = c.t.Add(engine.BurstLinger / 2) }, wantSearch: 1},
-		{name: "after the linger", between: func(_ *testing.T, _ *engine.Engine, c *clock) { c.t = c.t.Add(engine.BurstLinger) }, wantSearch: 2},
-		{name: "after a bulk change", between: func(t *testing.T, eng *engine.Engine, _ *clock) {
+		{name: "within the linger", between: wait(engine.BurstLinger / 2), wantSearch: 1},
+		{name: "after the linger", between: wait(engine.BurstLinger), wantSearch: 2},
+		{name: "after a bulk change", between: bulk(false), wantSearch: 2},
+		{name: "after a dry-run bulk change", between: bulk(true), wantSearch: 1},
+		{name: "after a delivery by contact id", between: func(t *testing.T, eng *engine.Engine, _ *clock, id int64) {
 			t.Helper()
-			if _, err := eng.Bulk(context.Background(), []engine.Change{{ContactID: 1, Field: engine.FieldOwnerID, Value: "17826"}}, 0, false); err != nil {
+			ev := fixture.HotLead("straggler@acme.io")
+			ev.ContactID = id
+			if _, err := eng.Process(context.Background(), mustLoad(t, "../../rules.example.yaml"), ev, false); err != nil {
 				t.Fatal(err)
 			}
 		}, wantSearch: 2},
-		{name: "after a dry-run bulk change", between: func(t *testing.T, eng *engine.Engine, _ *clock) {
-			t.Helper()
-			if _, err := eng.Bulk(context.Background(), []engine.Change{{ContactID: 1, Field: engine.FieldOwnerID, Value: "17826"}}, 0, true); err != nil {
-				t.Fatal(err)
-			}
-		}, wantSearch: 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,7 +56,11 @@ func TestBurstStragglers(t *testing.T) {
 			if !eng.Lingers(key) {
 				t.Fatal("the burst's contact does not linger")
 			}
-			tc.between(t, eng, c)
+			cs := srv.Contacts()
+			if len(cs) != 1 {
+				t.Fatalf("%d contacts after the burst, want 1", len(cs))
+			}
+			tc.between(t, eng, c, int64(cs[0].ID))
 			set := mustLoad(t, "../../rules.example.yaml")
 			if _, err := eng.Process(context.Background(), set, ev(0), false); err != nil {
 				t.Fatal(err)
