@@ -66,7 +66,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "d", 5*time.Second, "wrk duration (whole seconds)")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "wrk warm-up before each measured run (0: none)")
 	fs.DurationVar(&o.rateDuration, "rate-d", 5*time.Second, "duration of each fixed-rate run")
-	fs.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: baseline,baseline-hmac,dryrun,dryrun-form,e2e,e2e-history,e2e-dup,queued,queued-drain)")
+	fs.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: baseline,baseline-hmac,dryrun,dryrun-sandbox,dryrun-form,e2e,e2e-history,e2e-dup,queued,queued-drain)")
 	fs.BoolVar(&o.smoke, "smoke", false, "smoke mode: checks the machinery, numbers are not meaningful")
 	fs.BoolVar(&o.economyOnly, "economy", false, "measure only the CRM call economy (in-process fake, no servers) and print its tables to stdout")
 	if err := fs.Parse(args); err != nil {

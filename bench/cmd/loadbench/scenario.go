@@ -76,6 +76,14 @@ func scenarios(o *options, jsonRules, queuedRules string) []*scenario {
 		{key: "dryrun", title: "leadhook dry run: JSON lead, parse + search (stub) + evaluate + answer, no writes", stub: true, allocs: "{debug}",
 			srv:   lh(jsonRules, "LEADHOOK_ADMIN_TOKEN="+adminToken),
 			leads: signedJSON("/hooks/website?dry_run=1", false, "Authorization", bearer)},
+		// Issue 18's own dry-run row: leadhook on its embedded defaults
+		// (no Deskera credentials: the in-process sandbox, so the search
+		// crosses no socket), as its independent run measured it.
+		{key: "dryrun-sandbox", title: "leadhook dry run on the embedded sandbox (no Deskera credentials, as `leadhook serve` starts): JSON lead, parse + search (in process) + evaluate + answer", allocs: "{debug}",
+			srv: server{bin: o.leadhook, args: []string{"serve"}, env: []string{
+				"LEADHOOK_ADDR={addr}", "LEADHOOK_RULES=" + jsonRules, "LEADHOOK_LOG_LEVEL=info", "LEADHOOK_DEBUG_ADDR={debug}",
+				"DESKERA_RATE_LIMIT=0", "LEADHOOK_ADMIN_TOKEN=" + adminToken}},
+			leads: signedJSON("/hooks/website?dry_run=1", false, "Authorization", bearer)},
 		{key: "dryrun-form", title: "leadhook dry run: form lead, rules.example.yaml as shipped (search on the stub, no writes)", stub: true, allocs: "{debug}",
 			srv: lh(o.example, "LEADHOOK_ADMIN_TOKEN="+adminToken),
 			leads: &leads{enc: encForm, path: "/hooks/website?dry_run=1", secret: websiteSecret,

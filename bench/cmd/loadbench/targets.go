@@ -116,13 +116,23 @@ func (r *report) issue18Targets() []target {
 	var ts []target
 	base, hm := r.baselineRPS(), r.hmacRPS()
 	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
-	if d := r.find(func(sc *scenario) bool { return sc.key == "dryrun" }); d.rps > 0 && base > 0 {
+	// The dry run twice: searching the neutral stub over loopback, and on
+	// the embedded sandbox (the search in process), which is how issue
+	// 18's independent run measured it (0.32 of bare Gin there).
+	for _, dry := range []struct{ key, what string }{
+		{"dryrun", "dry run (JSON lead, rules.example.yaml + JSON source, search on the stub)"},
+		{"dryrun-sandbox", "dry run on the embedded sandbox (issue 18's own measurement)"},
+	} {
+		d := r.find(func(sc *scenario) bool { return sc.key == dry.key })
+		if d.rps <= 0 || base <= 0 {
+			continue
+		}
 		v := d.rps / base
-		ts = append(ts, target{"dry run (JSON lead, rules.example.yaml + JSON source) vs bare Gin", ">= 0.70",
+		ts = append(ts, target{dry.what + " vs bare Gin", ">= 0.70",
 			fmt.Sprintf("%.2f (%.0f / %.0f req/s)", v, d.rps, base), yes(v >= 0.70)})
-		ts = append(ts, target{"dry run: server CPU per request", "<= 35 µs", fmt.Sprintf("%.0f µs", us(d.cpu)), yes(us(d.cpu) <= 35)})
+		ts = append(ts, target{dry.what + ": server CPU per request", "<= 35 µs", fmt.Sprintf("%.0f µs", us(d.cpu)), yes(us(d.cpu) <= 35)})
 		if d.allocObjs > 0 {
-			ts = append(ts, target{"dry run: allocations per request (live process)", "< 80 objects, < 8 KB",
+			ts = append(ts, target{dry.what + ": allocations per request (live process)", "< 80 objects, < 8 KB",
 				fmt.Sprintf("%.0f objects, %.1f KB", d.allocObjs, d.allocKB), yes(d.allocObjs < 80 && d.allocKB < 8)})
 		}
 	}
