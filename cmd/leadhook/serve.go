@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -373,7 +374,13 @@ type stripPrefix struct {
 }
 
 func (s stripPrefix) RoundTrip(r *http.Request) (*http.Response, error) {
-	r2 := r.Clone(r.Context())
+	// As http.StripPrefix does it: a copy of the request and of its URL,
+	// sharing the header, which neither side changes (r.Clone copied the
+	// header too, on every call of the sandbox).
+	r2 := new(http.Request)
+	*r2 = *r
+	r2.URL = new(url.URL)
+	*r2.URL = *r.URL
 	r2.URL.Path = strings.TrimPrefix(r.URL.Path, s.prefix)
 	r2.URL.RawPath = ""
 	return s.next.RoundTrip(r2)

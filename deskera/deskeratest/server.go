@@ -100,7 +100,11 @@ func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := req.Context().Err(); err != nil {
 		return nil, err
 	}
-	sreq := req.Clone(req.Context())
+	// A shallow copy, as http.StripPrefix makes: the fake reads the
+	// request's header and URL and changes neither (req.Clone copied
+	// both on every call).
+	sreq := new(http.Request)
+	*sreq = *req
 	sreq.Body = io.NopCloser(bytes.NewReader(body))
 	sreq.RequestURI = req.URL.RequestURI()
 	rec := &recorder{Response: http.Response{Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{}, Request: req}}
