@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,11 +32,21 @@ type env struct {
 	store   *history.Store
 	srv     *httptest.Server
 	logs    *syncbuf.Buffer
+	// start and received are the deliveries' clock: a second apart from
+	// a minute ago, so that "newest first" is the order they were sent
+	// in (two sent within one millisecond tied, and the tie went by id).
+	start    time.Time
+	received atomic.Int64
+}
+
+// now is the next delivery's received time.
+func (e *env) now() time.Time {
+	return e.start.Add(time.Duration(e.received.Add(1)) * time.Second)
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{t: t, deskera: deskeratest.NewServer(t), store: historytest.SQLite(t), logs: &syncbuf.Buffer{}}
+	e := &env{t: t, deskera: deskeratest.NewServer(t), store: historytest.SQLite(t), logs: &syncbuf.Buffer{}, start: time.Now().Add(-time.Minute)}
 	log := handlers.NewLogger(e.logs, 0)
 	set := handlerstest.Rules(t, "testdata/rules.yaml")
 	eng := handlerstest.Engine(t, e.deskera.Client(), set)
@@ -48,7 +59,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router, err := handlers.NewRouter(handlers.ServerConfig{Service: e.svc, Metrics: m, Logger: log, Admin: a})
+	router, err := handlers.NewRouter(handlers.ServerConfig{Service: e.svc, Metrics: m, Logger: log, Admin: a, Now: e.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +94,7 @@ func (e *env) queued(id, email string) string {
 	e.deskera.FailNext(4, http.StatusServiceUnavailable, 0)
 	body := `{"email":"` + email + `","submission_id":"` + id + `","budget":70}`
 	req := &webhook.Request{Method: http.MethodPost, Path: "/hooks/survey", Body: []byte(body),
-		Header: http.Header{"Content-Type": {"application/json"}}, ReceivedAt: time.Now().UTC()}
+		Header: http.Header{"Content-Type": {"application/json"}}, ReceivedAt: e.now().UTC()}
 	ctx := handlers.WithDelivery(context.Background(), handlers.Delivery{Mode: history.ModeQueued})
 	if resp := e.svc.Handle(ctx, "survey", req, false); resp.Status != 503 {
 		e.t.Fatalf("queued %s: status %d", id, resp.Status)
