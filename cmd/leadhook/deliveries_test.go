@@ -27,7 +27,11 @@ var diffBudgets = []int{10, 60, 65, 79, 80, 95}
 // without, into the SQLite history under dir; it returns their ids.
 func seedHistory(t *testing.T, dir string) []string {
 	t.Helper()
-	st, err := history.OpenSQLite(context.Background(), filepath.Join(dir, history.FileName))
+	// Records a second apart, so that newest first is the order they were
+	// made in (within one millisecond they would tie, and go by id).
+	start, n := time.Now().Add(-time.Hour), 0
+	clock := func() time.Time { n++; return start.Add(time.Duration(n) * time.Second) }
+	st, err := history.OpenSQLite(context.Background(), filepath.Join(dir, history.FileName), history.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
