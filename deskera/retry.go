@@ -86,13 +86,21 @@ func (c *Client) do(ctx context.Context, r *request, out any) (err error) {
 		return err
 	}
 	defer body.release()
-	a := attempts{c: c, r: r, payload: body.bytes()}
+	payload := body.bytes()
 	started := time.Now()
-	rep, err := a.next(ctx)
+	var refreshed bool
+	r.attempts = 1 // the first attempt, as attempts.next would make it
+	rep, err := c.attempt(ctx, r, payload, &refreshed, 1)
 	if err != nil {
-		ra := a // the retries' copy (their closures keep it): only a failed first attempt allocates one
-		if rep, err = c.retry(ctx, &ra, rep, err, started); err != nil {
-			return c.finalError(ctx, r, err, ra.last)
+		// The retries' state and their copy of r (their closures keep
+		// both): only a failed first attempt allocates them, so r stays
+		// on its caller's stack. r gets the copy's attempts and status.
+		rc := *r
+		a := &attempts{c: c, r: &rc, payload: payload, refreshed: refreshed, n: 1, last: err}
+		rep, err = c.retry(ctx, a, rep, err, started)
+		r.attempts, r.status = rc.attempts, rc.status
+		if err != nil {
+			return c.finalError(ctx, r, err, a.last)
 		}
 	}
 	defer rep.release()
