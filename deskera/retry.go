@@ -32,7 +32,7 @@ type request struct {
 	path       string // without query
 	url        string // absolute URL without query, instead of base URL + path
 	query      url.Values
-	fullURL    string // the whole URL with its query, instead of all of the above (the hot search)
+	rawQuery   string // the encoded query, instead of query (the hot search)
 	body       any
 	idempotent bool // false: retried only when it provably never reached Deskera
 	basicUser  string
@@ -356,8 +356,73 @@ func (c *Client) exchange(req *http.Request) (*http.Response, error) {
 }
 
 // newRequest builds r's HTTP request on actx (the attempt's context,
-// with its timeout); the access token is obtained on ctx.
+// with its timeout); the access token is obtained on ctx. A request to
+// the base URL with a plain path is built as http.NewRequestWithContext
+// would build it, in one allocation with its URL and body reader
+// (outgoing), without parsing the URL; any other goes through
+// http.NewRequestWithContext (buildRequest).
 func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
+	if c.base == nil || r.url != "" || r.basicUser != "" || !plainPath(r.path) {
+		return c.buildRequest(ctx, actx, r, payload)
+	}
+	tok, gen, err := c.auth.current(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	o := &outgoing{url: *c.base}
+	o.url.Path = c.base.Path + r.path
+	o.url.RawQuery = r.encodedQuery()
+	// WithContext (inlined) copies a Request into one on the stack: o.req
+	// gets its context without a Request of its own on the heap.
+	o.req = *(&http.Request{Method: r.method, URL: &o.url, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Host: c.baseHost}).WithContext(actx)
+	req := &o.req
+	if payload != nil {
+		// What NewRequestWithContext does with a *bytes.Reader body (the
+		// transport knows it in memory through io.NopCloser).
+		req.ContentLength = int64(len(payload))
+		if len(payload) == 0 {
+			req.Body = http.NoBody
+			req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		} else {
+			o.body.Reset(payload)
+			req.Body = io.NopCloser(&o.body)
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }
+		}
+	}
+	req.Header = c.header(ctx, tok, payload != nil)
+	return req, gen, nil
+}
+
+// outgoing is a request built by newRequest: the request, its URL and
+// its body's reader in one allocation.
+type outgoing struct {
+	req  http.Request
+	url  url.URL
+	body bytes.Reader
+}
+
+// plainPath reports whether p is a path that needs no escaping (what
+// every Deskera path the client builds is: letters, digits, ids), so
+// that it serves as a URL's Path and its escaped form alike.
+func plainPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '/', c == '-', c == '_', c == '.', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// buildRequest builds r's HTTP request with http.NewRequestWithContext:
+// a request with its own URL (the token endpoint's), HTTP Basic
+// credentials, or a path to escape.
+func (c *Client) buildRequest(ctx, actx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
 	u := c.requestURL(r)
 	var body io.Reader
 	if payload != nil {
@@ -367,15 +432,8 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if err != nil {
 		return nil, 0, fmt.Errorf("deskera: %s: build request for %s", r.op, r.path)
 	}
-	// Shared value slices: neither net/http nor the transport modifies a
-	// request's header values, and these never change.
-	req.Header[hdrAccept] = jsonValue
-	req.Header[hdrUserAgent] = userAgentValue
-	obs.Inject(ctx, req.Header) // traceparent: Deskera's side of the trace
-	if payload != nil {
-		req.Header[hdrContentType] = jsonValue
-	}
 	if r.basicUser != "" {
+		setFixedHeaders(ctx, req.Header, payload != nil)
 		req.SetBasicAuth(r.basicUser, r.basicPass.reveal())
 		return req, 0, nil
 	}
@@ -383,24 +441,58 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if err != nil {
 		return nil, 0, err
 	}
+	setFixedHeaders(ctx, req.Header, payload != nil)
 	req.Header[hdrAccessToken] = c.auth.headerValue(tok)
 	return req, gen, nil
 }
 
-// requestURL is r's URL (r.fullURL, else r.url or the base URL and
-// r.path, with its query), built in one concatenation.
-func (c *Client) requestURL(r *request) string {
-	if r.fullURL != "" {
-		return r.fullURL
+// header is the header of a request carrying tok (and a JSON body when
+// body). Without a trace context to send, and when the request goes
+// straight to an *http.Transport (which never modifies a request's
+// header), it is the token's shared header (tokenHeader); else one of
+// its own.
+func (c *Client) header(ctx context.Context, tok secret, body bool) http.Header {
+	if c.shareHeader && !obs.Injects(ctx) {
+		return c.auth.shared(tok).header(body)
 	}
+	h := make(http.Header, 5)
+	setFixedHeaders(ctx, h, body)
+	h[hdrAccessToken] = c.auth.headerValue(tok)
+	return h
+}
+
+// setFixedHeaders sets the headers every request has on h: Accept,
+// User-Agent, traceparent (Deskera's side of the trace) and, with a
+// body, Content-Type. Shared value slices: neither net/http nor the
+// transport modifies a request's header values, and these never change.
+func setFixedHeaders(ctx context.Context, h http.Header, body bool) {
+	h[hdrAccept] = jsonValue
+	h[hdrUserAgent] = userAgentValue
+	obs.Inject(ctx, h)
+	if body {
+		h[hdrContentType] = jsonValue
+	}
+}
+
+// requestURL is r's URL (r.url or the base URL and r.path, with its
+// query), built in one concatenation.
+func (c *Client) requestURL(r *request) string {
 	base, path := c.baseURL, r.path
 	if r.url != "" {
 		base, path = r.url, ""
 	}
-	if len(r.query) > 0 {
-		return base + path + "?" + r.query.Encode()
+	if q := r.encodedQuery(); q != "" {
+		return base + path + "?" + q
 	}
 	return base + path
+}
+
+// encodedQuery is r's query, encoded.
+func (r *request) encodedQuery() string {
+	if r.rawQuery != "" || len(r.query) == 0 {
+		return r.rawQuery
+	}
+	return r.query.Encode()
 }
 
 // The fixed request headers (canonical names, shared values).
