@@ -102,6 +102,9 @@ func (ts *tokenSource) shared(tok secret) *tokenHeader {
 	h := &tokenHeader{token: tok, value: []string{tok.reveal()}}
 	h.get = http.Header{hdrAccept: jsonValue, hdrUserAgent: userAgentValue, hdrAccessToken: h.value}
 	h.post = http.Header{hdrAccept: jsonValue, hdrUserAgent: userAgentValue, hdrAccessToken: h.value, hdrContentType: jsonValue}
+	if ts.client != nil && ts.client.gzip {
+		h.get[hdrAcceptEncoding], h.post[hdrAcceptEncoding] = gzipValue, gzipValue
+	}
 	ts.header.Store(h)
 	return h
 }

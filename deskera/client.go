@@ -34,6 +34,7 @@ type Client struct {
 	base        *url.URL // baseURL parsed, when newRequest may build on it (nil: always NewRequestWithContext)
 	baseHost    string   // the Host of a request to base, as NewRequestWithContext sets it
 	shareHeader bool     // direct is an *http.Transport: requests may share a header (see header)
+	gzip        bool     // and it would ask for gzip: the client asks and decodes instead (gzip.go)
 	http        *http.Client
 	direct      http.RoundTripper // http's transport when http would add nothing to a call (see direct)
 	auth        *tokenSource
@@ -253,7 +254,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.http = noRedirects(c.http)
 	c.direct = direct(c.http)
 	c.base, c.baseHost = requestBase(c.baseURL)
-	_, c.shareHeader = c.direct.(*http.Transport)
+	if t, ok := c.direct.(*http.Transport); ok {
+		c.shareHeader, c.gzip = true, !t.DisableCompression
+	}
 	if cfg.rps > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.rps), cfg.burst)
 	}

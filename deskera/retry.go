@@ -308,6 +308,14 @@ func (c *Client) roundTrip(req *http.Request) (*reply, error) {
 		putBuf(buf)
 		return nil, fmt.Errorf("reply larger than %d bytes", maxReply)
 	}
+	if err := decodeGzip(req, resp, &buf); err != nil {
+		putBuf(buf)
+		return nil, fmt.Errorf("read reply: %w", err)
+	}
+	if buf.Len() > maxReply {
+		putBuf(buf)
+		return nil, fmt.Errorf("reply larger than %d bytes", maxReply)
+	}
 	return &reply{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
 }
 
@@ -455,9 +463,12 @@ func (c *Client) header(ctx context.Context, tok secret, body bool) http.Header 
 	if c.shareHeader && !obs.Injects(ctx) {
 		return c.auth.shared(tok).header(body)
 	}
-	h := make(http.Header, 5)
+	h := make(http.Header, 6)
 	setFixedHeaders(ctx, h, body)
 	h[hdrAccessToken] = c.auth.headerValue(tok)
+	if c.gzip {
+		h[hdrAcceptEncoding] = gzipValue
+	}
 	return h
 }
 
