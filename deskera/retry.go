@@ -104,7 +104,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) (err error) {
 		}
 	}
 	defer rep.release()
-	return decodeReply(r, rep, out)
+	return decodeReply(r, &rep, out)
 }
 
 // attempts is the state of one call's attempts.
@@ -117,7 +117,7 @@ type attempts struct {
 	last      error
 }
 
-func (a *attempts) next(ctx context.Context) (*reply, error) {
+func (a *attempts) next(ctx context.Context) (reply, error) {
 	a.n++
 	a.r.attempts = a.n
 	rep, err := a.c.attempt(ctx, a.r, a.payload, &a.refreshed, a.n)
@@ -130,9 +130,9 @@ func (a *attempts) next(ctx context.Context) (*reply, error) {
 // retry continues after a first attempt that failed with (rep, err),
 // exactly as backoff.Retry would have from the start: the first result is
 // its first try, and the time budget counts from started.
-func (c *Client) retry(ctx context.Context, a *attempts, rep *reply, err error, started time.Time) (*reply, error) {
+func (c *Client) retry(ctx context.Context, a *attempts, rep reply, err error, started time.Time) (reply, error) {
 	first := true
-	op := func() (*reply, error) {
+	op := func() (reply, error) {
 		if first {
 			first = false
 			return rep, err
@@ -234,46 +234,44 @@ func (c *Client) logRetry(ctx context.Context, r *request, attempt int, err erro
 
 // attempt sends r once (twice when a 401 triggers the one token refresh)
 // and classifies the outcome for backoff.Retry.
-func (c *Client) attempt(ctx context.Context, r *request, payload []byte, refreshed *bool, n int) (*reply, error) {
+func (c *Client) attempt(ctx context.Context, r *request, payload []byte, refreshed *bool, n int) (reply, error) {
 	rep, err := c.send(ctx, r, payload, n)
 	if err == nil && rep.status == http.StatusUnauthorized && r.basicUser == "" && c.auth.canRefresh() && !*refreshed {
 		*refreshed = true
 		if rerr := c.auth.refresh(ctx, rep.gen); rerr != nil {
-			return nil, backoff.Permanent(rerr)
+			return reply{}, backoff.Permanent(rerr)
 		}
 		rep, err = c.send(ctx, r, payload, n)
 	}
 	if err != nil {
-		return nil, c.classifyTransport(ctx, r, err)
+		return reply{}, c.classifyTransport(ctx, r, err)
 	}
-	return rep, c.classifyStatus(r, rep)
+	return rep, c.classifyStatus(r, &rep)
 }
 
 // send performs one HTTP round trip within the per-attempt timeout.
-func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (*reply, error) {
+func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (reply, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &notSent{err}
+		return reply{}, &notSent{err}
 	}
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
 			if ctx.Err() == nil {
 				err = fmt.Errorf("client rate limit: %w: %v", context.DeadlineExceeded, err)
 			}
-			return nil, &notSent{err}
+			return reply{}, &notSent{err}
 		}
 	}
 	actx, cancel := c.attemptContext(ctx)
 	defer cancel()
 	req, gen, err := c.newRequest(ctx, actx, r, payload)
 	if err != nil {
-		return nil, &notSent{err}
+		return reply{}, &notSent{err}
 	}
 	start := time.Now()
 	rep, err := c.roundTrip(req)
-	c.record(ctx, r, rep, err, time.Since(start), n)
-	if rep != nil {
-		rep.gen = gen
-	}
+	c.record(ctx, r, rep.status, err, time.Since(start), n)
+	rep.gen = gen
 	return rep, err
 }
 
@@ -289,34 +287,34 @@ func (c *Client) attemptContext(ctx context.Context) (context.Context, context.C
 	return context.WithTimeout(ctx, c.timeout)
 }
 
-func (c *Client) roundTrip(req *http.Request) (*reply, error) {
+func (c *Client) roundTrip(req *http.Request) (reply, error) {
 	resp, err := c.exchange(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL may carry a refresh token
 		}
-		return nil, err
+		return reply{}, err
 	}
 	defer resp.Body.Close()
 	buf := getBuf()
 	if err := readReply(buf, resp); err != nil {
 		putBuf(buf)
-		return nil, fmt.Errorf("read reply: %w", err)
+		return reply{}, fmt.Errorf("read reply: %w", err)
 	}
 	if buf.Len() > maxReply {
 		putBuf(buf)
-		return nil, fmt.Errorf("reply larger than %d bytes", maxReply)
+		return reply{}, fmt.Errorf("reply larger than %d bytes", maxReply)
 	}
 	if err := decodeGzip(req, resp, &buf); err != nil {
 		putBuf(buf)
-		return nil, fmt.Errorf("read reply: %w", err)
+		return reply{}, fmt.Errorf("read reply: %w", err)
 	}
 	if buf.Len() > maxReply {
 		putBuf(buf)
-		return nil, fmt.Errorf("reply larger than %d bytes", maxReply)
+		return reply{}, fmt.Errorf("reply larger than %d bytes", maxReply)
 	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
+	return reply{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
 }
 
 // readReply reads resp's body into buf, at most maxReply+1 bytes. A
@@ -519,11 +517,8 @@ var (
 	userAgentValue = []string{"leadhook-deskera/1"}
 )
 
-func (c *Client) record(ctx context.Context, r *request, rep *reply, err error, d time.Duration, n int) {
-	status := 0
-	if rep != nil {
-		status = rep.status
-	}
+// record reports an attempt with its reply's status (0: no reply).
+func (c *Client) record(ctx context.Context, r *request, status int, err error, d time.Duration, n int) {
 	r.status = status
 	if c.observe != nil {
 		c.observe(r.op, status, d)
