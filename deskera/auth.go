@@ -71,21 +71,42 @@ type tokenSource struct {
 	header atomic.Pointer[tokenHeader]
 }
 
-// tokenHeader is a token and the header value that carries it.
+// tokenHeader is a token, the header value that carries it, and the
+// whole headers of the requests that send it without a trace context
+// (with and without a JSON body). None is modified once stored: requests
+// share them (see Client.header).
 type tokenHeader struct {
-	token secret
-	value []string
+	token     secret
+	value     []string
+	get, post http.Header
+}
+
+// header is the shared header of a request without (GET, DELETE) or
+// with a JSON body.
+func (h *tokenHeader) header(body bool) http.Header {
+	if body {
+		return h.post
+	}
+	return h.get
 }
 
 // headerValue is the x-access-token value carrying tok, built once per
 // token and shared by every request that sends it.
-func (ts *tokenSource) headerValue(tok secret) []string {
+func (ts *tokenSource) headerValue(tok secret) []string { return ts.shared(tok).value }
+
+// shared is tok's tokenHeader, built once per token.
+func (ts *tokenSource) shared(tok secret) *tokenHeader {
 	if h := ts.header.Load(); h != nil && h.token == tok {
-		return h.value
+		return h
 	}
 	h := &tokenHeader{token: tok, value: []string{tok.reveal()}}
+	h.get = http.Header{hdrAccept: jsonValue, hdrUserAgent: userAgentValue, hdrAccessToken: h.value}
+	h.post = http.Header{hdrAccept: jsonValue, hdrUserAgent: userAgentValue, hdrAccessToken: h.value, hdrContentType: jsonValue}
+	if ts.client != nil && ts.client.gzip {
+		h.get[hdrAcceptEncoding], h.post[hdrAcceptEncoding] = gzipValue, gzipValue
+	}
 	ts.header.Store(h)
-	return h.value
+	return h
 }
 
 func (ts *tokenSource) mode() string {

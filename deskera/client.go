@@ -31,6 +31,10 @@ const (
 // Create it with NewClient.
 type Client struct {
 	baseURL     string
+	base        *url.URL // baseURL parsed, when newRequest may build on it (nil: always NewRequestWithContext)
+	baseHost    string   // the Host of a request to base, as NewRequestWithContext sets it
+	shareHeader bool     // direct is an *http.Transport: requests may share a header (see header)
+	gzip        bool     // and it would ask for gzip: the client asks and decodes instead (gzip.go)
 	http        *http.Client
 	direct      http.RoundTripper // http's transport when http would add nothing to a call (see direct)
 	auth        *tokenSource
@@ -249,6 +253,10 @@ func NewClient(opts ...Option) (*Client, error) {
 	c := cfg.Client
 	c.http = noRedirects(c.http)
 	c.direct = direct(c.http)
+	c.base, c.baseHost = requestBase(c.baseURL)
+	if t, ok := c.direct.(*http.Transport); ok {
+		c.shareHeader, c.gzip = true, !t.DisableCompression
+	}
 	if cfg.rps > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.rps), cfg.burst)
 	}
@@ -282,6 +290,24 @@ func direct(hc *http.Client) http.RoundTripper {
 		return nil
 	}
 	return hc.Transport
+}
+
+// requestBase parses the base URL for newRequest, with the Host a
+// request to it gets (its empty port removed, as NewRequestWithContext
+// does). Nil when a request URL is not base + path + query with the path
+// as it is: the base has escapes (RawPath), user info, a query or a
+// fragment.
+func requestBase(raw string) (*url.URL, string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || u.User != nil || u.RawPath != "" || u.RawQuery != "" || u.ForceQuery ||
+		u.Fragment != "" || u.Host == "" {
+		return nil, ""
+	}
+	host := u.Host
+	if strings.LastIndex(host, ":") > strings.LastIndex(host, "]") {
+		host = strings.TrimSuffix(host, ":")
+	}
+	return u, host
 }
 
 // MaxIdleConnsPerHost is how many idle connections to Deskera the default

@@ -1,6 +1,8 @@
 package deskera_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -36,6 +38,34 @@ func BenchmarkClientCall(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := c.ListContacts(ctx, &deskera.ListContactsOptions{Email: "jane@acme-industrial.example", Limit: 10}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("search-gzip", func(b *testing.B) {
+		// Deskera's replies gzipped, as a server answers Accept-Encoding: gzip.
+		var zb bytes.Buffer
+		zw := gzip.NewWriter(&zb)
+		_, _ = zw.Write([]byte(`{"data":[` + contactJSON + `],"paginationInfo":{"page":1,"totalRecords":1}}`))
+		_ = zw.Close()
+		zsrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if r.Header.Get("Accept-Encoding") != "gzip" {
+				http.Error(w, "gzip not asked for", http.StatusNotAcceptable)
+				return
+			}
+			w.Header().Set("Content-Encoding", "gzip")
+			_, _ = w.Write(zb.Bytes())
+		}))
+		defer zsrv.Close()
+		zc, err := deskera.NewClient(deskera.WithBaseURL(zsrv.URL), deskera.WithAccessToken("t"), deskera.WithRateLimit(0, 0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			l, err := zc.ListContacts(ctx, &deskera.ListContactsOptions{Email: "jane@acme-industrial.example", Limit: 10})
+			if err != nil || len(l.Data) != 1 {
 				b.Fatal(err)
 			}
 		}

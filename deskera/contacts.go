@@ -21,11 +21,11 @@ const DefaultWalkLimit = 100
 // retries, or transport/context errors.
 func (c *Client) ListContacts(ctx context.Context, opts *ListContactsOptions) (*ContactList, error) {
 	r := &request{op: "contacts.list", method: http.MethodGet, path: contactsPath, idempotent: true}
-	// The search every lead makes: its whole URL in one piece, without
-	// building url.Values (the buffer holds any usual base URL and email).
-	var buf [256]byte
-	if u, ok := opts.appendSearchQuery(append(append(buf[:0], c.baseURL...), contactsPath+"?"...)); ok {
-		r.fullURL = string(u)
+	// The search every lead makes: its query in one piece, without
+	// building url.Values (the buffer holds any usual email).
+	var buf [160]byte
+	if q, ok := opts.appendSearchQuery(buf[:0]); ok {
+		r.rawQuery = string(q)
 	} else {
 		r.query = opts.values()
 	}

@@ -434,7 +434,7 @@ func (d *fastDec) contacts(dst *[]Contact, depth int) bool {
 	if d.peek() != '[' {
 		return false
 	}
-	cs := make([]Contact, 0, 1)
+	var cs []Contact // the first append makes room for the usual one contact
 	ok := d.array(func() bool {
 		cs = append(cs, Contact{})
 		if d.null() {
@@ -442,6 +442,9 @@ func (d *fastDec) contacts(dst *[]Contact, depth int) bool {
 		}
 		return d.peek() == '{' && d.contact(&cs[len(cs)-1], depth+1)
 	})
+	if cs == nil {
+		cs = []Contact{} // empty, not nil, as encoding/json decodes []: no allocation (a new lead's search)
+	}
 	*dst = cs
 	return ok
 }

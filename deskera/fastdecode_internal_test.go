@@ -188,3 +188,22 @@ func BenchmarkDecodeReply(b *testing.B) {
 		}
 	})
 }
+
+// TestFastDecodeEmptyListAllocations: a search that finds nothing (a new
+// lead's) decodes into an empty, non-nil Data without an allocation.
+func TestFastDecodeEmptyListAllocations(t *testing.T) {
+	body := []byte(`{"data":[],"paginationInfo":{"page":1,"totalRecords":0}}`)
+	var l ContactList
+	n := testing.AllocsPerRun(100, func() {
+		l = ContactList{}
+		if !decodeKnown(body, &l) {
+			t.Fatal("the fast decoder gave up")
+		}
+	})
+	if l.Data == nil || len(l.Data) != 0 {
+		t.Errorf("Data = %#v, want empty and not nil", l.Data)
+	}
+	if n != 0 {
+		t.Errorf("%v allocations, want 0", n)
+	}
+}

@@ -32,7 +32,7 @@ type request struct {
 	path       string // without query
 	url        string // absolute URL without query, instead of base URL + path
 	query      url.Values
-	fullURL    string // the whole URL with its query, instead of all of the above (the hot search)
+	rawQuery   string // the encoded query, instead of query (the hot search)
 	body       any
 	idempotent bool // false: retried only when it provably never reached Deskera
 	basicUser  string
@@ -86,17 +86,25 @@ func (c *Client) do(ctx context.Context, r *request, out any) (err error) {
 		return err
 	}
 	defer body.release()
-	a := attempts{c: c, r: r, payload: body.bytes()}
+	payload := body.bytes()
 	started := time.Now()
-	rep, err := a.next(ctx)
+	var refreshed bool
+	r.attempts = 1 // the first attempt, as attempts.next would make it
+	rep, err := c.attempt(ctx, r, payload, &refreshed, 1)
 	if err != nil {
-		ra := a // the retries' copy (their closures keep it): only a failed first attempt allocates one
-		if rep, err = c.retry(ctx, &ra, rep, err, started); err != nil {
-			return c.finalError(ctx, r, err, ra.last)
+		// The retries' state and their copy of r (their closures keep
+		// both): only a failed first attempt allocates them, so r stays
+		// on its caller's stack. r gets the copy's attempts and status.
+		rc := *r
+		a := &attempts{c: c, r: &rc, payload: payload, refreshed: refreshed, n: 1, last: err}
+		rep, err = c.retry(ctx, a, rep, err, started)
+		r.attempts, r.status = rc.attempts, rc.status
+		if err != nil {
+			return c.finalError(ctx, r, err, a.last)
 		}
 	}
 	defer rep.release()
-	return decodeReply(r, rep, out)
+	return decodeReply(r, &rep, out)
 }
 
 // attempts is the state of one call's attempts.
@@ -109,7 +117,7 @@ type attempts struct {
 	last      error
 }
 
-func (a *attempts) next(ctx context.Context) (*reply, error) {
+func (a *attempts) next(ctx context.Context) (reply, error) {
 	a.n++
 	a.r.attempts = a.n
 	rep, err := a.c.attempt(ctx, a.r, a.payload, &a.refreshed, a.n)
@@ -122,9 +130,9 @@ func (a *attempts) next(ctx context.Context) (*reply, error) {
 // retry continues after a first attempt that failed with (rep, err),
 // exactly as backoff.Retry would have from the start: the first result is
 // its first try, and the time budget counts from started.
-func (c *Client) retry(ctx context.Context, a *attempts, rep *reply, err error, started time.Time) (*reply, error) {
+func (c *Client) retry(ctx context.Context, a *attempts, rep reply, err error, started time.Time) (reply, error) {
 	first := true
-	op := func() (*reply, error) {
+	op := func() (reply, error) {
 		if first {
 			first = false
 			return rep, err
@@ -226,46 +234,44 @@ func (c *Client) logRetry(ctx context.Context, r *request, attempt int, err erro
 
 // attempt sends r once (twice when a 401 triggers the one token refresh)
 // and classifies the outcome for backoff.Retry.
-func (c *Client) attempt(ctx context.Context, r *request, payload []byte, refreshed *bool, n int) (*reply, error) {
+func (c *Client) attempt(ctx context.Context, r *request, payload []byte, refreshed *bool, n int) (reply, error) {
 	rep, err := c.send(ctx, r, payload, n)
 	if err == nil && rep.status == http.StatusUnauthorized && r.basicUser == "" && c.auth.canRefresh() && !*refreshed {
 		*refreshed = true
 		if rerr := c.auth.refresh(ctx, rep.gen); rerr != nil {
-			return nil, backoff.Permanent(rerr)
+			return reply{}, backoff.Permanent(rerr)
 		}
 		rep, err = c.send(ctx, r, payload, n)
 	}
 	if err != nil {
-		return nil, c.classifyTransport(ctx, r, err)
+		return reply{}, c.classifyTransport(ctx, r, err)
 	}
-	return rep, c.classifyStatus(r, rep)
+	return rep, c.classifyStatus(r, &rep)
 }
 
 // send performs one HTTP round trip within the per-attempt timeout.
-func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (*reply, error) {
+func (c *Client) send(ctx context.Context, r *request, payload []byte, n int) (reply, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &notSent{err}
+		return reply{}, &notSent{err}
 	}
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
 			if ctx.Err() == nil {
 				err = fmt.Errorf("client rate limit: %w: %v", context.DeadlineExceeded, err)
 			}
-			return nil, &notSent{err}
+			return reply{}, &notSent{err}
 		}
 	}
 	actx, cancel := c.attemptContext(ctx)
 	defer cancel()
 	req, gen, err := c.newRequest(ctx, actx, r, payload)
 	if err != nil {
-		return nil, &notSent{err}
+		return reply{}, &notSent{err}
 	}
 	start := time.Now()
 	rep, err := c.roundTrip(req)
-	c.record(ctx, r, rep, err, time.Since(start), n)
-	if rep != nil {
-		rep.gen = gen
-	}
+	c.record(ctx, r, rep.status, err, time.Since(start), n)
+	rep.gen = gen
 	return rep, err
 }
 
@@ -281,26 +287,34 @@ func (c *Client) attemptContext(ctx context.Context) (context.Context, context.C
 	return context.WithTimeout(ctx, c.timeout)
 }
 
-func (c *Client) roundTrip(req *http.Request) (*reply, error) {
+func (c *Client) roundTrip(req *http.Request) (reply, error) {
 	resp, err := c.exchange(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL may carry a refresh token
 		}
-		return nil, err
+		return reply{}, err
 	}
 	defer resp.Body.Close()
 	buf := getBuf()
 	if err := readReply(buf, resp); err != nil {
 		putBuf(buf)
-		return nil, fmt.Errorf("read reply: %w", err)
+		return reply{}, fmt.Errorf("read reply: %w", err)
 	}
 	if buf.Len() > maxReply {
 		putBuf(buf)
-		return nil, fmt.Errorf("reply larger than %d bytes", maxReply)
+		return reply{}, fmt.Errorf("reply larger than %d bytes", maxReply)
 	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
+	if err := decodeGzip(req, resp, &buf); err != nil {
+		putBuf(buf)
+		return reply{}, fmt.Errorf("read reply: %w", err)
+	}
+	if buf.Len() > maxReply {
+		putBuf(buf)
+		return reply{}, fmt.Errorf("reply larger than %d bytes", maxReply)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
 }
 
 // readReply reads resp's body into buf, at most maxReply+1 bytes. A
@@ -348,8 +362,73 @@ func (c *Client) exchange(req *http.Request) (*http.Response, error) {
 }
 
 // newRequest builds r's HTTP request on actx (the attempt's context,
-// with its timeout); the access token is obtained on ctx.
+// with its timeout); the access token is obtained on ctx. A request to
+// the base URL with a plain path is built as http.NewRequestWithContext
+// would build it, in one allocation with its URL and body reader
+// (outgoing), without parsing the URL; any other goes through
+// http.NewRequestWithContext (buildRequest).
 func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
+	if c.base == nil || r.url != "" || r.basicUser != "" || !plainPath(r.path) {
+		return c.buildRequest(ctx, actx, r, payload)
+	}
+	tok, gen, err := c.auth.current(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	o := &outgoing{url: *c.base}
+	o.url.Path = c.base.Path + r.path
+	o.url.RawQuery = r.encodedQuery()
+	// WithContext (inlined) copies a Request into one on the stack: o.req
+	// gets its context without a Request of its own on the heap.
+	o.req = *(&http.Request{Method: r.method, URL: &o.url, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Host: c.baseHost}).WithContext(actx)
+	req := &o.req
+	if payload != nil {
+		// What NewRequestWithContext does with a *bytes.Reader body (the
+		// transport knows it in memory through io.NopCloser).
+		req.ContentLength = int64(len(payload))
+		if len(payload) == 0 {
+			req.Body = http.NoBody
+			req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		} else {
+			o.body.Reset(payload)
+			req.Body = io.NopCloser(&o.body)
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }
+		}
+	}
+	req.Header = c.header(ctx, tok, payload != nil)
+	return req, gen, nil
+}
+
+// outgoing is a request built by newRequest: the request, its URL and
+// its body's reader in one allocation.
+type outgoing struct {
+	req  http.Request
+	url  url.URL
+	body bytes.Reader
+}
+
+// plainPath reports whether p is a path that needs no escaping (what
+// every Deskera path the client builds is: letters, digits, ids), so
+// that it serves as a URL's Path and its escaped form alike.
+func plainPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '/', c == '-', c == '_', c == '.', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// buildRequest builds r's HTTP request with http.NewRequestWithContext:
+// a request with its own URL (the token endpoint's), HTTP Basic
+// credentials, or a path to escape.
+func (c *Client) buildRequest(ctx, actx context.Context, r *request, payload []byte) (*http.Request, uint64, error) {
 	u := c.requestURL(r)
 	var body io.Reader
 	if payload != nil {
@@ -359,15 +438,8 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if err != nil {
 		return nil, 0, fmt.Errorf("deskera: %s: build request for %s", r.op, r.path)
 	}
-	// Shared value slices: neither net/http nor the transport modifies a
-	// request's header values, and these never change.
-	req.Header[hdrAccept] = jsonValue
-	req.Header[hdrUserAgent] = userAgentValue
-	obs.Inject(ctx, req.Header) // traceparent: Deskera's side of the trace
-	if payload != nil {
-		req.Header[hdrContentType] = jsonValue
-	}
 	if r.basicUser != "" {
+		setFixedHeaders(ctx, req.Header, payload != nil)
 		req.SetBasicAuth(r.basicUser, r.basicPass.reveal())
 		return req, 0, nil
 	}
@@ -375,24 +447,61 @@ func (c *Client) newRequest(ctx, actx context.Context, r *request, payload []byt
 	if err != nil {
 		return nil, 0, err
 	}
+	setFixedHeaders(ctx, req.Header, payload != nil)
 	req.Header[hdrAccessToken] = c.auth.headerValue(tok)
 	return req, gen, nil
 }
 
-// requestURL is r's URL (r.fullURL, else r.url or the base URL and
-// r.path, with its query), built in one concatenation.
-func (c *Client) requestURL(r *request) string {
-	if r.fullURL != "" {
-		return r.fullURL
+// header is the header of a request carrying tok (and a JSON body when
+// body). Without a trace context to send, and when the request goes
+// straight to an *http.Transport (which never modifies a request's
+// header), it is the token's shared header (tokenHeader); else one of
+// its own.
+func (c *Client) header(ctx context.Context, tok secret, body bool) http.Header {
+	if c.shareHeader && !obs.Injects(ctx) {
+		return c.auth.shared(tok).header(body)
 	}
+	h := make(http.Header, 6)
+	setFixedHeaders(ctx, h, body)
+	h[hdrAccessToken] = c.auth.headerValue(tok)
+	if c.gzip {
+		h[hdrAcceptEncoding] = gzipValue
+	}
+	return h
+}
+
+// setFixedHeaders sets the headers every request has on h: Accept,
+// User-Agent, traceparent (Deskera's side of the trace) and, with a
+// body, Content-Type. Shared value slices: neither net/http nor the
+// transport modifies a request's header values, and these never change.
+func setFixedHeaders(ctx context.Context, h http.Header, body bool) {
+	h[hdrAccept] = jsonValue
+	h[hdrUserAgent] = userAgentValue
+	obs.Inject(ctx, h)
+	if body {
+		h[hdrContentType] = jsonValue
+	}
+}
+
+// requestURL is r's URL (r.url or the base URL and r.path, with its
+// query), built in one concatenation.
+func (c *Client) requestURL(r *request) string {
 	base, path := c.baseURL, r.path
 	if r.url != "" {
 		base, path = r.url, ""
 	}
-	if len(r.query) > 0 {
-		return base + path + "?" + r.query.Encode()
+	if q := r.encodedQuery(); q != "" {
+		return base + path + "?" + q
 	}
 	return base + path
+}
+
+// encodedQuery is r's query, encoded.
+func (r *request) encodedQuery() string {
+	if r.rawQuery != "" || len(r.query) == 0 {
+		return r.rawQuery
+	}
+	return r.query.Encode()
 }
 
 // The fixed request headers (canonical names, shared values).
@@ -408,11 +517,8 @@ var (
 	userAgentValue = []string{"leadhook-deskera/1"}
 )
 
-func (c *Client) record(ctx context.Context, r *request, rep *reply, err error, d time.Duration, n int) {
-	status := 0
-	if rep != nil {
-		status = rep.status
-	}
+// record reports an attempt with its reply's status (0: no reply).
+func (c *Client) record(ctx context.Context, r *request, status int, err error, d time.Duration, n int) {
 	r.status = status
 	if c.observe != nil {
 		c.observe(r.op, status, d)

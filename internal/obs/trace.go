@@ -72,6 +72,11 @@ func extract(ctx context.Context, h http.Header) context.Context {
 	return Propagator().Extract(ctx, propagation.HeaderCarrier(h))
 }
 
+// Injects reports whether Inject sets anything from ctx: whether ctx
+// carries a valid span context (the W3C propagator sets nothing
+// otherwise).
+func Injects(ctx context.Context) bool { return trace.SpanContextFromContext(ctx).IsValid() }
+
 // Inject sets traceparent (and tracestate) on h from ctx's span.
 func Inject(ctx context.Context, h http.Header) {
 	Propagator().Inject(ctx, propagation.HeaderCarrier(h))

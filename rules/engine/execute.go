@@ -33,6 +33,10 @@ type execution struct {
 	// calls is the room of the outcome's first calls (a search and a
 	// write is the common outcome).
 	calls [2]Call
+	// search is the lookup's contact search: the client is an interface,
+	// so the options it is given a pointer to live on the heap, here
+	// rather than in an allocation of their own.
+	search searchOpts
 }
 
 // executionAlloc holds an execution and its outcome in one allocation.
@@ -75,10 +79,11 @@ func (x *execution) lookup(ctx context.Context) (*deskera.Contact, error) {
 		}
 		return c, nil
 	}
-	opts, ok := x.searchOptions()
-	if !ok {
+	var ok bool
+	if x.search, ok = x.searchOptions(); !ok {
 		return nil, nil
 	}
+	opts := &x.search
 	var path [160]byte // the path and the query in one piece
 	x.record(Call{Op: "contacts.list", Method: "GET", Path: string(opts.AppendQuery(append(path[:0], "/v1/crm/contacts?"...)))})
 	list, err := x.e.crm.ListContacts(ctx, &opts.ListContactsOptions)
@@ -132,10 +137,16 @@ func (o *searchOpts) match(c *deskera.Contact) bool {
 // searchOptions builds the contact search for the event (false when it
 // has neither an email nor a phone). A value with a match method, not a
 // pointer and a closure: neither escapes, so the search allocates neither.
+//
+// The phone's digits are worked out only when the search may be by phone
+// (matching on phone, or no email): a lead matched on its email does not
+// pay for its formatted phone's digits.
 func (x *execution) searchOptions() (searchOpts, bool) {
-	email, phone := normEmail(rules.Sender(x.ev)), digits.Of(x.ev.Phone)
-	if x.set.MatchOn() == rules.MatchPhone && phone != "" || email == "" && phone != "" {
-		return searchOpts{ListContactsOptions: deskera.ListContactsOptions{Phone: x.ev.Phone, Limit: 10}, key: phone, byPhone: true}, true
+	email := normEmail(rules.Sender(x.ev))
+	if x.set.MatchOn() == rules.MatchPhone || email == "" {
+		if phone := digits.Of(x.ev.Phone); phone != "" {
+			return searchOpts{ListContactsOptions: deskera.ListContactsOptions{Phone: x.ev.Phone, Limit: 10}, key: phone, byPhone: true}, true
+		}
 	}
 	if email == "" {
 		return searchOpts{}, false

@@ -146,8 +146,20 @@ func mergeCustom(dst *deskera.ContactSaveDto, cf deskera.CustomField) {
 // same for a create and an update: a later action wins over an earlier one
 // for every field it sets (a later assign_owner overrides the pool route of
 // an earlier rule); custom fields merge by name, the later value winning.
-func mergeAll(pieces []*deskera.ContactSaveDto) *deskera.ContactSaveDto {
+//
+// extra is how many more custom fields the caller adds (the score's, see
+// withScore): the merged custom fields are made once, with room for all.
+func mergeAll(pieces []*deskera.ContactSaveDto, extra int) *deskera.ContactSaveDto {
 	d := &deskera.ContactSaveDto{}
+	n := extra
+	for _, p := range pieces {
+		if p != nil {
+			n += len(p.CustomField)
+		}
+	}
+	if n > 0 {
+		d.CustomField = make([]deskera.CustomField, 0, n)
+	}
 	for _, p := range pieces {
 		if p != nil {
 			merge(d, p)
@@ -157,7 +169,9 @@ func mergeAll(pieces []*deskera.ContactSaveDto) *deskera.ContactSaveDto {
 }
 
 func (x *execution) create(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
-	dto := x.withScore(mergeAll(pieces))
+	var sb [3]rules.StoredField
+	stored := x.scoreFields(sb[:0])
+	dto := withScore(mergeAll(pieces, len(stored)), stored)
 	if dto.Email == "" && x.set.MatchOn() == rules.MatchEmail {
 		dto.Email = normEmail(rules.Sender(x.ev))
 	}
@@ -275,10 +289,12 @@ func (x *execution) unsettledCreate(ctx context.Context, key string) error {
 // merged plan changes nothing; otherwise updated (it is part of the PATCH
 // sent, even where a later action overrides it).
 func (x *execution) patch(ctx context.Context, pieces []*deskera.ContactSaveDto) error {
-	merged := mergeAll(pieces)
+	var sb [3]rules.StoredField
+	var stored []rules.StoredField
 	if slices.ContainsFunc(pieces, func(p *deskera.ContactSaveDto) bool { return p != nil }) {
-		merged = x.withScore(merged)
+		stored = x.scoreFields(sb[:0])
 	}
+	merged := withScore(mergeAll(pieces, len(stored)), stored)
 	dto := diff(merged, x.found)
 	for i, p := range pieces {
 		if p != nil && changesNothing(p, x.found) {
@@ -351,20 +367,25 @@ func (x *execution) delete(ctx context.Context, at int, pieces []*deskera.Contac
 // contact stores changes (see Scoring.Write): it rides in the POST or
 // PATCH the plan makes anyway, and a changed score alone makes the PATCH
 // of a plan that acts on the contact; an unchanged score adds nothing.
-func (x *execution) withScore(d *deskera.ContactSaveDto) *deskera.ContactSaveDto {
-	sc := x.out.Plan.Scoring
-	if sc == nil || sc.Write == nil {
-		return d
-	}
+// stored are the score's custom fields (scoreFields).
+func withScore(d *deskera.ContactSaveDto, stored []rules.StoredField) *deskera.ContactSaveDto {
 	// The score's custom fields go straight onto d, as merge would put
 	// them, without a body and a list to carry them there.
-	var buf [3]rules.StoredField
-	stored := x.set.AppendStoredFields(buf[:0], sc.Write)
 	d.CustomField = slices.Grow(d.CustomField, len(stored))
 	for _, f := range stored {
 		mergeCustom(d, customField(f.Key, f.Value))
 	}
 	return d
+}
+
+// scoreFields appends to buf the custom fields the plan's score writes
+// (none when it writes none, see withScore).
+func (x *execution) scoreFields(buf []rules.StoredField) []rules.StoredField {
+	sc := x.out.Plan.Scoring
+	if sc == nil || sc.Write == nil {
+		return buf
+	}
+	return x.set.AppendStoredFields(buf, sc.Write)
 }
 
 // scoreWritten reports whether the plan's POST or PATCH carries the score.
