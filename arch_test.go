@@ -1,5 +1,6 @@
-// Package leadhook_test holds the architecture test: which packages may
-// import which, read from `go list` so it sees what the compiler sees.
+// Package leadhook_test holds the architecture tests: which packages may
+// import which, read from `go list` so it sees what the compiler sees,
+// and that the README's package table names them all.
 package leadhook_test
 
 import (
@@ -7,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"path"
 	"slices"
@@ -89,6 +91,32 @@ func inModule(pkg string) (string, bool) {
 		return "", true
 	}
 	return strings.CutPrefix(pkg, module+"/")
+}
+
+// TestREADMENamesEveryPackage keeps the README's package table whole: a
+// package added to the module fails here until its row (or its name in
+// the test helpers' row) says what it provides.
+func TestREADMENamesEveryPackage(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "| package | provides |")
+	if !ok {
+		t.Fatal(`README.md has no "| package | provides |" table`)
+	}
+	if end := strings.Index(table, "\n\n"); end >= 0 {
+		table = table[:end]
+	}
+	for _, p := range goList(t, "./...") {
+		rel, ok := strings.CutPrefix(p.ImportPath, module+"/")
+		if !ok {
+			continue // the module's root: this test's own package
+		}
+		if !strings.Contains(table, "`"+rel+"`") {
+			t.Errorf("README's package table does not name `%s`", rel)
+		}
+	}
 }
 
 // goList runs go list -json with args and decodes its packages.
