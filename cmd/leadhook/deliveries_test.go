@@ -28,7 +28,8 @@ var diffBudgets = []int{10, 60, 65, 79, 80, 95}
 func seedHistory(t *testing.T, dir string) []string {
 	t.Helper()
 	// Records a second apart, so that newest first is the order they were
-	// made in (within one millisecond they would tie, and go by id).
+	// made in (within one millisecond they would tie, and go by id). Only
+	// this goroutine records: the store reads its clock in Record.
 	start, n := time.Now().Add(-time.Hour), 0
 	clock := func() time.Time { n++; return start.Add(time.Duration(n) * time.Second) }
 	st, err := history.OpenSQLite(context.Background(), filepath.Join(dir, history.FileName), history.WithClock(clock))
