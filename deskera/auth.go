@@ -100,11 +100,9 @@ func (ts *tokenSource) shared(tok secret) *tokenHeader {
 		return h
 	}
 	h := &tokenHeader{token: tok, value: []string{tok.reveal()}}
-	h.get = http.Header{hdrAccept: jsonValue, hdrUserAgent: userAgentValue, hdrAccessToken: h.value}
-	h.post = http.Header{hdrAccept: jsonValue, hdrUserAgent: userAgentValue, hdrAccessToken: h.value, hdrContentType: jsonValue}
-	if ts.client != nil && ts.client.gzip {
-		h.get[hdrAcceptEncoding], h.post[hdrAcceptEncoding] = gzipValue, gzipValue
-	}
+	gzip := ts.client != nil && ts.client.gzip
+	h.get = requestHeader(context.Background(), h.value, false, gzip)
+	h.post = requestHeader(context.Background(), h.value, true, gzip)
 	ts.header.Store(h)
 	return h
 }

@@ -461,10 +461,18 @@ func (c *Client) header(ctx context.Context, tok secret, body bool) http.Header 
 	if c.shareHeader && !obs.Injects(ctx) {
 		return c.auth.shared(tok).header(body)
 	}
+	return requestHeader(ctx, c.auth.headerValue(tok), body, c.gzip)
+}
+
+// requestHeader is a new header carrying the token value tok: the fixed
+// headers (setFixedHeaders, with ctx's trace context), and Accept-Encoding
+// when the client asks for gzip itself. The shared headers of a token
+// (tokenHeader) are built by it too, on a context without a trace.
+func requestHeader(ctx context.Context, tok []string, body, gzip bool) http.Header {
 	h := make(http.Header, 6)
 	setFixedHeaders(ctx, h, body)
-	h[hdrAccessToken] = c.auth.headerValue(tok)
-	if c.gzip {
+	h[hdrAccessToken] = tok
+	if gzip {
 		h[hdrAcceptEncoding] = gzipValue
 	}
 	return h
