@@ -70,6 +70,9 @@ func TestNewRequestAsNewRequestWithContext(t *testing.T) {
 						t.Errorf("%s:\n got %s %#v host %q %s %d\nwant %s %#v host %q %s %d", name,
 							got.Method, *got.URL, got.Host, got.Proto, got.ContentLength, want.Method, *want.URL, want.Host, want.Proto, want.ContentLength)
 					}
+					if f := otherFieldDiffers(got, want); f != "" {
+						t.Errorf("%s: field %s differs from NewRequestWithContext's", name, f)
+					}
 					if c.gzip && plainPath(tc.r.path) {
 						want.Header[hdrAcceptEncoding] = gzipValue // the client asks for gzip, instead of the transport (gzip.go)
 					}
@@ -137,4 +140,23 @@ func readBody(t *testing.T, b io.ReadCloser) string {
 		t.Fatal(err)
 	}
 	return string(p)
+}
+
+// otherFieldDiffers names the first exported field of got that differs
+// from want's, among those the test does not compare itself (the body
+// and its reader functions, the URL, the header): a field a newer Go's
+// NewRequestWithContext sets, and newRequest does not, fails here.
+func otherFieldDiffers(got, want *http.Request) string {
+	gv, wv := reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem()
+	for _, f := range reflect.VisibleFields(gv.Type()) {
+		switch {
+		case !f.IsExported(), f.Type.Kind() == reflect.Func:
+		case f.Name == "Body" || f.Name == "URL" || f.Name == "Header":
+		default:
+			if !reflect.DeepEqual(gv.FieldByIndex(f.Index).Interface(), wv.FieldByIndex(f.Index).Interface()) {
+				return f.Name
+			}
+		}
+	}
+	return ""
 }
