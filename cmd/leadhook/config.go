@@ -38,6 +38,7 @@ func settings() []setting {
 		{flag: "admin-token", env: "LEADHOOK_ADMIN_TOKEN", usage: "bearer token for ?dry_run=1 (empty: dry runs disabled)", secret: true},
 		{flag: "max-body", env: "LEADHOOK_MAX_BODY", def: "1048576", usage: "largest request body in bytes (larger: 413)"},
 		{flag: "log-level", env: "LEADHOOK_LOG_LEVEL", def: "info", usage: "debug, info, warn or error"},
+		{flag: "log-flush", env: "LEADHOOK_LOG_FLUSH", def: "100ms", usage: "serve: longest an info or debug line waits to be written with the lines after it, in one write (0: every line at once); warnings and errors are written at once"},
 		{flag: "trusted-proxies", env: "LEADHOOK_TRUSTED_PROXIES", usage: "comma-separated CIDRs allowed to set X-Forwarded-For"},
 		{flag: "dedupe-ttl", env: "LEADHOOK_DEDUPE_TTL", def: "24h", usage: "how long a delivery id is remembered"},
 		{flag: "dedupe-size", env: "LEADHOOK_DEDUPE_SIZE", def: "100000", usage: "most delivery ids kept in memory"},
@@ -94,11 +95,14 @@ func printSettings(w io.Writer) {
 
 // Config is the validated configuration.
 type Config struct {
-	Addr            string
-	Rules           string
-	AdminToken      string
-	MaxBody         int64
-	LogLevel        slog.Level
+	Addr       string
+	Rules      string
+	AdminToken string
+	MaxBody    int64
+	LogLevel   slog.Level
+	// LogFlush is how long serve keeps info lines to write them together
+	// (0: each at once).
+	LogFlush        time.Duration
 	TrustedProxies  []netip.Prefix
 	DedupeTTL       time.Duration
 	DedupeSize      int
@@ -269,6 +273,7 @@ func buildConfig(get func(string) string) (*Config, error) {
 	c.QueueJobTimeout = p.duration("LEADHOOK_QUEUE_JOB_TIMEOUT")
 	c.QueueRescueAfter = p.duration("LEADHOOK_QUEUE_RESCUE_AFTER")
 	c.LogLevel = p.level("LEADHOOK_LOG_LEVEL")
+	c.LogFlush = p.nonNegativeDuration("LEADHOOK_LOG_FLUSH")
 	c.TrustedProxies = p.prefixes("LEADHOOK_TRUSTED_PROXIES")
 	c.RateLimit = p.rate("DESKERA_RATE_LIMIT")
 	c.SandboxRequested = p.boolean("LEADHOOK_SANDBOX")
@@ -361,6 +366,14 @@ func (p *parser) duration(env string) time.Duration {
 	d, err := time.ParseDuration(p.get(env))
 	if err != nil || d <= 0 {
 		p.fail(env, "want a positive duration such as 30s or 24h")
+	}
+	return d
+}
+
+func (p *parser) nonNegativeDuration(env string) time.Duration {
+	d, err := time.ParseDuration(p.get(env))
+	if err != nil || d < 0 {
+		p.fail(env, "want a duration such as 100ms, or 0")
 	}
 	return d
 }

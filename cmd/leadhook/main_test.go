@@ -67,6 +67,7 @@ func TestConfigErrors(t *testing.T) {
 		{"BadMaxBodyEnv", nil, map[string]string{"LEADHOOK_MAX_BODY": "1MB"}, `--max-body/LEADHOOK_MAX_BODY "1MB": want a positive integer`},
 		{"BadTTL", []string{"--dedupe-ttl=forever"}, nil, `LEADHOOK_DEDUPE_TTL "forever"`},
 		{"BadLevel", nil, map[string]string{"LEADHOOK_LOG_LEVEL": "loud"}, `LEADHOOK_LOG_LEVEL "loud"`},
+		{"NegativeLogFlush", nil, map[string]string{"LEADHOOK_LOG_FLUSH": "-1s"}, `--log-flush/LEADHOOK_LOG_FLUSH "-1s": want a duration such as 100ms, or 0`},
 		{"BadProxies", nil, map[string]string{"LEADHOOK_TRUSTED_PROXIES": "10.0.0.0/8,nope"}, `"nope" is not an IP address or CIDR`},
 		{"UnknownFlag", []string{"--colour"}, nil, "flag provided but not defined: -colour"},
 		{"MissingRules", []string{"--rules", "testdata/none.yaml"}, nil, "testdata/none.yaml"},
@@ -195,6 +196,40 @@ func TestServeOnSandbox(t *testing.T) {
 	env, _, _ = testEnv(nil)
 	if code := run(context.Background(), []string{"healthcheck", "--addr", strings.TrimPrefix(base, "http://")}, env); code != 1 {
 		t.Fatalf("healthcheck of a stopped server exit %d, want 1", code)
+	}
+}
+
+// TestServeLogFlush: serve's info lines wait for the flush interval (or
+// the shutdown) and go out together; LEADHOOK_LOG_FLUSH=0 writes each at
+// once. The event line is logged before the answer is sent, so right
+// after the answer it is either there (0) or kept (an interval no test
+// waits for); after the shutdown it is there either way.
+func TestServeLogFlush(t *testing.T) {
+	tests := []struct {
+		name       string
+		flush      string
+		wantAtOnce bool
+	}{
+		{name: "0: every line at once", flush: "0", wantAtOnce: true},
+		{name: "an interval: kept until the shutdown", flush: "1h", wantAtOnce: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base, logs, stop := startServe(t, map[string]string{"LEADHOOK_LOG_FLUSH": tt.flush})
+			if resp := postWalkthroughForm(t, base); resp.StatusCode != 200 {
+				t.Fatalf("form post answered %d", resp.StatusCode)
+			}
+			const event = `"msg":"event"`
+			if got := strings.Contains(logs.String(), event); got != tt.wantAtOnce {
+				t.Errorf("event line written before the shutdown: %v, want %v", got, tt.wantAtOnce)
+			}
+			if code := stop(); code != 0 {
+				t.Fatalf("serve exit %d", code)
+			}
+			if !strings.Contains(logs.String(), event) || !strings.Contains(logs.String(), `"msg":"stopped"`) {
+				t.Errorf("the shutdown did not write out the kept lines: %s", logs.String())
+			}
+		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"github.com/leadhook/leadhook/handlers/history"
 	"github.com/leadhook/leadhook/handlers/idempotency"
 	"github.com/leadhook/leadhook/handlers/webhook"
+	"github.com/leadhook/leadhook/internal/obs"
 	"github.com/leadhook/leadhook/rules"
 	"github.com/leadhook/leadhook/rules/engine"
 	"github.com/leadhook/leadhook/rules/reload"
@@ -53,7 +55,8 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if code >= 0 {
 		return code
 	}
-	log := handlers.NewLogger(env.Stdout, cfg.LogLevel)
+	log, logs := serveLogger(env.Stdout, cfg)
+	defer logs.Close()
 	gogc, from := tuneGC(env)
 	log.Debug("garbage collector", "gogc", gogc, "from", from)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
@@ -82,6 +85,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	app.announce(ln.Addr().String(), env.Version)
+	_ = logs.Flush() // the start-up lines at once: scripts wait for "leadhook listening"
 	defer app.close()
 	if app.history != nil {
 		pruneTicker := time.NewTicker(history.DefaultPruneEvery)
@@ -487,4 +491,16 @@ func (a *app) announce(addr, version string) {
 	if open := a.svc.Unauthenticated(); len(open) > 0 {
 		a.log.Warn("sources without authentication (auth: none)", "sources", strings.Join(open, ","))
 	}
+}
+
+// logBufferSize is the most serve keeps of its log lines between writes.
+const logBufferSize = 64 << 10
+
+// serveLogger is serve's logger, on a LogWriter that writes info and
+// debug lines out together every cfg.LogFlush (warnings and errors at
+// once); with LogFlush 0 the writer passes each line straight to w.
+func serveLogger(w io.Writer, cfg *Config) (*slog.Logger, *obs.LogWriter) {
+	lw := obs.NewLogWriter(w, logBufferSize, cfg.LogFlush)
+	h := handlers.NewLogger(lw, cfg.LogLevel).Handler()
+	return slog.New(obs.FlushAbove(h, lw, slog.LevelWarn)), lw
 }
