@@ -103,7 +103,7 @@ func jobRowOf(args deliveryArgs, o *river.InsertOpts) (*rivertype.JobRow, error)
 	if err := writtenOpts(o); err != nil {
 		return nil, err
 	}
-	enc, err := json.Marshal(args)
+	enc, err := encodeArgs(args)
 	if err != nil {
 		return nil, fmt.Errorf("queue: encoding job args: %w", err)
 	}
