@@ -23,7 +23,6 @@ type LogWriter struct {
 	w     io.Writer
 	buf   []byte
 	limit int
-	err   error // the first write error; later writes report it
 
 	stop chan struct{}
 	done chan struct{}
@@ -64,19 +63,12 @@ func (lw *LogWriter) flushEvery(interval time.Duration) {
 func (lw *LogWriter) Write(p []byte) (int, error) {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
-	if lw.err != nil {
-		return 0, lw.err
-	}
 	if len(lw.buf)+len(p) > lw.limit {
 		if err := lw.flushLocked(); err != nil {
 			return 0, err
 		}
 		if len(p) > lw.limit {
-			if _, err := lw.w.Write(p); err != nil {
-				lw.err = err
-				return 0, err
-			}
-			return len(p), nil
+			return lw.w.Write(p)
 		}
 	}
 	lw.buf = append(lw.buf, p...)
@@ -90,15 +82,16 @@ func (lw *LogWriter) Flush() error {
 	return lw.flushLocked()
 }
 
+// flushLocked writes out what is kept. When the write fails, what was
+// kept is dropped, as those lines would have been written one by one,
+// and the next write tries again: a full disk or a stalled reader that
+// recovers gets the lines after it.
 func (lw *LogWriter) flushLocked() error {
-	if lw.err != nil || len(lw.buf) == 0 {
-		return lw.err
+	if len(lw.buf) == 0 {
+		return nil
 	}
 	_, err := lw.w.Write(lw.buf)
 	lw.buf = lw.buf[:0]
-	if err != nil {
-		lw.err = err
-	}
 	return err
 }
 

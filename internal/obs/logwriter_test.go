@@ -115,20 +115,29 @@ func TestLogWriterFlushesOnItsInterval(t *testing.T) {
 	}
 }
 
-func TestLogWriterKeepsTheFirstError(t *testing.T) {
+// TestLogWriterRecoversFromAFailedWrite: the lines of a failed write
+// are dropped (as they would have been one by one) and the error is
+// returned; the lines after it are written once the destination works.
+func TestLogWriterRecoversFromAFailedWrite(t *testing.T) {
 	boom := errors.New("disk full")
 	dst := &writes{fail: boom}
 	lw := obs.NewLogWriter(dst, 64, never)
 	defer lw.Close()
-	fmt.Fprint(lw, "a\n")
+	fmt.Fprint(lw, "lost\n")
 	if err := lw.Flush(); !errors.Is(err, boom) {
 		t.Fatalf("Flush = %v, want %v", err, boom)
 	}
 	dst.mu.Lock()
 	dst.fail = nil
 	dst.mu.Unlock()
-	if _, err := lw.Write([]byte("b\n")); !errors.Is(err, boom) {
-		t.Errorf("Write after a failed write = %v, want %v", err, boom)
+	if _, err := lw.Write([]byte("b\n")); err != nil {
+		t.Fatalf("Write after the destination recovered: %v", err)
+	}
+	if err := lw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dst.calls(), []string{"b\n"}; !slices.Equal(got, want) {
+		t.Errorf("writes = %q, want %q", got, want)
 	}
 }
 
