@@ -95,14 +95,11 @@ func printSettings(w io.Writer) {
 
 // Config is the validated configuration.
 type Config struct {
-	Addr       string
-	Rules      string
-	AdminToken string
-	MaxBody    int64
-	LogLevel   slog.Level
-	// LogFlush is how long serve keeps info lines to write them together
-	// (0: each at once).
-	LogFlush        time.Duration
+	Addr            string
+	Rules           string
+	AdminToken      string
+	MaxBody         int64
+	LogLevel        slog.Level
 	TrustedProxies  []netip.Prefix
 	DedupeTTL       time.Duration
 	DedupeSize      int
@@ -136,6 +133,9 @@ type Config struct {
 	DataDir string
 	// LabelRefresh is how often the label cache is reloaded.
 	LabelRefresh time.Duration
+	// LogFlush is how long serve keeps info and debug lines to write
+	// them out together (0: each line at once).
+	LogFlush time.Duration
 	// TracerProvider, set by the command (see tracing.go) when an OTLP
 	// endpoint is configured, traces deliveries; nil traces nothing.
 	TracerProvider trace.TracerProvider
@@ -373,7 +373,7 @@ func (p *parser) duration(env string) time.Duration {
 func (p *parser) nonNegativeDuration(env string) time.Duration {
 	d, err := time.ParseDuration(p.get(env))
 	if err != nil || d < 0 {
-		p.fail(env, "want a duration such as 100ms, or 0")
+		p.fail(env, "want a non-negative duration such as 100ms or 0")
 	}
 	return d
 }

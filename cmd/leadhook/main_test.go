@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -67,7 +68,7 @@ func TestConfigErrors(t *testing.T) {
 		{"BadMaxBodyEnv", nil, map[string]string{"LEADHOOK_MAX_BODY": "1MB"}, `--max-body/LEADHOOK_MAX_BODY "1MB": want a positive integer`},
 		{"BadTTL", []string{"--dedupe-ttl=forever"}, nil, `LEADHOOK_DEDUPE_TTL "forever"`},
 		{"BadLevel", nil, map[string]string{"LEADHOOK_LOG_LEVEL": "loud"}, `LEADHOOK_LOG_LEVEL "loud"`},
-		{"NegativeLogFlush", nil, map[string]string{"LEADHOOK_LOG_FLUSH": "-1s"}, `--log-flush/LEADHOOK_LOG_FLUSH "-1s": want a duration such as 100ms, or 0`},
+		{"NegativeLogFlush", nil, map[string]string{"LEADHOOK_LOG_FLUSH": "-1s"}, `--log-flush/LEADHOOK_LOG_FLUSH "-1s": want a non-negative duration such as 100ms or 0`},
 		{"BadProxies", nil, map[string]string{"LEADHOOK_TRUSTED_PROXIES": "10.0.0.0/8,nope"}, `"nope" is not an IP address or CIDR`},
 		{"UnknownFlag", []string{"--colour"}, nil, "flag provided but not defined: -colour"},
 		{"MissingRules", []string{"--rules", "testdata/none.yaml"}, nil, "testdata/none.yaml"},
@@ -230,6 +231,32 @@ func TestServeLogFlush(t *testing.T) {
 				t.Errorf("the shutdown did not write out the kept lines: %s", logs.String())
 			}
 		})
+	}
+}
+
+// TestServeStartupErrorAfterItsLogLines: a start-up failure (the port is
+// taken) is printed on stderr after the info lines logged before it,
+// which serve keeps for a batch: on one stream, as a container's log
+// shows both, the error comes last.
+func TestServeStartupErrorAfterItsLogLines(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	env, _, _ := testEnv(map[string]string{"LEADHOOK_LOG_FLUSH": "1h"})
+	both := &syncbuf.Buffer{}
+	env.Stdout, env.Stderr = both, both
+	if code := run(context.Background(), []string{"serve", "--addr", ln.Addr().String(), "--rules", "../../rules.example.yaml"}, env); code != 1 {
+		t.Fatalf("serve on a taken port: exit %d, want 1: %s", code, both.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(both.String(), "\n"), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "leadhook: listen tcp") {
+		t.Errorf("the last line is %q, want the listen error after the log lines:\n%s", last, both.String())
+	}
+	if !strings.Contains(both.String(), `"level":"INFO"`) {
+		t.Errorf("no info line was logged before the error:\n%s", both.String())
 	}
 }
 

@@ -57,32 +57,36 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	log, logs := serveLogger(env.Stdout, cfg)
 	defer logs.Close()
+	// fail reports a start-up error on stderr after the lines logged
+	// before it, so that a log collector merging both streams keeps
+	// their order.
+	fail := func(exit int, err error) int {
+		_ = logs.Flush()
+		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
+		return exit
+	}
 	gogc, from := tuneGC(env)
 	log.Debug("garbage collector", "gogc", gogc, "from", from)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	shutdownTracing, err := startTracing(ctx, env, cfg, log)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
-		return 2
+		return fail(2, err)
 	}
 	defer shutdownTracing()
 	app, err := newAppWith(ctx, cfg, log, true, reload.WithSignals(hup))
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
-		return 2
+		return fail(2, err)
 	}
 	defer app.closeQueue()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
-		return 1
+		return fail(1, err)
 	}
 	// Before the listening line, so that it is logged when serve announces.
 	if _, err := handlers.StartDebug(ctx, env.Getenv(handlers.EnvDebugAddr), log); err != nil {
 		ln.Close()
-		fmt.Fprintf(env.Stderr, "leadhook: %v\n", err)
-		return 1
+		return fail(1, err)
 	}
 	app.announce(ln.Addr().String(), env.Version)
 	_ = logs.Flush() // the start-up lines at once: scripts wait for "leadhook listening"

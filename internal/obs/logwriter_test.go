@@ -79,7 +79,10 @@ func TestLogWriterBatches(t *testing.T) {
 	}
 }
 
-func TestLogWriterCloseWritesWhatIsKept(t *testing.T) {
+// TestLogWriterClose: Close writes out what is kept, and a line written
+// after it (a request still finishing when serve returns) goes out at
+// once instead of waiting for a flush that never comes.
+func TestLogWriterClose(t *testing.T) {
 	dst := &writes{}
 	lw := obs.NewLogWriter(dst, 64, never)
 	fmt.Fprint(lw, "a\n")
@@ -90,7 +93,6 @@ func TestLogWriterCloseWritesWhatIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Fprint(lw, "late\n")
-	lw.Flush()
 	if got, want := dst.calls(), []string{"a\n", "late\n"}; !slices.Equal(got, want) {
 		t.Errorf("writes = %q, want %q", got, want)
 	}
@@ -137,6 +139,28 @@ func TestLogWriterRecoversFromAFailedWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, want := dst.calls(), []string{"b\n"}; !slices.Equal(got, want) {
+		t.Errorf("writes = %q, want %q", got, want)
+	}
+}
+
+// TestLogWriterKeepsTheLineAfterAFailedFlush: a line that overfills the
+// buffer while the destination fails drops the kept lines, not itself.
+func TestLogWriterKeepsTheLineAfterAFailedFlush(t *testing.T) {
+	boom := errors.New("disk full")
+	dst := &writes{fail: boom}
+	lw := obs.NewLogWriter(dst, 4, never)
+	defer lw.Close()
+	fmt.Fprint(lw, "a\n")
+	if n, err := lw.Write([]byte("bc\n")); n != 3 || err != nil {
+		t.Fatalf("Write = %d, %v; want the line kept", n, err)
+	}
+	dst.mu.Lock()
+	dst.fail = nil
+	dst.mu.Unlock()
+	if err := lw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dst.calls(), []string{"bc\n"}; !slices.Equal(got, want) {
 		t.Errorf("writes = %q, want %q", got, want)
 	}
 }
