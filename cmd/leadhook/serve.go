@@ -501,8 +501,9 @@ func (a *app) announce(addr, version string) {
 const logBufferSize = 64 << 10
 
 // serveLogger is serve's logger, on a LogWriter that writes info and
-// debug lines out together every cfg.LogFlush (warnings and errors at
-// once); with LogFlush 0 the writer passes each line straight to w.
+// debug lines out together, at most cfg.LogFlush after they are logged
+// (warnings and errors at once); with LogFlush 0 the writer passes each
+// line straight to w.
 func serveLogger(w io.Writer, cfg *Config) (*slog.Logger, *obs.LogWriter) {
 	lw := obs.NewLogWriter(w, logBufferSize, cfg.LogFlush)
 	h := handlers.NewLogger(lw, cfg.LogLevel).Handler()
