@@ -41,15 +41,27 @@ func (w *writes) calls() []string {
 // (buffer full, Flush, Close, a warning) write.
 const never = time.Hour
 
+// TestLogWriterBatches: when kept lines are written, and in how many
+// writes. A failed write drops the lines it held (as they would have
+// been one by one, and the error is Flush's), a line that overfilled the
+// buffer meanwhile is kept, and the destination gets the lines after it
+// once it works again.
 func TestLogWriterBatches(t *testing.T) {
+	boom := errors.New("disk full")
 	tests := []struct {
 		name     string
 		limit    int
 		interval time.Duration
+		failing  []string // written while the destination fails
+		failed   bool     // then a Flush, which must report the failure
 		lines    []string
 		flush    bool // Flush after the lines
 		want     []string
 	}{
+		{name: "a failed write drops what it held", limit: 64, interval: never, failing: []string{"lost\n"}, failed: true,
+			lines: []string{"b\n"}, flush: true, want: []string{"b\n"}},
+		{name: "the line that overfilled the buffer while a write failed is kept", limit: 4, interval: never,
+			failing: []string{"a\n", "bc\n"}, flush: true, want: []string{"bc\n"}},
 		{name: "kept until a flush", limit: 64, interval: never, lines: []string{"a\n", "b\n"}, want: nil},
 		{name: "one write on Flush", limit: 64, interval: never, lines: []string{"a\n", "b\n"}, flush: true, want: []string{"a\nb\n"}},
 		{name: "a full buffer writes what it kept first", limit: 4, interval: never, lines: []string{"a\n", "b\n", "c\n"}, want: []string{"a\nb\n"}},
@@ -59,9 +71,22 @@ func TestLogWriterBatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dst := &writes{}
+			dst := &writes{fail: boom}
 			lw := obs.NewLogWriter(dst, tt.limit, tt.interval)
 			defer lw.Close()
+			for _, l := range tt.failing {
+				if n, err := lw.Write([]byte(l)); n != len(l) || err != nil {
+					t.Fatalf("Write(%q) while the destination fails = %d, %v; want it kept", l, n, err)
+				}
+			}
+			if tt.failed {
+				if err := lw.Flush(); !errors.Is(err, boom) {
+					t.Fatalf("Flush while the destination fails = %v, want %v", err, boom)
+				}
+			}
+			dst.mu.Lock()
+			dst.fail = nil
+			dst.mu.Unlock()
 			for _, l := range tt.lines {
 				if n, err := lw.Write([]byte(l)); n != len(l) || err != nil {
 					t.Fatalf("Write(%q) = %d, %v", l, n, err)
@@ -113,54 +138,6 @@ func TestLogWriterFlushesOnItsInterval(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	if got, want := dst.calls(), []string{"a\n"}; !slices.Equal(got, want) {
-		t.Errorf("writes = %q, want %q", got, want)
-	}
-}
-
-// TestLogWriterRecoversFromAFailedWrite: the lines of a failed write
-// are dropped (as they would have been one by one) and the error is
-// returned; the lines after it are written once the destination works.
-func TestLogWriterRecoversFromAFailedWrite(t *testing.T) {
-	boom := errors.New("disk full")
-	dst := &writes{fail: boom}
-	lw := obs.NewLogWriter(dst, 64, never)
-	defer lw.Close()
-	fmt.Fprint(lw, "lost\n")
-	if err := lw.Flush(); !errors.Is(err, boom) {
-		t.Fatalf("Flush = %v, want %v", err, boom)
-	}
-	dst.mu.Lock()
-	dst.fail = nil
-	dst.mu.Unlock()
-	if _, err := lw.Write([]byte("b\n")); err != nil {
-		t.Fatalf("Write after the destination recovered: %v", err)
-	}
-	if err := lw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := dst.calls(), []string{"b\n"}; !slices.Equal(got, want) {
-		t.Errorf("writes = %q, want %q", got, want)
-	}
-}
-
-// TestLogWriterKeepsTheLineAfterAFailedFlush: a line that overfills the
-// buffer while the destination fails drops the kept lines, not itself.
-func TestLogWriterKeepsTheLineAfterAFailedFlush(t *testing.T) {
-	boom := errors.New("disk full")
-	dst := &writes{fail: boom}
-	lw := obs.NewLogWriter(dst, 4, never)
-	defer lw.Close()
-	fmt.Fprint(lw, "a\n")
-	if n, err := lw.Write([]byte("bc\n")); n != 3 || err != nil {
-		t.Fatalf("Write = %d, %v; want the line kept", n, err)
-	}
-	dst.mu.Lock()
-	dst.fail = nil
-	dst.mu.Unlock()
-	if err := lw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := dst.calls(), []string{"bc\n"}; !slices.Equal(got, want) {
 		t.Errorf("writes = %q, want %q", got, want)
 	}
 }
