@@ -50,17 +50,18 @@ func argsSize(a deliveryArgs) int {
 	n := 256 + len(a.Source) + len(a.DeliveryID)
 	if d := a.Delivery; d != nil {
 		n += base64.StdEncoding.EncodedLen(len(d.Body)) + len(d.Path) + len(d.RequestID) + len(d.RecordID) + 64
-		for k, vs := range d.Header {
-			n += len(k) + 8
-			for _, v := range vs {
-				n += len(v) + 3
-			}
-		}
-		for k, vs := range d.Query {
-			n += len(k) + 8
-			for _, v := range vs {
-				n += len(v) + 3
-			}
+		n += valuesSize(d.Header) + valuesSize(d.Query)
+	}
+	return n
+}
+
+// valuesSize is about the encoded size of a header or query map.
+func valuesSize(m map[string][]string) int {
+	n := 0
+	for k, vs := range m {
+		n += len(k) + 8
+		for _, v := range vs {
+			n += len(v) + 3
 		}
 	}
 	return n
